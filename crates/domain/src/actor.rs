@@ -1,0 +1,89 @@
+//! Who is asking. Adapters turn a bearer token, a cookie or a god token into an `Actor`; every core
+//! operation takes one and decides what it may do.
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+use crate::CompanyId;
+use crate::entities::companies;
+
+/// The role an API client carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientRole {
+    Reseller,
+    CompanyAdmin,
+}
+
+impl ClientRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reseller => "Reseller",
+            Self::CompanyAdmin => "Company Admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "Reseller" => Some(Self::Reseller),
+            "Company Admin" => Some(Self::CompanyAdmin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// Nobody authenticated.
+    Anonymous,
+    /// An OAuth2 client of the reseller dialect, acting for its company.
+    Client {
+        client: i32,
+        client_id: String,
+        company: CompanyId,
+        role: ClientRole,
+    },
+    /// A logged-in account of the session dialect; admins have no company.
+    Account {
+        account: i32,
+        company: Option<CompanyId>,
+        is_admin: bool,
+    },
+    /// A request that carried the configured god token.
+    God,
+}
+
+impl Actor {
+    /// How the actor appears in receipts and logs: ids only, never names, e-mails or secrets.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Self::Anonymous => "anonymous".into(),
+            Self::Client { client_id, .. } => format!("api-client:{client_id}"),
+            Self::Account { account, .. } => format!("account:{account}"),
+            Self::God => "god".into(),
+        }
+    }
+}
+
+/// Deepest parent chain we follow; deeper (or cyclic) chains are treated as not managed.
+const MAX_DEPTH: usize = 64;
+
+/// Whether `manager` is a strict ancestor of `company` through the `parent` chain.
+pub(crate) async fn manages(
+    db: &impl ConnectionTrait,
+    manager: CompanyId,
+    company: &companies::Model,
+) -> Result<bool, DbErr> {
+    let Some(manager) = manager.resource_id() else {
+        return Ok(false);
+    };
+    let mut parent = company.parent_id.clone();
+    for _ in 0..MAX_DEPTH {
+        let Some(id) = parent else { return Ok(false) };
+        if id == manager {
+            return Ok(true);
+        }
+        parent = companies::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(|c| c.parent_id);
+    }
+    Ok(false)
+}

@@ -1,0 +1,350 @@
+//! Cascading deletion of a company: one transaction, per-table counts, a receipt and an outbox
+//! e-mail written in the same transaction.
+use std::time::Instant;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::actor::{Actor, ClientRole, manages};
+use crate::entities::{
+    access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers,
+    sessions, target_users,
+};
+use crate::{CompanyId, Gateway};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteCompanyError {
+    /// The actor may not delete companies at all (checked before the company is looked up).
+    #[error("actor may not delete companies")]
+    NotPermitted,
+    #[error("company {0} does not exist")]
+    NotFound(CompanyId),
+    #[error("actor may not delete company {0}")]
+    Forbidden(CompanyId),
+    #[error("company {0} still manages other companies")]
+    HasManagedCompanies(CompanyId),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// How many rows of each table a deletion removes (or would remove).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionCounts {
+    pub companies: u64,
+    pub offers: u64,
+    pub target_users: u64,
+    pub accounts: u64,
+    pub api_clients: u64,
+    pub access_tokens: u64,
+    pub sessions: u64,
+    pub tags: u64,
+}
+
+/// The company as it was just before it went, with what went with it.
+#[derive(Clone, Debug)]
+pub struct DeletedCompany {
+    pub company: companies::Model,
+    pub tags: Vec<String>,
+    pub counts: DeletionCounts,
+}
+
+impl Gateway {
+    /// Deletes a company and everything it owns, or nothing.
+    ///
+    /// Under concurrent deletes of one company exactly one caller succeeds; the others see
+    /// `NotFound`. Tokens and sessions of the company stop working at commit because their rows go
+    /// in the same transaction and every request looks them up.
+    #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
+    pub async fn delete_company(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+    ) -> Result<DeletedCompany, DeleteCompanyError> {
+        may_delete_at_all(actor)?;
+        let started = Instant::now();
+        let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
+        let txn = self.db.begin().await?;
+        // The first statement writes to the company row. That takes the row lock on PostgreSQL and
+        // the database write lock on SQLite before anything is read, so concurrent deleters queue
+        // here and each sees the committed result of the one before it.
+        let locked = companies::Entity::update_many()
+            .col_expr(
+                companies::Column::Version,
+                Expr::col(companies::Column::Version).into(),
+            )
+            .filter(companies::Column::Id.eq(key))
+            .exec(&txn)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(DeleteCompanyError::NotFound(id));
+        }
+        let company = companies::Entity::find_by_id(key)
+            .one(&txn)
+            .await?
+            .ok_or(DeleteCompanyError::NotFound(id))?;
+        authorize(&txn, actor, id, &company).await?;
+        if manages_any(&txn, key).await? {
+            return Err(DeleteCompanyError::HasManagedCompanies(id));
+        }
+        let tags = tags_of(&txn, key).await?;
+        let account_emails: Vec<String> = accounts::Entity::find()
+            .select_only()
+            .column(accounts::Column::Email)
+            .filter(accounts::Column::CompanyId.eq(key))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let counts = remove_owned_rows(&txn, key).await?;
+
+        deletion_receipts::ActiveModel {
+            company_id: Set(key.to_owned()),
+            actor: Set(actor.audit_name()),
+            counts: Set(serde_json::to_value(counts).expect("counts serialise")),
+            deleted_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for email in &account_emails {
+            self.mail
+                .enqueue(
+                    &txn,
+                    email,
+                    &deletion_subject(&self.config.site_name),
+                    &deletion_body(&company),
+                )
+                .await?;
+        }
+        txn.commit().await?;
+
+        tracing::info!(
+            company_id = %id,
+            actor = %actor.audit_name(),
+            counts = ?counts,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "company deleted"
+        );
+        self.metrics
+            .deletions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.mail.dispatch_pending(&self.db).await;
+        Ok(DeletedCompany {
+            company,
+            tags,
+            counts,
+        })
+    }
+
+    /// What `delete_company` would remove, with the same checks, changing nothing.
+    pub async fn preview_deletion(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+    ) -> Result<DeletionCounts, DeleteCompanyError> {
+        may_delete_at_all(actor)?;
+        let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
+        let company = companies::Entity::find_by_id(key)
+            .one(&self.db)
+            .await?
+            .ok_or(DeleteCompanyError::NotFound(id))?;
+        authorize(&self.db, actor, id, &company).await?;
+        if manages_any(&self.db, key).await? {
+            return Err(DeleteCompanyError::HasManagedCompanies(id));
+        }
+        count_owned_rows(&self.db, key).await.map_err(Into::into)
+    }
+}
+
+impl Gateway {
+    /// The role-level check of deletion, which comes before the company is looked up: callers that
+    /// must answer "forbidden" before "not found" run it before parsing the id.
+    pub fn ensure_may_delete(&self, actor: &Actor) -> Result<(), DeleteCompanyError> {
+        may_delete_at_all(actor)
+    }
+}
+
+fn may_delete_at_all(actor: &Actor) -> Result<(), DeleteCompanyError> {
+    match actor {
+        Actor::God
+        | Actor::Client {
+            role: ClientRole::Reseller,
+            ..
+        }
+        | Actor::Account {
+            company: Some(_), ..
+        } => Ok(()),
+        _ => Err(DeleteCompanyError::NotPermitted),
+    }
+}
+
+async fn authorize(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: CompanyId,
+    company: &companies::Model,
+) -> Result<(), DeleteCompanyError> {
+    let allowed = match actor {
+        Actor::God => true,
+        // A company account deletes its own company only.
+        Actor::Account {
+            company: Some(own), ..
+        } => *own == id,
+        // A reseller deletes what it manages, never its own company.
+        Actor::Client {
+            role: ClientRole::Reseller,
+            company: own,
+            ..
+        } => manages(db, *own, company).await?,
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(DeleteCompanyError::Forbidden(id))
+    }
+}
+
+async fn manages_any(db: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
+    Ok(companies::Entity::find()
+        .filter(companies::Column::ParentId.eq(key))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub(crate) async fn tags_of(db: &impl ConnectionTrait, key: &str) -> Result<Vec<String>, DbErr> {
+    company_tags::Entity::find()
+        .select_only()
+        .column(company_tags::Column::Tag)
+        .filter(company_tags::Column::CompanyId.eq(key))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+fn accounts_of(key: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(accounts::Column::Id)
+        .from(accounts::Entity)
+        .and_where(accounts::Column::CompanyId.eq(key))
+        .to_owned()
+}
+
+fn clients_of(key: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(api_clients::Column::Id)
+        .from(api_clients::Entity)
+        .and_where(api_clients::Column::CompanyId.eq(key))
+        .to_owned()
+}
+
+fn tokens_filter(key: &str) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(access_tokens::Column::CompanyId.eq(key))
+        .add(access_tokens::Column::ClientId.in_subquery(clients_of(key)))
+}
+
+/// Deletes children before parents, in the order the foreign keys demand.
+async fn remove_owned_rows(txn: &impl ConnectionTrait, key: &str) -> Result<DeletionCounts, DbErr> {
+    let sessions = sessions::Entity::delete_many()
+        .filter(sessions::Column::AccountId.in_subquery(accounts_of(key)))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let access_tokens = access_tokens::Entity::delete_many()
+        .filter(tokens_filter(key))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let api_clients = api_clients::Entity::delete_many()
+        .filter(api_clients::Column::CompanyId.eq(key))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let offers = offers::Entity::delete_many()
+        .filter(offers::Column::CompanyId.eq(key))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let target_users = target_users::Entity::delete_many()
+        .filter(target_users::Column::CompanyId.eq(key))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let tags = company_tags::Entity::delete_many()
+        .filter(company_tags::Column::CompanyId.eq(key))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let accounts = accounts::Entity::delete_many()
+        .filter(accounts::Column::CompanyId.eq(key))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let companies = companies::Entity::delete_by_id(key)
+        .exec(txn)
+        .await?
+        .rows_affected;
+    Ok(DeletionCounts {
+        companies,
+        offers,
+        target_users,
+        accounts,
+        api_clients,
+        access_tokens,
+        sessions,
+        tags,
+    })
+}
+
+async fn count_owned_rows(db: &impl ConnectionTrait, key: &str) -> Result<DeletionCounts, DbErr> {
+    Ok(DeletionCounts {
+        companies: 1,
+        offers: offers::Entity::find()
+            .filter(offers::Column::CompanyId.eq(key))
+            .count(db)
+            .await?,
+        target_users: target_users::Entity::find()
+            .filter(target_users::Column::CompanyId.eq(key))
+            .count(db)
+            .await?,
+        accounts: accounts::Entity::find()
+            .filter(accounts::Column::CompanyId.eq(key))
+            .count(db)
+            .await?,
+        api_clients: api_clients::Entity::find()
+            .filter(api_clients::Column::CompanyId.eq(key))
+            .count(db)
+            .await?,
+        access_tokens: access_tokens::Entity::find()
+            .filter(tokens_filter(key))
+            .count(db)
+            .await?,
+        sessions: sessions::Entity::find()
+            .filter(sessions::Column::AccountId.in_subquery(accounts_of(key)))
+            .count(db)
+            .await?,
+        tags: company_tags::Entity::find()
+            .filter(company_tags::Column::CompanyId.eq(key))
+            .count(db)
+            .await?,
+    })
+}
+
+fn deletion_subject(site: &str) -> String {
+    format!("Your company account on {site} has been deleted")
+}
+
+fn deletion_body(company: &companies::Model) -> String {
+    format!(
+        "Hello,\n\nthe company \"{}\" and all of its data (offers, accounts, API clients, sessions) have been deleted.\n\
+         This cannot be undone.\n",
+        company.name
+    )
+}

@@ -1,0 +1,24 @@
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "api_clients")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub resource_id: String,
+    pub company_id: String,
+    pub client_id: String,
+    pub secret_hash: String,
+    pub name: String,
+    pub role: String,
+    pub status_id: i32,
+    pub has_ip_address_restriction: bool,
+    pub allowed_ip_addresses: Option<Json>,
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,41 @@
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "companies")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub contacts: Option<Json>,
+    pub bio: Option<String>,
+    pub logo: Option<String>,
+    pub has_finished_registration: bool,
+    pub is_blocked: bool,
+    pub is_disabled: bool,
+    pub admin_reason: Option<String>,
+    pub version: i32,
+    pub license_type_id: Option<String>,
+    pub license_period_type_id: Option<String>,
+    pub industry_id: Option<String>,
+    pub country_id: Option<String>,
+    pub number_of_users: i32,
+    pub is_number_of_users_limited: bool,
+    pub license_start_date: Option<DateTime<Utc>>,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub time_zone_id: Option<String>,
+    pub date_format: Option<String>,
+    pub time_format: Option<String>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub status_id: i32,
+    pub privacy_duration_id: Option<String>,
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

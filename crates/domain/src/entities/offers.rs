@@ -1,0 +1,27 @@
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "offers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub company_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub job_type: Option<String>,
+    pub fields: Option<Json>,
+    pub technologies: Option<Json>,
+    pub is_hidden: bool,
+    pub hidden_reason: Option<String>,
+    pub is_archived: bool,
+    pub publish_date: Option<DateTime<Utc>>,
+    pub publish_end_date: Option<DateTime<Utc>>,
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,417 @@
+//! The fixture format of `companygate seed`: companies, accounts, offers, target users and API
+//! clients in one JSON file, loaded in one transaction and upserted by their natural keys.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{accounts, api_clients, companies, company_tags, offers, target_users};
+use crate::{ClientRole, CompanyId, Gateway, passwords};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Fixture {
+    #[serde(default)]
+    pub companies: Vec<FixtureCompany>,
+    #[serde(default)]
+    pub accounts: Vec<FixtureAccount>,
+    #[serde(default)]
+    pub offers: Vec<FixtureOffer>,
+    #[serde(default)]
+    pub target_users: Vec<FixtureTargetUser>,
+    #[serde(default)]
+    pub api_clients: Vec<FixtureApiClient>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureCompany {
+    pub resource_id: Option<String>,
+    pub name: String,
+    pub parent: Option<String>,
+    pub has_finished_registration: Option<bool>,
+    pub contacts: Option<Vec<String>>,
+    pub bio: Option<String>,
+    pub logo: Option<String>,
+    pub is_blocked: Option<bool>,
+    pub is_disabled: Option<bool>,
+    pub admin_reason: Option<String>,
+    pub number_of_users: Option<i32>,
+    pub is_number_of_users_limited: Option<bool>,
+    pub license_start_date: Option<DateTime<Utc>>,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub tags: Option<Vec<String>>,
+    pub create_time: Option<DateTime<Utc>>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub status_id: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureAccount {
+    pub email: String,
+    pub password: Option<String>,
+    pub is_admin: Option<bool>,
+    pub company: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureOffer {
+    pub company: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub is_hidden: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureTargetUser {
+    pub company: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureApiClient {
+    pub company: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub role: String,
+    pub name: Option<String>,
+    pub status_id: Option<i32>,
+}
+
+/// What a seed created or updated, printed by `companygate seed`.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedReport {
+    pub companies: Vec<SeededCompany>,
+    pub accounts: Vec<String>,
+    pub offers: usize,
+    pub target_users: usize,
+    pub api_clients: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeededCompany {
+    pub name: String,
+    pub resource_id: String,
+    #[serde(rename = "_id")]
+    pub hex_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("fixture is not valid: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl Fixture {
+    pub fn from_json(text: &str) -> Result<Self, SeedError> {
+        serde_json::from_str(text).map_err(|e| SeedError::Invalid(e.to_string()))
+    }
+}
+
+fn invalid(entry: String, why: &str) -> SeedError {
+    SeedError::Invalid(format!("{entry}: {why}"))
+}
+
+impl Gateway {
+    /// Loads a fixture in one transaction: all of it or none of it.
+    pub async fn seed(&self, fixture: &Fixture) -> Result<SeedReport, SeedError> {
+        let txn = self.db.begin().await?;
+        let report = seed_in(&txn, fixture).await?;
+        txn.commit().await?;
+        Ok(report)
+    }
+}
+
+async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedReport, SeedError> {
+    let mut report = SeedReport::default();
+    let ids = plan_company_ids(fixture)?;
+    let mut known: HashSet<String> = HashSet::new();
+    let mut pending: Vec<usize> = (0..fixture.companies.len()).collect();
+    // Parents first: keep taking companies whose parent is known until none are left.
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for i in pending {
+            let c = &fixture.companies[i];
+            let parent_ready = match &c.parent {
+                None => true,
+                Some(p) => {
+                    known.contains(p) || companies::Entity::find_by_id(p).one(txn).await?.is_some()
+                }
+            };
+            if !parent_ready {
+                rest.push(i);
+                continue;
+            }
+            upsert_company(txn, &ids[i], c).await?;
+            known.insert(ids[i].clone());
+            let hex_id = CompanyId::from_resource_id(&ids[i])
+                .map(|id| id.hex())
+                .unwrap_or_default();
+            report.companies.push(SeededCompany {
+                name: c.name.clone(),
+                resource_id: ids[i].clone(),
+                hex_id,
+            });
+        }
+        if rest.len() == before {
+            let c = &fixture.companies[rest[0]];
+            return Err(invalid(
+                format!("companies[{}] ({:?})", rest[0], c.name),
+                "parent is not a known company",
+            ));
+        }
+        pending = rest;
+    }
+
+    for (i, a) in fixture.accounts.iter().enumerate() {
+        let entry = format!("accounts[{i}] ({:?})", a.email);
+        let email = a.email.trim().to_lowercase();
+        if !email.contains('@') {
+            return Err(invalid(entry, "email is not an e-mail address"));
+        }
+        let is_admin = a.is_admin.unwrap_or(false);
+        if is_admin == a.company.is_some() {
+            return Err(invalid(
+                entry,
+                "an account is either an admin (no company) or has a company",
+            ));
+        }
+        if let Some(company) = &a.company {
+            require_company(txn, company, &entry).await?;
+        }
+        let password = a
+            .password
+            .clone()
+            .unwrap_or_else(|| CompanyId::generate().to_string());
+        let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+            .await
+            .expect("hashing does not panic");
+        let existing = accounts::Entity::find()
+            .filter(accounts::Column::Email.eq(&email))
+            .one(txn)
+            .await?;
+        let mut model = match existing {
+            Some(found) => found.into_active_model(),
+            None => accounts::ActiveModel {
+                create_time: Set(Utc::now()),
+                ..Default::default()
+            },
+        };
+        model.email = Set(email.clone());
+        model.password_hash = Set(hash);
+        model.is_admin = Set(is_admin);
+        model.company_id = Set(a.company.clone());
+        model.save(txn).await?;
+        report.accounts.push(email);
+    }
+
+    for (i, o) in fixture.offers.iter().enumerate() {
+        let entry = format!("offers[{i}] ({:?})", o.title);
+        require_company(txn, &o.company, &entry).await?;
+        let existing = offers::Entity::find()
+            .filter(offers::Column::CompanyId.eq(&o.company))
+            .filter(offers::Column::Title.eq(&o.title))
+            .one(txn)
+            .await?;
+        let mut model = match existing {
+            Some(found) => found.into_active_model(),
+            None => offers::ActiveModel {
+                create_time: Set(Utc::now()),
+                is_archived: Set(false),
+                ..Default::default()
+            },
+        };
+        model.company_id = Set(o.company.clone());
+        model.title = Set(o.title.clone());
+        model.description = Set(o.description.clone());
+        model.location = Set(o.location.clone());
+        model.is_hidden = Set(o.is_hidden.unwrap_or(false));
+        model.save(txn).await?;
+        report.offers += 1;
+    }
+
+    for (i, t) in fixture.target_users.iter().enumerate() {
+        let entry = format!("targetUsers[{i}] ({:?})", t.email);
+        require_company(txn, &t.company, &entry).await?;
+        let state = t.state.clone().unwrap_or_else(|| "active".into());
+        if !["active", "inactive", "deleted"].contains(&state.as_str()) {
+            return Err(invalid(entry, "state must be active, inactive or deleted"));
+        }
+        let existing = target_users::Entity::find()
+            .filter(target_users::Column::CompanyId.eq(&t.company))
+            .filter(target_users::Column::Email.eq(&t.email))
+            .one(txn)
+            .await?;
+        let mut model = match existing {
+            Some(found) => found.into_active_model(),
+            None => target_users::ActiveModel {
+                create_time: Set(Utc::now()),
+                ..Default::default()
+            },
+        };
+        model.company_id = Set(t.company.clone());
+        model.email = Set(t.email.clone());
+        model.first_name = Set(t.first_name.clone());
+        model.last_name = Set(t.last_name.clone());
+        model.state = Set(state);
+        model.save(txn).await?;
+        report.target_users += 1;
+    }
+
+    for (i, c) in fixture.api_clients.iter().enumerate() {
+        let entry = format!("apiClients[{i}] ({:?})", c.client_id);
+        require_company(txn, &c.company, &entry).await?;
+        let role = ClientRole::parse(&c.role)
+            .ok_or_else(|| invalid(entry.clone(), "role must be Reseller or Company Admin"))?;
+        let status = c.status_id.unwrap_or(1);
+        if !(c.client_id.len() <= 32 && !c.client_id.is_empty() && (status == 1 || status == 2)) {
+            return Err(invalid(
+                entry,
+                "clientId must be 1..=32 characters and statusId 1 or 2",
+            ));
+        }
+        let secret = c.client_secret.clone();
+        let hash = tokio::task::spawn_blocking(move || passwords::hash(&secret))
+            .await
+            .expect("hashing does not panic");
+        let existing = api_clients::Entity::find()
+            .filter(api_clients::Column::ClientId.eq(&c.client_id))
+            .one(txn)
+            .await?;
+        let mut model = match existing {
+            Some(found) => found.into_active_model(),
+            None => api_clients::ActiveModel {
+                resource_id: Set(CompanyId::generate().to_string()),
+                create_time: Set(Utc::now()),
+                has_ip_address_restriction: Set(false),
+                ..Default::default()
+            },
+        };
+        model.company_id = Set(c.company.clone());
+        model.client_id = Set(c.client_id.clone());
+        model.secret_hash = Set(hash);
+        model.name = Set(c.name.clone().unwrap_or_else(|| c.client_id.clone()));
+        model.role = Set(role.as_str().to_owned());
+        model.status_id = Set(status);
+        model.save(txn).await?;
+        report.api_clients.push(c.client_id.clone());
+    }
+    Ok(report)
+}
+
+/// Checks resource ids and gives every company one, generated where the fixture has none.
+fn plan_company_ids(fixture: &Fixture) -> Result<Vec<String>, SeedError> {
+    let mut seen = HashMap::new();
+    let mut ids = Vec::with_capacity(fixture.companies.len());
+    for (i, c) in fixture.companies.iter().enumerate() {
+        let entry = format!("companies[{i}] ({:?})", c.name);
+        let id = match &c.resource_id {
+            Some(id) if CompanyId::from_resource_id(id).is_some() => id.clone(),
+            Some(_) => return Err(invalid(entry, "resourceId must be exactly 12 characters")),
+            None => CompanyId::generate().to_string(),
+        };
+        if c.name.trim().is_empty() {
+            return Err(invalid(entry, "name must not be empty"));
+        }
+        if let Some(first) = seen.insert(id.clone(), i) {
+            return Err(invalid(
+                entry,
+                &format!("resourceId repeats companies[{first}]"),
+            ));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+async fn require_company(
+    txn: &impl ConnectionTrait,
+    id: &str,
+    entry: &str,
+) -> Result<(), SeedError> {
+    match companies::Entity::find_by_id(id).one(txn).await? {
+        Some(_) => Ok(()),
+        None => Err(invalid(
+            entry.to_owned(),
+            &format!("company {id:?} is not a known company"),
+        )),
+    }
+}
+
+async fn upsert_company(
+    txn: &impl ConnectionTrait,
+    id: &str,
+    c: &FixtureCompany,
+) -> Result<(), DbErr> {
+    let existing = companies::Entity::find_by_id(id).one(txn).await?;
+    let is_new = existing.is_none();
+    let mut model = match existing {
+        Some(found) => found.into_active_model(),
+        None => companies::ActiveModel {
+            id: Set(id.to_owned()),
+            version: Set(0),
+            create_time: Set(c.create_time.unwrap_or_else(Utc::now)),
+            ..Default::default()
+        },
+    };
+    model.name = Set(c.name.clone());
+    model.parent_id = Set(c.parent.clone());
+    model.contacts = Set(Some(serde_json::json!(
+        c.contacts.clone().unwrap_or_default()
+    )));
+    model.bio = Set(c.bio.clone());
+    model.logo = Set(c.logo.clone());
+    model.has_finished_registration = Set(c.has_finished_registration.unwrap_or(false));
+    model.is_blocked = Set(c.is_blocked.unwrap_or(false));
+    model.is_disabled = Set(c.is_disabled.unwrap_or(false));
+    model.admin_reason = Set(c.admin_reason.clone());
+    model.number_of_users = Set(c.number_of_users.unwrap_or(0));
+    model.is_number_of_users_limited = Set(c.is_number_of_users_limited.unwrap_or(false));
+    model.license_start_date = Set(c.license_start_date);
+    model.license_end_date = Set(c.license_end_date);
+    model.description = Set(c.description.clone());
+    model.address = Set(c.address.clone());
+    model.website_url = Set(c.website_url.clone());
+    model.status_id = Set(c.status_id.unwrap_or(1));
+    if let Some(time) = c.create_time {
+        model.create_time = Set(time);
+    }
+    // The id is chosen here, so `save` would take a new company for an update.
+    if is_new {
+        model.insert(txn).await?;
+    } else {
+        model.update(txn).await?;
+    }
+    company_tags::Entity::delete_many()
+        .filter(company_tags::Column::CompanyId.eq(id))
+        .exec(txn)
+        .await?;
+    for tag in c.tags.iter().flatten().collect::<HashSet<_>>() {
+        company_tags::ActiveModel {
+            company_id: Set(id.to_owned()),
+            tag: Set(tag.clone()),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! OAuth2 client-credentials tokens: HS256 JWTs signed with keys kept in the database (so every
+//! replica verifies every token), each backed by an `access_tokens` row so revocation and company
+//! deletion take effect at once.
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{Actor, ClientRole};
+use crate::entities::{access_tokens, api_clients, companies, signing_keys};
+use crate::{CompanyId, Gateway, passwords};
+
+/// The only scope there is.
+pub const SCOPE: &str = "api1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub client_id: String,
+    pub jti: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub scope: Vec<String>,
+    pub role: String,
+    pub reseller_access: bool,
+    pub company_admin_access: bool,
+    pub root_access: bool,
+    pub user_company_resourceid: String,
+    pub user_company_name: String,
+    pub user_company_parentcompany_resourceid: String,
+    pub user_company_parentcompany_name: String,
+}
+
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueTokenError {
+    /// Unknown id, wrong secret, inactive client, or its company is gone or disabled.
+    #[error("invalid client")]
+    InvalidClient,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticateError {
+    #[error("invalid token")]
+    InvalidToken,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Signing keys by `kid`; the newest signs.
+#[derive(Clone)]
+pub(crate) struct KeyRing {
+    keys: Arc<RwLock<(String, HashMap<String, Vec<u8>>)>>,
+}
+
+impl KeyRing {
+    pub(crate) async fn load_or_create(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let ring = Self {
+            keys: Arc::default(),
+        };
+        if !ring.reload(db).await? {
+            let (mut secret, mut kid) = ([0u8; 32], [0u8; 8]);
+            rand::thread_rng().fill_bytes(&mut secret);
+            rand::thread_rng().fill_bytes(&mut kid);
+            signing_keys::ActiveModel {
+                kid: Set(hex::encode(kid)),
+                secret: Set(STANDARD.encode(secret)),
+                create_time: Set(Utc::now()),
+            }
+            .insert(db)
+            .await?;
+            ring.reload(db).await?;
+        }
+        Ok(ring)
+    }
+
+    /// Reads every key; returns whether there is at least one.
+    async fn reload(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
+        let rows = signing_keys::Entity::find()
+            .order_by_asc(signing_keys::Column::CreateTime)
+            .all(db)
+            .await?;
+        let Some(newest) = rows.last().map(|k| k.kid.clone()) else {
+            return Ok(false);
+        };
+        let map = rows
+            .into_iter()
+            .filter_map(|k| Some((k.kid, STANDARD.decode(k.secret).ok()?)))
+            .collect();
+        *self.keys.write().expect("key ring lock") = (newest, map);
+        Ok(true)
+    }
+
+    fn current(&self) -> (String, Vec<u8>) {
+        let guard = self.keys.read().expect("key ring lock");
+        (guard.0.clone(), guard.1[&guard.0].clone())
+    }
+
+    fn get(&self, kid: &str) -> Option<Vec<u8>> {
+        self.keys.read().expect("key ring lock").1.get(kid).cloned()
+    }
+}
+
+impl Gateway {
+    /// Client-credentials grant: checks the secret (same work whether the id exists or not), then
+    /// signs a token and records its `jti`.
+    pub async fn issue_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<IssuedToken, IssueTokenError> {
+        let client = api_clients::Entity::find()
+            .filter(api_clients::Column::ClientId.eq(client_id))
+            .one(&self.db)
+            .await?;
+        let stored = client.as_ref().map(|c| c.secret_hash.clone());
+        let secret = client_secret.to_owned();
+        let verified =
+            tokio::task::spawn_blocking(move || passwords::verify(&secret, stored.as_deref()))
+                .await
+                .unwrap_or(false);
+        let client = client
+            .filter(|c| verified && c.status_id == 1)
+            .ok_or(IssueTokenError::InvalidClient)?;
+        let role = ClientRole::parse(&client.role).ok_or(IssueTokenError::InvalidClient)?;
+        let company = companies::Entity::find_by_id(&client.company_id)
+            .one(&self.db)
+            .await?
+            .filter(|c| !c.is_disabled)
+            .ok_or(IssueTokenError::InvalidClient)?;
+        let parent = match &company.parent_id {
+            Some(id) => companies::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        };
+
+        let now = Utc::now();
+        let ttl = self.config.token_ttl.as_secs();
+        let mut jti = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut jti);
+        let jti = hex::encode(jti);
+        access_tokens::ActiveModel {
+            jti: Set(jti.clone()),
+            client_id: Set(client.id),
+            company_id: Set(company.id.clone()),
+            expires_at: Set(now + chrono::Duration::seconds(ttl as i64)),
+            revoked: Set(false),
+            create_time: Set(now),
+        }
+        .insert(&self.db)
+        .await?;
+
+        let claims = Claims {
+            client_id: client.client_id.clone(),
+            jti,
+            iat: now.timestamp(),
+            exp: now.timestamp() + ttl as i64,
+            scope: vec![SCOPE.to_owned()],
+            role: role.as_str().to_owned(),
+            reseller_access: role == ClientRole::Reseller,
+            company_admin_access: true,
+            root_access: false,
+            user_company_resourceid: company.id.clone(),
+            user_company_name: company.name.clone(),
+            user_company_parentcompany_resourceid: parent
+                .as_ref()
+                .map(|p| p.id.clone())
+                .unwrap_or_default(),
+            user_company_parentcompany_name: parent.map(|p| p.name).unwrap_or_default(),
+        };
+        let (kid, secret) = self.keys.current();
+        let header = Header {
+            kid: Some(kid),
+            ..Header::new(Algorithm::HS256)
+        };
+        let access_token =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret))
+                .expect("HS256 signing cannot fail");
+        self.metrics
+            .tokens_issued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(IssuedToken {
+            access_token,
+            expires_in: ttl,
+        })
+    }
+
+    /// Turns a bearer token into an actor: signature, expiry, then the database (token not revoked,
+    /// client active, company present and enabled).
+    pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor, AuthenticateError> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| AuthenticateError::InvalidToken)?;
+        let kid = header.kid.ok_or(AuthenticateError::InvalidToken)?;
+        let secret = match self.keys.get(&kid) {
+            Some(secret) => secret,
+            None => {
+                // Another replica may have rotated the key since we loaded ours.
+                self.keys.reload(&self.db).await?;
+                self.keys.get(&kid).ok_or(AuthenticateError::InvalidToken)?
+            }
+        };
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
+                .map_err(|_| AuthenticateError::InvalidToken)?
+                .claims;
+
+        let row = access_tokens::Entity::find_by_id(&claims.jti)
+            .one(&self.db)
+            .await?
+            .filter(|t| !t.revoked && t.expires_at > Utc::now())
+            .ok_or(AuthenticateError::InvalidToken)?;
+        let client = api_clients::Entity::find_by_id(row.client_id)
+            .one(&self.db)
+            .await?
+            .filter(|c| c.status_id == 1 && c.company_id == row.company_id)
+            .ok_or(AuthenticateError::InvalidToken)?;
+        companies::Entity::find_by_id(&row.company_id)
+            .one(&self.db)
+            .await?
+            .filter(|c| !c.is_disabled)
+            .ok_or(AuthenticateError::InvalidToken)?;
+        let company =
+            CompanyId::from_resource_id(&row.company_id).ok_or(AuthenticateError::InvalidToken)?;
+        let role = ClientRole::parse(&client.role).ok_or(AuthenticateError::InvalidToken)?;
+        Ok(Actor::Client {
+            client: client.id,
+            client_id: client.client_id,
+            company,
+            role,
+        })
+    }
+}

@@ -1,0 +1,49 @@
+//! Schema of companygate. One change per file; a merged migration is never edited, a mistake is
+//! fixed by a new one. Every foreign-key column has an index.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_companies;
+mod m20261123_000002_create_company_tags;
+mod m20261123_000003_create_accounts;
+mod m20261123_000004_create_offers;
+mod m20261123_000005_create_target_users;
+mod m20261123_000006_create_api_clients;
+mod m20261123_000007_create_access_tokens;
+mod m20261123_000008_create_sessions;
+mod m20261123_000009_create_deletion_receipts;
+mod m20261123_000010_create_outbox;
+mod m20261123_000011_create_signing_keys;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_companies::Migration),
+            Box::new(m20261123_000002_create_company_tags::Migration),
+            Box::new(m20261123_000003_create_accounts::Migration),
+            Box::new(m20261123_000004_create_offers::Migration),
+            Box::new(m20261123_000005_create_target_users::Migration),
+            Box::new(m20261123_000006_create_api_clients::Migration),
+            Box::new(m20261123_000007_create_access_tokens::Migration),
+            Box::new(m20261123_000008_create_sessions::Migration),
+            Box::new(m20261123_000009_create_deletion_receipts::Migration),
+            Box::new(m20261123_000010_create_outbox::Migration),
+            Box::new(m20261123_000011_create_signing_keys::Migration),
+        ]
+    }
+}
+
+/// An index on one column, named after table and column so every migration names them alike.
+pub(crate) fn index_on(
+    table: impl Iden + 'static,
+    column: impl Iden + 'static,
+) -> IndexCreateStatement {
+    let name = format!("idx_{}_{}", table.to_string(), column.to_string());
+    Index::create()
+        .name(name)
+        .table(table)
+        .col(column)
+        .to_owned()
+}

@@ -1,0 +1,41 @@
+//! Bearer authentication of `/api` calls, documented as the OAuth2 client-credentials flow.
+use companygate_domain::tokens::AuthenticateError;
+use companygate_domain::{Actor, Gateway};
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::auth::Bearer;
+use poem_openapi::{OAuthScopes, SecurityScheme};
+
+#[derive(OAuthScopes)]
+#[allow(dead_code)] // only documents the scope; a token always carries exactly `api1`
+pub enum Scopes {
+    /// API
+    #[oai(rename = "api1")]
+    Api1,
+}
+
+/// OAuth2 client credentials: get a token from `/connect/token`, send it as `Authorization: Bearer`.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "oauth2",
+    ty = "oauth2",
+    flows(client_credentials(token_url = "/connect/token", scopes = "Scopes")),
+    checker = "authenticate"
+)]
+pub struct ResellerAuth(pub Actor);
+
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
+    let gateway = req
+        .data::<Gateway>()
+        .expect("the gateway is attached to every request");
+    gateway
+        .authenticate_bearer(&bearer.token)
+        .await
+        .map_err(|e| match e {
+            AuthenticateError::InvalidToken => poem::Error::from_status(StatusCode::UNAUTHORIZED),
+            AuthenticateError::Database(cause) => {
+                tracing::error!(%cause, "token check failed");
+                poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        })
+}

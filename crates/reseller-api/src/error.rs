@@ -1,0 +1,203 @@
+//! Every failure of the dialect, mapped to its envelope in one place.
+use companygate_domain::DeleteCompanyError;
+use companygate_domain::search::SearchError;
+use companygate_domain::tokens::AuthenticateError;
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+
+use crate::envelope::{ErrorEnvelope, Status};
+
+pub const BEARER_CHALLENGE: &str = r#"Bearer error="invalid_token""#;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Input(Vec<String>),
+    Unauthorized,
+    Forbidden(&'static str),
+    NotFound(&'static str),
+    Conflict(&'static str),
+    Internal,
+}
+
+impl ApiError {
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::Input(vec![message.into()])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Input(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn envelope(&self) -> ErrorEnvelope {
+        match self {
+            Self::Input(lines) => {
+                ErrorEnvelope::new(Status::InputError, "Invalid request", Some(lines.clone()))
+            }
+            Self::Unauthorized => ErrorEnvelope::new(
+                Status::Unauthorized,
+                "A valid bearer token is required",
+                None,
+            ),
+            Self::Forbidden(why) => ErrorEnvelope::new(Status::Forbidden, *why, None),
+            Self::NotFound(what) => ErrorEnvelope::new(Status::NotFound, *what, None),
+            Self::Conflict(why) => ErrorEnvelope::new(Status::Failed, *why, None),
+            Self::Internal => {
+                let id = correlation_id();
+                tracing::error!(correlation_id = %id, "internal error answered");
+                ErrorEnvelope::new(
+                    Status::InternalServerError,
+                    format!("Internal server error (correlation id {id})"),
+                    None,
+                )
+            }
+        }
+    }
+
+    /// Logs the cause (never sent to the client) and answers 500.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "unexpected failure");
+        Self::Internal
+    }
+
+    /// Maps the errors poem and poem-openapi raise before a handler runs (bad JSON, wrong content
+    /// type, failed security check, unknown route) to the envelope.
+    pub fn from_poem(err: &poem::Error) -> Self {
+        match err.status() {
+            StatusCode::UNAUTHORIZED => Self::Unauthorized,
+            StatusCode::NOT_FOUND => Self::NotFound("Not found"),
+            StatusCode::METHOD_NOT_ALLOWED => Self::input("Method not allowed for this path"),
+            s if s.is_server_error() => Self::internal(err),
+            _ => Self::input(err.to_string()),
+        }
+    }
+}
+
+fn correlation_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().r#gen::<u64>())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = poem_openapi::payload::Json(self.envelope()).into_response();
+        response.set_status(self.status());
+        if matches!(self, Self::Unauthorized) {
+            response.headers_mut().insert(
+                "WWW-Authenticate",
+                BEARER_CHALLENGE.parse().expect("static header"),
+            );
+        }
+        response
+    }
+}
+
+impl From<DeleteCompanyError> for ApiError {
+    fn from(e: DeleteCompanyError) -> Self {
+        match e {
+            DeleteCompanyError::NotPermitted => {
+                Self::Forbidden("Only a Reseller may delete companies")
+            }
+            DeleteCompanyError::NotFound(_) => Self::NotFound("Company not found"),
+            DeleteCompanyError::Forbidden(_) => Self::Forbidden("You do not manage this company"),
+            DeleteCompanyError::HasManagedCompanies(_) => Self::Conflict(
+                "The company still manages other companies; delete or move them first",
+            ),
+            DeleteCompanyError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::NotPermitted => Self::Forbidden("Only a Reseller may search companies"),
+            SearchError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<AuthenticateError> for ApiError {
+    fn from(e: AuthenticateError) -> Self {
+        match e {
+            AuthenticateError::InvalidToken => Self::Unauthorized,
+            AuthenticateError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+/// Declares an operation's response: the success envelope plus every error status of the dialect,
+/// with poem-openapi's parse and security failures routed into the same envelope.
+#[macro_export]
+macro_rules! api_response {
+    ($name:ident, $ok:ty) => {
+        #[derive(poem_openapi::ApiResponse)]
+        #[oai(bad_request_handler = "Self::from_request_error")]
+        pub enum $name {
+            /// Done.
+            #[oai(status = 200)]
+            Ok(poem_openapi::payload::Json<$ok>),
+            /// `INPUT_ERROR`: the body or a parameter is invalid; one line per problem.
+            #[oai(status = 400)]
+            BadRequest(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `UNAUTHORIZED`: missing, invalid, expired or revoked token.
+            #[oai(status = 401)]
+            Unauthorized(
+                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
+                #[oai(header = "WWW-Authenticate")] String,
+            ),
+            /// `FORBIDDEN`: the role may not do this, or the company is not one you manage.
+            #[oai(status = 403)]
+            Forbidden(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `NOT_FOUND`: unknown company id.
+            #[oai(status = 404)]
+            NotFound(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `FAILED`: the company still manages other companies.
+            #[oai(status = 409)]
+            Conflict(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `INTERNAL_SERVER_ERROR`: `message` carries a correlation id.
+            #[oai(status = 500)]
+            Internal(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+        }
+
+        impl $name {
+            fn from_request_error(err: poem::Error) -> Self {
+                $crate::error::ApiError::from_poem(&err).into()
+            }
+        }
+
+        impl From<$crate::error::ApiError> for $name {
+            fn from(e: $crate::error::ApiError) -> Self {
+                use poem_openapi::payload::Json;
+                let body = Json(e.envelope());
+                match e {
+                    $crate::error::ApiError::Input(_) => Self::BadRequest(body),
+                    $crate::error::ApiError::Unauthorized => {
+                        Self::Unauthorized(body, $crate::error::BEARER_CHALLENGE.to_owned())
+                    }
+                    $crate::error::ApiError::Forbidden(_) => Self::Forbidden(body),
+                    $crate::error::ApiError::NotFound(_) => Self::NotFound(body),
+                    $crate::error::ApiError::Conflict(_) => Self::Conflict(body),
+                    $crate::error::ApiError::Internal => Self::Internal(body),
+                }
+            }
+        }
+
+        impl From<Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>> for $name {
+            fn from(
+                result: Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>,
+            ) -> Self {
+                match result {
+                    Ok(body) => Self::Ok(body),
+                    Err(e) => e.into(),
+                }
+            }
+        }
+    };
+}

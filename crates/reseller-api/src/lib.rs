@@ -1,0 +1,53 @@
+//! The reseller dialect: OAuth2 client credentials at `/connect/token`, companies under `/api`,
+//! every answer in the `{data, status, message, validationMessages, isSuccess}` envelope.
+use companygate_domain::Gateway;
+use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route};
+use poem_openapi::{OpenApiService, Tags};
+
+mod auth;
+mod body;
+mod companies;
+mod envelope;
+mod error;
+mod search;
+mod token;
+
+pub use error::ApiError;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Getting an access token.
+    Authentication,
+    /// Finding and deleting the companies you manage.
+    Companies,
+}
+
+pub type Service = OpenApiService<(token::TokenApi, companies::CompaniesApi), ()>;
+
+/// The dialect's OpenAPI service, served relative to the gateway's root.
+pub fn service() -> Service {
+    OpenApiService::new(
+        (token::TokenApi, companies::CompaniesApi),
+        "companygate reseller API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Manage the companies your reseller company manages: OAuth2 client credentials at \
+             `/connect/token`, then bearer calls under `/api`. Every `/api` answer is an envelope \
+             `{data, status, message, validationMessages, isSuccess}`.",
+    )
+    .server("/")
+}
+
+/// The dialect's routes. Whatever fails outside a handler (unknown route, a panic) is answered in
+/// the envelope too.
+pub fn endpoint(gateway: Gateway) -> impl Endpoint {
+    Route::new()
+        .nest("/", service())
+        .catch_all_error(
+            |err: poem::Error| async move { ApiError::from_poem(&err).into_response() },
+        )
+        .with(CatchPanic::new().with_handler(|_| ApiError::Internal.into_response()))
+        .data(gateway)
+}

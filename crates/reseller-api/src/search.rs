@@ -1,0 +1,204 @@
+//! `POST /api/companies/search`: request parsing and the SearchCompany shape.
+use chrono::{DateTime, Utc};
+use companygate_domain::search::{OrderBy, SearchHit, SearchPage, SearchRequest};
+use poem_openapi::Object;
+use serde_json::Value;
+
+use crate::body::Fields;
+use crate::error::ApiError;
+
+/// Search request. Keys of `filter` may be PascalCase or camelCase; `filter` may be null.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase", example)]
+pub struct SearchBody {
+    /// 1-based page number.
+    #[oai(validator(minimum(value = "1")))]
+    pub page_number: i64,
+    /// Rows per page, 1 to 100.
+    #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+    pub page_size: i64,
+    /// `CreateTime`, `CompanyName`, `TargetUserCount`, `LicenseEndDate` or `ResellerName`.
+    pub order_by: String,
+    pub ascending: bool,
+    /// Only companies whose active target users exceed a limited licence.
+    pub is_target_user_count_exceeded_limit: Option<bool>,
+    pub filter: Option<SearchFilter>,
+}
+
+impl poem_openapi::types::Example for SearchBody {
+    fn example() -> Self {
+        Self {
+            page_number: 1,
+            page_size: 10,
+            order_by: "CreateTime".into(),
+            ascending: false,
+            is_target_user_count_exceeded_limit: None,
+            filter: None,
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "PascalCase")]
+pub struct SearchFilter {
+    /// `AND` or `OR`.
+    pub condition: Option<String>,
+    /// Case-insensitive text matched against the company name.
+    pub search_input_text_value: Option<String>,
+    pub filter_groups: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct SearchCompany {
+    pub company_name: String,
+    pub company_resource_id: String,
+    /// Name of the company's direct parent.
+    pub reseller_name: Option<String>,
+    pub industry_name: Option<String>,
+    pub industry_resource_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub is_number_of_users_limited: bool,
+    /// A string, as in the original API.
+    pub number_of_users: String,
+    pub privacy_duration_id: Option<String>,
+    /// Spelling as in the original API.
+    pub licence_expired: bool,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub create_time: DateTime<Utc>,
+    pub target_user_count: i64,
+    pub inactive_target_user_count: i64,
+    pub deleted_target_user_count: i64,
+    pub monthly_active_user_count: i64,
+    pub tags: Vec<String>,
+    /// Always null in search results.
+    pub children: Option<Vec<String>>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct SearchData {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_number_of_pages: i64,
+    pub total_number_of_records: i64,
+    pub limit_exceeded_company_count: i64,
+    pub results: Vec<SearchCompany>,
+}
+
+/// Reads a key in PascalCase or camelCase.
+fn either<'v>(object: &'v serde_json::Map<String, Value>, pascal: &str) -> Option<&'v Value> {
+    let camel = format!("{}{}", pascal[..1].to_lowercase(), &pascal[1..]);
+    object
+        .get(pascal)
+        .or_else(|| object.get(&camel))
+        .filter(|v| !v.is_null())
+}
+
+pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
+    let mut fields = Fields::of(body);
+    let page_number = fields.required_int("pageNumber", 1, None);
+    let page_size = fields.required_int("pageSize", 1, Some(100));
+    let order_by = fields.required_str("orderBy").and_then(|text| {
+        OrderBy::parse(text).or_else(|| {
+            fields.problem(format!(
+                "'orderBy' must be one of {}",
+                OrderBy::ALL.join(", ")
+            ))
+        })
+    });
+    let ascending = fields.required_bool("ascending");
+    let only_limit_exceeded = fields
+        .optional_bool("isTargetUserCountExceededLimit")
+        .unwrap_or(false);
+    let mut name_contains = None;
+    match fields.optional("filter") {
+        None => {}
+        Some(Value::Object(filter)) => {
+            match either(filter, "Condition") {
+                None => {}
+                Some(Value::String(c)) if c == "AND" || c == "OR" => {}
+                Some(_) => fields
+                    .problem::<()>("'filter.Condition' must be AND or OR".into())
+                    .unwrap_or(()),
+            }
+            match either(filter, "SearchInputTextValue") {
+                None => {}
+                Some(Value::String(text)) => name_contains = Some(text.clone()),
+                Some(_) => fields
+                    .problem::<()>("'filter.SearchInputTextValue' must be a string".into())
+                    .unwrap_or(()),
+            }
+            match either(filter, "FilterGroups") {
+                None => {}
+                Some(Value::Array(groups)) if groups.is_empty() => {}
+                Some(Value::Array(_)) => fields
+                    .problem::<()>("'filter.FilterGroups' with items is not supported yet".into())
+                    .unwrap_or(()),
+                Some(_) => fields
+                    .problem::<()>("'filter.FilterGroups' must be an array".into())
+                    .unwrap_or(()),
+            }
+        }
+        Some(_) => fields
+            .problem::<()>("'filter' must be an object or null".into())
+            .unwrap_or(()),
+    }
+    match (page_number, page_size, order_by, ascending) {
+        (Some(page_number), Some(page_size), Some(order_by), Some(ascending))
+            if fields.problems.is_empty() =>
+        {
+            Ok(SearchRequest {
+                page_number: page_number as u64,
+                page_size: page_size as u64,
+                order_by,
+                ascending,
+                only_limit_exceeded,
+                name_contains,
+            })
+        }
+        _ => Err(ApiError::Input(fields.problems)),
+    }
+}
+
+pub fn to_data(page: SearchPage) -> SearchData {
+    let now = Utc::now();
+    SearchData {
+        page_number: page.page_number as i64,
+        page_size: page.page_size as i64,
+        total_number_of_pages: page.total_pages as i64,
+        total_number_of_records: page.total_records as i64,
+        limit_exceeded_company_count: page.limit_exceeded_company_count as i64,
+        results: page
+            .results
+            .into_iter()
+            .map(|hit| to_company(hit, now))
+            .collect(),
+    }
+}
+
+fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchCompany {
+    SearchCompany {
+        company_name: row.name,
+        company_resource_id: row.id,
+        reseller_name: row.reseller_name,
+        industry_name: None,
+        industry_resource_id: row.industry_id,
+        license_type_name: None,
+        license_type_resource_id: row.license_type_id,
+        is_number_of_users_limited: row.is_number_of_users_limited,
+        number_of_users: row.number_of_users.to_string(),
+        privacy_duration_id: row.privacy_duration_id,
+        licence_expired: row.license_end_date.is_some_and(|end| end < now),
+        license_end_date: row.license_end_date,
+        create_time: row.create_time,
+        target_user_count: row.target_user_count,
+        inactive_target_user_count: row.inactive_target_user_count,
+        deleted_target_user_count: row.deleted_target_user_count,
+        // Activity is not tracked yet; nothing counts as monthly active.
+        monthly_active_user_count: 0,
+        tags,
+        children: None,
+    }
+}

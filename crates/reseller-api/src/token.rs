@@ -1,0 +1,202 @@
+//! `POST /connect/token`: the OAuth2 client-credentials grant with RFC 6749 answers.
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use companygate_domain::Gateway;
+use companygate_domain::tokens::{IssueTokenError, SCOPE};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::{Form, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use crate::ApiTags;
+
+/// Token request, `application/x-www-form-urlencoded`. Client credentials come either here
+/// (client_secret_post) or in an HTTP Basic header (client_secret_basic).
+#[derive(Object, Debug, Default, serde::Deserialize)]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// `api1`, the only scope; absent means `api1`.
+    pub scope: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct TokenGranted {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+/// RFC 6749 section 5.2 error body.
+#[derive(Object, Debug)]
+pub struct TokenError {
+    /// `invalid_request`, `invalid_client`, `unsupported_grant_type` or `invalid_scope`.
+    pub error: String,
+    pub error_description: Option<String>,
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "TokenResponse::from_request_error")]
+pub enum TokenResponse {
+    /// A bearer token.
+    #[oai(status = 200)]
+    Granted(
+        Json<TokenGranted>,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Pragma")] String,
+    ),
+    /// `invalid_request`, `unsupported_grant_type`, `invalid_scope`, or `invalid_client` when the
+    /// credentials came in the form.
+    #[oai(status = 400)]
+    BadRequest(Json<TokenError>, #[oai(header = "Cache-Control")] String),
+    /// `invalid_client` when the credentials came in an HTTP Basic header.
+    #[oai(status = 401)]
+    Unauthorized(Json<TokenError>, #[oai(header = "WWW-Authenticate")] String),
+    /// Unexpected failure.
+    #[oai(status = 500)]
+    Internal(Json<TokenError>),
+}
+
+impl TokenResponse {
+    fn error(error: &str, description: Option<&str>) -> Self {
+        let body = TokenError {
+            error: error.into(),
+            error_description: description.map(Into::into),
+        };
+        Self::BadRequest(Json(body), "no-store".into())
+    }
+
+    fn from_request_error(err: poem::Error) -> Self {
+        let description = if err.status() == poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE
+            || err.to_string().contains("content type")
+        {
+            "the body must be application/x-www-form-urlencoded".to_owned()
+        } else {
+            format!("malformed request: {err}")
+        };
+        Self::error("invalid_request", Some(&description))
+    }
+}
+
+/// Where the client credentials came from; it decides how `invalid_client` is answered.
+enum Credentials {
+    Basic(String, String),
+    Form(String, String),
+}
+
+/// RFC 6749 2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded.
+fn basic_credentials(req: &Request) -> Option<Result<(String, String), &'static str>> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = match STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    {
+        Some(text) => text,
+        None => return Some(Err("the Basic credentials are not valid base64")),
+    };
+    let Some((id, secret)) = decoded.split_once(':') else {
+        return Some(Err("the Basic credentials have no ':'"));
+    };
+    let unescape = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    Some(Ok((unescape(id), unescape(secret))))
+}
+
+pub struct TokenApi;
+
+#[OpenApi(tag = "ApiTags::Authentication")]
+impl TokenApi {
+    /// Get an access token
+    ///
+    /// OAuth2 client-credentials grant. Send `grant_type=client_credentials` and `scope=api1`,
+    /// with the client id and secret either as form fields or as HTTP Basic authentication. The
+    /// answer's `access_token` goes into `Authorization: Bearer ...` on every `/api` call.
+    #[oai(
+        path = "/connect/token",
+        method = "post",
+        operation_id = "requestToken"
+    )]
+    async fn token(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        form: Form<TokenRequest>,
+    ) -> TokenResponse {
+        let form = form.0;
+        let credentials = match (basic_credentials(req), form.client_id, form.client_secret) {
+            (Some(Err(why)), _, _) => return TokenResponse::error("invalid_request", Some(why)),
+            (Some(Ok((id, secret))), form_id, form_secret) => {
+                // Some clients repeat the id in the form; anything that disagrees is two methods.
+                if form_secret.is_some() || form_id.is_some_and(|f| f != id) {
+                    return TokenResponse::error(
+                        "invalid_request",
+                        Some("use one client authentication method"),
+                    );
+                }
+                Credentials::Basic(id, secret)
+            }
+            (None, Some(id), Some(secret)) => Credentials::Form(id, secret),
+            (None, _, _) => {
+                return TokenResponse::error(
+                    "invalid_request",
+                    Some("client_id and client_secret are required"),
+                );
+            }
+        };
+        match form.grant_type.as_deref() {
+            None | Some("") => {
+                return TokenResponse::error("invalid_request", Some("grant_type is required"));
+            }
+            Some("client_credentials") => {}
+            Some(_) => return TokenResponse::error("unsupported_grant_type", None),
+        }
+        let scope = form.scope.unwrap_or_default();
+        if !scope.split_whitespace().all(|s| s == SCOPE) {
+            return TokenResponse::error("invalid_scope", None);
+        }
+        let (id, secret, basic) = match credentials {
+            Credentials::Basic(id, secret) => (id, secret, true),
+            Credentials::Form(id, secret) => (id, secret, false),
+        };
+        match gateway.issue_token(&id, &secret).await {
+            Ok(token) => TokenResponse::Granted(
+                Json(TokenGranted {
+                    access_token: token.access_token,
+                    token_type: "Bearer".into(),
+                    expires_in: token.expires_in,
+                    scope: SCOPE.into(),
+                }),
+                "no-store".into(),
+                "no-cache".into(),
+            ),
+            Err(IssueTokenError::InvalidClient) if basic => TokenResponse::Unauthorized(
+                Json(TokenError {
+                    error: "invalid_client".into(),
+                    error_description: None,
+                }),
+                r#"Basic realm="companygate""#.into(),
+            ),
+            Err(IssueTokenError::InvalidClient) => TokenResponse::error("invalid_client", None),
+            Err(IssueTokenError::Database(cause)) => {
+                tracing::error!(%cause, "token issue failed");
+                TokenResponse::Internal(Json(TokenError {
+                    error: "server_error".into(),
+                    error_description: None,
+                }))
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Start-up as a library function: bind (port 0 works), migrate, build the core, serve both
+//! dialects until told to stop.
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use companygate_domain::{Config, Gateway, Mailer, database};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::Tracing;
+use poem::{EndpointExt, Route, Server};
+use secrecy::ExposeSecret;
+
+use crate::dispatch::Dialects;
+use crate::metrics;
+use crate::settings::CommonSettings;
+
+pub struct Application {
+    address: SocketAddr,
+    acceptor: poem::listener::TcpAcceptor,
+    gateway: Gateway,
+}
+
+/// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
+pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Result<Gateway> {
+    let db = database::connect(database_url)
+        .await
+        .with_context(|| "cannot open the database")?;
+    let config = Config {
+        site_name: common.site_name.clone(),
+        token_ttl: Duration::from_secs(common.token_ttl_seconds),
+        session_idle_ttl: Duration::from_secs(common.session_ttl_seconds),
+        god_token: common
+            .god_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned())
+            .filter(|t| !t.is_empty()),
+    };
+    let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name)?;
+    Ok(Gateway::new(db, config, mailer).await?)
+}
+
+impl Application {
+    pub async fn build(bind: &str, gateway: Gateway) -> anyhow::Result<Self> {
+        let acceptor = TcpListener::bind(bind.to_owned())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("the listener has no address")?;
+        Ok(Self {
+            address,
+            acceptor,
+            gateway,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests (up to 10 s).
+    pub async fn run_until(
+        self,
+        trusted_proxies: Vec<std::net::IpAddr>,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let reseller_spec = companygate_reseller_api::service();
+        let session_spec = companygate_session_api::service();
+        let docs = Route::new()
+            .nest("/docs/reseller", reseller_spec.swagger_ui())
+            .nest("/docs/session", session_spec.swagger_ui())
+            .at("/openapi/reseller.json", reseller_spec.spec_endpoint())
+            .at("/openapi/reseller.yaml", reseller_spec.spec_endpoint_yaml())
+            .at("/openapi/session.json", session_spec.spec_endpoint())
+            .at("/openapi/session.yaml", session_spec.spec_endpoint_yaml())
+            .at("/metrics", metrics::endpoint(self.gateway.clone()));
+        let app = Dialects {
+            docs: docs.map_to_response().boxed(),
+            reseller: companygate_reseller_api::endpoint(self.gateway.clone())
+                .map_to_response()
+                .boxed(),
+            session: companygate_session_api::endpoint(
+                self.gateway.clone(),
+                companygate_session_api::TrustedProxies(trusted_proxies),
+            )
+            .map_to_response()
+            .boxed(),
+        }
+        .with(Tracing);
+
+        let retry = tokio::spawn(retry_outbox(self.gateway.clone()));
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
+            .await;
+        retry.abort();
+        result
+    }
+}
+
+/// Notifications that could not be sent right after their commit are retried here.
+async fn retry_outbox(gateway: Gateway) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        gateway.retry_outbox().await;
+    }
+}

@@ -1,0 +1,159 @@
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use companygate_domain::database;
+use companygate_domain::fixtures::Fixture;
+use companygate_server::settings::{Cli, Command, CommonSettings, DemoSettings, LogFormat};
+use companygate_server::{Application, application, demo, openapi};
+use secrecy::ExposeSecret;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("companygate: {first} (see companygate --help)");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&cli.command);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("companygate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(command: &Command) {
+    let format = match command {
+        Command::Serve(s) => s.common.log_format,
+        Command::Demo(d) => d.common.log_format,
+        _ => LogFormat::Text,
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(settings) => {
+            let gateway =
+                application::gateway(&settings.database.database_url, &settings.common).await?;
+            let app = Application::build(&settings.bind, gateway).await?;
+            let base = format!("http://{}", app.address());
+            tracing::info!(address = %app.address(), "listening");
+            println!(
+                "companygate listening on {base} (Swagger UI: {base}/docs/reseller and {base}/docs/session)"
+            );
+            app.run_until(settings.common.trusted_proxies.clone(), shutdown_signal())
+                .await?;
+        }
+        Command::Demo(settings) => {
+            let file =
+                std::env::temp_dir().join(format!("companygate-demo-{}.db", std::process::id()));
+            let result = run_demo(settings, &file).await;
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+            result?;
+        }
+        Command::Migrate(args) => {
+            database::connect(&args.database_url)
+                .await
+                .context("cannot migrate the database")?;
+            println!("migrations applied");
+        }
+        Command::Seed { file, database } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let fixture =
+                Fixture::from_json(&text).with_context(|| format!("{}", file.display()))?;
+            let common = CommonSettings::from_args(std::iter::empty::<&str>())?;
+            let gateway = application::gateway(&database.database_url, &common).await?;
+            let report = gateway
+                .seed(&fixture)
+                .await
+                .with_context(|| format!("{}", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Command::ExportOpenapi { dir } => {
+            openapi::export(&dir)
+                .with_context(|| format!("cannot write into {}", dir.display()))?;
+            println!(
+                "wrote reseller.json, reseller.yaml, session.json, session.yaml into {}",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `serve` on a throw-away SQLite file preloaded with the demo fixture.
+async fn run_demo(settings: DemoSettings, file: &std::path::Path) -> anyhow::Result<()> {
+    let _ = std::fs::remove_file(file);
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let mut common: CommonSettings = settings.common.clone();
+    if common.god_token.is_none() {
+        common.god_token = Some(demo::GOD_TOKEN.to_owned().into());
+    }
+    let god = common
+        .god_token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned())
+        .unwrap_or_default();
+    let gateway = application::gateway(&url, &common).await?;
+    demo::seed(&gateway)
+        .await
+        .context("cannot load the demo data")?;
+    let app = Application::build(&settings.bind, gateway).await?;
+    println!(
+        "{}",
+        demo::banner(&format!("http://{}", app.address()), &god)
+    );
+    app.run_until(common.trusted_proxies.clone(), shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down; draining in-flight requests");
+}

@@ -1,0 +1,25 @@
+//! `/metrics` in the Prometheus text format.
+use std::sync::atomic::Ordering;
+
+use companygate_domain::Gateway;
+use poem::{Endpoint, EndpointExt, Response, handler, web::Data};
+
+#[handler]
+fn render(gateway: Data<&Gateway>) -> Response {
+    let m = gateway.metrics();
+    let body = format!(
+        "# TYPE companygate_company_deletions_total counter\ncompanygate_company_deletions_total {}\n\
+         # TYPE companygate_tokens_issued_total counter\ncompanygate_tokens_issued_total {}\n\
+         # TYPE companygate_logins_total counter\ncompanygate_logins_total {}\n",
+        m.deletions.load(Ordering::Relaxed),
+        m.tokens_issued.load(Ordering::Relaxed),
+        m.logins.load(Ordering::Relaxed),
+    );
+    Response::builder()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
+}
+
+pub fn endpoint(gateway: Gateway) -> impl Endpoint {
+    render.data(gateway)
+}

@@ -1,0 +1,125 @@
+//! The command line, read once. The only code that reads the environment.
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "companygate",
+    version,
+    about = "One gateway, two company-management API dialects, one database."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the gateway.
+    Serve(ServeSettings),
+    /// Apply pending migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Load a fixture file into the database (upserts) and print what it created as JSON.
+    Seed {
+        /// The fixture file (JSON).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Serve on an embedded database preloaded with demo data; prints URLs and credentials.
+    Demo(DemoSettings),
+    /// Write reseller.{json,yaml} and session.{json,yaml} into DIR; needs no database.
+    ExportOpenapi {
+        /// Target directory (created if missing).
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// Database URL; a postgres:// URL switches to PostgreSQL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://companygate.db?mode=rwc"
+    )]
+    pub database_url: String,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Parser, Debug, Clone)]
+pub struct ServeSettings {
+    /// Address to listen on; port 0 picks a free port (the bound address is printed).
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub common: CommonSettings,
+}
+
+/// `demo` is `serve` with an in-memory database and demo data.
+#[derive(Args, Debug, Clone)]
+pub struct DemoSettings {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub common: CommonSettings,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CommonSettings {
+    /// Enables god mode for requests carrying this token; unset or empty disables it.
+    #[arg(long, env = "GOD_TOKEN", value_parser = parse_secret, hide_env_values = true)]
+    pub god_token: Option<SecretString>,
+    /// smtp://[user:password@]host:port, file:///dir, or unset to only log notifications.
+    #[arg(long, env = "MAIL_URL", hide_env_values = true)]
+    pub mail_url: Option<String>,
+    /// Name used in notification e-mails.
+    #[arg(long, env = "SITE_NAME", default_value = "companygate")]
+    pub site_name: String,
+    /// Log output format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Lifetime of issued access tokens.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_ttl_seconds: u64,
+    /// A session expires after this long without a request.
+    #[arg(long, env = "SESSION_TTL_SECONDS", default_value_t = 7 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub session_ttl_seconds: u64,
+    /// Proxies (IP addresses, comma-separated) whose X-Forwarded-Proto is trusted.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+fn parse_secret(text: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(text.to_owned()))
+}
+
+impl CommonSettings {
+    /// Settings from flags alone (plus the environment), e.g. `["--god-token", "x"]`; unset ones
+    /// take their defaults. Used by `seed` and by tests.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            common: CommonSettings,
+        }
+        let argv = std::iter::once(std::ffi::OsString::from("companygate"))
+            .chain(args.into_iter().map(Into::into));
+        Only::try_parse_from(argv).map(|o| o.common)
+    }
+}

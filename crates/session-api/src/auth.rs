@@ -1,0 +1,215 @@
+//! `/auth/login` and `/auth/me`: sessions as the original's clients see them.
+use companygate_domain::Gateway;
+use companygate_domain::sessions::LoginError;
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde_json::Value;
+
+use crate::ApiTags;
+use crate::body::JsonBody;
+use crate::caller::{self, clear_session_cookie, session_cookie, set_session_cookie};
+use crate::documents::CompanyDoc;
+use crate::error::{ErrorBody, ErrorItem, SessionError};
+
+#[derive(Object, Debug)]
+#[oai(example)]
+pub struct LoginBody {
+    pub email: String,
+    pub password: String,
+}
+
+impl poem_openapi::types::Example for LoginBody {
+    fn example() -> Self {
+        Self {
+            email: "company1@email.com".into(),
+            password: "password123".into(),
+        }
+    }
+}
+
+/// An empty JSON object.
+#[derive(Object, Debug, Default)]
+pub struct Empty {}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct Me {
+    pub email: String,
+    pub is_admin: bool,
+    pub company: Option<CompanyDoc>,
+}
+
+#[derive(Object, Debug)]
+pub struct MeBody {
+    pub data: Me,
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "LoginResponse::from_request_error")]
+pub enum LoginResponse {
+    /// Logged in; the `connect.sid` cookie carries the session.
+    #[oai(status = 200)]
+    Ok(Json<Empty>),
+    /// The body is not valid JSON.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Wrong e-mail or password: the plain text `Unauthorized`.
+    #[oai(status = 401)]
+    Unauthorized(PlainText<String>),
+    /// Validation failed (`required`, `must-be-string`, `must-be-a-valid-email`).
+    #[oai(status = 422)]
+    Unprocessable(Json<ErrorBody>),
+    /// Unexpected failure.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl LoginResponse {
+    fn from_request_error(err: poem::Error) -> Self {
+        Self::from(SessionError::from_poem(&err))
+    }
+}
+
+impl From<SessionError> for LoginResponse {
+    fn from(e: SessionError) -> Self {
+        match e.status.as_u16() {
+            400 => Self::BadRequest(Json(e.body)),
+            422 => Self::Unprocessable(Json(e.body)),
+            _ => Self::Internal(Json(e.body)),
+        }
+    }
+}
+
+crate::session_response!(LogoutResponse, Empty);
+crate::session_response!(MeResponse, MeBody);
+
+/// Checks the login body, listing every failing field.
+fn validate_login(body: &Value) -> Result<(String, String), SessionError> {
+    let mut errors = Vec::new();
+    let email = match body.get("email") {
+        None => errors
+            .push(ErrorItem::field("body", "email", "required", None))
+            .then_none(),
+        Some(Value::String(s)) if email_address::EmailAddress::is_valid(s.trim()) => {
+            Some(s.trim().to_lowercase())
+        }
+        Some(v @ Value::String(_)) => errors
+            .push(ErrorItem::field(
+                "body",
+                "email",
+                "must-be-a-valid-email",
+                Some(v.clone()),
+            ))
+            .then_none(),
+        Some(v) => errors
+            .push(ErrorItem::field(
+                "body",
+                "email",
+                "must-be-string",
+                Some(v.clone()),
+            ))
+            .then_none(),
+    };
+    let password = match body.get("password") {
+        None => errors
+            .push(ErrorItem::field("body", "password", "required", None))
+            .then_none(),
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(v) => errors
+            .push(ErrorItem::field(
+                "body",
+                "password",
+                "must-be-string",
+                Some(v.clone()),
+            ))
+            .then_none(),
+    };
+    match (email, password) {
+        (Some(e), Some(p)) if errors.is_empty() => Ok((e, p)),
+        _ => Err(SessionError::validation(errors)),
+    }
+}
+
+trait ThenNone {
+    fn then_none<T>(self) -> Option<T>;
+}
+
+impl ThenNone for () {
+    fn then_none<T>(self) -> Option<T> {
+        None
+    }
+}
+
+pub struct AuthApi;
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in
+    ///
+    /// Checks e-mail and password and opens a session carried by the `connect.sid` cookie. Any
+    /// session the client already had is closed first.
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        body: JsonBody<LoginBody>,
+    ) -> LoginResponse {
+        let (email, password) = match validate_login(&body.value) {
+            Ok(v) => v,
+            Err(e) => return e.into(),
+        };
+        match gateway
+            .login(&email, &password, session_cookie(req).as_deref())
+            .await
+        {
+            Ok(cookie) => {
+                set_session_cookie(req, &cookie);
+                LoginResponse::Ok(Json(Empty {}))
+            }
+            Err(LoginError::BadCredentials) => {
+                LoginResponse::Unauthorized(PlainText("Unauthorized".into()))
+            }
+            Err(LoginError::Database(cause)) => SessionError::unexpected(cause).into(),
+        }
+    }
+
+    /// Log out
+    ///
+    /// Closes the session, if there is one. Always succeeds.
+    #[oai(path = "/auth/login", method = "delete", operation_id = "logout")]
+    async fn logout(&self, req: &Request, gateway: Data<&Gateway>) -> LogoutResponse {
+        let result = async {
+            if let Some(cookie) = session_cookie(req) {
+                gateway
+                    .logout(&cookie)
+                    .await
+                    .map_err(SessionError::unexpected)?;
+            }
+            clear_session_cookie(req);
+            Ok(Empty {})
+        };
+        result.await.into()
+    }
+
+    /// Who am I
+    ///
+    /// The logged-in account: e-mail, whether it is an admin, and its company.
+    #[oai(path = "/auth/me", method = "get", operation_id = "me")]
+    async fn me(&self, req: &Request, gateway: Data<&Gateway>) -> MeResponse {
+        let result = async {
+            let caller = caller::identify(req, &gateway, None).await?;
+            let session = caller.session.ok_or_else(SessionError::login_required)?;
+            Ok(MeBody {
+                data: Me {
+                    email: session.account.email.clone(),
+                    is_admin: session.account.is_admin,
+                    company: session.company.as_ref().map(CompanyDoc::from),
+                },
+            })
+        };
+        result.await.into()
+    }
+}

@@ -1,0 +1,70 @@
+//! An optional JSON body, read as the original reads it: no body, or a body that is not declared
+//! as JSON, is an empty object; a body declared as JSON that does not parse is `invalid-json`.
+//! The spec documents the typed schema `T`; handlers validate the raw value themselves.
+use std::marker::PhantomData;
+
+use poem::{Request, RequestBody};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use serde_json::Value;
+
+pub struct JsonBody<T> {
+    pub value: Value,
+    _schema: PhantomData<T>,
+}
+
+impl<T> JsonBody<T> {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.value.get(name)
+    }
+}
+
+impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: T::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let declared_json = request.content_type().is_some_and(|ct| {
+            let essence = ct.split(';').next().unwrap_or("").trim();
+            essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
+        });
+        let bytes = match body.take() {
+            Ok(b) => b.into_bytes().await.map_err(|_| invalid_json())?,
+            Err(_) => Default::default(),
+        };
+        let value = if !declared_json || bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_slice(&bytes).map_err(|_| invalid_json())?
+        };
+        Ok(Self {
+            value,
+            _schema: PhantomData,
+        })
+    }
+}
+
+fn invalid_json() -> poem::Error {
+    poem::Error::from_status(poem::http::StatusCode::BAD_REQUEST)
+}

@@ -1,0 +1,85 @@
+//! Who is calling: the `connect.sid` session cookie and the god token.
+use std::net::IpAddr;
+
+use companygate_domain::Gateway;
+use poem::Request;
+use poem::web::cookie::{Cookie, SameSite};
+use serde_json::Value;
+
+use crate::error::SessionError;
+use crate::gate::{Caller, GodToken};
+
+pub const COOKIE: &str = "connect.sid";
+
+/// Proxies whose `X-Forwarded-Proto` is believed.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub Vec<IpAddr>);
+
+pub fn session_cookie(req: &Request) -> Option<String> {
+    req.cookie()
+        .get(COOKIE)
+        .map(|c| c.value_str().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Reads the session (if any) and judges the god token the request carried.
+pub async fn identify(
+    req: &Request,
+    gateway: &Gateway,
+    god_token: Option<&Value>,
+) -> Result<Caller, SessionError> {
+    let session = match session_cookie(req) {
+        Some(cookie) => gateway
+            .session(&cookie)
+            .await
+            .map_err(SessionError::unexpected)?,
+        None => None,
+    };
+    Ok(Caller {
+        session,
+        god: GodToken::judge(gateway, god_token),
+    })
+}
+
+/// `Secure` only when the request came over HTTPS, directly or through a trusted proxy, so plain
+/// HTTP development works and production cookies are secure.
+fn came_over_https(req: &Request) -> bool {
+    if req.scheme().as_str() == "https" {
+        return true;
+    }
+    let trusted = req.data::<TrustedProxies>().is_some_and(|t| {
+        req.remote_addr()
+            .as_socket_addr()
+            .is_some_and(|addr| t.0.contains(&addr.ip()))
+    });
+    trusted
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .next()
+                    .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+            })
+}
+
+pub fn set_session_cookie(req: &Request, value: &str) {
+    let mut cookie = Cookie::new_with_str(COOKIE, value);
+    cookie.set_path("/");
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    if came_over_https(req) {
+        cookie.set_secure(true);
+    }
+    req.cookie().add(cookie);
+}
+
+pub fn clear_session_cookie(req: &Request) {
+    let mut cookie = Cookie::new_with_str(COOKIE, "");
+    cookie.set_path("/");
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_max_age(std::time::Duration::ZERO);
+    req.cookie().add(cookie);
+}

@@ -1,0 +1,195 @@
+//! `/company/...`: reading and deleting companies.
+use companygate_domain::{CompanyId, Gateway};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Object, OpenApi};
+
+use crate::ApiTags;
+use crate::body::JsonBody;
+use crate::caller;
+use crate::documents::{CompanyDoc, OfferDoc};
+use crate::error::{ErrorItem, SessionError};
+use crate::gate::{self, Member};
+
+/// Optional body of operations that accept god mode.
+#[derive(Object, Debug)]
+pub struct GodTokenBody {
+    /// The configured god token; grants admin privileges for this request.
+    pub god_token: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct CompanyWithOffers {
+    pub company: CompanyDoc,
+    pub offers: Vec<OfferDoc>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CompanyList {
+    pub companies: Vec<CompanyDoc>,
+    pub total_doc_count: u64,
+}
+
+#[derive(Object, Debug)]
+pub struct Online {
+    pub online: bool,
+}
+
+crate::session_response!(DeleteResponse, CompanyDoc);
+crate::session_response!(CompanyResponse, CompanyWithOffers);
+crate::session_response!(OnlineResponse, Online);
+crate::session_response!(ListResponse, CompanyList);
+
+/// An optional integer query parameter within bounds; anything else is a 422 naming it.
+fn query_int(
+    name: &str,
+    raw: Option<&str>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ErrorItem> {
+    let Some(raw) = raw else { return Ok(default) };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            ErrorItem::field(
+                "query",
+                name,
+                format!("must-be-in-range:{min}-{max}"),
+                Some(raw.into()),
+            )
+        })
+}
+
+fn parse_id(raw: &str) -> Result<CompanyId, SessionError> {
+    CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))
+}
+
+pub struct CompanyApi;
+
+#[OpenApi(tag = "ApiTags::Company")]
+impl CompanyApi {
+    /// Health check
+    #[oai(path = "/", method = "get", operation_id = "health")]
+    async fn online(&self) -> OnlineResponse {
+        OnlineResponse::Ok(poem_openapi::payload::Json(Online { online: true }))
+    }
+
+    /// List companies
+    ///
+    /// A page of companies in creation order. Blocked and disabled companies are included only
+    /// with admin privileges (admin session or `god_token`).
+    #[oai(path = "/company", method = "get", operation_id = "listCompanies")]
+    async fn list(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 1 to 100, default 20.
+        limit: Query<Option<String>>,
+        /// 0 or more, default 0.
+        offset: Query<Option<String>>,
+        /// The god token (GET has no body).
+        god_token: Query<Option<String>>,
+    ) -> ListResponse {
+        let result = async {
+            let token = god_token.0.map(serde_json::Value::String);
+            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            let limit = query_int("limit", limit.0.as_deref(), 20, 1, 100);
+            let offset = query_int("offset", offset.0.as_deref(), 0, 0, i64::MAX as u64);
+            let (limit, offset) = match (limit, offset) {
+                (Ok(l), Ok(o)) => (l, o),
+                (l, o) => {
+                    return Err(SessionError::validation(
+                        l.err().into_iter().chain(o.err()).collect(),
+                    ));
+                }
+            };
+            let page = gateway
+                .list_companies(&caller.actor(), limit, offset)
+                .await
+                .map_err(SessionError::unexpected)?;
+            Ok(CompanyList {
+                companies: page.companies.iter().map(CompanyDoc::from).collect(),
+                total_doc_count: page.total,
+            })
+        };
+        result.await.into()
+    }
+
+    /// A company and its offers
+    ///
+    /// Blocked and disabled companies are only shown to admins (admin session or `god_token`) and
+    /// to the company's own account.
+    #[oai(
+        path = "/company/:companyId",
+        method = "get",
+        operation_id = "getCompany"
+    )]
+    async fn get(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        /// The god token (GET has no body).
+        god_token: Query<Option<String>>,
+    ) -> CompanyResponse {
+        let result = async {
+            let token = god_token.0.map(serde_json::Value::String);
+            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            let id = parse_id(&company_id.0)?;
+            let details = gateway
+                .company_details(&caller.actor(), id)
+                .await
+                .map_err(|e| SessionError::from_lookup(e, &company_id.0))?;
+            let offers = details
+                .offers
+                .iter()
+                .map(|o| OfferDoc::new(o, &details.company))
+                .collect();
+            Ok(CompanyWithOffers {
+                company: CompanyDoc::from(&details.company),
+                offers,
+            })
+        };
+        result.await.into()
+    }
+
+    /// Delete a company and everything it owns
+    ///
+    /// Irreversible. Allowed to the company's own account, or to anyone with a valid `god_token`
+    /// in the body. Offers, accounts, sessions, API clients and tokens go with the company in one
+    /// transaction, and the company's account is told by e-mail. Answers the company as it was.
+    #[oai(
+        path = "/company/:companyId/delete",
+        method = "post",
+        operation_id = "deleteCompany"
+    )]
+    async fn delete(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        body: JsonBody<GodTokenBody>,
+    ) -> DeleteResponse {
+        let result = async {
+            let caller = caller::identify(req, &gateway, body.get("god_token")).await?;
+            let members = [Member::Company, Member::God];
+            gate::or(&members, &caller)?;
+            let id = parse_id(&company_id.0)?;
+            let deleted = gateway
+                .delete_company(&caller.actor(), id)
+                .await
+                .map_err(|e| SessionError::from_delete(e, &company_id.0))?;
+            Ok(CompanyDoc::from(&deleted.company))
+        };
+        result.await.into()
+    }
+}

@@ -1,0 +1,267 @@
+//! Every failure of the dialect, as `{error_code, errors:[{msg,...}], or?}`, mapped in one place.
+use companygate_domain::DeleteCompanyError;
+use companygate_domain::lookup::LookupError;
+use poem::http::StatusCode;
+use poem_openapi::Object;
+
+pub const VALIDATION: i32 = 1;
+pub const FORBIDDEN: i32 = 3;
+pub const UNEXPECTED: i32 = 99;
+
+/// One problem. `value`, `param` and `location` are present for validation errors.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct ErrorItem {
+    /// The offending value; absent when the field was missing.
+    #[oai(skip_serializing_if_is_none)]
+    pub value: Option<serde_json::Value>,
+    pub msg: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub param: Option<String>,
+    /// `params`, `body` or `query`.
+    #[oai(skip_serializing_if_is_none)]
+    pub location: Option<String>,
+}
+
+impl ErrorItem {
+    pub fn msg(msg: impl Into<String>) -> Self {
+        Self {
+            value: None,
+            msg: msg.into(),
+            param: None,
+            location: None,
+        }
+    }
+
+    pub fn field(
+        location: &str,
+        param: &str,
+        msg: impl Into<String>,
+        value: Option<serde_json::Value>,
+    ) -> Self {
+        Self {
+            value,
+            msg: msg.into(),
+            param: Some(param.into()),
+            location: Some(location.into()),
+        }
+    }
+}
+
+/// One failed member of an `or` gate.
+#[derive(Object, Debug, Clone)]
+pub struct GateFailure {
+    pub error_code: i32,
+    pub errors: Vec<ErrorItem>,
+}
+
+/// Error body. Codes: 1 validation, 2 file, 3 forbidden, 99 unexpected.
+#[derive(Object, Debug, Clone)]
+pub struct ErrorBody {
+    pub error_code: i32,
+    pub errors: Vec<ErrorItem>,
+    /// For a failed gate: each member's failure, in member order.
+    #[oai(skip_serializing_if_is_none)]
+    pub or: Option<Vec<GateFailure>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl SessionError {
+    fn new(status: StatusCode, error_code: i32, errors: Vec<ErrorItem>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error_code,
+                errors,
+                or: None,
+            },
+        }
+    }
+
+    pub fn validation(errors: Vec<ErrorItem>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, VALIDATION, errors)
+    }
+
+    pub fn invalid_json() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            VALIDATION,
+            vec![ErrorItem::msg("invalid-json")],
+        )
+    }
+
+    pub fn login_required() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            FORBIDDEN,
+            vec![ErrorItem::msg("login-required")],
+        )
+    }
+
+    pub fn forbidden(msg: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, FORBIDDEN, vec![ErrorItem::msg(msg)])
+    }
+
+    pub fn gate(failures: Vec<GateFailure>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            FORBIDDEN,
+            vec![ErrorItem::msg("insufficient-permissions")],
+        );
+        e.body.or = Some(failures);
+        e
+    }
+
+    pub fn conflict(msg: &str) -> Self {
+        Self::new(StatusCode::CONFLICT, VALIDATION, vec![ErrorItem::msg(msg)])
+    }
+
+    pub fn not_found_route() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            VALIDATION,
+            vec![ErrorItem::msg("not-found")],
+        )
+    }
+
+    /// Logs the cause; the client only learns that something unexpected happened.
+    pub fn unexpected(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "unexpected failure");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            UNEXPECTED,
+            vec![ErrorItem::msg("unexpected-error")],
+        )
+    }
+
+    /// The 422 for an id that names no company; `raw` is the id exactly as sent.
+    pub fn no_company(raw: &str) -> Self {
+        Self::validation(vec![ErrorItem::field(
+            "params",
+            "companyId",
+            format!("no-company-found-with-id:{raw}"),
+            Some(raw.into()),
+        )])
+    }
+
+    pub fn invalid_id(raw: &str) -> Self {
+        Self::validation(vec![ErrorItem::field(
+            "params",
+            "companyId",
+            "must-be-a-valid-id",
+            Some(raw.into()),
+        )])
+    }
+
+    /// Errors raised before a handler runs (unreadable body, unknown route, ...).
+    pub fn from_poem(err: &poem::Error) -> Self {
+        match err.status() {
+            StatusCode::NOT_FOUND => Self::not_found_route(),
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                VALIDATION,
+                vec![ErrorItem::msg("method-not-allowed")],
+            ),
+            s if s.is_server_error() => Self::unexpected(err),
+            _ => Self::invalid_json(),
+        }
+    }
+
+    /// Maps a deletion outcome; `raw` is the company id as sent.
+    pub fn from_delete(e: DeleteCompanyError, raw: &str) -> Self {
+        match e {
+            // The handler's gate admits only actors the core lets try; this is a second line.
+            DeleteCompanyError::NotPermitted => Self::forbidden("insufficient-permissions"),
+            DeleteCompanyError::NotFound(_) => Self::no_company(raw),
+            DeleteCompanyError::Forbidden(_) => {
+                Self::forbidden("insufficient-permissions-to-manage-company-settings")
+            }
+            DeleteCompanyError::HasManagedCompanies(_) => {
+                Self::conflict("company-has-managed-companies")
+            }
+            DeleteCompanyError::Database(cause) => Self::unexpected(cause),
+        }
+    }
+
+    pub fn from_lookup(e: LookupError, raw: &str) -> Self {
+        match e {
+            LookupError::NotFound(_) => Self::no_company(raw),
+            LookupError::Database(cause) => Self::unexpected(cause),
+        }
+    }
+}
+
+impl poem::IntoResponse for SessionError {
+    fn into_response(self) -> poem::Response {
+        let mut response = poem_openapi::payload::Json(self.body).into_response();
+        response.set_status(self.status);
+        response
+    }
+}
+
+/// Declares an operation's response: the 200 body plus the dialect's error statuses, with
+/// poem-openapi's parse failures routed into the same error body.
+#[macro_export]
+macro_rules! session_response {
+    ($name:ident, $ok:ty) => {
+        #[derive(poem_openapi::ApiResponse)]
+        #[oai(bad_request_handler = "Self::from_request_error")]
+        pub enum $name {
+            /// Done.
+            #[oai(status = 200)]
+            Ok(poem_openapi::payload::Json<$ok>),
+            /// The body is not valid JSON (`invalid-json`).
+            #[oai(status = 400)]
+            BadRequest(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// A gate failed (`insufficient-permissions` with the `or` array) or no session (`login-required`).
+            #[oai(status = 401)]
+            Unauthorized(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// Not allowed to manage this company.
+            #[oai(status = 403)]
+            Forbidden(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// The company still manages other companies.
+            #[oai(status = 409)]
+            Conflict(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// Validation failed: `must-be-a-valid-id`, `no-company-found-with-id:<id>`, ...
+            #[oai(status = 422)]
+            Unprocessable(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// Unexpected failure (`unexpected-error`).
+            #[oai(status = 500)]
+            Internal(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        }
+
+        impl $name {
+            fn from_request_error(err: poem::Error) -> Self {
+                $crate::error::SessionError::from_poem(&err).into()
+            }
+        }
+
+        impl From<$crate::error::SessionError> for $name {
+            fn from(e: $crate::error::SessionError) -> Self {
+                use poem::http::StatusCode;
+                let body = poem_openapi::payload::Json(e.body);
+                match e.status {
+                    StatusCode::BAD_REQUEST => Self::BadRequest(body),
+                    StatusCode::UNAUTHORIZED => Self::Unauthorized(body),
+                    StatusCode::FORBIDDEN => Self::Forbidden(body),
+                    StatusCode::CONFLICT => Self::Conflict(body),
+                    StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
+                    _ => Self::Internal(body),
+                }
+            }
+        }
+
+        impl From<Result<$ok, $crate::error::SessionError>> for $name {
+            fn from(result: Result<$ok, $crate::error::SessionError>) -> Self {
+                match result {
+                    Ok(body) => Self::Ok(poem_openapi::payload::Json(body)),
+                    Err(e) => e.into(),
+                }
+            }
+        }
+    };
+}
