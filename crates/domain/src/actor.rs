@@ -34,18 +34,9 @@ pub enum Actor {
     /// Nobody authenticated.
     Anonymous,
     /// An OAuth2 client of the reseller dialect, acting for its company.
-    Client {
-        client: i32,
-        client_id: String,
-        company: CompanyId,
-        role: ClientRole,
-    },
+    Client { client: i32, client_id: String, company: CompanyId, role: ClientRole },
     /// A logged-in account of the session dialect; admins have no company.
-    Account {
-        account: i32,
-        company: Option<CompanyId>,
-        is_admin: bool,
-    },
+    Account { account: i32, company: Option<CompanyId>, is_admin: bool },
     /// A request that carried the configured god token.
     God,
 }
@@ -80,10 +71,7 @@ pub(crate) async fn manages(
         if id == manager {
             return Ok(true);
         }
-        parent = companies::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .and_then(|c| c.parent_id);
+        parent = companies::Entity::find_by_id(id).one(db).await?.and_then(|c| c.parent_id);
     }
     Ok(false)
 }

@@ -12,10 +12,7 @@ impl CompanyId {
     /// A fresh id: 12 random characters from `[0-9A-Za-z]`.
     pub fn generate() -> Self {
         let mut bytes = [0u8; 12];
-        for (slot, c) in bytes
-            .iter_mut()
-            .zip(rand::thread_rng().sample_iter(&Alphanumeric))
-        {
+        for (slot, c) in bytes.iter_mut().zip(rand::thread_rng().sample_iter(&Alphanumeric)) {
             *slot = c;
         }
         Self(bytes)
@@ -73,34 +70,20 @@ mod tests {
     fn both_spellings_name_the_same_bytes() {
         let a = CompanyId::from_resource_id("xC5kfGz7w2Nz").unwrap();
         assert_eq!(a.hex(), "7843356b66477a3777324e7a");
-        assert_eq!(
-            CompanyId::parse_session_id("7843356B66477A3777324E7A"),
-            Some(a)
-        );
+        assert_eq!(CompanyId::parse_session_id("7843356B66477A3777324E7A"), Some(a));
         assert_eq!(CompanyId::parse_session_id("xC5kfGz7w2Nz"), Some(a));
     }
 
     #[test]
     fn other_lengths_and_non_hex_are_rejected() {
         assert_eq!(CompanyId::parse_session_id("123"), None);
-        assert_eq!(
-            CompanyId::parse_session_id("zz43356b66477a3777324e7a"),
-            None
-        );
-        assert_eq!(
-            CompanyId::from_resource_id("7843356b66477a3777324e7a"),
-            None
-        );
+        assert_eq!(CompanyId::parse_session_id("zz43356b66477a3777324e7a"), None);
+        assert_eq!(CompanyId::from_resource_id("7843356b66477a3777324e7a"), None);
     }
 
     #[test]
     fn generated_ids_are_alphanumeric() {
         let id = CompanyId::generate();
-        assert!(
-            id.resource_id()
-                .unwrap()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric())
-        );
+        assert!(id.resource_id().unwrap().chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }

@@ -5,15 +5,14 @@ use std::time::Instant;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 
 use crate::actor::{Actor, ClientRole, manages};
 use crate::entities::{
-    access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers,
-    sessions, target_users,
+    access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers, sessions, target_users,
 };
 use crate::{CompanyId, Gateway};
 
@@ -61,11 +60,7 @@ impl Gateway {
     /// `NotFound`. Tokens and sessions of the company stop working at commit because their rows go
     /// in the same transaction and every request looks them up.
     #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
-    pub async fn delete_company(
-        &self,
-        actor: &Actor,
-        id: CompanyId,
-    ) -> Result<DeletedCompany, DeleteCompanyError> {
+    pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<DeletedCompany, DeleteCompanyError> {
         may_delete_at_all(actor)?;
         let started = Instant::now();
         let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
@@ -74,20 +69,14 @@ impl Gateway {
         // the database write lock on SQLite before anything is read, so concurrent deleters queue
         // here and each sees the committed result of the one before it.
         let locked = companies::Entity::update_many()
-            .col_expr(
-                companies::Column::Version,
-                Expr::col(companies::Column::Version).into(),
-            )
+            .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).into())
             .filter(companies::Column::Id.eq(key))
             .exec(&txn)
             .await?;
         if locked.rows_affected == 0 {
             return Err(DeleteCompanyError::NotFound(id));
         }
-        let company = companies::Entity::find_by_id(key)
-            .one(&txn)
-            .await?
-            .ok_or(DeleteCompanyError::NotFound(id))?;
+        let company = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(DeleteCompanyError::NotFound(id))?;
         authorize(&txn, actor, id, &company).await?;
         if manages_any(&txn, key).await? {
             return Err(DeleteCompanyError::HasManagedCompanies(id));
@@ -112,14 +101,7 @@ impl Gateway {
         .insert(&txn)
         .await?;
         for email in &account_emails {
-            self.mail
-                .enqueue(
-                    &txn,
-                    email,
-                    &deletion_subject(&self.config.site_name),
-                    &deletion_body(&company),
-                )
-                .await?;
+            self.mail.enqueue(&txn, email, &deletion_subject(&self.config.site_name), &deletion_body(&company)).await?;
         }
         txn.commit().await?;
 
@@ -130,29 +112,17 @@ impl Gateway {
             duration_ms = started.elapsed().as_millis() as u64,
             "company deleted"
         );
-        self.metrics
-            .deletions
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.deletions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.mail.dispatch_pending(&self.db).await;
-        Ok(DeletedCompany {
-            company,
-            tags,
-            counts,
-        })
+        Ok(DeletedCompany { company, tags, counts })
     }
 
     /// What `delete_company` would remove, with the same checks, changing nothing.
-    pub async fn preview_deletion(
-        &self,
-        actor: &Actor,
-        id: CompanyId,
-    ) -> Result<DeletionCounts, DeleteCompanyError> {
+    pub async fn preview_deletion(&self, actor: &Actor, id: CompanyId) -> Result<DeletionCounts, DeleteCompanyError> {
         may_delete_at_all(actor)?;
         let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
-        let company = companies::Entity::find_by_id(key)
-            .one(&self.db)
-            .await?
-            .ok_or(DeleteCompanyError::NotFound(id))?;
+        let company =
+            companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(DeleteCompanyError::NotFound(id))?;
         authorize(&self.db, actor, id, &company).await?;
         if manages_any(&self.db, key).await? {
             return Err(DeleteCompanyError::HasManagedCompanies(id));
@@ -171,14 +141,9 @@ impl Gateway {
 
 fn may_delete_at_all(actor: &Actor) -> Result<(), DeleteCompanyError> {
     match actor {
-        Actor::God
-        | Actor::Client {
-            role: ClientRole::Reseller,
-            ..
+        Actor::God | Actor::Client { role: ClientRole::Reseller, .. } | Actor::Account { company: Some(_), .. } => {
+            Ok(())
         }
-        | Actor::Account {
-            company: Some(_), ..
-        } => Ok(()),
         _ => Err(DeleteCompanyError::NotPermitted),
     }
 }
@@ -192,30 +157,16 @@ async fn authorize(
     let allowed = match actor {
         Actor::God => true,
         // A company account deletes its own company only.
-        Actor::Account {
-            company: Some(own), ..
-        } => *own == id,
+        Actor::Account { company: Some(own), .. } => *own == id,
         // A reseller deletes what it manages, never its own company.
-        Actor::Client {
-            role: ClientRole::Reseller,
-            company: own,
-            ..
-        } => manages(db, *own, company).await?,
+        Actor::Client { role: ClientRole::Reseller, company: own, .. } => manages(db, *own, company).await?,
         _ => false,
     };
-    if allowed {
-        Ok(())
-    } else {
-        Err(DeleteCompanyError::Forbidden(id))
-    }
+    if allowed { Ok(()) } else { Err(DeleteCompanyError::Forbidden(id)) }
 }
 
 async fn manages_any(db: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
-    Ok(companies::Entity::find()
-        .filter(companies::Column::ParentId.eq(key))
-        .count(db)
-        .await?
-        > 0)
+    Ok(companies::Entity::find().filter(companies::Column::ParentId.eq(key)).count(db).await? > 0)
 }
 
 pub(crate) async fn tags_of(db: &impl ConnectionTrait, key: &str) -> Result<Vec<String>, DbErr> {
@@ -257,21 +208,13 @@ async fn remove_owned_rows(txn: &impl ConnectionTrait, key: &str) -> Result<Dele
         .exec(txn)
         .await?
         .rows_affected;
-    let access_tokens = access_tokens::Entity::delete_many()
-        .filter(tokens_filter(key))
-        .exec(txn)
-        .await?
-        .rows_affected;
+    let access_tokens = access_tokens::Entity::delete_many().filter(tokens_filter(key)).exec(txn).await?.rows_affected;
     let api_clients = api_clients::Entity::delete_many()
         .filter(api_clients::Column::CompanyId.eq(key))
         .exec(txn)
         .await?
         .rows_affected;
-    let offers = offers::Entity::delete_many()
-        .filter(offers::Column::CompanyId.eq(key))
-        .exec(txn)
-        .await?
-        .rows_affected;
+    let offers = offers::Entity::delete_many().filter(offers::Column::CompanyId.eq(key)).exec(txn).await?.rows_affected;
     let target_users = target_users::Entity::delete_many()
         .filter(target_users::Column::CompanyId.eq(key))
         .exec(txn)
@@ -282,58 +225,25 @@ async fn remove_owned_rows(txn: &impl ConnectionTrait, key: &str) -> Result<Dele
         .exec(txn)
         .await?
         .rows_affected;
-    let accounts = accounts::Entity::delete_many()
-        .filter(accounts::Column::CompanyId.eq(key))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    let companies = companies::Entity::delete_by_id(key)
-        .exec(txn)
-        .await?
-        .rows_affected;
-    Ok(DeletionCounts {
-        companies,
-        offers,
-        target_users,
-        accounts,
-        api_clients,
-        access_tokens,
-        sessions,
-        tags,
-    })
+    let accounts =
+        accounts::Entity::delete_many().filter(accounts::Column::CompanyId.eq(key)).exec(txn).await?.rows_affected;
+    let companies = companies::Entity::delete_by_id(key).exec(txn).await?.rows_affected;
+    Ok(DeletionCounts { companies, offers, target_users, accounts, api_clients, access_tokens, sessions, tags })
 }
 
 async fn count_owned_rows(db: &impl ConnectionTrait, key: &str) -> Result<DeletionCounts, DbErr> {
     Ok(DeletionCounts {
         companies: 1,
-        offers: offers::Entity::find()
-            .filter(offers::Column::CompanyId.eq(key))
-            .count(db)
-            .await?,
-        target_users: target_users::Entity::find()
-            .filter(target_users::Column::CompanyId.eq(key))
-            .count(db)
-            .await?,
-        accounts: accounts::Entity::find()
-            .filter(accounts::Column::CompanyId.eq(key))
-            .count(db)
-            .await?,
-        api_clients: api_clients::Entity::find()
-            .filter(api_clients::Column::CompanyId.eq(key))
-            .count(db)
-            .await?,
-        access_tokens: access_tokens::Entity::find()
-            .filter(tokens_filter(key))
-            .count(db)
-            .await?,
+        offers: offers::Entity::find().filter(offers::Column::CompanyId.eq(key)).count(db).await?,
+        target_users: target_users::Entity::find().filter(target_users::Column::CompanyId.eq(key)).count(db).await?,
+        accounts: accounts::Entity::find().filter(accounts::Column::CompanyId.eq(key)).count(db).await?,
+        api_clients: api_clients::Entity::find().filter(api_clients::Column::CompanyId.eq(key)).count(db).await?,
+        access_tokens: access_tokens::Entity::find().filter(tokens_filter(key)).count(db).await?,
         sessions: sessions::Entity::find()
             .filter(sessions::Column::AccountId.in_subquery(accounts_of(key)))
             .count(db)
             .await?,
-        tags: company_tags::Entity::find()
-            .filter(company_tags::Column::CompanyId.eq(key))
-            .count(db)
-            .await?,
+        tags: company_tags::Entity::find().filter(company_tags::Column::CompanyId.eq(key)).count(db).await?,
     })
 }
 

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -153,9 +153,7 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
             let c = &fixture.companies[i];
             let parent_ready = match &c.parent {
                 None => true,
-                Some(p) => {
-                    known.contains(p) || companies::Entity::find_by_id(p).one(txn).await?.is_some()
-                }
+                Some(p) => known.contains(p) || companies::Entity::find_by_id(p).one(txn).await?.is_some(),
             };
             if !parent_ready {
                 rest.push(i);
@@ -163,21 +161,12 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
             }
             upsert_company(txn, &ids[i], c).await?;
             known.insert(ids[i].clone());
-            let hex_id = CompanyId::from_resource_id(&ids[i])
-                .map(|id| id.hex())
-                .unwrap_or_default();
-            report.companies.push(SeededCompany {
-                name: c.name.clone(),
-                resource_id: ids[i].clone(),
-                hex_id,
-            });
+            let hex_id = CompanyId::from_resource_id(&ids[i]).map(|id| id.hex()).unwrap_or_default();
+            report.companies.push(SeededCompany { name: c.name.clone(), resource_id: ids[i].clone(), hex_id });
         }
         if rest.len() == before {
             let c = &fixture.companies[rest[0]];
-            return Err(invalid(
-                format!("companies[{}] ({:?})", rest[0], c.name),
-                "parent is not a known company",
-            ));
+            return Err(invalid(format!("companies[{}] ({:?})", rest[0], c.name), "parent is not a known company"));
         }
         pending = rest;
     }
@@ -190,31 +179,18 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
         }
         let is_admin = a.is_admin.unwrap_or(false);
         if is_admin == a.company.is_some() {
-            return Err(invalid(
-                entry,
-                "an account is either an admin (no company) or has a company",
-            ));
+            return Err(invalid(entry, "an account is either an admin (no company) or has a company"));
         }
         if let Some(company) = &a.company {
             require_company(txn, company, &entry).await?;
         }
-        let password = a
-            .password
-            .clone()
-            .unwrap_or_else(|| CompanyId::generate().to_string());
-        let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-            .await
-            .expect("hashing does not panic");
-        let existing = accounts::Entity::find()
-            .filter(accounts::Column::Email.eq(&email))
-            .one(txn)
-            .await?;
+        let password = a.password.clone().unwrap_or_else(|| CompanyId::generate().to_string());
+        let hash =
+            tokio::task::spawn_blocking(move || passwords::hash(&password)).await.expect("hashing does not panic");
+        let existing = accounts::Entity::find().filter(accounts::Column::Email.eq(&email)).one(txn).await?;
         let mut model = match existing {
             Some(found) => found.into_active_model(),
-            None => accounts::ActiveModel {
-                create_time: Set(Utc::now()),
-                ..Default::default()
-            },
+            None => accounts::ActiveModel { create_time: Set(Utc::now()), ..Default::default() },
         };
         model.email = Set(email.clone());
         model.password_hash = Set(hash);
@@ -234,11 +210,7 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
             .await?;
         let mut model = match existing {
             Some(found) => found.into_active_model(),
-            None => offers::ActiveModel {
-                create_time: Set(Utc::now()),
-                is_archived: Set(false),
-                ..Default::default()
-            },
+            None => offers::ActiveModel { create_time: Set(Utc::now()), is_archived: Set(false), ..Default::default() },
         };
         model.company_id = Set(o.company.clone());
         model.title = Set(o.title.clone());
@@ -263,10 +235,7 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
             .await?;
         let mut model = match existing {
             Some(found) => found.into_active_model(),
-            None => target_users::ActiveModel {
-                create_time: Set(Utc::now()),
-                ..Default::default()
-            },
+            None => target_users::ActiveModel { create_time: Set(Utc::now()), ..Default::default() },
         };
         model.company_id = Set(t.company.clone());
         model.email = Set(t.email.clone());
@@ -284,19 +253,12 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
             .ok_or_else(|| invalid(entry.clone(), "role must be Reseller or Company Admin"))?;
         let status = c.status_id.unwrap_or(1);
         if !(c.client_id.len() <= 32 && !c.client_id.is_empty() && (status == 1 || status == 2)) {
-            return Err(invalid(
-                entry,
-                "clientId must be 1..=32 characters and statusId 1 or 2",
-            ));
+            return Err(invalid(entry, "clientId must be 1..=32 characters and statusId 1 or 2"));
         }
         let secret = c.client_secret.clone();
-        let hash = tokio::task::spawn_blocking(move || passwords::hash(&secret))
-            .await
-            .expect("hashing does not panic");
-        let existing = api_clients::Entity::find()
-            .filter(api_clients::Column::ClientId.eq(&c.client_id))
-            .one(txn)
-            .await?;
+        let hash = tokio::task::spawn_blocking(move || passwords::hash(&secret)).await.expect("hashing does not panic");
+        let existing =
+            api_clients::Entity::find().filter(api_clients::Column::ClientId.eq(&c.client_id)).one(txn).await?;
         let mut model = match existing {
             Some(found) => found.into_active_model(),
             None => api_clients::ActiveModel {
@@ -333,35 +295,21 @@ fn plan_company_ids(fixture: &Fixture) -> Result<Vec<String>, SeedError> {
             return Err(invalid(entry, "name must not be empty"));
         }
         if let Some(first) = seen.insert(id.clone(), i) {
-            return Err(invalid(
-                entry,
-                &format!("resourceId repeats companies[{first}]"),
-            ));
+            return Err(invalid(entry, &format!("resourceId repeats companies[{first}]")));
         }
         ids.push(id);
     }
     Ok(ids)
 }
 
-async fn require_company(
-    txn: &impl ConnectionTrait,
-    id: &str,
-    entry: &str,
-) -> Result<(), SeedError> {
+async fn require_company(txn: &impl ConnectionTrait, id: &str, entry: &str) -> Result<(), SeedError> {
     match companies::Entity::find_by_id(id).one(txn).await? {
         Some(_) => Ok(()),
-        None => Err(invalid(
-            entry.to_owned(),
-            &format!("company {id:?} is not a known company"),
-        )),
+        None => Err(invalid(entry.to_owned(), &format!("company {id:?} is not a known company"))),
     }
 }
 
-async fn upsert_company(
-    txn: &impl ConnectionTrait,
-    id: &str,
-    c: &FixtureCompany,
-) -> Result<(), DbErr> {
+async fn upsert_company(txn: &impl ConnectionTrait, id: &str, c: &FixtureCompany) -> Result<(), DbErr> {
     let existing = companies::Entity::find_by_id(id).one(txn).await?;
     let is_new = existing.is_none();
     let mut model = match existing {
@@ -375,9 +323,7 @@ async fn upsert_company(
     };
     model.name = Set(c.name.clone());
     model.parent_id = Set(c.parent.clone());
-    model.contacts = Set(Some(serde_json::json!(
-        c.contacts.clone().unwrap_or_default()
-    )));
+    model.contacts = Set(Some(serde_json::json!(c.contacts.clone().unwrap_or_default())));
     model.bio = Set(c.bio.clone());
     model.logo = Set(c.logo.clone());
     model.has_finished_registration = Set(c.has_finished_registration.unwrap_or(false));
@@ -401,17 +347,9 @@ async fn upsert_company(
     } else {
         model.update(txn).await?;
     }
-    company_tags::Entity::delete_many()
-        .filter(company_tags::Column::CompanyId.eq(id))
-        .exec(txn)
-        .await?;
+    company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(txn).await?;
     for tag in c.tags.iter().flatten().collect::<HashSet<_>>() {
-        company_tags::ActiveModel {
-            company_id: Set(id.to_owned()),
-            tag: Set(tag.clone()),
-        }
-        .insert(txn)
-        .await?;
+        company_tags::ActiveModel { company_id: Set(id.to_owned()), tag: Set(tag.clone()) }.insert(txn).await?;
     }
     Ok(())
 }

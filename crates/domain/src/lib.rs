@@ -69,13 +69,7 @@ impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
     pub async fn new(db: DatabaseConnection, config: Config, mail: Mailer) -> Result<Self, DbErr> {
         let keys = tokens::KeyRing::load_or_create(&db).await?;
-        Ok(Self {
-            db,
-            config: Arc::new(config),
-            mail,
-            keys,
-            metrics: Arc::default(),
-        })
+        Ok(Self { db, config: Arc::new(config), mail, keys, metrics: Arc::default() })
     }
 
     pub fn metrics(&self) -> &Metrics {

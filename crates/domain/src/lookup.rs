@@ -1,7 +1,5 @@
 //! Reading single companies and plain listings.
-use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::deletion::tags_of;
 use crate::entities::{companies, offers};
@@ -30,30 +28,15 @@ pub struct CompanyPage {
 
 /// Whether the actor sees blocked and disabled companies and hidden offers.
 fn has_admin_privileges(actor: &Actor) -> bool {
-    matches!(
-        actor,
-        Actor::God
-            | Actor::Account {
-                is_admin: true,
-                company: None,
-                ..
-            }
-    )
+    matches!(actor, Actor::God | Actor::Account { is_admin: true, company: None, .. })
 }
 
 impl Gateway {
     /// A company with its offers. Blocked or disabled companies exist only for admins and for the
     /// company's own account.
-    pub async fn company_details(
-        &self,
-        actor: &Actor,
-        id: CompanyId,
-    ) -> Result<CompanyDetails, LookupError> {
+    pub async fn company_details(&self, actor: &Actor, id: CompanyId) -> Result<CompanyDetails, LookupError> {
         let key = id.resource_id().ok_or(LookupError::NotFound(id))?;
-        let company = companies::Entity::find_by_id(key)
-            .one(&self.db)
-            .await?
-            .ok_or(LookupError::NotFound(id))?;
+        let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(LookupError::NotFound(id))?;
         let own = matches!(actor, Actor::Account { company: Some(c), .. } if *c == id);
         let privileged = has_admin_privileges(actor) || own;
         if (company.is_blocked || company.is_disabled) && !privileged {
@@ -65,25 +48,15 @@ impl Gateway {
         }
         let offers = query.order_by_asc(offers::Column::Id).all(&self.db).await?;
         let tags = tags_of(&self.db, key).await?;
-        Ok(CompanyDetails {
-            company,
-            tags,
-            offers,
-        })
+        Ok(CompanyDetails { company, tags, offers })
     }
 
     /// A page of companies in creation order; hidden (blocked, disabled) ones only for admins.
-    pub async fn list_companies(
-        &self,
-        actor: &Actor,
-        limit: u64,
-        offset: u64,
-    ) -> Result<CompanyPage, DbErr> {
+    pub async fn list_companies(&self, actor: &Actor, limit: u64, offset: u64) -> Result<CompanyPage, DbErr> {
         let mut query = companies::Entity::find();
         if !has_admin_privileges(actor) {
-            query = query
-                .filter(companies::Column::IsBlocked.eq(false))
-                .filter(companies::Column::IsDisabled.eq(false));
+            query =
+                query.filter(companies::Column::IsBlocked.eq(false)).filter(companies::Column::IsDisabled.eq(false));
         }
         let total = query.clone().count(&self.db).await?;
         let companies = query

@@ -7,8 +7,8 @@ use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::entities::outbox;
@@ -23,23 +23,14 @@ pub struct MailUrlError(String);
 /// Plain SMTP (a local relay or a test server); credentials are url-decoded from the URL.
 fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailUrlError> {
     let parsed = url::Url::parse(url).map_err(|e| MailUrlError(e.to_string()))?;
-    let host = parsed
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| MailUrlError("smtp URL needs a host".into()))?;
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(parsed.port().unwrap_or(25));
+    let host =
+        parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| MailUrlError("smtp URL needs a host".into()))?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(parsed.port().unwrap_or(25));
     if !parsed.username().is_empty() {
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        };
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         let user = decode(parsed.username());
         let password = decode(parsed.password().unwrap_or_default());
-        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
-            user, password,
-        ));
+        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(user, password));
     }
     Ok(builder.build())
 }
@@ -65,21 +56,15 @@ impl Mailer {
             Some(url) if url.starts_with("file://") => {
                 let parsed = url::Url::parse(url).map_err(|e| MailUrlError(e.to_string()))?;
                 let dir = PathBuf::from(parsed.path());
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| MailUrlError(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(&dir).map_err(|e| MailUrlError(format!("{}: {e}", dir.display())))?;
                 Transport::File(AsyncFileTransport::new(dir))
             }
             Some(url) if url.starts_with("smtp://") => Transport::Smtp(smtp_transport(url)?),
             Some(_) => {
-                return Err(MailUrlError(
-                    "expected smtp://host:port or file:///dir".into(),
-                ));
+                return Err(MailUrlError("expected smtp://host:port or file:///dir".into()));
             }
         };
-        let from = Mailbox::new(
-            Some(site_name.to_owned()),
-            "no-reply@localhost".parse().expect("static address"),
-        );
+        let from = Mailbox::new(Some(site_name.to_owned()), "no-reply@localhost".parse().expect("static address"));
         Ok(Self { transport, from })
     }
 
@@ -131,13 +116,10 @@ impl Mailer {
                 continue;
             }
             let outcome = self.send(&message).await;
-            let mut update =
-                outbox::Entity::update_many().filter(outbox::Column::Id.eq(message.id));
+            let mut update = outbox::Entity::update_many().filter(outbox::Column::Id.eq(message.id));
             update = match &outcome {
                 Ok(()) => update.col_expr(outbox::Column::SentAt, Expr::value(Utc::now())),
-                Err(error) => {
-                    update.col_expr(outbox::Column::LastError, Expr::value(error.clone()))
-                }
+                Err(error) => update.col_expr(outbox::Column::LastError, Expr::value(error.clone())),
             };
             update.exec(db).await?;
             match outcome {
@@ -154,10 +136,7 @@ impl Mailer {
         let email = || -> Result<Message, String> {
             Message::builder()
                 .from(self.from.clone())
-                .to(message
-                    .recipient
-                    .parse()
-                    .map_err(|e| format!("recipient: {e}"))?)
+                .to(message.recipient.parse().map_err(|e| format!("recipient: {e}"))?)
                 .subject(message.subject.clone())
                 .body(message.body.clone())
                 .map_err(|e| e.to_string())

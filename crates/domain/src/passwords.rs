@@ -2,9 +2,7 @@
 use std::sync::LazyLock;
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 pub fn hash(secret: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -23,11 +21,7 @@ pub fn verify(secret: &str, stored: Option<&str>) -> bool {
         None => (DUMMY.as_str(), false),
     };
     let matches = PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(secret.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
         .unwrap_or(false);
     matches && real
 }

@@ -1,10 +1,7 @@
 //! Company search for resellers: everything the reseller manages, directly or through
 //! sub-resellers, filtered, ordered and paged in SQL.
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement,
-    Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement, Value};
 
 use crate::entities::company_tags;
 use crate::{Actor, ClientRole, Gateway};
@@ -19,13 +16,8 @@ pub enum OrderBy {
 }
 
 impl OrderBy {
-    pub const ALL: [&'static str; 5] = [
-        "CreateTime",
-        "CompanyName",
-        "TargetUserCount",
-        "LicenseEndDate",
-        "ResellerName",
-    ];
+    pub const ALL: [&'static str; 5] =
+        ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
 
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
@@ -131,63 +123,34 @@ const SCOPED: &str = "WITH RECURSIVE managed(id) AS (
 )";
 
 fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 impl Gateway {
     /// A page of the companies the actor manages. Only resellers may search; the narrowing to
     /// managed companies happens here, not in the caller.
-    pub async fn search_companies(
-        &self,
-        actor: &Actor,
-        request: &SearchRequest,
-    ) -> Result<SearchPage, SearchError> {
-        let Actor::Client {
-            role: ClientRole::Reseller,
-            company,
-            ..
-        } = actor
-        else {
+    pub async fn search_companies(&self, actor: &Actor, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+        let Actor::Client { role: ClientRole::Reseller, company, .. } = actor else {
             return Err(SearchError::NotPermitted);
         };
         let root = company.resource_id().ok_or(SearchError::NotPermitted)?;
         let backend = self.db.get_database_backend();
-        let name = request
-            .name_contains
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(like_pattern)
-            .unwrap_or_default();
-        let scope: Vec<Value> = vec![
-            root.into(),
-            i32::from(request.only_limit_exceeded).into(),
-            name.into(),
-        ];
+        let name = request.name_contains.as_deref().filter(|t| !t.is_empty()).map(like_pattern).unwrap_or_default();
+        let scope: Vec<Value> = vec![root.into(), i32::from(request.only_limit_exceeded).into(), name.into()];
 
         let totals_sql = format!(
             "{SCOPED} SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN s.is_number_of_users_limited AND \
              s.target_user_count > s.number_of_users THEN 1 ELSE 0 END), 0) AS limit_exceeded FROM s"
         );
-        let totals = Totals::find_by_statement(Statement::from_sql_and_values(
-            backend,
-            totals_sql,
-            scope.clone(),
-        ))
-        .one(&self.db)
-        .await?
-        .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
-        .unwrap_or((0, 0));
+        let totals = Totals::find_by_statement(Statement::from_sql_and_values(backend, totals_sql, scope.clone()))
+            .one(&self.db)
+            .await?
+            .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
+            .unwrap_or((0, 0));
 
         let page_size = request.page_size.max(1);
-        let offset = request
-            .page_number
-            .saturating_sub(1)
-            .saturating_mul(page_size);
+        let offset = request.page_number.saturating_sub(1).saturating_mul(page_size);
         let page_sql = format!(
             "{SCOPED} SELECT s.*, p.name AS reseller_name FROM s LEFT JOIN companies p ON p.id = s.parent_id \
              ORDER BY {}, s.id ASC LIMIT $4 OFFSET $5",
@@ -196,28 +159,20 @@ impl Gateway {
         let mut values = scope;
         values.push((page_size as i64).into());
         values.push((offset.min(i64::MAX as u64) as i64).into());
-        let rows =
-            SearchRow::find_by_statement(Statement::from_sql_and_values(backend, page_sql, values))
-                .all(&self.db)
-                .await?;
+        let rows = SearchRow::find_by_statement(Statement::from_sql_and_values(backend, page_sql, values))
+            .all(&self.db)
+            .await?;
 
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let tags = if ids.is_empty() {
             Vec::new()
         } else {
-            company_tags::Entity::find()
-                .filter(company_tags::Column::CompanyId.is_in(ids))
-                .all(&self.db)
-                .await?
+            company_tags::Entity::find().filter(company_tags::Column::CompanyId.is_in(ids)).all(&self.db).await?
         };
         let results = rows
             .into_iter()
             .map(|row| {
-                let tags = tags
-                    .iter()
-                    .filter(|t| t.company_id == row.id)
-                    .map(|t| t.tag.clone())
-                    .collect();
+                let tags = tags.iter().filter(|t| t.company_id == row.id).map(|t| t.tag.clone()).collect();
                 SearchHit { row, tags }
             })
             .collect();

@@ -27,11 +27,7 @@ impl SessionAccount {
     pub fn actor(&self) -> Actor {
         Actor::Account {
             account: self.account.id,
-            company: self
-                .account
-                .company_id
-                .as_deref()
-                .and_then(CompanyId::from_resource_id),
+            company: self.account.company_id.as_deref().and_then(CompanyId::from_resource_id),
             is_admin: self.account.is_admin && self.account.company_id.is_none(),
         }
     }
@@ -47,26 +43,14 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 impl Gateway {
     /// Checks the credentials and opens a new session, returning the cookie value. Any session the
     /// client came with is destroyed first (no session fixation).
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-        previous: Option<&str>,
-    ) -> Result<String, LoginError> {
+    pub async fn login(&self, email: &str, password: &str, previous: Option<&str>) -> Result<String, LoginError> {
         let email = email.trim().to_lowercase();
-        let account = accounts::Entity::find()
-            .filter(accounts::Column::Email.eq(&email))
-            .one(&self.db)
-            .await?;
+        let account = accounts::Entity::find().filter(accounts::Column::Email.eq(&email)).one(&self.db).await?;
         let stored = account.as_ref().map(|a| a.password_hash.clone());
         let password = password.to_owned();
         let verified =
-            tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-                .await
-                .unwrap_or(false);
-        let account = account
-            .filter(|_| verified)
-            .ok_or(LoginError::BadCredentials)?;
+            tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref())).await.unwrap_or(false);
+        let account = account.filter(|_| verified).ok_or(LoginError::BadCredentials)?;
         if let Some(previous) = previous {
             self.logout(previous).await?;
         }
@@ -85,28 +69,20 @@ impl Gateway {
         }
         .insert(&self.db)
         .await?;
-        self.metrics
-            .logins
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(cookie)
     }
 
     /// The account of a live session, sliding its expiry forward.
     pub async fn session(&self, cookie: &str) -> Result<Option<SessionAccount>, DbErr> {
         let now = Utc::now();
-        let Some(session) = sessions::Entity::find_by_id(hash_cookie(cookie))
-            .one(&self.db)
-            .await?
-        else {
+        let Some(session) = sessions::Entity::find_by_id(hash_cookie(cookie)).one(&self.db).await? else {
             return Ok(None);
         };
         if session.expires_at <= now {
             return Ok(None);
         }
-        let Some(account) = accounts::Entity::find_by_id(session.account_id)
-            .one(&self.db)
-            .await?
-        else {
+        let Some(account) = accounts::Entity::find_by_id(session.account_id).one(&self.db).await? else {
             return Ok(None);
         };
         let company = match &account.company_id {
@@ -115,14 +91,8 @@ impl Gateway {
         };
         if (now - session.last_seen).num_seconds() >= TOUCH_INTERVAL_SECS {
             sessions::Entity::update_many()
-                .col_expr(
-                    sessions::Column::LastSeen,
-                    sea_orm::sea_query::Expr::value(now),
-                )
-                .col_expr(
-                    sessions::Column::ExpiresAt,
-                    sea_orm::sea_query::Expr::value(now + self.idle_ttl()),
-                )
+                .col_expr(sessions::Column::LastSeen, sea_orm::sea_query::Expr::value(now))
+                .col_expr(sessions::Column::ExpiresAt, sea_orm::sea_query::Expr::value(now + self.idle_ttl()))
                 .filter(sessions::Column::IdHash.eq(session.id_hash))
                 .exec(&self.db)
                 .await?;
@@ -132,14 +102,10 @@ impl Gateway {
 
     /// Destroys the session behind `cookie`, if any.
     pub async fn logout(&self, cookie: &str) -> Result<(), DbErr> {
-        sessions::Entity::delete_by_id(hash_cookie(cookie))
-            .exec(&self.db)
-            .await
-            .map(drop)
+        sessions::Entity::delete_by_id(hash_cookie(cookie)).exec(&self.db).await.map(drop)
     }
 
     fn idle_ttl(&self) -> chrono::Duration {
-        chrono::Duration::from_std(self.config.session_idle_ttl)
-            .unwrap_or(chrono::Duration::days(7))
+        chrono::Duration::from_std(self.config.session_idle_ttl).unwrap_or(chrono::Duration::days(7))
     }
 }

@@ -9,10 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ClientRole};
@@ -70,9 +67,7 @@ pub(crate) struct KeyRing {
 
 impl KeyRing {
     pub(crate) async fn load_or_create(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        let ring = Self {
-            keys: Arc::default(),
-        };
+        let ring = Self { keys: Arc::default() };
         if !ring.reload(db).await? {
             let (mut secret, mut kid) = ([0u8; 32], [0u8; 8]);
             rand::thread_rng().fill_bytes(&mut secret);
@@ -91,17 +86,11 @@ impl KeyRing {
 
     /// Reads every key; returns whether there is at least one.
     async fn reload(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
-        let rows = signing_keys::Entity::find()
-            .order_by_asc(signing_keys::Column::CreateTime)
-            .all(db)
-            .await?;
+        let rows = signing_keys::Entity::find().order_by_asc(signing_keys::Column::CreateTime).all(db).await?;
         let Some(newest) = rows.last().map(|k| k.kid.clone()) else {
             return Ok(false);
         };
-        let map = rows
-            .into_iter()
-            .filter_map(|k| Some((k.kid, STANDARD.decode(k.secret).ok()?)))
-            .collect();
+        let map = rows.into_iter().filter_map(|k| Some((k.kid, STANDARD.decode(k.secret).ok()?))).collect();
         *self.keys.write().expect("key ring lock") = (newest, map);
         Ok(true)
     }
@@ -119,24 +108,14 @@ impl KeyRing {
 impl Gateway {
     /// Client-credentials grant: checks the secret (same work whether the id exists or not), then
     /// signs a token and records its `jti`.
-    pub async fn issue_token(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-    ) -> Result<IssuedToken, IssueTokenError> {
-        let client = api_clients::Entity::find()
-            .filter(api_clients::Column::ClientId.eq(client_id))
-            .one(&self.db)
-            .await?;
+    pub async fn issue_token(&self, client_id: &str, client_secret: &str) -> Result<IssuedToken, IssueTokenError> {
+        let client =
+            api_clients::Entity::find().filter(api_clients::Column::ClientId.eq(client_id)).one(&self.db).await?;
         let stored = client.as_ref().map(|c| c.secret_hash.clone());
         let secret = client_secret.to_owned();
         let verified =
-            tokio::task::spawn_blocking(move || passwords::verify(&secret, stored.as_deref()))
-                .await
-                .unwrap_or(false);
-        let client = client
-            .filter(|c| verified && c.status_id == 1)
-            .ok_or(IssueTokenError::InvalidClient)?;
+            tokio::task::spawn_blocking(move || passwords::verify(&secret, stored.as_deref())).await.unwrap_or(false);
+        let client = client.filter(|c| verified && c.status_id == 1).ok_or(IssueTokenError::InvalidClient)?;
         let role = ClientRole::parse(&client.role).ok_or(IssueTokenError::InvalidClient)?;
         let company = companies::Entity::find_by_id(&client.company_id)
             .one(&self.db)
@@ -176,34 +155,21 @@ impl Gateway {
             root_access: false,
             user_company_resourceid: company.id.clone(),
             user_company_name: company.name.clone(),
-            user_company_parentcompany_resourceid: parent
-                .as_ref()
-                .map(|p| p.id.clone())
-                .unwrap_or_default(),
+            user_company_parentcompany_resourceid: parent.as_ref().map(|p| p.id.clone()).unwrap_or_default(),
             user_company_parentcompany_name: parent.map(|p| p.name).unwrap_or_default(),
         };
         let (kid, secret) = self.keys.current();
-        let header = Header {
-            kid: Some(kid),
-            ..Header::new(Algorithm::HS256)
-        };
-        let access_token =
-            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret))
-                .expect("HS256 signing cannot fail");
-        self.metrics
-            .tokens_issued
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(IssuedToken {
-            access_token,
-            expires_in: ttl,
-        })
+        let header = Header { kid: Some(kid), ..Header::new(Algorithm::HS256) };
+        let access_token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret))
+            .expect("HS256 signing cannot fail");
+        self.metrics.tokens_issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(IssuedToken { access_token, expires_in: ttl })
     }
 
     /// Turns a bearer token into an actor: signature, expiry, then the database (token not revoked,
     /// client active, company present and enabled).
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor, AuthenticateError> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| AuthenticateError::InvalidToken)?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthenticateError::InvalidToken)?;
         let kid = header.kid.ok_or(AuthenticateError::InvalidToken)?;
         let secret = match self.keys.get(&kid) {
             Some(secret) => secret,
@@ -215,10 +181,9 @@ impl Gateway {
         };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        let claims =
-            jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
-                .map_err(|_| AuthenticateError::InvalidToken)?
-                .claims;
+        let claims = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
+            .map_err(|_| AuthenticateError::InvalidToken)?
+            .claims;
 
         let row = access_tokens::Entity::find_by_id(&claims.jti)
             .one(&self.db)
@@ -235,14 +200,8 @@ impl Gateway {
             .await?
             .filter(|c| !c.is_disabled)
             .ok_or(AuthenticateError::InvalidToken)?;
-        let company =
-            CompanyId::from_resource_id(&row.company_id).ok_or(AuthenticateError::InvalidToken)?;
+        let company = CompanyId::from_resource_id(&row.company_id).ok_or(AuthenticateError::InvalidToken)?;
         let role = ClientRole::parse(&client.role).ok_or(AuthenticateError::InvalidToken)?;
-        Ok(Actor::Client {
-            client: client.id,
-            client_id: client.client_id,
-            company,
-            role,
-        })
+        Ok(Actor::Client { client: client.id, client_id: client.client_id, company, role })
     }
 }

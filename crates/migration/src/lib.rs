@@ -36,14 +36,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// An index on one column, named after table and column so every migration names them alike.
-pub(crate) fn index_on(
-    table: impl Iden + 'static,
-    column: impl Iden + 'static,
-) -> IndexCreateStatement {
+pub(crate) fn index_on(table: impl Iden + 'static, column: impl Iden + 'static) -> IndexCreateStatement {
     let name = format!("idx_{}_{}", table.to_string(), column.to_string());
-    Index::create()
-        .name(name)
-        .table(table)
-        .col(column)
-        .to_owned()
+    Index::create().name(name).table(table).col(column).to_owned()
 }

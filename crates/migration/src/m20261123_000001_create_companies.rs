@@ -50,9 +50,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(Companies::Table, Companies::ParentId))
-            .await?;
+        manager.create_index(index_on(Companies::Table, Companies::ParentId)).await?;
         // Search orders by these; the id breaks ties.
         manager
             .create_index(
@@ -87,9 +85,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Companies::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Companies::Table).to_owned()).await
     }
 }
 

@@ -15,11 +15,7 @@ impl MigrationTrait for Migration {
                     .table(CompanyTags::Table)
                     .col(string(CompanyTags::CompanyId))
                     .col(string(CompanyTags::Tag))
-                    .primary_key(
-                        Index::create()
-                            .col(CompanyTags::CompanyId)
-                            .col(CompanyTags::Tag),
-                    )
+                    .primary_key(Index::create().col(CompanyTags::CompanyId).col(CompanyTags::Tag))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_company_tags_company")
@@ -29,18 +25,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(CompanyTags::Table, CompanyTags::CompanyId))
-            .await?;
-        manager
-            .create_index(index_on(CompanyTags::Table, CompanyTags::Tag))
-            .await
+        manager.create_index(index_on(CompanyTags::Table, CompanyTags::CompanyId)).await?;
+        manager.create_index(index_on(CompanyTags::Table, CompanyTags::Tag)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(CompanyTags::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(CompanyTags::Table).to_owned()).await
     }
 }
 

@@ -28,15 +28,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(Accounts::Table, Accounts::CompanyId))
-            .await
+        manager.create_index(index_on(Accounts::Table, Accounts::CompanyId)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Accounts::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Accounts::Table).to_owned()).await
     }
 }
 

@@ -36,15 +36,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(Offers::Table, Offers::CompanyId))
-            .await
+        manager.create_index(index_on(Offers::Table, Offers::CompanyId)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Offers::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Offers::Table).to_owned()).await
     }
 }
 

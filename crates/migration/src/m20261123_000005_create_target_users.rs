@@ -41,15 +41,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(TargetUsers::Table, TargetUsers::CompanyId))
-            .await
+        manager.create_index(index_on(TargetUsers::Table, TargetUsers::CompanyId)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(TargetUsers::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(TargetUsers::Table).to_owned()).await
     }
 }
 

@@ -35,15 +35,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(ApiClients::Table, ApiClients::CompanyId))
-            .await
+        manager.create_index(index_on(ApiClients::Table, ApiClients::CompanyId)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ApiClients::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(ApiClients::Table).to_owned()).await
     }
 }
 

@@ -36,21 +36,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(AccessTokens::Table, AccessTokens::ClientId))
-            .await?;
-        manager
-            .create_index(index_on(AccessTokens::Table, AccessTokens::CompanyId))
-            .await?;
-        manager
-            .create_index(index_on(AccessTokens::Table, AccessTokens::ExpiresAt))
-            .await
+        manager.create_index(index_on(AccessTokens::Table, AccessTokens::ClientId)).await?;
+        manager.create_index(index_on(AccessTokens::Table, AccessTokens::CompanyId)).await?;
+        manager.create_index(index_on(AccessTokens::Table, AccessTokens::ExpiresAt)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AccessTokens::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(AccessTokens::Table).to_owned()).await
     }
 }
 

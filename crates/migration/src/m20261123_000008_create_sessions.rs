@@ -29,18 +29,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(Sessions::Table, Sessions::AccountId))
-            .await?;
-        manager
-            .create_index(index_on(Sessions::Table, Sessions::ExpiresAt))
-            .await
+        manager.create_index(index_on(Sessions::Table, Sessions::AccountId)).await?;
+        manager.create_index(index_on(Sessions::Table, Sessions::ExpiresAt)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Sessions::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Sessions::Table).to_owned()).await
     }
 }
 

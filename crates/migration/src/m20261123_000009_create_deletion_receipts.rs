@@ -22,18 +22,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index_on(
-                DeletionReceipts::Table,
-                DeletionReceipts::CompanyId,
-            ))
-            .await
+        manager.create_index(index_on(DeletionReceipts::Table, DeletionReceipts::CompanyId)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(DeletionReceipts::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(DeletionReceipts::Table).to_owned()).await
     }
 }
 

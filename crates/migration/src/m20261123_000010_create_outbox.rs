@@ -24,19 +24,13 @@ impl MigrationTrait for Migration {
         // The sender looks for unsent messages.
         manager
             .create_index(
-                Index::create()
-                    .name("idx_outbox_sent_at")
-                    .table(Outbox::Table)
-                    .col(Outbox::SentAt)
-                    .to_owned(),
+                Index::create().name("idx_outbox_sent_at").table(Outbox::Table).col(Outbox::SentAt).to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Outbox::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Outbox::Table).to_owned()).await
     }
 }
 

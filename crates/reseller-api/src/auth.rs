@@ -25,17 +25,12 @@ pub enum Scopes {
 pub struct ResellerAuth(pub Actor);
 
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
-    let gateway = req
-        .data::<Gateway>()
-        .expect("the gateway is attached to every request");
-    gateway
-        .authenticate_bearer(&bearer.token)
-        .await
-        .map_err(|e| match e {
-            AuthenticateError::InvalidToken => poem::Error::from_status(StatusCode::UNAUTHORIZED),
-            AuthenticateError::Database(cause) => {
-                tracing::error!(%cause, "token check failed");
-                poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
-            }
-        })
+    let gateway = req.data::<Gateway>().expect("the gateway is attached to every request");
+    gateway.authenticate_bearer(&bearer.token).await.map_err(|e| match e {
+        AuthenticateError::InvalidToken => poem::Error::from_status(StatusCode::UNAUTHORIZED),
+        AuthenticateError::Database(cause) => {
+            tracing::error!(%cause, "token check failed");
+            poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    })
 }

@@ -26,10 +26,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: vec![MetaMediaType {
-                content_type: "application/json",
-                schema: T::schema_ref(),
-            }],
+            content: vec![MetaMediaType { content_type: "application/json", schema: T::schema_ref() }],
             required: true,
         })
     }
@@ -46,17 +43,9 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
         if !is_json {
             return Err(input_error("Content-Type must be application/json"));
         }
-        let bytes = body
-            .take()?
-            .into_bytes()
-            .await
-            .map_err(|_| input_error("The request body could not be read"))?;
-        let value = serde_json::from_slice(&bytes)
-            .map_err(|e| input_error(format!("Malformed JSON: {e}")))?;
-        Ok(Self {
-            value,
-            _schema: PhantomData,
-        })
+        let bytes = body.take()?.into_bytes().await.map_err(|_| input_error("The request body could not be read"))?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| input_error(format!("Malformed JSON: {e}")))?;
+        Ok(Self { value, _schema: PhantomData })
     }
 }
 
@@ -73,18 +62,12 @@ pub struct Fields<'v> {
 impl<'v> Fields<'v> {
     pub fn of(value: &'v Value) -> Self {
         let object = value.as_object();
-        let problems = if object.is_none() {
-            vec!["The body must be a JSON object".to_owned()]
-        } else {
-            Vec::new()
-        };
+        let problems = if object.is_none() { vec!["The body must be a JSON object".to_owned()] } else { Vec::new() };
         Self { object, problems }
     }
 
     fn get(&self, name: &str) -> Option<&'v Value> {
-        self.object
-            .and_then(|o| o.get(name))
-            .filter(|v| !v.is_null())
+        self.object.and_then(|o| o.get(name)).filter(|v| !v.is_null())
     }
 
     /// The raw value of an optional field (absent and null are the same).
@@ -112,25 +95,20 @@ impl<'v> Fields<'v> {
         match self.get(name) {
             None if self.object.is_some() => self.problem(format!("'{name}' is required")),
             None => None,
-            Some(v) => v
-                .as_bool()
-                .or_else(|| self.problem(format!("'{name}' must be true or false"))),
+            Some(v) => v.as_bool().or_else(|| self.problem(format!("'{name}' must be true or false"))),
         }
     }
 
     pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
         let v = self.get(name)?;
-        v.as_bool()
-            .or_else(|| self.problem(format!("'{name}' must be true or false")))
+        v.as_bool().or_else(|| self.problem(format!("'{name}' must be true or false")))
     }
 
     pub fn required_str(&mut self, name: &str) -> Option<&'v str> {
         match self.get(name) {
             None if self.object.is_some() => self.problem(format!("'{name}' is required")),
             None => None,
-            Some(v) => v
-                .as_str()
-                .or_else(|| self.problem(format!("'{name}' must be a string"))),
+            Some(v) => v.as_str().or_else(|| self.problem(format!("'{name}' must be a string"))),
         }
     }
 

@@ -28,17 +28,8 @@ impl CompaniesApi {
     ///
     /// Lists, a page at a time, every company your reseller company manages: its customers and the
     /// customers of its sub-resellers. Only the Reseller role may search.
-    #[oai(
-        path = "/api/companies/search",
-        method = "post",
-        operation_id = "searchCompanies"
-    )]
-    async fn search(
-        &self,
-        auth: ResellerAuth,
-        gateway: Data<&Gateway>,
-        body: JsonBody<SearchBody>,
-    ) -> SearchResponse {
+    #[oai(path = "/api/companies/search", method = "post", operation_id = "searchCompanies")]
+    async fn search(&self, auth: ResellerAuth, gateway: Data<&Gateway>, body: JsonBody<SearchBody>) -> SearchResponse {
         let result = async {
             let request = search::parse(&body.value)?;
             let page = gateway.search_companies(&auth.0, &request).await?;
@@ -53,11 +44,7 @@ impl CompaniesApi {
     /// API clients, tokens and sessions, in one transaction. `resourceId` is the
     /// `companyResourceId` from search. A company that still manages other companies is refused
     /// with 409. Only the Reseller role may delete.
-    #[oai(
-        path = "/api/companies/:resourceId",
-        method = "delete",
-        operation_id = "deleteCompany"
-    )]
+    #[oai(path = "/api/companies/:resourceId", method = "delete", operation_id = "deleteCompany")]
     async fn delete(
         &self,
         auth: ResellerAuth,
@@ -69,15 +56,9 @@ impl CompaniesApi {
         let result = async {
             // The role is checked before existence, so a Company Admin learns nothing about ids.
             gateway.ensure_may_delete(&auth.0)?;
-            let id = CompanyId::from_resource_id(&resource_id.0)
-                .ok_or(ApiError::NotFound("Company not found"))?;
+            let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
             let deleted = gateway.delete_company(&auth.0, id).await?;
-            Ok(Envelope::success(
-                DeletedData {
-                    resource_id: deleted.company.id,
-                },
-                Some("Company deleted"),
-            ))
+            Ok(Envelope::success(DeletedData { resource_id: deleted.company.id }, Some("Company deleted")))
         };
         result.await.into()
     }

@@ -55,17 +55,7 @@ pub struct ErrorEnvelope {
 }
 
 impl ErrorEnvelope {
-    pub fn new(
-        status: Status,
-        message: impl Into<String>,
-        validation_messages: Option<Vec<String>>,
-    ) -> Self {
-        Self {
-            data: None,
-            status,
-            message: Some(message.into()),
-            validation_messages,
-            is_success: false,
-        }
+    pub fn new(status: Status, message: impl Into<String>, validation_messages: Option<Vec<String>>) -> Self {
+        Self { data: None, status, message: Some(message.into()), validation_messages, is_success: false }
     }
 }

@@ -37,14 +37,8 @@ impl ApiError {
 
     pub fn envelope(&self) -> ErrorEnvelope {
         match self {
-            Self::Input(lines) => {
-                ErrorEnvelope::new(Status::InputError, "Invalid request", Some(lines.clone()))
-            }
-            Self::Unauthorized => ErrorEnvelope::new(
-                Status::Unauthorized,
-                "A valid bearer token is required",
-                None,
-            ),
+            Self::Input(lines) => ErrorEnvelope::new(Status::InputError, "Invalid request", Some(lines.clone())),
+            Self::Unauthorized => ErrorEnvelope::new(Status::Unauthorized, "A valid bearer token is required", None),
             Self::Forbidden(why) => ErrorEnvelope::new(Status::Forbidden, *why, None),
             Self::NotFound(what) => ErrorEnvelope::new(Status::NotFound, *what, None),
             Self::Conflict(why) => ErrorEnvelope::new(Status::Failed, *why, None),
@@ -89,10 +83,7 @@ impl IntoResponse for ApiError {
         let mut response = poem_openapi::payload::Json(self.envelope()).into_response();
         response.set_status(self.status());
         if matches!(self, Self::Unauthorized) {
-            response.headers_mut().insert(
-                "WWW-Authenticate",
-                BEARER_CHALLENGE.parse().expect("static header"),
-            );
+            response.headers_mut().insert("WWW-Authenticate", BEARER_CHALLENGE.parse().expect("static header"));
         }
         response
     }
@@ -101,14 +92,12 @@ impl IntoResponse for ApiError {
 impl From<DeleteCompanyError> for ApiError {
     fn from(e: DeleteCompanyError) -> Self {
         match e {
-            DeleteCompanyError::NotPermitted => {
-                Self::Forbidden("Only a Reseller may delete companies")
-            }
+            DeleteCompanyError::NotPermitted => Self::Forbidden("Only a Reseller may delete companies"),
             DeleteCompanyError::NotFound(_) => Self::NotFound("Company not found"),
             DeleteCompanyError::Forbidden(_) => Self::Forbidden("You do not manage this company"),
-            DeleteCompanyError::HasManagedCompanies(_) => Self::Conflict(
-                "The company still manages other companies; delete or move them first",
-            ),
+            DeleteCompanyError::HasManagedCompanies(_) => {
+                Self::Conflict("The company still manages other companies; delete or move them first")
+            }
             DeleteCompanyError::Database(cause) => Self::internal(cause),
         }
     }
@@ -190,9 +179,7 @@ macro_rules! api_response {
         }
 
         impl From<Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>> for $name {
-            fn from(
-                result: Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>,
-            ) -> Self {
+            fn from(result: Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>) -> Self {
                 match result {
                     Ok(body) => Self::Ok(body),
                     Err(e) => e.into(),

@@ -45,9 +45,7 @@ pub fn service() -> Service {
 pub fn endpoint(gateway: Gateway) -> impl Endpoint {
     Route::new()
         .nest("/", service())
-        .catch_all_error(
-            |err: poem::Error| async move { ApiError::from_poem(&err).into_response() },
-        )
+        .catch_all_error(|err: poem::Error| async move { ApiError::from_poem(&err).into_response() })
         .with(CatchPanic::new().with_handler(|_| ApiError::Internal.into_response()))
         .data(gateway)
 }

@@ -90,10 +90,7 @@ pub struct SearchData {
 /// Reads a key in PascalCase or camelCase.
 fn either<'v>(object: &'v serde_json::Map<String, Value>, pascal: &str) -> Option<&'v Value> {
     let camel = format!("{}{}", pascal[..1].to_lowercase(), &pascal[1..]);
-    object
-        .get(pascal)
-        .or_else(|| object.get(&camel))
-        .filter(|v| !v.is_null())
+    object.get(pascal).or_else(|| object.get(&camel)).filter(|v| !v.is_null())
 }
 
 pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
@@ -101,17 +98,10 @@ pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
     let page_number = fields.required_int("pageNumber", 1, None);
     let page_size = fields.required_int("pageSize", 1, Some(100));
     let order_by = fields.required_str("orderBy").and_then(|text| {
-        OrderBy::parse(text).or_else(|| {
-            fields.problem(format!(
-                "'orderBy' must be one of {}",
-                OrderBy::ALL.join(", ")
-            ))
-        })
+        OrderBy::parse(text).or_else(|| fields.problem(format!("'orderBy' must be one of {}", OrderBy::ALL.join(", "))))
     });
     let ascending = fields.required_bool("ascending");
-    let only_limit_exceeded = fields
-        .optional_bool("isTargetUserCountExceededLimit")
-        .unwrap_or(false);
+    let only_limit_exceeded = fields.optional_bool("isTargetUserCountExceededLimit").unwrap_or(false);
     let mut name_contains = None;
     match fields.optional("filter") {
         None => {}
@@ -119,36 +109,26 @@ pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
             match either(filter, "Condition") {
                 None => {}
                 Some(Value::String(c)) if c == "AND" || c == "OR" => {}
-                Some(_) => fields
-                    .problem::<()>("'filter.Condition' must be AND or OR".into())
-                    .unwrap_or(()),
+                Some(_) => fields.problem::<()>("'filter.Condition' must be AND or OR".into()).unwrap_or(()),
             }
             match either(filter, "SearchInputTextValue") {
                 None => {}
                 Some(Value::String(text)) => name_contains = Some(text.clone()),
-                Some(_) => fields
-                    .problem::<()>("'filter.SearchInputTextValue' must be a string".into())
-                    .unwrap_or(()),
+                Some(_) => fields.problem::<()>("'filter.SearchInputTextValue' must be a string".into()).unwrap_or(()),
             }
             match either(filter, "FilterGroups") {
                 None => {}
                 Some(Value::Array(groups)) if groups.is_empty() => {}
-                Some(Value::Array(_)) => fields
-                    .problem::<()>("'filter.FilterGroups' with items is not supported yet".into())
-                    .unwrap_or(()),
-                Some(_) => fields
-                    .problem::<()>("'filter.FilterGroups' must be an array".into())
-                    .unwrap_or(()),
+                Some(Value::Array(_)) => {
+                    fields.problem::<()>("'filter.FilterGroups' with items is not supported yet".into()).unwrap_or(())
+                }
+                Some(_) => fields.problem::<()>("'filter.FilterGroups' must be an array".into()).unwrap_or(()),
             }
         }
-        Some(_) => fields
-            .problem::<()>("'filter' must be an object or null".into())
-            .unwrap_or(()),
+        Some(_) => fields.problem::<()>("'filter' must be an object or null".into()).unwrap_or(()),
     }
     match (page_number, page_size, order_by, ascending) {
-        (Some(page_number), Some(page_size), Some(order_by), Some(ascending))
-            if fields.problems.is_empty() =>
-        {
+        (Some(page_number), Some(page_size), Some(order_by), Some(ascending)) if fields.problems.is_empty() => {
             Ok(SearchRequest {
                 page_number: page_number as u64,
                 page_size: page_size as u64,
@@ -170,11 +150,7 @@ pub fn to_data(page: SearchPage) -> SearchData {
         total_number_of_pages: page.total_pages as i64,
         total_number_of_records: page.total_records as i64,
         limit_exceeded_company_count: page.limit_exceeded_company_count as i64,
-        results: page
-            .results
-            .into_iter()
-            .map(|hit| to_company(hit, now))
-            .collect(),
+        results: page.results.into_iter().map(|hit| to_company(hit, now)).collect(),
     }
 }
 

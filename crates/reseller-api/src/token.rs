@@ -45,11 +45,7 @@ pub struct TokenError {
 pub enum TokenResponse {
     /// A bearer token.
     #[oai(status = 200)]
-    Granted(
-        Json<TokenGranted>,
-        #[oai(header = "Cache-Control")] String,
-        #[oai(header = "Pragma")] String,
-    ),
+    Granted(Json<TokenGranted>, #[oai(header = "Cache-Control")] String, #[oai(header = "Pragma")] String),
     /// `invalid_request`, `unsupported_grant_type`, `invalid_scope`, or `invalid_client` when the
     /// credentials came in the form.
     #[oai(status = 400)]
@@ -64,10 +60,7 @@ pub enum TokenResponse {
 
 impl TokenResponse {
     fn error(error: &str, description: Option<&str>) -> Self {
-        let body = TokenError {
-            error: error.into(),
-            error_description: description.map(Into::into),
-        };
+        let body = TokenError { error: error.into(), error_description: description.map(Into::into) };
         Self::BadRequest(Json(body), "no-store".into())
     }
 
@@ -96,22 +89,15 @@ fn basic_credentials(req: &Request) -> Option<Result<(String, String), &'static 
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = match STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-    {
+    let decoded = match STANDARD.decode(encoded.trim()).ok().and_then(|b| String::from_utf8(b).ok()) {
         Some(text) => text,
         None => return Some(Err("the Basic credentials are not valid base64")),
     };
     let Some((id, secret)) = decoded.split_once(':') else {
         return Some(Err("the Basic credentials have no ':'"));
     };
-    let unescape = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
+    let unescape =
+        |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
     Some(Ok((unescape(id), unescape(secret))))
 }
 
@@ -124,36 +110,21 @@ impl TokenApi {
     /// OAuth2 client-credentials grant. Send `grant_type=client_credentials` and `scope=api1`,
     /// with the client id and secret either as form fields or as HTTP Basic authentication. The
     /// answer's `access_token` goes into `Authorization: Bearer ...` on every `/api` call.
-    #[oai(
-        path = "/connect/token",
-        method = "post",
-        operation_id = "requestToken"
-    )]
-    async fn token(
-        &self,
-        req: &Request,
-        gateway: Data<&Gateway>,
-        form: Form<TokenRequest>,
-    ) -> TokenResponse {
+    #[oai(path = "/connect/token", method = "post", operation_id = "requestToken")]
+    async fn token(&self, req: &Request, gateway: Data<&Gateway>, form: Form<TokenRequest>) -> TokenResponse {
         let form = form.0;
         let credentials = match (basic_credentials(req), form.client_id, form.client_secret) {
             (Some(Err(why)), _, _) => return TokenResponse::error("invalid_request", Some(why)),
             (Some(Ok((id, secret))), form_id, form_secret) => {
                 // Some clients repeat the id in the form; anything that disagrees is two methods.
                 if form_secret.is_some() || form_id.is_some_and(|f| f != id) {
-                    return TokenResponse::error(
-                        "invalid_request",
-                        Some("use one client authentication method"),
-                    );
+                    return TokenResponse::error("invalid_request", Some("use one client authentication method"));
                 }
                 Credentials::Basic(id, secret)
             }
             (None, Some(id), Some(secret)) => Credentials::Form(id, secret),
             (None, _, _) => {
-                return TokenResponse::error(
-                    "invalid_request",
-                    Some("client_id and client_secret are required"),
-                );
+                return TokenResponse::error("invalid_request", Some("client_id and client_secret are required"));
             }
         };
         match form.grant_type.as_deref() {
@@ -183,19 +154,13 @@ impl TokenApi {
                 "no-cache".into(),
             ),
             Err(IssueTokenError::InvalidClient) if basic => TokenResponse::Unauthorized(
-                Json(TokenError {
-                    error: "invalid_client".into(),
-                    error_description: None,
-                }),
+                Json(TokenError { error: "invalid_client".into(), error_description: None }),
                 r#"Basic realm="companygate""#.into(),
             ),
             Err(IssueTokenError::InvalidClient) => TokenResponse::error("invalid_client", None),
             Err(IssueTokenError::Database(cause)) => {
                 tracing::error!(%cause, "token issue failed");
-                TokenResponse::Internal(Json(TokenError {
-                    error: "server_error".into(),
-                    error_description: None,
-                }))
+                TokenResponse::Internal(Json(TokenError { error: "server_error".into(), error_description: None }))
             }
         }
     }

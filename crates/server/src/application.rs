@@ -23,18 +23,12 @@ pub struct Application {
 
 /// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
 pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Result<Gateway> {
-    let db = database::connect(database_url)
-        .await
-        .with_context(|| "cannot open the database")?;
+    let db = database::connect(database_url).await.with_context(|| "cannot open the database")?;
     let config = Config {
         site_name: common.site_name.clone(),
         token_ttl: Duration::from_secs(common.token_ttl_seconds),
         session_idle_ttl: Duration::from_secs(common.session_ttl_seconds),
-        god_token: common
-            .god_token
-            .as_ref()
-            .map(|t| t.expose_secret().to_owned())
-            .filter(|t| !t.is_empty()),
+        god_token: common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).filter(|t| !t.is_empty()),
     };
     let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name)?;
     Ok(Gateway::new(db, config, mailer).await?)
@@ -51,11 +45,7 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
-        Ok(Self {
-            address,
-            acceptor,
-            gateway,
-        })
+        Ok(Self { address, acceptor, gateway })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -88,9 +78,7 @@ impl Application {
             .at("/metrics", metrics::endpoint(self.gateway.clone()));
         let app = Dialects {
             docs: docs.map_to_response().boxed(),
-            reseller: companygate_reseller_api::endpoint(self.gateway.clone())
-                .map_to_response()
-                .boxed(),
+            reseller: companygate_reseller_api::endpoint(self.gateway.clone()).map_to_response().boxed(),
             session: companygate_session_api::endpoint(
                 self.gateway.clone(),
                 companygate_session_api::TrustedProxies(trusted_proxies),

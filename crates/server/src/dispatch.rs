@@ -17,8 +17,7 @@ impl Endpoint for Dialects {
         let path = req.uri().path();
         if path == "/connect/token" || path == "/api" || path.starts_with("/api/") {
             self.reseller.call(req).await
-        } else if path.starts_with("/docs/") || path.starts_with("/openapi/") || path == "/metrics"
-        {
+        } else if path.starts_with("/docs/") || path.starts_with("/openapi/") || path == "/metrics" {
             self.docs.call(req).await
         } else {
             self.session.call(req).await

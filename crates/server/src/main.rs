@@ -19,11 +19,7 @@ async fn main() -> ExitCode {
         }
         Err(e) => {
             let text = e.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
             eprintln!("companygate: {first} (see companygate --help)");
             return ExitCode::from(2);
         }
@@ -46,9 +42,7 @@ fn init_logging(command: &Command) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -58,20 +52,15 @@ fn init_logging(command: &Command) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(settings) => {
-            let gateway =
-                application::gateway(&settings.database.database_url, &settings.common).await?;
+            let gateway = application::gateway(&settings.database.database_url, &settings.common).await?;
             let app = Application::build(&settings.bind, gateway).await?;
             let base = format!("http://{}", app.address());
             tracing::info!(address = %app.address(), "listening");
-            println!(
-                "companygate listening on {base} (Swagger UI: {base}/docs/reseller and {base}/docs/session)"
-            );
-            app.run_until(settings.common.trusted_proxies.clone(), shutdown_signal())
-                .await?;
+            println!("companygate listening on {base} (Swagger UI: {base}/docs/reseller and {base}/docs/session)");
+            app.run_until(settings.common.trusted_proxies.clone(), shutdown_signal()).await?;
         }
         Command::Demo(settings) => {
-            let file =
-                std::env::temp_dir().join(format!("companygate-demo-{}.db", std::process::id()));
+            let file = std::env::temp_dir().join(format!("companygate-demo-{}.db", std::process::id()));
             let result = run_demo(settings, &file).await;
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
@@ -79,31 +68,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
             result?;
         }
         Command::Migrate(args) => {
-            database::connect(&args.database_url)
-                .await
-                .context("cannot migrate the database")?;
+            database::connect(&args.database_url).await.context("cannot migrate the database")?;
             println!("migrations applied");
         }
         Command::Seed { file, database } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let fixture =
-                Fixture::from_json(&text).with_context(|| format!("{}", file.display()))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let fixture = Fixture::from_json(&text).with_context(|| format!("{}", file.display()))?;
             let common = CommonSettings::from_args(std::iter::empty::<&str>())?;
             let gateway = application::gateway(&database.database_url, &common).await?;
-            let report = gateway
-                .seed(&fixture)
-                .await
-                .with_context(|| format!("{}", file.display()))?;
+            let report = gateway.seed(&fixture).await.with_context(|| format!("{}", file.display()))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::ExportOpenapi { dir } => {
-            openapi::export(&dir)
-                .with_context(|| format!("cannot write into {}", dir.display()))?;
-            println!(
-                "wrote reseller.json, reseller.yaml, session.json, session.yaml into {}",
-                dir.display()
-            );
+            openapi::export(&dir).with_context(|| format!("cannot write into {}", dir.display()))?;
+            println!("wrote reseller.json, reseller.yaml, session.json, session.yaml into {}", dir.display());
         }
     }
     Ok(())
@@ -117,22 +95,12 @@ async fn run_demo(settings: DemoSettings, file: &std::path::Path) -> anyhow::Res
     if common.god_token.is_none() {
         common.god_token = Some(demo::GOD_TOKEN.to_owned().into());
     }
-    let god = common
-        .god_token
-        .as_ref()
-        .map(|t| t.expose_secret().to_owned())
-        .unwrap_or_default();
+    let god = common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).unwrap_or_default();
     let gateway = application::gateway(&url, &common).await?;
-    demo::seed(&gateway)
-        .await
-        .context("cannot load the demo data")?;
+    demo::seed(&gateway).await.context("cannot load the demo data")?;
     let app = Application::build(&settings.bind, gateway).await?;
-    println!(
-        "{}",
-        demo::banner(&format!("http://{}", app.address()), &god)
-    );
-    app.run_until(common.trusted_proxies.clone(), shutdown_signal())
-        .await?;
+    println!("{}", demo::banner(&format!("http://{}", app.address()), &god));
+    app.run_until(common.trusted_proxies.clone(), shutdown_signal()).await?;
     Ok(())
 }
 

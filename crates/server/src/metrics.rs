@@ -15,9 +15,7 @@ fn render(gateway: Data<&Gateway>) -> Response {
         m.tokens_issued.load(Ordering::Relaxed),
         m.logins.load(Ordering::Relaxed),
     );
-    Response::builder()
-        .content_type("text/plain; version=0.0.4")
-        .body(body)
+    Response::builder().content_type("text/plain; version=0.0.4").body(body)
 }
 
 pub fn endpoint(gateway: Gateway) -> impl Endpoint {

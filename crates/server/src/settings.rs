@@ -6,11 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "companygate",
-    version,
-    about = "One gateway, two company-management API dialects, one database."
-)]
+#[command(name = "companygate", version, about = "One gateway, two company-management API dialects, one database.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -41,11 +37,7 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArgs {
     /// Database URL; a postgres:// URL switches to PostgreSQL.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://companygate.db?mode=rwc"
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://companygate.db?mode=rwc")]
     pub database_url: String,
 }
 
@@ -118,8 +110,7 @@ impl CommonSettings {
             #[command(flatten)]
             common: CommonSettings,
         }
-        let argv = std::iter::once(std::ffi::OsString::from("companygate"))
-            .chain(args.into_iter().map(Into::into));
+        let argv = std::iter::once(std::ffi::OsString::from("companygate")).chain(args.into_iter().map(Into::into));
         Only::try_parse_from(argv).map(|o| o.common)
     }
 }

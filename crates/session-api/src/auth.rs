@@ -22,10 +22,7 @@ pub struct LoginBody {
 
 impl poem_openapi::types::Example for LoginBody {
     fn example() -> Self {
-        Self {
-            email: "company1@email.com".into(),
-            password: "password123".into(),
-        }
+        Self { email: "company1@email.com".into(), password: "password123".into() }
     }
 }
 
@@ -89,42 +86,17 @@ crate::session_response!(MeResponse, MeBody);
 fn validate_login(body: &Value) -> Result<(String, String), SessionError> {
     let mut errors = Vec::new();
     let email = match body.get("email") {
-        None => errors
-            .push(ErrorItem::field("body", "email", "required", None))
-            .then_none(),
-        Some(Value::String(s)) if email_address::EmailAddress::is_valid(s.trim()) => {
-            Some(s.trim().to_lowercase())
+        None => errors.push(ErrorItem::field("body", "email", "required", None)).then_none(),
+        Some(Value::String(s)) if email_address::EmailAddress::is_valid(s.trim()) => Some(s.trim().to_lowercase()),
+        Some(v @ Value::String(_)) => {
+            errors.push(ErrorItem::field("body", "email", "must-be-a-valid-email", Some(v.clone()))).then_none()
         }
-        Some(v @ Value::String(_)) => errors
-            .push(ErrorItem::field(
-                "body",
-                "email",
-                "must-be-a-valid-email",
-                Some(v.clone()),
-            ))
-            .then_none(),
-        Some(v) => errors
-            .push(ErrorItem::field(
-                "body",
-                "email",
-                "must-be-string",
-                Some(v.clone()),
-            ))
-            .then_none(),
+        Some(v) => errors.push(ErrorItem::field("body", "email", "must-be-string", Some(v.clone()))).then_none(),
     };
     let password = match body.get("password") {
-        None => errors
-            .push(ErrorItem::field("body", "password", "required", None))
-            .then_none(),
+        None => errors.push(ErrorItem::field("body", "password", "required", None)).then_none(),
         Some(Value::String(s)) => Some(s.clone()),
-        Some(v) => errors
-            .push(ErrorItem::field(
-                "body",
-                "password",
-                "must-be-string",
-                Some(v.clone()),
-            ))
-            .then_none(),
+        Some(v) => errors.push(ErrorItem::field("body", "password", "must-be-string", Some(v.clone()))).then_none(),
     };
     match (email, password) {
         (Some(e), Some(p)) if errors.is_empty() => Ok((e, p)),
@@ -151,27 +123,17 @@ impl AuthApi {
     /// Checks e-mail and password and opens a session carried by the `connect.sid` cookie. Any
     /// session the client already had is closed first.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
-    async fn login(
-        &self,
-        req: &Request,
-        gateway: Data<&Gateway>,
-        body: JsonBody<LoginBody>,
-    ) -> LoginResponse {
+    async fn login(&self, req: &Request, gateway: Data<&Gateway>, body: JsonBody<LoginBody>) -> LoginResponse {
         let (email, password) = match validate_login(&body.value) {
             Ok(v) => v,
             Err(e) => return e.into(),
         };
-        match gateway
-            .login(&email, &password, session_cookie(req).as_deref())
-            .await
-        {
+        match gateway.login(&email, &password, session_cookie(req).as_deref()).await {
             Ok(cookie) => {
                 set_session_cookie(req, &cookie);
                 LoginResponse::Ok(Json(Empty {}))
             }
-            Err(LoginError::BadCredentials) => {
-                LoginResponse::Unauthorized(PlainText("Unauthorized".into()))
-            }
+            Err(LoginError::BadCredentials) => LoginResponse::Unauthorized(PlainText("Unauthorized".into())),
             Err(LoginError::Database(cause)) => SessionError::unexpected(cause).into(),
         }
     }
@@ -183,10 +145,7 @@ impl AuthApi {
     async fn logout(&self, req: &Request, gateway: Data<&Gateway>) -> LogoutResponse {
         let result = async {
             if let Some(cookie) = session_cookie(req) {
-                gateway
-                    .logout(&cookie)
-                    .await
-                    .map_err(SessionError::unexpected)?;
+                gateway.logout(&cookie).await.map_err(SessionError::unexpected)?;
             }
             clear_session_cookie(req);
             Ok(Empty {})

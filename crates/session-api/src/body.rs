@@ -32,10 +32,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: vec![MetaMediaType {
-                content_type: "application/json",
-                schema: T::schema_ref(),
-            }],
+            content: vec![MetaMediaType { content_type: "application/json", schema: T::schema_ref() }],
             required: false,
         })
     }
@@ -58,10 +55,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
         } else {
             serde_json::from_slice(&bytes).map_err(|_| invalid_json())?
         };
-        Ok(Self {
-            value,
-            _schema: PhantomData,
-        })
+        Ok(Self { value, _schema: PhantomData })
     }
 }
 

@@ -16,29 +16,16 @@ pub const COOKIE: &str = "connect.sid";
 pub struct TrustedProxies(pub Vec<IpAddr>);
 
 pub fn session_cookie(req: &Request) -> Option<String> {
-    req.cookie()
-        .get(COOKIE)
-        .map(|c| c.value_str().to_owned())
-        .filter(|v| !v.is_empty())
+    req.cookie().get(COOKIE).map(|c| c.value_str().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// Reads the session (if any) and judges the god token the request carried.
-pub async fn identify(
-    req: &Request,
-    gateway: &Gateway,
-    god_token: Option<&Value>,
-) -> Result<Caller, SessionError> {
+pub async fn identify(req: &Request, gateway: &Gateway, god_token: Option<&Value>) -> Result<Caller, SessionError> {
     let session = match session_cookie(req) {
-        Some(cookie) => gateway
-            .session(&cookie)
-            .await
-            .map_err(SessionError::unexpected)?,
+        Some(cookie) => gateway.session(&cookie).await.map_err(SessionError::unexpected)?,
         None => None,
     };
-    Ok(Caller {
-        session,
-        god: GodToken::judge(gateway, god_token),
-    })
+    Ok(Caller { session, god: GodToken::judge(gateway, god_token) })
 }
 
 /// `Secure` only when the request came over HTTPS, directly or through a trusted proxy, so plain
@@ -47,21 +34,15 @@ fn came_over_https(req: &Request) -> bool {
     if req.scheme().as_str() == "https" {
         return true;
     }
-    let trusted = req.data::<TrustedProxies>().is_some_and(|t| {
-        req.remote_addr()
-            .as_socket_addr()
-            .is_some_and(|addr| t.0.contains(&addr.ip()))
-    });
+    let trusted = req
+        .data::<TrustedProxies>()
+        .is_some_and(|t| req.remote_addr().as_socket_addr().is_some_and(|addr| t.0.contains(&addr.ip())));
     trusted
         && req
             .headers()
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .next()
-                    .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
-            })
+            .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
 }
 
 pub fn set_session_cookie(req: &Request, value: &str) {

@@ -43,26 +43,13 @@ crate::session_response!(OnlineResponse, Online);
 crate::session_response!(ListResponse, CompanyList);
 
 /// An optional integer query parameter within bounds; anything else is a 422 naming it.
-fn query_int(
-    name: &str,
-    raw: Option<&str>,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, ErrorItem> {
+fn query_int(name: &str, raw: Option<&str>, default: u64, min: u64, max: u64) -> Result<u64, ErrorItem> {
     let Some(raw) = raw else { return Ok(default) };
     raw.trim()
         .parse::<u64>()
         .ok()
         .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| {
-            ErrorItem::field(
-                "query",
-                name,
-                format!("must-be-in-range:{min}-{max}"),
-                Some(raw.into()),
-            )
-        })
+        .ok_or_else(|| ErrorItem::field("query", name, format!("must-be-in-range:{min}-{max}"), Some(raw.into())))
 }
 
 fn parse_id(raw: &str) -> Result<CompanyId, SessionError> {
@@ -103,15 +90,11 @@ impl CompanyApi {
             let (limit, offset) = match (limit, offset) {
                 (Ok(l), Ok(o)) => (l, o),
                 (l, o) => {
-                    return Err(SessionError::validation(
-                        l.err().into_iter().chain(o.err()).collect(),
-                    ));
+                    return Err(SessionError::validation(l.err().into_iter().chain(o.err()).collect()));
                 }
             };
-            let page = gateway
-                .list_companies(&caller.actor(), limit, offset)
-                .await
-                .map_err(SessionError::unexpected)?;
+            let page =
+                gateway.list_companies(&caller.actor(), limit, offset).await.map_err(SessionError::unexpected)?;
             Ok(CompanyList {
                 companies: page.companies.iter().map(CompanyDoc::from).collect(),
                 total_doc_count: page.total,
@@ -124,11 +107,7 @@ impl CompanyApi {
     ///
     /// Blocked and disabled companies are only shown to admins (admin session or `god_token`) and
     /// to the company's own account.
-    #[oai(
-        path = "/company/:companyId",
-        method = "get",
-        operation_id = "getCompany"
-    )]
+    #[oai(path = "/company/:companyId", method = "get", operation_id = "getCompany")]
     async fn get(
         &self,
         req: &Request,
@@ -147,15 +126,8 @@ impl CompanyApi {
                 .company_details(&caller.actor(), id)
                 .await
                 .map_err(|e| SessionError::from_lookup(e, &company_id.0))?;
-            let offers = details
-                .offers
-                .iter()
-                .map(|o| OfferDoc::new(o, &details.company))
-                .collect();
-            Ok(CompanyWithOffers {
-                company: CompanyDoc::from(&details.company),
-                offers,
-            })
+            let offers = details.offers.iter().map(|o| OfferDoc::new(o, &details.company)).collect();
+            Ok(CompanyWithOffers { company: CompanyDoc::from(&details.company), offers })
         };
         result.await.into()
     }
@@ -165,11 +137,7 @@ impl CompanyApi {
     /// Irreversible. Allowed to the company's own account, or to anyone with a valid `god_token`
     /// in the body. Offers, accounts, sessions, API clients and tokens go with the company in one
     /// transaction, and the company's account is told by e-mail. Answers the company as it was.
-    #[oai(
-        path = "/company/:companyId/delete",
-        method = "post",
-        operation_id = "deleteCompany"
-    )]
+    #[oai(path = "/company/:companyId/delete", method = "post", operation_id = "deleteCompany")]
     async fn delete(
         &self,
         req: &Request,

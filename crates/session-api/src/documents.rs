@@ -29,9 +29,7 @@ pub struct CompanyDoc {
 }
 
 pub fn hex_id(resource_id: &str) -> String {
-    CompanyId::from_resource_id(resource_id)
-        .map(|id| id.hex())
-        .unwrap_or_default()
+    CompanyId::from_resource_id(resource_id).map(|id| id.hex()).unwrap_or_default()
 }
 
 impl From<&companies::Model> for CompanyDoc {
@@ -40,11 +38,7 @@ impl From<&companies::Model> for CompanyDoc {
             .contacts
             .as_ref()
             .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         Self {
             id: hex_id(&c.id),

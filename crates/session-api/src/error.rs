@@ -24,26 +24,11 @@ pub struct ErrorItem {
 
 impl ErrorItem {
     pub fn msg(msg: impl Into<String>) -> Self {
-        Self {
-            value: None,
-            msg: msg.into(),
-            param: None,
-            location: None,
-        }
+        Self { value: None, msg: msg.into(), param: None, location: None }
     }
 
-    pub fn field(
-        location: &str,
-        param: &str,
-        msg: impl Into<String>,
-        value: Option<serde_json::Value>,
-    ) -> Self {
-        Self {
-            value,
-            msg: msg.into(),
-            param: Some(param.into()),
-            location: Some(location.into()),
-        }
+    pub fn field(location: &str, param: &str, msg: impl Into<String>, value: Option<serde_json::Value>) -> Self {
+        Self { value, msg: msg.into(), param: Some(param.into()), location: Some(location.into()) }
     }
 }
 
@@ -72,14 +57,7 @@ pub struct SessionError {
 
 impl SessionError {
     fn new(status: StatusCode, error_code: i32, errors: Vec<ErrorItem>) -> Self {
-        Self {
-            status,
-            body: ErrorBody {
-                error_code,
-                errors,
-                or: None,
-            },
-        }
+        Self { status, body: ErrorBody { error_code, errors, or: None } }
     }
 
     pub fn validation(errors: Vec<ErrorItem>) -> Self {
@@ -87,19 +65,11 @@ impl SessionError {
     }
 
     pub fn invalid_json() -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            VALIDATION,
-            vec![ErrorItem::msg("invalid-json")],
-        )
+        Self::new(StatusCode::BAD_REQUEST, VALIDATION, vec![ErrorItem::msg("invalid-json")])
     }
 
     pub fn login_required() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            FORBIDDEN,
-            vec![ErrorItem::msg("login-required")],
-        )
+        Self::new(StatusCode::UNAUTHORIZED, FORBIDDEN, vec![ErrorItem::msg("login-required")])
     }
 
     pub fn forbidden(msg: &str) -> Self {
@@ -107,11 +77,7 @@ impl SessionError {
     }
 
     pub fn gate(failures: Vec<GateFailure>) -> Self {
-        let mut e = Self::new(
-            StatusCode::UNAUTHORIZED,
-            FORBIDDEN,
-            vec![ErrorItem::msg("insufficient-permissions")],
-        );
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, FORBIDDEN, vec![ErrorItem::msg("insufficient-permissions")]);
         e.body.or = Some(failures);
         e
     }
@@ -121,21 +87,13 @@ impl SessionError {
     }
 
     pub fn not_found_route() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            VALIDATION,
-            vec![ErrorItem::msg("not-found")],
-        )
+        Self::new(StatusCode::NOT_FOUND, VALIDATION, vec![ErrorItem::msg("not-found")])
     }
 
     /// Logs the cause; the client only learns that something unexpected happened.
     pub fn unexpected(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "unexpected failure");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            UNEXPECTED,
-            vec![ErrorItem::msg("unexpected-error")],
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, UNEXPECTED, vec![ErrorItem::msg("unexpected-error")])
     }
 
     /// The 422 for an id that names no company; `raw` is the id exactly as sent.
@@ -149,23 +107,16 @@ impl SessionError {
     }
 
     pub fn invalid_id(raw: &str) -> Self {
-        Self::validation(vec![ErrorItem::field(
-            "params",
-            "companyId",
-            "must-be-a-valid-id",
-            Some(raw.into()),
-        )])
+        Self::validation(vec![ErrorItem::field("params", "companyId", "must-be-a-valid-id", Some(raw.into()))])
     }
 
     /// Errors raised before a handler runs (unreadable body, unknown route, ...).
     pub fn from_poem(err: &poem::Error) -> Self {
         match err.status() {
             StatusCode::NOT_FOUND => Self::not_found_route(),
-            StatusCode::METHOD_NOT_ALLOWED => Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                VALIDATION,
-                vec![ErrorItem::msg("method-not-allowed")],
-            ),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                Self::new(StatusCode::METHOD_NOT_ALLOWED, VALIDATION, vec![ErrorItem::msg("method-not-allowed")])
+            }
             s if s.is_server_error() => Self::unexpected(err),
             _ => Self::invalid_json(),
         }
@@ -177,12 +128,8 @@ impl SessionError {
             // The handler's gate admits only actors the core lets try; this is a second line.
             DeleteCompanyError::NotPermitted => Self::forbidden("insufficient-permissions"),
             DeleteCompanyError::NotFound(_) => Self::no_company(raw),
-            DeleteCompanyError::Forbidden(_) => {
-                Self::forbidden("insufficient-permissions-to-manage-company-settings")
-            }
-            DeleteCompanyError::HasManagedCompanies(_) => {
-                Self::conflict("company-has-managed-companies")
-            }
+            DeleteCompanyError::Forbidden(_) => Self::forbidden("insufficient-permissions-to-manage-company-settings"),
+            DeleteCompanyError::HasManagedCompanies(_) => Self::conflict("company-has-managed-companies"),
             DeleteCompanyError::Database(cause) => Self::unexpected(cause),
         }
     }

@@ -49,22 +49,12 @@ impl Caller {
         if self.god == GodToken::Valid {
             return Actor::God;
         }
-        self.session
-            .as_ref()
-            .map(SessionAccount::actor)
-            .unwrap_or(Actor::Anonymous)
+        self.session.as_ref().map(SessionAccount::actor).unwrap_or(Actor::Anonymous)
     }
 
     fn failure(&self, member: Member) -> Option<&'static str> {
         match member {
-            Member::Company
-                if self
-                    .session
-                    .as_ref()
-                    .is_some_and(|s| s.account.company_id.is_some()) =>
-            {
-                None
-            }
+            Member::Company if self.session.as_ref().is_some_and(|s| s.account.company_id.is_some()) => None,
             Member::Company => Some("must-be-company"),
             Member::God => match self.god {
                 GodToken::Valid => None,
@@ -81,10 +71,7 @@ pub fn or(members: &[Member], caller: &Caller) -> Result<(), SessionError> {
     for member in members {
         match caller.failure(*member) {
             None => return Ok(()),
-            Some(msg) => failures.push(GateFailure {
-                error_code: FORBIDDEN,
-                errors: vec![ErrorItem::msg(msg)],
-            }),
+            Some(msg) => failures.push(GateFailure { error_code: FORBIDDEN, errors: vec![ErrorItem::msg(msg)] }),
         }
     }
     Err(SessionError::gate(failures))

@@ -28,29 +28,20 @@ pub type Service = OpenApiService<(auth::AuthApi, company::CompanyApi), ()>;
 
 /// The dialect's OpenAPI service, served relative to the gateway's root.
 pub fn service() -> Service {
-    OpenApiService::new(
-        (auth::AuthApi, company::CompanyApi),
-        "companygate session API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
-        "Companies and their offers for logged-in accounts (cookie `connect.sid` from \
+    OpenApiService::new((auth::AuthApi, company::CompanyApi), "companygate session API", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Companies and their offers for logged-in accounts (cookie `connect.sid` from \
              `POST /auth/login`) or for operators holding the god token (`god_token` in the body). \
              Errors are `{error_code, errors:[{msg}], or?}`.",
-    )
-    .server("/")
+        )
+        .server("/")
 }
 
 pub fn endpoint(gateway: Gateway, proxies: TrustedProxies) -> impl Endpoint {
     Route::new()
         .nest("/", service())
-        .catch_all_error(
-            |err: poem::Error| async move { SessionError::from_poem(&err).into_response() },
-        )
-        .with(
-            CatchPanic::new()
-                .with_handler(|_| SessionError::unexpected("handler panicked").into_response()),
-        )
+        .catch_all_error(|err: poem::Error| async move { SessionError::from_poem(&err).into_response() })
+        .with(CatchPanic::new().with_handler(|_| SessionError::unexpected("handler panicked").into_response()))
         .with(CookieJarManager::new())
         .data(gateway)
         .data(proxies)

@@ -1,0 +1,40 @@
+//! The committed specs under `openapi/` are what the code generates.
+use std::path::PathBuf;
+
+#[test]
+fn the_committed_openapi_files_match_the_code() {
+    let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi");
+    let fresh = tempfile::tempdir().unwrap();
+    companygate_server::openapi::export(fresh.path()).unwrap();
+    for name in ["reseller.json", "reseller.yaml", "session.json", "session.yaml"] {
+        let expected = std::fs::read_to_string(fresh.path().join(name)).unwrap();
+        let actual = std::fs::read_to_string(committed.join(name)).unwrap_or_default();
+        assert!(
+            expected == actual,
+            "openapi/{name} is stale: run `cargo run -p companygate-server -- export-openapi openapi` and commit"
+        );
+    }
+}
+
+#[tokio::test]
+async fn both_specs_and_swagger_uis_are_served() {
+    let app = crate::test_app::spawn_app(crate::test_app::Db::Sqlite).await;
+    for path in ["/openapi/reseller.json", "/openapi/session.json"] {
+        let spec: serde_json::Value = app.client.get(app.url(path)).send().await.unwrap().json().await.unwrap();
+        assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+        for (_, methods) in spec["paths"].as_object().unwrap() {
+            for (method, op) in methods.as_object().unwrap() {
+                assert!(op["operationId"].is_string(), "{path}: {method} lacks an operationId");
+            }
+        }
+    }
+    let reseller: serde_json::Value =
+        app.client.get(app.url("/openapi/reseller.json")).send().await.unwrap().json().await.unwrap();
+    let flow = &reseller["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"];
+    assert_eq!(flow["tokenUrl"], "/connect/token");
+    assert_eq!(flow["scopes"]["api1"], "API");
+    for path in ["/openapi/reseller.yaml", "/openapi/session.yaml", "/docs/reseller", "/docs/session"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+}

@@ -1,0 +1,203 @@
+//! `POST /company/:companyId/delete`, ported case for case from the original's end-to-end suite
+//! (`describe("POST /company/:companyId/delete")`), asserting the full bodies of session.md.
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, GOD_TOKEN, hex, json, spawn_app};
+
+const C1: &str = "Cust0mer0001";
+const C2: &str = "Cust0mer0002";
+
+fn gate_failure(second: &str) -> Value {
+    json!({"error_code":3,"errors":[{"msg":"insufficient-permissions"}],
+           "or":[{"error_code":3,"errors":[{"msg":"must-be-company"}]},{"error_code":3,"errors":[{"msg":second}]}]})
+}
+
+fn company_one_document() -> Value {
+    json!({"_id": hex(C1), "name": "test-company-1", "contacts": ["ceo@one.example"], "hasFinishedRegistration": true,
+           "isBlocked": false, "isDisabled": false, "__v": 0, "bio": "text", "logo": "https://one.example/logo.png"})
+}
+
+// upstream: "Should fail to delete company if not logged in"
+async fn deleting_without_a_session_or_god_token_is_a_401_with_the_or_array(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
+    assert_eq!((status, body), (401, gate_failure("must-be-god")));
+    assert_eq!(app.count("companies", "id", C1).await, 1);
+}
+
+// upstream: "Should fail to delete company if logged in as admin"
+async fn an_admin_session_without_god_token_is_a_401(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(app.login("admin@email.com", "password123").await, 200);
+    let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
+    assert_eq!((status, body), (401, gate_failure("must-be-god")));
+}
+
+// upstream: "Should fail if god token is invalid" (plus the falsy and non-string values of session.md)
+async fn a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god(db: Db) {
+    let app = spawn_app(db).await;
+    for (token, second) in [
+        (json!("wrong"), "invalid-god-token"),
+        (json!(123), "invalid-god-token"),
+        (json!(true), "invalid-god-token"),
+        (json!({"token": GOD_TOKEN}), "invalid-god-token"),
+        (json!([GOD_TOKEN]), "invalid-god-token"),
+        (json!(""), "must-be-god"),
+        (json!(0), "must-be-god"),
+        (json!(false), "must-be-god"),
+        (Value::Null, "must-be-god"),
+    ] {
+        let response = app.session_delete(&app.client, &hex(C1), Some(json!({"god_token": token}))).await;
+        assert_eq!(json(response).await, (401, gate_failure(second)), "god_token = {token}");
+    }
+    assert_eq!(app.count("companies", "id", C1).await, 1);
+}
+
+// upstream: "Should fail if trying to delete a non ObjectId id"
+async fn an_invalid_id_is_a_422_but_only_after_the_gate(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, body) = json(app.session_delete(&app.client, "123", None).await).await;
+    assert_eq!((status, body), (401, gate_failure("must-be-god")));
+    let god = Some(json!({"god_token": GOD_TOKEN}));
+    for bad in ["123", "zz43356b66477a3777324e7a", "43757374306d6572303030313"] {
+        let (status, body) = json(app.session_delete(&app.client, bad, god.clone()).await).await;
+        assert_eq!(status, 422);
+        assert_eq!(
+            body,
+            json!({"error_code":1,"errors":[{"value":bad,"msg":"must-be-a-valid-id","param":"companyId","location":"params"}]})
+        );
+    }
+}
+
+// upstream: "Should fail if trying to delete non existing company"
+async fn an_unknown_company_is_a_422_naming_the_id_exactly_as_sent(db: Db) {
+    let app = spawn_app(db).await;
+    let god = Some(json!({"god_token": GOD_TOKEN}));
+    for id in ["ABCDEF0123456789ABCDEF01", "NoSuchCompny", "ffffffffffffffffffffffff"] {
+        let (status, body) = json(app.session_delete(&app.client, id, god.clone()).await).await;
+        assert_eq!(status, 422);
+        let msg = format!("no-company-found-with-id:{id}");
+        assert_eq!(
+            body,
+            json!({"error_code":1,"errors":[{"value":id,"msg":msg,"param":"companyId","location":"params"}]})
+        );
+    }
+}
+
+// upstream: "Should fail to delete company if logged in as another company"
+async fn another_company_account_is_a_403(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(app.login("company2@email.com", "password123").await, 200);
+    let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(body, json!({"error_code":3,"errors":[{"msg":"insufficient-permissions-to-manage-company-settings"}]}));
+    assert_eq!(app.count("companies", "id", C1).await, 1);
+}
+
+// upstream: "Should delete company if logged in as the same company"
+async fn a_company_deletes_itself_and_gets_its_document_back(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(app.login("company1@email.com", "password123").await, 200);
+    let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
+    assert_eq!((status, body), (200, company_one_document()));
+    assert_eq!(app.count("companies", "id", C1).await, 0);
+    // Its session died with it.
+    let (status, body) = json(app.me(&app.client).await).await;
+    assert_eq!((status, body), (401, json!({"error_code":3,"errors":[{"msg":"login-required"}]})));
+}
+
+// upstream: "Should delete company with god token"; both spellings name one company.
+async fn a_god_token_deletes_any_company_by_either_spelling_of_its_id(db: Db) {
+    let app = spawn_app(db).await;
+    let god = Some(json!({"god_token": GOD_TOKEN}));
+    let (status, body) = json(app.session_delete(&app.client, &hex(C1).to_uppercase(), god.clone()).await).await;
+    assert_eq!((status, body), (200, company_one_document()));
+    let (status, body) = json(app.session_delete(&app.client, C2, god.clone()).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["_id"], hex(C2));
+    assert!(body.get("bio").is_none(), "unset fields are absent: {body}");
+    // A valid god token admits an admin session too (which alone would be refused).
+    assert_eq!(app.login("admin@email.com", "password123").await, 200);
+    assert_eq!(json(app.session_delete(&app.client, "Cust0mer0003", god).await).await.0, 200);
+}
+
+// upstream: "Should delete all offers of the company" and "Should delete the company's account"
+async fn the_companys_offers_and_account_go_with_it(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(app.count("offers", "company_id", C1).await, 2);
+    let (status, _) =
+        json(app.session_delete(&app.client, &hex(C1), Some(json!({"god_token": GOD_TOKEN}))).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.count("offers", "company_id", C1).await, 0);
+    assert_eq!(app.count("accounts", "email", "company1@email.com").await, 0);
+    assert_eq!(app.login_with(&app.fresh_client(), "company1@email.com", "password123").await, 401);
+    assert_eq!(app.count("offers", "company_id", C2).await, 1);
+}
+
+// upstream: "Should send an email to the company user when it is deleted"
+async fn the_company_account_is_told_by_email(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(app.login("company1@email.com", "password123").await, 200);
+    assert_eq!(json(app.session_delete(&app.client, &hex(C1), None).await).await.0, 200);
+    let mail = app.sent_mail();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains("To: company1@email.com"), "{}", mail[0]);
+    assert!(mail[0].contains("Subject: Your company account on companygate-test has been deleted"));
+    assert!(mail[0].contains("test-company-1"));
+}
+
+async fn a_company_that_manages_companies_is_refused_with_409(db: Db) {
+    let app = spawn_app(db).await;
+    let god = Some(json!({"god_token": GOD_TOKEN}));
+    let (status, body) = json(app.session_delete(&app.client, "SubReseller1", god).await).await;
+    assert_eq!((status, body), (409, json!({"error_code":1,"errors":[{"msg":"company-has-managed-companies"}]})));
+    assert_eq!(app.count("companies", "id", "SubReseller1").await, 1);
+}
+
+async fn a_body_that_is_not_json_is_a_400_not_a_500(db: Db) {
+    let app = spawn_app(db).await;
+    let response = app
+        .client
+        .post(app.url(&format!("/company/{}/delete", hex(C1))))
+        .header("content-type", "application/json")
+        .body("{\"god_token\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(response).await, (400, json!({"error_code":1,"errors":[{"msg":"invalid-json"}]})));
+}
+
+async fn twenty_simultaneous_god_deletes_give_exactly_one_success(db: Db) {
+    let app = spawn_app(db).await;
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            let request = app
+                .client
+                .post(app.url(&format!("/company/{}/delete", hex(C1))))
+                .json(&json!({"god_token": GOD_TOKEN}));
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 19, "{statuses:?}");
+}
+
+crate::on_both_databases!(
+    deleting_without_a_session_or_god_token_is_a_401_with_the_or_array,
+    an_admin_session_without_god_token_is_a_401,
+    a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god,
+    an_invalid_id_is_a_422_but_only_after_the_gate,
+    an_unknown_company_is_a_422_naming_the_id_exactly_as_sent,
+    another_company_account_is_a_403,
+    a_company_deletes_itself_and_gets_its_document_back,
+    a_god_token_deletes_any_company_by_either_spelling_of_its_id,
+    the_companys_offers_and_account_go_with_it,
+    the_company_account_is_told_by_email,
+    a_company_that_manages_companies_is_refused_with_409,
+    a_body_that_is_not_json_is_a_400_not_a_500,
+    twenty_simultaneous_god_deletes_give_exactly_one_success,
+);
