@@ -62,7 +62,13 @@ pub enum AuthenticateError {
 /// Signing keys by `kid`; the newest signs.
 #[derive(Clone)]
 pub(crate) struct KeyRing {
-    keys: Arc<RwLock<(String, HashMap<String, Vec<u8>>)>>,
+    keys: Arc<RwLock<Keys>>,
+}
+
+#[derive(Default)]
+struct Keys {
+    newest: String,
+    by_kid: HashMap<String, Vec<u8>>,
 }
 
 impl KeyRing {
@@ -91,17 +97,17 @@ impl KeyRing {
             return Ok(false);
         };
         let map = rows.into_iter().filter_map(|k| Some((k.kid, STANDARD.decode(k.secret).ok()?))).collect();
-        *self.keys.write().expect("key ring lock") = (newest, map);
+        *self.keys.write().expect("key ring lock") = Keys { newest, by_kid: map };
         Ok(true)
     }
 
     fn current(&self) -> (String, Vec<u8>) {
-        let guard = self.keys.read().expect("key ring lock");
-        (guard.0.clone(), guard.1[&guard.0].clone())
+        let keys = self.keys.read().expect("key ring lock");
+        (keys.newest.clone(), keys.by_kid[&keys.newest].clone())
     }
 
     fn get(&self, kid: &str) -> Option<Vec<u8>> {
-        self.keys.read().expect("key ring lock").1.get(kid).cloned()
+        self.keys.read().expect("key ring lock").by_kid.get(kid).cloned()
     }
 }
 

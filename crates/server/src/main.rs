@@ -52,12 +52,13 @@ fn init_logging(command: &Command) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(settings) => {
+            let shutdown = shutdown_signal();
             let gateway = application::gateway(&settings.database.database_url, &settings.common).await?;
             let app = Application::build(&settings.bind, gateway).await?;
             let base = format!("http://{}", app.address());
             tracing::info!(address = %app.address(), "listening");
             println!("companygate listening on {base} (Swagger UI: {base}/docs/reseller and {base}/docs/session)");
-            app.run_until(settings.common.trusted_proxies.clone(), shutdown_signal()).await?;
+            app.run_until(settings.common.trusted_proxies.clone(), shutdown).await?;
         }
         Command::Demo(settings) => {
             let file = std::env::temp_dir().join(format!("companygate-demo-{}.db", std::process::id()));
@@ -89,6 +90,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 
 /// `serve` on a throw-away SQLite file preloaded with the demo fixture.
 async fn run_demo(settings: DemoSettings, file: &std::path::Path) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let _ = std::fs::remove_file(file);
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let mut common: CommonSettings = settings.common.clone();
@@ -100,28 +102,32 @@ async fn run_demo(settings: DemoSettings, file: &std::path::Path) -> anyhow::Res
     demo::seed(&gateway).await.context("cannot load the demo data")?;
     let app = Application::build(&settings.bind, gateway).await?;
     println!("{}", demo::banner(&format!("http://{}", app.address()), &god));
-    app.run_until(common.trusted_proxies.clone(), shutdown_signal()).await?;
+    app.run_until(common.trusted_proxies.clone(), shutdown).await?;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the Ctrl-C and SIGTERM handlers now, so a signal that arrives right after start-up
+/// is already caught, and resolves when one of them fires.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
             }
-            Err(_) => std::future::pending().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        tracing::info!("shutting down; draining in-flight requests");
     }
-    tracing::info!("shutting down; draining in-flight requests");
 }

@@ -11,7 +11,8 @@ use crate::ApiTags;
 use crate::body::JsonBody;
 use crate::caller::{self, clear_session_cookie, session_cookie, set_session_cookie};
 use crate::documents::CompanyDoc;
-use crate::error::{ErrorBody, ErrorItem, SessionError};
+use crate::error::{ErrorBody, SessionError};
+use crate::validation::Checks;
 
 #[derive(Object, Debug)]
 #[oai(example)]
@@ -84,34 +85,18 @@ crate::session_response!(MeResponse, MeBody);
 
 /// Checks the login body, listing every failing field.
 fn validate_login(body: &Value) -> Result<(String, String), SessionError> {
-    let mut errors = Vec::new();
-    let email = match body.get("email") {
-        None => errors.push(ErrorItem::field("body", "email", "required", None)).then_none(),
-        Some(Value::String(s)) if email_address::EmailAddress::is_valid(s.trim()) => Some(s.trim().to_lowercase()),
-        Some(v @ Value::String(_)) => {
-            errors.push(ErrorItem::field("body", "email", "must-be-a-valid-email", Some(v.clone()))).then_none()
+    let mut checks = Checks::new("body");
+    let email = checks.string(body, "email").and_then(|raw| {
+        let email = raw.trim();
+        if email_address::EmailAddress::is_valid(email) {
+            Some(email.to_lowercase())
+        } else {
+            checks.fail("email", "must-be-a-valid-email", body.get("email"));
+            None
         }
-        Some(v) => errors.push(ErrorItem::field("body", "email", "must-be-string", Some(v.clone()))).then_none(),
-    };
-    let password = match body.get("password") {
-        None => errors.push(ErrorItem::field("body", "password", "required", None)).then_none(),
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(v) => errors.push(ErrorItem::field("body", "password", "must-be-string", Some(v.clone()))).then_none(),
-    };
-    match (email, password) {
-        (Some(e), Some(p)) if errors.is_empty() => Ok((e, p)),
-        _ => Err(SessionError::validation(errors)),
-    }
-}
-
-trait ThenNone {
-    fn then_none<T>(self) -> Option<T>;
-}
-
-impl ThenNone for () {
-    fn then_none<T>(self) -> Option<T> {
-        None
-    }
+    });
+    let password = checks.string(body, "password").map(str::to_owned);
+    checks.finish(email.zip(password))
 }
 
 pub struct AuthApi;

@@ -12,6 +12,7 @@ mod company;
 mod documents;
 mod error;
 mod gate;
+mod validation;
 
 pub use caller::TrustedProxies;
 pub use error::SessionError;
