@@ -95,7 +95,6 @@ pub struct TestApp {
     /// Keeps cookies, like a browser.
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
-    pub database_url: String,
     pub mail_dir: PathBuf,
     _files: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
@@ -161,7 +160,7 @@ pub async fn spawn_app_with(db: Db, extra_flags: &[&str]) -> TestApp {
     }));
     let client = reqwest::Client::builder().cookie_store(true).build().expect("http client");
     let db = Database::connect(&database_url).await.expect("test connects to its database");
-    TestApp { address, client, db, database_url, mail_dir, _files: files, shutdown: Some(tx), pg_database }
+    TestApp { address, client, db, mail_dir, _files: files, shutdown: Some(tx), pg_database }
 }
 
 fn uuid_like() -> String {
