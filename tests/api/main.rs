@@ -1,6 +1,8 @@
 mod openapi;
 mod reseller_delete;
+mod reseller_more;
 mod search;
+mod search_filters;
 mod session_auth;
 mod session_delete;
 mod test_app;

@@ -5,6 +5,7 @@ pub mod api_clients;
 pub mod companies;
 pub mod company_tags;
 pub mod deletion_receipts;
+pub mod idempotency_keys;
 pub mod offers;
 pub mod outbox;
 pub mod sessions;

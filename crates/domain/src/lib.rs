@@ -7,14 +7,17 @@ use std::time::Duration;
 use sea_orm::{DatabaseConnection, DbErr};
 
 pub mod actor;
+pub mod bulk_deletion;
 mod company_id;
 pub mod database;
 pub mod deletion;
 pub mod entities;
 pub mod fixtures;
+pub mod idempotency;
 pub mod lookup;
 pub mod mail;
 pub mod passwords;
+pub mod reseller_reads;
 pub mod search;
 pub mod sessions;
 pub mod tokens;

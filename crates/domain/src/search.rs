@@ -1,10 +1,15 @@
 //! Company search for resellers: everything the reseller manages, directly or through
-//! sub-resellers, filtered, ordered and paged in SQL.
+//! sub-resellers (or one managed subtree of it), filtered, ordered and paged in SQL.
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement};
 
-use crate::entities::company_tags;
-use crate::{Actor, ClientRole, Gateway};
+use crate::actor::manages;
+use crate::entities::{companies, company_tags};
+use crate::{Actor, ClientRole, CompanyId, Gateway};
+
+pub mod filter;
+
+pub use filter::{Condition, Field, Filter, FilterGroup, FilterItem, Operator};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderBy {
@@ -30,18 +35,17 @@ impl OrderBy {
         })
     }
 
-    /// Nullable keys sort last in both directions on both databases.
+    /// Nullable keys sort last in both directions on both databases; the id breaks ties.
     fn sql(self, ascending: bool) -> String {
         let dir = if ascending { "ASC" } else { "DESC" };
-        match self {
+        let key = match self {
             Self::CreateTime => format!("s.create_time {dir}"),
             Self::CompanyName => format!("s.name {dir}"),
             Self::TargetUserCount => format!("s.target_user_count {dir}"),
-            Self::LicenseEndDate => {
-                format!("(s.license_end_date IS NULL) ASC, s.license_end_date {dir}")
-            }
-            Self::ResellerName => format!("(p.name IS NULL) ASC, p.name {dir}"),
-        }
+            Self::LicenseEndDate => format!("(s.license_end_date IS NULL) ASC, s.license_end_date {dir}"),
+            Self::ResellerName => format!("(s.reseller_name IS NULL) ASC, s.reseller_name {dir}"),
+        };
+        format!("{key}, s.id ASC")
     }
 }
 
@@ -54,8 +58,9 @@ pub struct SearchRequest {
     pub ascending: bool,
     /// Only companies whose active target users exceed a limited licence.
     pub only_limit_exceeded: bool,
-    /// Case-insensitive substring of the company name.
-    pub name_contains: Option<String>,
+    pub filter: Filter,
+    /// Narrows the search to one managed company and its subtree.
+    pub scope: Option<CompanyId>,
 }
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -64,7 +69,9 @@ pub struct SearchRow {
     pub name: String,
     pub reseller_name: Option<String>,
     pub industry_id: Option<String>,
+    pub industry_name: Option<String>,
     pub license_type_id: Option<String>,
+    pub license_type_name: Option<String>,
     pub is_number_of_users_limited: bool,
     pub number_of_users: i32,
     pub privacy_duration_id: Option<String>,
@@ -95,6 +102,12 @@ pub struct SearchPage {
 pub enum SearchError {
     #[error("actor may not search companies")]
     NotPermitted,
+    #[error("invalid filter")]
+    InvalidFilter(Vec<String>),
+    #[error("scope company {0} does not exist")]
+    ScopeNotFound(CompanyId),
+    #[error("scope company {0} is not managed by the actor")]
+    ScopeForbidden(CompanyId),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -105,61 +118,126 @@ struct Totals {
     limit_exceeded: i64,
 }
 
-/// Managed companies (UNION, not UNION ALL, so a parent cycle cannot loop) with their user counts.
-const SCOPED: &str = "WITH RECURSIVE managed(id) AS (
-    SELECT id FROM companies WHERE parent_id = $1
-    UNION
-    SELECT c.id FROM companies c JOIN managed m ON c.parent_id = m.id
-), counted AS (
-    SELECT c.id, c.name, c.parent_id, c.industry_id, c.license_type_id, c.is_number_of_users_limited,
-           c.number_of_users, c.privacy_duration_id, c.license_end_date, c.create_time,
+#[derive(FromQueryResult)]
+pub(crate) struct ManagedId {
+    pub id: String,
+}
+
+/// Where a search starts: strictly below the actor's own company, or at a managed company.
+#[derive(Clone, Debug)]
+pub(crate) enum Root {
+    Below(String),
+    At(String),
+}
+
+/// The managed companies with their depth below the root (UNION, so a parent cycle cannot loop).
+pub(crate) fn managed_cte_for(root: &Root, sql: &mut filter::Sql) -> String {
+    let (base, id) = match root {
+        Root::Below(id) => ("parent_id", id),
+        Root::At(id) => ("id", id),
+    };
+    format!(
+        "WITH RECURSIVE managed(id, depth) AS (
+            SELECT id, 1 FROM companies WHERE {base} = {}
+            UNION
+            SELECT c.id, m.depth + 1 FROM companies c JOIN managed m ON c.parent_id = m.id WHERE m.depth < 64
+        )",
+        sql.bind(id.clone())
+    )
+}
+
+/// Managed companies with everything search filters, orders and shows.
+const COUNTED: &str = ", s AS (
+    SELECT c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
+           lt.name AS license_type_name, c.is_number_of_users_limited, c.number_of_users,
+           c.privacy_duration_id, c.license_end_date, c.create_time, p.name AS reseller_name,
            (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'active') AS target_user_count,
            (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'inactive') AS inactive_target_user_count,
            (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'deleted') AS deleted_target_user_count
-    FROM companies c JOIN managed m ON m.id = c.id
-), s AS (
-    SELECT * FROM counted s WHERE ($2 = 0 OR (s.is_number_of_users_limited AND s.target_user_count > s.number_of_users))
-      AND ($3 = '' OR LOWER(s.name) LIKE $3 ESCAPE '\\')
+    FROM companies c
+    JOIN (SELECT DISTINCT id FROM managed) m ON m.id = c.id
+    LEFT JOIN companies p ON p.id = c.parent_id
+    LEFT JOIN industries i ON i.id = c.industry_id
+    LEFT JOIN license_types lt ON lt.id = c.license_type_id
 )";
 
-fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
+const EXCEEDED: &str = "(s.is_number_of_users_limited AND s.target_user_count > s.number_of_users)";
 
 impl Gateway {
-    /// A page of the companies the actor manages. Only resellers may search; the narrowing to
-    /// managed companies happens here, not in the caller.
-    pub async fn search_companies(&self, actor: &Actor, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+    /// Where a reseller's list call starts, honouring an optional scoping company: unknown is
+    /// `ScopeNotFound`, not managed is `ScopeForbidden`. Only resellers list companies.
+    pub(crate) async fn search_root(&self, actor: &Actor, scope: Option<CompanyId>) -> Result<Root, SearchError> {
         let Actor::Client { role: ClientRole::Reseller, company, .. } = actor else {
             return Err(SearchError::NotPermitted);
         };
-        let root = company.resource_id().ok_or(SearchError::NotPermitted)?;
-        let backend = self.db.get_database_backend();
-        let name = request.name_contains.as_deref().filter(|t| !t.is_empty()).map(like_pattern).unwrap_or_default();
-        let scope: Vec<Value> = vec![root.into(), i32::from(request.only_limit_exceeded).into(), name.into()];
+        let own = company.resource_id().ok_or(SearchError::NotPermitted)?.to_owned();
+        match scope {
+            None => Ok(Root::Below(own)),
+            Some(scope) if scope == *company => Ok(Root::Below(own)),
+            Some(scope) => {
+                let key = scope.resource_id().ok_or(SearchError::ScopeNotFound(scope))?;
+                let target =
+                    companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(SearchError::ScopeNotFound(scope))?;
+                if manages(&self.db, *company, &target).await? {
+                    Ok(Root::At(target.id))
+                } else {
+                    Err(SearchError::ScopeForbidden(scope))
+                }
+            }
+        }
+    }
+
+    /// Ids under a root, deepest first (so children can be deleted before their parents).
+    pub(crate) async fn managed_ids(&self, root: &Root, filter: &Filter) -> Result<Vec<String>, SearchError> {
+        let mut sql = filter::Sql::default();
+        let cte = managed_cte_for(root, &mut sql);
+        let predicate = filter::compile(filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
+        let text = format!(
+            "{cte}{COUNTED} SELECT s.id, (SELECT MAX(depth) FROM managed d WHERE d.id = s.id) AS depth FROM s \
+             WHERE {predicate} ORDER BY depth DESC, s.id ASC"
+        );
+        let rows = ManagedId::find_by_statement(Statement::from_sql_and_values(self.backend(), text, sql.values))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    fn backend(&self) -> sea_orm::DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    /// A page of the companies the actor manages. Only resellers may search; the narrowing to
+    /// managed companies happens here, not in the caller.
+    pub async fn search_companies(&self, actor: &Actor, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+        let root = self.search_root(actor, request.scope).await?;
+        let mut sql = filter::Sql::default();
+        let cte = managed_cte_for(&root, &mut sql);
+        let mut predicate =
+            filter::compile(&request.filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
+        if request.only_limit_exceeded {
+            predicate = format!("({predicate}) AND {EXCEEDED}");
+        }
 
         let totals_sql = format!(
-            "{SCOPED} SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN s.is_number_of_users_limited AND \
-             s.target_user_count > s.number_of_users THEN 1 ELSE 0 END), 0) AS limit_exceeded FROM s"
+            "{cte}{COUNTED} SELECT COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END), 0) AS limit_exceeded FROM s WHERE {predicate}"
         );
-        let totals = Totals::find_by_statement(Statement::from_sql_and_values(backend, totals_sql, scope.clone()))
-            .one(&self.db)
-            .await?
-            .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
-            .unwrap_or((0, 0));
+        let totals =
+            Totals::find_by_statement(Statement::from_sql_and_values(self.backend(), totals_sql, sql.values.clone()))
+                .one(&self.db)
+                .await?
+                .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
+                .unwrap_or((0, 0));
 
         let page_size = request.page_size.max(1);
-        let offset = request.page_number.saturating_sub(1).saturating_mul(page_size);
+        let offset = request.page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
+        let limit = sql.bind(page_size as i64);
+        let offset = sql.bind(offset as i64);
         let page_sql = format!(
-            "{SCOPED} SELECT s.*, p.name AS reseller_name FROM s LEFT JOIN companies p ON p.id = s.parent_id \
-             ORDER BY {}, s.id ASC LIMIT $4 OFFSET $5",
+            "{cte}{COUNTED} SELECT s.* FROM s WHERE {predicate} ORDER BY {} LIMIT {limit} OFFSET {offset}",
             request.order_by.sql(request.ascending)
         );
-        let mut values = scope;
-        values.push((page_size as i64).into());
-        values.push((offset.min(i64::MAX as u64) as i64).into());
-        let rows = SearchRow::find_by_statement(Statement::from_sql_and_values(backend, page_sql, values))
+        let rows = SearchRow::find_by_statement(Statement::from_sql_and_values(self.backend(), page_sql, sql.values))
             .all(&self.db)
             .await?;
 
@@ -172,7 +250,9 @@ impl Gateway {
         let results = rows
             .into_iter()
             .map(|row| {
-                let tags = tags.iter().filter(|t| t.company_id == row.id).map(|t| t.tag.clone()).collect();
+                let mut tags: Vec<String> =
+                    tags.iter().filter(|t| t.company_id == row.id).map(|t| t.tag.clone()).collect();
+                tags.sort();
                 SearchHit { row, tags }
             })
             .collect();

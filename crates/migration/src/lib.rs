@@ -13,6 +13,8 @@ mod m20261123_000008_create_sessions;
 mod m20261123_000009_create_deletion_receipts;
 mod m20261123_000010_create_outbox;
 mod m20261123_000011_create_signing_keys;
+mod m20261123_000012_create_reference_tables;
+mod m20261123_000013_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_create_deletion_receipts::Migration),
             Box::new(m20261123_000010_create_outbox::Migration),
             Box::new(m20261123_000011_create_signing_keys::Migration),
+            Box::new(m20261123_000012_create_reference_tables::Migration),
+            Box::new(m20261123_000013_create_idempotency_keys::Migration),
         ]
     }
 }

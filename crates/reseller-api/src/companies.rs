@@ -1,24 +1,113 @@
-//! `/api/companies/...` operations.
+//! `/api/companies/...`: search and reads.
+use chrono::{DateTime, Utc};
+use companygate_domain::reseller_reads::{CompanyNode, CompanyRecord};
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::{Object, OpenApi};
 
 use crate::ApiTags;
 use crate::auth::ResellerAuth;
 use crate::body::JsonBody;
 use crate::envelope::Envelope;
-use crate::error::ApiError;
+use crate::scope;
 use crate::search::{self, SearchBody, SearchData};
 
+/// A company as the original's CompanyDto.
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
-pub struct DeletedData {
+pub struct CompanyDto {
     pub resource_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub logo_url: Option<String>,
+    pub industry_resource_id: Option<String>,
+    pub industry_name: Option<String>,
+    pub country_resource_id: Option<String>,
+    pub country_name: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub license_period_type_resource_id: Option<String>,
+    pub license_start_date: Option<DateTime<Utc>>,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub is_number_of_users_limited: bool,
+    pub number_of_users: i32,
+    /// 1 Active, 2 Inactive.
+    pub status_id: i32,
+    pub status_name: String,
+    pub target_user_count: i64,
+    pub time_zone_id: Option<String>,
+    pub date_format: Option<String>,
+    pub time_format: Option<String>,
+    pub tags: Vec<String>,
+    /// The company that manages this one.
+    pub parent_resource_id: Option<String>,
+}
+
+impl From<CompanyRecord> for CompanyDto {
+    fn from(r: CompanyRecord) -> Self {
+        Self {
+            resource_id: r.id,
+            name: r.name,
+            description: r.description,
+            address: r.address,
+            website_url: r.website_url,
+            logo_url: r.logo,
+            industry_resource_id: r.industry_id,
+            industry_name: r.industry_name,
+            country_resource_id: r.country_id,
+            country_name: r.country_name,
+            license_type_resource_id: r.license_type_id,
+            license_type_name: r.license_type_name,
+            license_period_type_resource_id: r.license_period_type_id,
+            license_start_date: r.license_start_date,
+            license_end_date: r.license_end_date,
+            is_number_of_users_limited: r.is_number_of_users_limited,
+            number_of_users: r.number_of_users,
+            status_id: r.status_id,
+            status_name: if r.status_id == 1 { "Active" } else { "Inactive" }.into(),
+            target_user_count: r.target_user_count,
+            time_zone_id: r.time_zone_id,
+            date_format: r.date_format,
+            time_format: r.time_format,
+            tags: r.tags,
+            parent_resource_id: r.parent_id,
+        }
+    }
+}
+
+/// Your company and, for a Reseller, the tree of companies it manages.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct MyCompany {
+    pub name: String,
+    pub resource_id: String,
+    pub logo_url: Option<String>,
+    pub privacy_duration_id: Option<String>,
+    /// Spelling as in the original API.
+    pub licence_expired: bool,
+    pub children: Vec<MyCompany>,
+}
+
+impl MyCompany {
+    fn from_node(node: CompanyNode, now: DateTime<Utc>) -> Self {
+        let c = node.company;
+        Self {
+            licence_expired: c.license_end_date.is_some_and(|end| end < now),
+            name: c.name,
+            resource_id: c.id,
+            logo_url: c.logo,
+            privacy_duration_id: c.privacy_duration_id,
+            children: node.children.into_iter().map(|n| Self::from_node(n, now)).collect(),
+        }
+    }
 }
 
 crate::api_response!(SearchResponse, Envelope<SearchData>);
-crate::api_response!(DeleteResponse, Envelope<DeletedData>);
+crate::api_response!(CompanyResponse, Envelope<CompanyDto>);
+crate::api_response!(MyResponse, Envelope<Vec<MyCompany>>);
 
 pub struct CompaniesApi;
 
@@ -27,38 +116,59 @@ impl CompaniesApi {
     /// Search the companies you manage
     ///
     /// Lists, a page at a time, every company your reseller company manages: its customers and the
-    /// customers of its sub-resellers. Only the Reseller role may search.
+    /// customers of its sub-resellers. `X-KEEPNET-Company-Id` (or `companyId`) narrows the list to
+    /// one managed company and its subtree. Only the Reseller role may search.
     #[oai(path = "/api/companies/search", method = "post", operation_id = "searchCompanies")]
-    async fn search(&self, auth: ResellerAuth, gateway: Data<&Gateway>, body: JsonBody<SearchBody>) -> SearchResponse {
+    async fn search(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// Narrow to this managed company and the companies under it.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope_header: Header<Option<String>>,
+        /// Same as the `X-KEEPNET-Company-Id` header.
+        #[oai(name = "companyId")]
+        scope_query: Query<Option<String>>,
+        body: JsonBody<SearchBody>,
+    ) -> SearchResponse {
         let result = async {
-            let request = search::parse(&body.value)?;
+            let scope = scope::parse(scope_header.0, scope_query.0)?;
+            let request = search::parse(&body.value, scope)?;
             let page = gateway.search_companies(&auth.0, &request).await?;
             Ok(Envelope::success(search::to_data(page), None))
         };
         result.await.into()
     }
 
-    /// Delete a company and everything it owns
+    /// Your own company and the companies it manages
     ///
-    /// Irreversibly deletes a company you manage together with its accounts, offers, target users,
-    /// API clients, tokens and sessions, in one transaction. `resourceId` is the
-    /// `companyResourceId` from search. A company that still manages other companies is refused
-    /// with 409. Only the Reseller role may delete.
-    #[oai(path = "/api/companies/:resourceId", method = "delete", operation_id = "deleteCompany")]
-    async fn delete(
+    /// For a Reseller, `children` holds the tree of managed companies; for a Company Admin it is
+    /// empty.
+    #[oai(path = "/api/companies/my", method = "get", operation_id = "getMyCompanies")]
+    async fn my(&self, auth: ResellerAuth, gateway: Data<&Gateway>) -> MyResponse {
+        let result = async {
+            let tree = gateway.my_company_tree(&auth.0).await?;
+            Ok(Envelope::success(vec![MyCompany::from_node(tree, Utc::now())], None))
+        };
+        result.await.into()
+    }
+
+    /// One company
+    ///
+    /// A Reseller reads its own company and every company it manages; a Company Admin reads its
+    /// own company only.
+    #[oai(path = "/api/companies/:resourceId", method = "get", operation_id = "getCompany")]
+    async fn get(
         &self,
         auth: ResellerAuth,
         gateway: Data<&Gateway>,
         /// The company's 12-character resource id, e.g. `Cust0mer0001`.
         #[oai(name = "resourceId")]
         resource_id: Path<String>,
-    ) -> DeleteResponse {
+    ) -> CompanyResponse {
         let result = async {
-            // The role is checked before existence, so a Company Admin learns nothing about ids.
-            gateway.ensure_may_delete(&auth.0)?;
-            let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
-            let deleted = gateway.delete_company(&auth.0, id).await?;
-            Ok(Envelope::success(DeletedData { resource_id: deleted.company.id }, Some("Company deleted")))
+            let record = gateway.read_company(&auth.0, CompanyId::from_resource_id(&resource_id.0)).await?;
+            Ok(Envelope::success(CompanyDto::from(record), None))
         };
         result.await.into()
     }

@@ -1,5 +1,8 @@
 //! Every failure of the dialect, mapped to its envelope in one place.
 use companygate_domain::DeleteCompanyError;
+use companygate_domain::bulk_deletion::BulkDeleteError;
+use companygate_domain::idempotency::IdempotencyError;
+use companygate_domain::reseller_reads::ReadCompanyError;
 use companygate_domain::search::SearchError;
 use companygate_domain::tokens::AuthenticateError;
 use poem::http::StatusCode;
@@ -106,8 +109,42 @@ impl From<DeleteCompanyError> for ApiError {
 impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
         match e {
-            SearchError::NotPermitted => Self::Forbidden("Only a Reseller may search companies"),
+            SearchError::NotPermitted => Self::Forbidden("Only a Reseller may list companies"),
+            SearchError::InvalidFilter(lines) => Self::Input(lines),
+            SearchError::ScopeNotFound(_) => Self::NotFound("Company not found"),
+            SearchError::ScopeForbidden(_) => Self::Forbidden("You do not manage this company"),
             SearchError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<ReadCompanyError> for ApiError {
+    fn from(e: ReadCompanyError) -> Self {
+        match e {
+            ReadCompanyError::NotPermitted | ReadCompanyError::Forbidden => {
+                Self::Forbidden("You may not read this company")
+            }
+            ReadCompanyError::NotFound => Self::NotFound("Company not found"),
+            ReadCompanyError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<BulkDeleteError> for ApiError {
+    fn from(e: BulkDeleteError) -> Self {
+        match e {
+            BulkDeleteError::TooMany => Self::input(e.to_string()),
+            BulkDeleteError::Select(e) => e.into(),
+            BulkDeleteError::NotPermitted(e) => e.into(),
+        }
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(e: IdempotencyError) -> Self {
+        match e {
+            IdempotencyError::KeyReused => Self::input("Idempotency-Key was already used for a different request"),
+            IdempotencyError::Database(cause) => Self::internal(cause),
         }
     }
 }

@@ -8,8 +8,10 @@ use poem_openapi::{OpenApiService, Tags};
 mod auth;
 mod body;
 mod companies;
+mod deletion;
 mod envelope;
 mod error;
+mod scope;
 mod search;
 mod token;
 
@@ -23,12 +25,12 @@ pub enum ApiTags {
     Companies,
 }
 
-pub type Service = OpenApiService<(token::TokenApi, companies::CompaniesApi), ()>;
+pub type Service = OpenApiService<(token::TokenApi, companies::CompaniesApi, deletion::DeletionApi), ()>;
 
 /// The dialect's OpenAPI service, served relative to the gateway's root.
 pub fn service() -> Service {
     OpenApiService::new(
-        (token::TokenApi, companies::CompaniesApi),
+        (token::TokenApi, companies::CompaniesApi, deletion::DeletionApi),
         "companygate reseller API",
         env!("CARGO_PKG_VERSION"),
     )

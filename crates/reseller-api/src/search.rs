@@ -1,6 +1,9 @@
 //! `POST /api/companies/search`: request parsing and the SearchCompany shape.
 use chrono::{DateTime, Utc};
-use companygate_domain::search::{OrderBy, SearchHit, SearchPage, SearchRequest};
+use companygate_domain::CompanyId;
+use companygate_domain::search::{
+    Condition, Field, Filter, FilterGroup, FilterItem, Operator, OrderBy, SearchHit, SearchPage, SearchRequest,
+};
 use poem_openapi::Object;
 use serde_json::Value;
 
@@ -38,14 +41,37 @@ impl poem_openapi::types::Example for SearchBody {
     }
 }
 
+/// Keys may also be camelCase. Groups are combined with `Condition`; `SearchInputTextValue` is
+/// always ANDed.
 #[derive(Object, Debug)]
 #[oai(rename_all = "PascalCase")]
 pub struct SearchFilter {
-    /// `AND` or `OR`.
+    /// `AND` or `OR` (default `AND`).
     pub condition: Option<String>,
     /// Case-insensitive text matched against the company name.
     pub search_input_text_value: Option<String>,
-    pub filter_groups: Option<Vec<serde_json::Value>>,
+    pub filter_groups: Option<Vec<SearchFilterGroup>>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "PascalCase")]
+pub struct SearchFilterGroup {
+    /// `AND` or `OR` (default `AND`): how this group's items and subgroups combine.
+    pub condition: Option<String>,
+    pub filter_items: Option<Vec<SearchFilterItem>>,
+    pub filter_groups: Option<Vec<SearchFilterGroup>>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "PascalCase")]
+pub struct SearchFilterItem {
+    /// `CompanyName`, `ResellerName`, `LicenseEndDate`, `CreateTime`, `TargetUserCount`,
+    /// `LicenceExpired` or `Tags`.
+    pub field_name: String,
+    /// `=`, `!=`, `Contains`, `Include`, `>`, `<`, `>=` or `<=`.
+    pub operator: String,
+    /// Dates as `YYYY-MM-DD` or RFC 3339; `Include` takes a comma-separated list.
+    pub value: String,
 }
 
 #[derive(Object, Debug)]
@@ -93,7 +119,109 @@ fn either<'v>(object: &'v serde_json::Map<String, Value>, pascal: &str) -> Optio
     object.get(pascal).or_else(|| object.get(&camel)).filter(|v| !v.is_null())
 }
 
-pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
+/// Parses the `filter` tree, reporting every problem with its path.
+pub fn parse_filter(value: Option<&Value>, problems: &mut Vec<String>) -> Filter {
+    let mut filter = Filter::default();
+    let Some(value) = value else { return filter };
+    let Some(object) = value.as_object() else {
+        problems.push("'filter' must be an object or null".into());
+        return filter;
+    };
+    filter.condition = condition(object, "filter", problems);
+    match either(object, "SearchInputTextValue") {
+        None => {}
+        Some(Value::String(text)) => filter.text = Some(text.clone()),
+        Some(_) => problems.push("'filter.SearchInputTextValue' must be a string".into()),
+    }
+    filter.groups = groups(object, "filter", problems);
+    // Values of well-formed items are checked by the core; report those problems alongside.
+    problems.extend(filter.problems());
+    filter
+}
+
+fn condition(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec<String>) -> Option<Condition> {
+    match either(object, "Condition") {
+        None => None,
+        Some(Value::String(c)) if Condition::parse(c).is_some() => Condition::parse(c),
+        Some(_) => {
+            problems.push(format!("'{path}.Condition' must be AND or OR"));
+            None
+        }
+    }
+}
+
+fn groups(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec<String>) -> Vec<FilterGroup> {
+    let Some(value) = either(object, "FilterGroups") else { return Vec::new() };
+    let Some(array) = value.as_array() else {
+        problems.push(format!("'{path}.FilterGroups' must be an array"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, group) in array.iter().enumerate() {
+        let path = format!("{path}.FilterGroups[{i}]");
+        let Some(object) = group.as_object() else {
+            problems.push(format!("'{path}' must be an object"));
+            continue;
+        };
+        let condition = condition(object, &path, problems).unwrap_or(Condition::And);
+        let items = items(object, &path, problems);
+        let groups = groups(object, &path, problems);
+        out.push(FilterGroup { condition, items, groups });
+    }
+    out
+}
+
+fn items(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec<String>) -> Vec<FilterItem> {
+    let Some(value) = either(object, "FilterItems") else { return Vec::new() };
+    let Some(array) = value.as_array() else {
+        problems.push(format!("'{path}.FilterItems' must be an array"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in array.iter().enumerate() {
+        let path = format!("{path}.FilterItems[{i}]");
+        let Some(object) = item.as_object() else {
+            problems.push(format!("'{path}' must be an object"));
+            continue;
+        };
+        let field = match either(object, "FieldName") {
+            Some(Value::String(name)) => Field::parse(name),
+            _ => None,
+        };
+        if field.is_none() {
+            problems.push(format!("'{path}.FieldName' must be one of {}", Field::ALL.join(", ")));
+        }
+        let operator = match either(object, "Operator") {
+            Some(Value::String(op)) => Operator::parse(op),
+            _ => None,
+        };
+        if operator.is_none() {
+            problems.push(format!("'{path}.Operator' must be one of {}", Operator::ALL.join(", ")));
+        }
+        // The original sends every value as a string; numbers and booleans are accepted as such,
+        // and a list for Include may also be a JSON array.
+        let value = match either(object, "Value") {
+            Some(Value::String(v)) => Some(v.clone()),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
+            Some(Value::Array(list)) if list.iter().all(|v| v.is_string() || v.is_number()) => Some(
+                list.iter()
+                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            _ => None,
+        };
+        if value.is_none() {
+            problems.push(format!("'{path}.Value' must be a string"));
+        }
+        if let (Some(field), Some(operator), Some(value)) = (field, operator, value) {
+            out.push(FilterItem { field, operator, value });
+        }
+    }
+    out
+}
+
+pub fn parse(body: &Value, scope: Option<CompanyId>) -> Result<SearchRequest, ApiError> {
     let mut fields = Fields::of(body);
     let page_number = fields.required_int("pageNumber", 1, None);
     let page_size = fields.required_int("pageSize", 1, Some(100));
@@ -102,31 +230,7 @@ pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
     });
     let ascending = fields.required_bool("ascending");
     let only_limit_exceeded = fields.optional_bool("isTargetUserCountExceededLimit").unwrap_or(false);
-    let mut name_contains = None;
-    match fields.optional("filter") {
-        None => {}
-        Some(Value::Object(filter)) => {
-            match either(filter, "Condition") {
-                None => {}
-                Some(Value::String(c)) if c == "AND" || c == "OR" => {}
-                Some(_) => fields.problem::<()>("'filter.Condition' must be AND or OR".into()).unwrap_or(()),
-            }
-            match either(filter, "SearchInputTextValue") {
-                None => {}
-                Some(Value::String(text)) => name_contains = Some(text.clone()),
-                Some(_) => fields.problem::<()>("'filter.SearchInputTextValue' must be a string".into()).unwrap_or(()),
-            }
-            match either(filter, "FilterGroups") {
-                None => {}
-                Some(Value::Array(groups)) if groups.is_empty() => {}
-                Some(Value::Array(_)) => {
-                    fields.problem::<()>("'filter.FilterGroups' with items is not supported yet".into()).unwrap_or(())
-                }
-                Some(_) => fields.problem::<()>("'filter.FilterGroups' must be an array".into()).unwrap_or(()),
-            }
-        }
-        Some(_) => fields.problem::<()>("'filter' must be an object or null".into()).unwrap_or(()),
-    }
+    let filter = parse_filter(fields.optional("filter"), &mut fields.problems);
     match (page_number, page_size, order_by, ascending) {
         (Some(page_number), Some(page_size), Some(order_by), Some(ascending)) if fields.problems.is_empty() => {
             Ok(SearchRequest {
@@ -135,7 +239,8 @@ pub fn parse(body: &Value) -> Result<SearchRequest, ApiError> {
                 order_by,
                 ascending,
                 only_limit_exceeded,
-                name_contains,
+                filter,
+                scope,
             })
         }
         _ => Err(ApiError::Input(fields.problems)),
@@ -159,9 +264,9 @@ fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchC
         company_name: row.name,
         company_resource_id: row.id,
         reseller_name: row.reseller_name,
-        industry_name: None,
+        industry_name: row.industry_name,
         industry_resource_id: row.industry_id,
-        license_type_name: None,
+        license_type_name: row.license_type_name,
         license_type_resource_id: row.license_type_id,
         is_number_of_users_limited: row.is_number_of_users_limited,
         number_of_users: row.number_of_users.to_string(),

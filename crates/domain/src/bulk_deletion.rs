@@ -1,0 +1,95 @@
+//! Bulk deletion as the original offers it: named companies, or everything a filter selects minus
+//! exclusions. Each company is deleted in its own transaction by `delete_company`, so none is ever
+//! half-deleted; the answer says per company what happened.
+use crate::search::{Filter, SearchError};
+use crate::{Actor, CompanyId, DeleteCompanyError, Gateway};
+
+#[derive(Clone, Debug)]
+pub enum BulkSelection {
+    /// These resource ids, as sent.
+    Items(Vec<String>),
+    /// Every managed company (in `scope`, if given) that `filter` selects, except `excluded`.
+    All { filter: Filter, excluded: Vec<String>, scope: Option<CompanyId> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkOutcome {
+    Deleted,
+    NotFound,
+    Forbidden,
+    /// It still manages companies that were not deleted with it.
+    Conflict,
+    /// An unexpected failure; the company is untouched.
+    Failed,
+}
+
+/// Most companies one bulk request may name or select.
+pub const MAX_BULK: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BulkDeleteError {
+    #[error("too many companies in one request (at most {MAX_BULK})")]
+    TooMany,
+    #[error(transparent)]
+    Select(#[from] SearchError),
+    #[error(transparent)]
+    NotPermitted(DeleteCompanyError),
+}
+
+impl Gateway {
+    pub async fn bulk_delete(
+        &self,
+        actor: &Actor,
+        selection: BulkSelection,
+    ) -> Result<Vec<(String, BulkOutcome)>, BulkDeleteError> {
+        self.ensure_may_delete(actor).map_err(BulkDeleteError::NotPermitted)?;
+        let ids = match selection {
+            BulkSelection::Items(mut ids) => {
+                let mut seen = std::collections::HashSet::new();
+                ids.retain(|id| seen.insert(id.clone()));
+                ids
+            }
+            BulkSelection::All { filter, excluded, scope } => {
+                let root = self.search_root(actor, scope).await?;
+                let mut ids = self.managed_ids(&root, &filter).await?;
+                ids.retain(|id| !excluded.contains(id));
+                ids
+            }
+        };
+        if ids.len() > MAX_BULK {
+            return Err(BulkDeleteError::TooMany);
+        }
+        let mut outcomes: Vec<(String, BulkOutcome)> = Vec::with_capacity(ids.len());
+        for id in &ids {
+            outcomes.push((id.clone(), self.delete_one(actor, id).await));
+        }
+        // A parent listed before its children conflicts on the first pass; once the children are
+        // gone it can go too. Repeat while that makes progress.
+        loop {
+            let mut progress = false;
+            for (id, outcome) in outcomes.iter_mut().filter(|(_, o)| *o == BulkOutcome::Conflict) {
+                let retried = self.delete_one(actor, id).await;
+                progress |= retried == BulkOutcome::Deleted;
+                *outcome = retried;
+            }
+            if !progress {
+                break;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn delete_one(&self, actor: &Actor, raw: &str) -> BulkOutcome {
+        let Some(id) = CompanyId::from_resource_id(raw) else { return BulkOutcome::NotFound };
+        match self.delete_company(actor, id).await {
+            Ok(_) => BulkOutcome::Deleted,
+            Err(DeleteCompanyError::NotFound(_)) => BulkOutcome::NotFound,
+            Err(DeleteCompanyError::Forbidden(_) | DeleteCompanyError::NotPermitted) => BulkOutcome::Forbidden,
+            Err(DeleteCompanyError::HasManagedCompanies(_)) => BulkOutcome::Conflict,
+            Err(DeleteCompanyError::Database(cause)) => {
+                tracing::error!(company_id = %id, %cause, "bulk deletion of one company failed");
+                BulkOutcome::Failed
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! What a reseller-dialect client may read: its own company, the tree it manages, and single
+//! companies with their reference names.
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
+
+use crate::actor::manages;
+use crate::deletion::tags_of;
+use crate::entities::companies;
+use crate::search::{Root, filter::Sql};
+use crate::{Actor, ClientRole, CompanyId, Gateway};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadCompanyError {
+    #[error("only API clients read companies here")]
+    NotPermitted,
+    #[error("company does not exist")]
+    NotFound,
+    #[error("actor may not read this company")]
+    Forbidden,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// A company with the names of what it references.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct CompanyRecord {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub logo: Option<String>,
+    pub industry_id: Option<String>,
+    pub industry_name: Option<String>,
+    pub country_id: Option<String>,
+    pub country_name: Option<String>,
+    pub license_type_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub license_period_type_id: Option<String>,
+    pub license_start_date: Option<DateTime<Utc>>,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub is_number_of_users_limited: bool,
+    pub number_of_users: i32,
+    pub status_id: i32,
+    pub time_zone_id: Option<String>,
+    pub date_format: Option<String>,
+    pub time_format: Option<String>,
+    pub privacy_duration_id: Option<String>,
+    pub target_user_count: i64,
+    #[sea_orm(skip)]
+    pub tags: Vec<String>,
+}
+
+/// A node of `GET /api/companies/my`.
+#[derive(Clone, Debug)]
+pub struct CompanyNode {
+    pub company: companies::Model,
+    pub children: Vec<CompanyNode>,
+}
+
+const RECORD: &str = "SELECT c.id, c.name, c.parent_id, c.description, c.address, c.website_url, c.logo,
+       c.industry_id, i.name AS industry_name, c.country_id, co.name AS country_name,
+       c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
+       c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
+       c.status_id, c.time_zone_id, c.date_format, c.time_format, c.privacy_duration_id,
+       (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'active') AS target_user_count
+  FROM companies c
+  LEFT JOIN industries i ON i.id = c.industry_id
+  LEFT JOIN countries co ON co.id = c.country_id
+  LEFT JOIN license_types lt ON lt.id = c.license_type_id
+ WHERE c.id = $1";
+
+impl Gateway {
+    /// One company for an API client: a Reseller reads its own company and every company it
+    /// manages; a Company Admin reads its own company only (anything else is forbidden, so it
+    /// learns nothing about other ids).
+    pub async fn read_company(&self, actor: &Actor, id: Option<CompanyId>) -> Result<CompanyRecord, ReadCompanyError> {
+        let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
+        if *role == ClientRole::CompanyAdmin && id != Some(*own) {
+            return Err(ReadCompanyError::Forbidden);
+        }
+        let id = id.ok_or(ReadCompanyError::NotFound)?;
+        let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
+        let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
+        if id != *own && !manages(&self.db, *own, &company).await? {
+            return Err(ReadCompanyError::Forbidden);
+        }
+        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), RECORD, [key.into()]);
+        let mut record =
+            CompanyRecord::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
+        record.tags = tags_of(&self.db, key).await?;
+        record.tags.sort();
+        Ok(record)
+    }
+
+    /// The caller's own company, with the tree of companies it manages for a Reseller.
+    pub async fn my_company_tree(&self, actor: &Actor) -> Result<CompanyNode, ReadCompanyError> {
+        let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
+        let key = own.resource_id().ok_or(ReadCompanyError::NotFound)?;
+        let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
+        let mut managed = Vec::new();
+        if *role == ClientRole::Reseller {
+            let mut sql = Sql::default();
+            let cte = crate::search::managed_cte_for(&Root::Below(key.to_owned()), &mut sql);
+            let text = format!(
+                "{cte} SELECT c.* FROM companies c JOIN (SELECT DISTINCT id FROM managed) m ON m.id = c.id ORDER BY c.create_time, c.id"
+            );
+            managed = companies::Model::find_by_statement(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                text,
+                sql.values,
+            ))
+            .all(&self.db)
+            .await?;
+        }
+        Ok(build_tree(company, &mut managed))
+    }
+}
+
+fn build_tree(company: companies::Model, rest: &mut Vec<companies::Model>) -> CompanyNode {
+    let (mine, others): (Vec<_>, Vec<_>) = rest.drain(..).partition(|c| c.parent_id.as_deref() == Some(&company.id));
+    *rest = others;
+    let children = mine.into_iter().map(|child| build_tree(child, rest)).collect();
+    CompanyNode { company, children }
+}

@@ -1,0 +1,312 @@
+//! The search filter tree of the reseller dialect, compiled to a parameterised SQL predicate over
+//! the `s` rows of the search query. Values are always bound, never spliced into the text.
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    And,
+    Or,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    CompanyName,
+    ResellerName,
+    LicenseEndDate,
+    CreateTime,
+    TargetUserCount,
+    LicenceExpired,
+    Tags,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    Eq,
+    Ne,
+    Contains,
+    Include,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+}
+
+impl Condition {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_uppercase().as_str() {
+            "AND" => Some(Self::And),
+            "OR" => Some(Self::Or),
+            _ => None,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Self::And => " AND ",
+            Self::Or => " OR ",
+        }
+    }
+}
+
+impl Field {
+    pub const ALL: [&'static str; 7] =
+        ["CompanyName", "ResellerName", "LicenseEndDate", "CreateTime", "TargetUserCount", "LicenceExpired", "Tags"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "CompanyName" => Self::CompanyName,
+            "ResellerName" => Self::ResellerName,
+            "LicenseEndDate" => Self::LicenseEndDate,
+            "CreateTime" => Self::CreateTime,
+            "TargetUserCount" => Self::TargetUserCount,
+            "LicenceExpired" => Self::LicenceExpired,
+            "Tags" => Self::Tags,
+            _ => return None,
+        })
+    }
+}
+
+impl Operator {
+    pub const ALL: [&'static str; 8] = ["=", "!=", "Contains", "Include", ">", "<", ">=", "<="];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "=" => Self::Eq,
+            "!=" => Self::Ne,
+            ">" => Self::Gt,
+            "<" => Self::Lt,
+            ">=" => Self::Ge,
+            "<=" => Self::Le,
+            t if t.eq_ignore_ascii_case("contains") => Self::Contains,
+            t if t.eq_ignore_ascii_case("include") => Self::Include,
+            _ => return None,
+        })
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Self::Eq => "=",
+            Self::Ne => "<>",
+            Self::Gt => ">",
+            Self::Lt => "<",
+            Self::Ge => ">=",
+            Self::Le => "<=",
+            Self::Contains => "Contains",
+            Self::Include => "Include",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub condition: Option<Condition>,
+    /// Case-insensitive text matched against the company name.
+    pub text: Option<String>,
+    pub groups: Vec<FilterGroup>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FilterGroup {
+    pub condition: Condition,
+    pub items: Vec<FilterItem>,
+    pub groups: Vec<FilterGroup>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FilterItem {
+    pub field: Field,
+    pub operator: Operator,
+    /// As sent; lists (for `Include`) are comma-separated.
+    pub value: String,
+}
+
+/// Deepest nesting and most conditions accepted, so one request cannot build an enormous query.
+const MAX_DEPTH: usize = 8;
+const MAX_ITEMS: usize = 200;
+
+/// SQL text under construction with its bound values (`$1`, `$2`, ... on both databases).
+#[derive(Default)]
+pub(crate) struct Sql {
+    pub values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+}
+
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Filter {
+    /// One line per value that cannot be used (wrong type for its field, operator not allowed for
+    /// the field, too deep, too many); empty when the filter compiles.
+    pub fn problems(&self) -> Vec<String> {
+        compile(self, &mut Sql::default(), Utc::now()).err().unwrap_or_default()
+    }
+}
+
+/// The predicate for `filter`, or one line per problem.
+pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Result<String, Vec<String>> {
+    let mut compiler = Compiler { sql, now, problems: Vec::new(), items: 0 };
+    let mut parts = Vec::new();
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        parts.push(format!("LOWER(s.name) LIKE {} ESCAPE '\\'", compiler.sql.bind(like_pattern(text))));
+    }
+    let groups: Vec<String> = filter.groups.iter().map(|g| compiler.group(g, 1)).collect();
+    if !groups.is_empty() {
+        parts.push(format!("({})", groups.join(filter.condition.unwrap_or(Condition::And).sql())));
+    }
+    if !compiler.problems.is_empty() {
+        return Err(compiler.problems);
+    }
+    Ok(if parts.is_empty() { "1 = 1".into() } else { parts.join(" AND ") })
+}
+
+struct Compiler<'a> {
+    sql: &'a mut Sql,
+    now: DateTime<Utc>,
+    problems: Vec<String>,
+    items: usize,
+}
+
+impl Compiler<'_> {
+    fn group(&mut self, group: &FilterGroup, depth: usize) -> String {
+        if depth > MAX_DEPTH {
+            self.problems.push(format!("filter groups may be nested at most {MAX_DEPTH} deep"));
+            return "1 = 1".into();
+        }
+        let mut parts: Vec<String> = group.items.iter().map(|i| self.item(i)).collect();
+        parts.extend(group.groups.iter().map(|g| self.group(g, depth + 1)));
+        if parts.is_empty() {
+            return "1 = 1".into();
+        }
+        format!("({})", parts.join(group.condition.sql()))
+    }
+
+    fn item(&mut self, item: &FilterItem) -> String {
+        self.items += 1;
+        if self.items == MAX_ITEMS + 1 {
+            self.problems.push(format!("a filter may hold at most {MAX_ITEMS} conditions"));
+        }
+        match self.try_item(item) {
+            Ok(sql) => sql,
+            Err(problem) => {
+                self.problems.push(problem);
+                "1 = 1".into()
+            }
+        }
+    }
+
+    fn try_item(&mut self, item: &FilterItem) -> Result<String, String> {
+        let FilterItem { field, operator: op, value } = item;
+        let not_for = || format!("operator '{}' cannot be used with {field:?}", op.symbol());
+        match field {
+            Field::CompanyName | Field::ResellerName => {
+                let column =
+                    if *field == Field::CompanyName { "LOWER(s.name)" } else { "LOWER(COALESCE(s.reseller_name, ''))" };
+                match op {
+                    Operator::Eq | Operator::Ne => {
+                        Ok(format!("{column} {} {}", op.symbol(), self.sql.bind(value.to_lowercase())))
+                    }
+                    Operator::Contains => {
+                        Ok(format!("{column} LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(value))))
+                    }
+                    Operator::Include => Ok(format!("{column} IN ({})", self.list(value, |v| Ok(v.to_lowercase()))?)),
+                    _ => Err(not_for()),
+                }
+            }
+            Field::CreateTime | Field::LicenseEndDate => {
+                let column = if *field == Field::CreateTime { "s.create_time" } else { "s.license_end_date" };
+                let (from, to) = time_range(value).ok_or_else(|| {
+                    format!("{field:?} needs a date (YYYY-MM-DD) or a timestamp (RFC 3339), not '{value}'")
+                })?;
+                let (from, to) = (self.sql.bind(from), self.sql.bind(to));
+                match op {
+                    Operator::Eq => Ok(format!("({column} >= {from} AND {column} < {to})")),
+                    Operator::Ne => Ok(format!("({column} IS NULL OR {column} < {from} OR {column} >= {to})")),
+                    Operator::Gt => Ok(format!("{column} >= {to}")),
+                    Operator::Ge => Ok(format!("{column} >= {from}")),
+                    Operator::Lt => Ok(format!("{column} < {from}")),
+                    Operator::Le => Ok(format!("{column} < {to}")),
+                    _ => Err(not_for()),
+                }
+            }
+            Field::TargetUserCount => {
+                let number = |v: &str| {
+                    v.trim().parse::<i64>().map_err(|_| format!("TargetUserCount needs whole numbers, not '{v}'"))
+                };
+                match op {
+                    Operator::Include => Ok(format!("s.target_user_count IN ({})", self.list(value, number)?)),
+                    Operator::Contains => Err(not_for()),
+                    _ => Ok(format!("s.target_user_count {} {}", op.symbol(), self.sql.bind(number(value)?))),
+                }
+            }
+            Field::LicenceExpired => {
+                let wanted = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(format!("LicenceExpired needs true or false, not '{value}'")),
+                };
+                let expired =
+                    format!("(s.license_end_date IS NOT NULL AND s.license_end_date < {})", self.sql.bind(self.now));
+                match op {
+                    Operator::Eq | Operator::Ne if wanted == (*op == Operator::Eq) => Ok(expired),
+                    Operator::Eq | Operator::Ne => Ok(format!("NOT {expired}")),
+                    _ => Err(not_for()),
+                }
+            }
+            Field::Tags => {
+                let has = |condition: String| {
+                    format!("EXISTS (SELECT 1 FROM company_tags t WHERE t.company_id = s.id AND {condition})")
+                };
+                match op {
+                    Operator::Eq => Ok(has(format!("LOWER(t.tag) = {}", self.sql.bind(value.to_lowercase())))),
+                    Operator::Ne => {
+                        Ok(format!("NOT {}", has(format!("LOWER(t.tag) = {}", self.sql.bind(value.to_lowercase())))))
+                    }
+                    Operator::Include => {
+                        Ok(has(format!("LOWER(t.tag) IN ({})", self.list(value, |v| Ok(v.to_lowercase()))?)))
+                    }
+                    Operator::Contains => {
+                        Ok(has(format!("LOWER(t.tag) LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(value)))))
+                    }
+                    _ => Err(not_for()),
+                }
+            }
+        }
+    }
+
+    /// Binds each comma-separated entry of `value`.
+    fn list<T: Into<Value>>(
+        &mut self,
+        value: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<String, String> {
+        let entries: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+        if entries.is_empty() {
+            return Err("Include needs at least one value (comma-separated)".into());
+        }
+        let mut bound = Vec::with_capacity(entries.len());
+        for entry in entries {
+            bound.push(self.sql.bind(parse(entry)?));
+        }
+        Ok(bound.join(", "))
+    }
+}
+
+/// A day `YYYY-MM-DD` covers that whole UTC day; a timestamp covers one instant.
+fn time_range(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let value = value.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let start = day.and_hms_opt(0, 0, 0)?.and_utc();
+        return Some((start, start + Duration::days(1)));
+    }
+    let instant = DateTime::parse_from_rfc3339(value).ok()?.with_timezone(&Utc);
+    Some((instant, instant + Duration::microseconds(1)))
+}

@@ -1,0 +1,286 @@
+//! Deleting companies: one, a preview of one, or many.
+use companygate_domain::bulk_deletion::{BulkOutcome, BulkSelection};
+use companygate_domain::idempotency::StoredAnswer;
+use companygate_domain::{CompanyId, DeletionCounts, Gateway};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{Enum, Object, OpenApi};
+use serde_json::Value;
+
+use crate::ApiTags;
+use crate::auth::ResellerAuth;
+use crate::body::{Fields, JsonBody};
+use crate::envelope::{Envelope, ErrorEnvelope};
+use crate::error::ApiError;
+use crate::scope;
+use crate::search::{SearchFilter, parse_filter};
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct DeletedData {
+    pub resource_id: String,
+}
+
+/// Rows a deletion removes, per table.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct DeletionCountsDto {
+    pub companies: u64,
+    pub offers: u64,
+    pub target_users: u64,
+    pub accounts: u64,
+    pub api_clients: u64,
+    pub access_tokens: u64,
+    pub sessions: u64,
+    pub tags: u64,
+}
+
+impl From<DeletionCounts> for DeletionCountsDto {
+    fn from(c: DeletionCounts) -> Self {
+        Self {
+            companies: c.companies,
+            offers: c.offers,
+            target_users: c.target_users,
+            accounts: c.accounts,
+            api_clients: c.api_clients,
+            access_tokens: c.access_tokens,
+            sessions: c.sessions,
+            tags: c.tags,
+        }
+    }
+}
+
+/// Which companies to delete: the listed `items`, or with `selectAll` every managed company the
+/// `filter` selects except `excludedItems`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct BulkDeleteBody {
+    pub items: Option<Vec<String>>,
+    pub select_all: Option<bool>,
+    pub excluded_items: Option<Vec<String>>,
+    pub filter: Option<SearchFilter>,
+}
+
+#[derive(Enum, Debug, Clone, Copy)]
+#[oai(rename_all = "camelCase")]
+pub enum BulkResultKind {
+    Deleted,
+    NotFound,
+    Forbidden,
+    /// It still manages companies.
+    Conflict,
+    /// Unexpected failure; the company is untouched.
+    Failed,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct BulkResult {
+    pub resource_id: String,
+    pub result: BulkResultKind,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct BulkDeleteData {
+    pub deleted_count: u64,
+    pub results: Vec<BulkResult>,
+}
+
+crate::api_response!(DeleteResponse, Envelope<DeletedData>);
+crate::api_response!(PreviewResponse, Envelope<DeletionCountsDto>);
+crate::api_response!(BulkDeleteResponse, Envelope<BulkDeleteData>);
+
+impl DeleteResponse {
+    /// The status and body, as stored for `Idempotency-Key` replays.
+    fn to_stored(&self) -> StoredAnswer {
+        let (status, body) = match self {
+            Self::Ok(Json(e)) => (200, e.to_json()),
+            Self::BadRequest(Json(e)) => (400, e.to_json()),
+            Self::Unauthorized(Json(e), _) => (401, e.to_json()),
+            Self::Forbidden(Json(e)) => (403, e.to_json()),
+            Self::NotFound(Json(e)) => (404, e.to_json()),
+            Self::Conflict(Json(e)) => (409, e.to_json()),
+            Self::Internal(Json(e)) => (500, e.to_json()),
+        };
+        StoredAnswer { status, body: body.map(|v| v.to_string()).unwrap_or_default() }
+    }
+
+    fn from_stored(answer: StoredAnswer) -> Self {
+        let value: Option<Value> = serde_json::from_str(&answer.body).ok();
+        let error = || ErrorEnvelope::parse_from_json(value.clone()).map(Json).map_err(|_| ApiError::Internal);
+        let replayed = match answer.status {
+            200 => Envelope::<DeletedData>::parse_from_json(value.clone())
+                .map(|e| Self::Ok(Json(e)))
+                .map_err(|_| ApiError::Internal),
+            400 => error().map(Self::BadRequest),
+            403 => error().map(Self::Forbidden),
+            404 => error().map(Self::NotFound),
+            409 => error().map(Self::Conflict),
+            _ => Err(ApiError::Internal),
+        };
+        replayed.unwrap_or_else(Into::into)
+    }
+}
+
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+fn idempotency_key(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(key)),
+        Some(_) => Err(ApiError::input("Idempotency-Key must be 1 to 255 visible ASCII characters")),
+    }
+}
+
+fn bulk_selection(body: &Value, scope: Option<CompanyId>) -> Result<BulkSelection, ApiError> {
+    let mut fields = Fields::of(body);
+    let strings = |name: &str, fields: &mut Fields| -> Vec<String> {
+        match fields.optional(name) {
+            None => Vec::new(),
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+            }
+            Some(_) => {
+                fields.problems.push(format!("'{name}' must be an array of strings"));
+                Vec::new()
+            }
+        }
+    };
+    let items = strings("items", &mut fields);
+    let excluded = strings("excludedItems", &mut fields);
+    let select_all = fields.optional_bool("selectAll").unwrap_or(false);
+    let filter = parse_filter(fields.optional("filter"), &mut fields.problems);
+    if !select_all && items.is_empty() && fields.problems.is_empty() {
+        fields.problems.push("Name the companies in 'items', or set 'selectAll'".into());
+    }
+    if !fields.problems.is_empty() {
+        return Err(ApiError::Input(fields.problems));
+    }
+    Ok(if select_all { BulkSelection::All { filter, excluded, scope } } else { BulkSelection::Items(items) })
+}
+
+pub struct DeletionApi;
+
+#[OpenApi(tag = "ApiTags::Companies")]
+impl DeletionApi {
+    /// Delete a company and everything it owns
+    ///
+    /// Irreversibly deletes a company you manage together with its accounts, offers, target users,
+    /// API clients, tokens and sessions, in one transaction. `resourceId` is the
+    /// `companyResourceId` from search. A company that still manages other companies is refused
+    /// with 409. Only the Reseller role may delete. With an `Idempotency-Key`, a repeat of the
+    /// same request within 24 hours gets the first answer again.
+    #[oai(path = "/api/companies/:resourceId", method = "delete", operation_id = "deleteCompany")]
+    async fn delete(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+        /// Any unique string, e.g. a UUID; repeats within 24 hours replay the first answer.
+        #[oai(name = "Idempotency-Key")]
+        idempotency: Header<Option<String>>,
+    ) -> DeleteResponse {
+        let key = match idempotency_key(idempotency.0) {
+            Ok(key) => key,
+            Err(e) => return e.into(),
+        };
+        let request = format!("DELETE /api/companies/{}", resource_id.0);
+        if let Some(key) = &key {
+            match gateway.replay(&auth.0, key, &request).await {
+                Ok(Some(answer)) => return DeleteResponse::from_stored(answer),
+                Ok(None) => {}
+                Err(e) => return ApiError::from(e).into(),
+            }
+        }
+        let result = async {
+            // The role is checked before existence, so a Company Admin learns nothing about ids.
+            gateway.ensure_may_delete(&auth.0)?;
+            let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
+            let deleted = gateway.delete_company(&auth.0, id).await?;
+            Ok(Envelope::success(DeletedData { resource_id: deleted.company.id }, Some("Company deleted")))
+        };
+        let response: DeleteResponse = result.await.into();
+        if let Some(key) = &key {
+            let answer = response.to_stored();
+            // Server errors are not remembered: a retry should try again.
+            if answer.status < 500 {
+                if let Err(cause) = gateway.remember(&auth.0, key, &request, &answer).await {
+                    tracing::warn!(%cause, "idempotency answer not stored");
+                }
+            }
+        }
+        response
+    }
+
+    /// Preview a deletion
+    ///
+    /// Counts, per table, what deleting the company would remove, with the same checks as the
+    /// delete. Nothing changes.
+    #[oai(
+        path = "/api/companies/:resourceId/deletion-preview",
+        method = "get",
+        operation_id = "previewCompanyDeletion"
+    )]
+    async fn preview(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+    ) -> PreviewResponse {
+        let result = async {
+            gateway.ensure_may_delete(&auth.0)?;
+            let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
+            let counts = gateway.preview_deletion(&auth.0, id).await?;
+            Ok(Envelope::success(DeletionCountsDto::from(counts), None))
+        };
+        result.await.into()
+    }
+
+    /// Delete many companies
+    ///
+    /// Irreversible. Each company is deleted in its own transaction (never half-deleted); the
+    /// answer lists per company what happened. Children selected together with their parent are
+    /// deleted first. At most 1000 companies per request.
+    #[oai(path = "/api/companies/bulk-delete", method = "delete", operation_id = "bulkDeleteCompanies")]
+    async fn bulk_delete(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// Narrow `selectAll` to this managed company and the companies under it.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope_header: Header<Option<String>>,
+        /// Same as the `X-KEEPNET-Company-Id` header.
+        #[oai(name = "companyId")]
+        scope_query: Query<Option<String>>,
+        body: JsonBody<BulkDeleteBody>,
+    ) -> BulkDeleteResponse {
+        let result = async {
+            gateway.ensure_may_delete(&auth.0)?;
+            let scope = scope::parse(scope_header.0, scope_query.0)?;
+            let selection = bulk_selection(&body.value, scope)?;
+            let outcomes = gateway.bulk_delete(&auth.0, selection).await?;
+            let results: Vec<BulkResult> = outcomes
+                .into_iter()
+                .map(|(resource_id, outcome)| BulkResult {
+                    resource_id,
+                    result: match outcome {
+                        BulkOutcome::Deleted => BulkResultKind::Deleted,
+                        BulkOutcome::NotFound => BulkResultKind::NotFound,
+                        BulkOutcome::Forbidden => BulkResultKind::Forbidden,
+                        BulkOutcome::Conflict => BulkResultKind::Conflict,
+                        BulkOutcome::Failed => BulkResultKind::Failed,
+                    },
+                })
+                .collect();
+            let deleted_count = results.iter().filter(|r| matches!(r.result, BulkResultKind::Deleted)).count() as u64;
+            Ok(Envelope::success(BulkDeleteData { deleted_count, results }, None))
+        };
+        result.await.into()
+    }
+}

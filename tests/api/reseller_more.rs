@@ -1,0 +1,202 @@
+//! Reads, deletion preview, `Idempotency-Key` and bulk deletion of the reseller dialect.
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, TestApp, json, spawn_app};
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    json(app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap()).await
+}
+
+async fn my_companies_show_the_managed_tree(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let (status, reply) = get(&app, &acme, "/api/companies/my").await;
+    assert_eq!(status, 200);
+    let me = &reply["data"][0];
+    assert_eq!(me["resourceId"], "xC5kfGz7w2Nz");
+    let children: Vec<&str> =
+        me["children"].as_array().unwrap().iter().map(|c| c["resourceId"].as_str().unwrap()).collect();
+    assert_eq!(children, ["SubReseller1", "Cust0mer0001", "Cust0mer0002"]);
+    assert_eq!(me["children"][0]["children"][0]["resourceId"], "Cust0mer0003");
+    assert_eq!(me["children"][2]["licenceExpired"], true);
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let (status, reply) = get(&app, &admin, "/api/companies/my").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        reply["data"],
+        json!([{"name": "test-company-1", "resourceId": "Cust0mer0001", "logoUrl": "https://one.example/logo.png",
+        "privacyDurationId": null, "licenceExpired": false, "children": []}])
+    );
+}
+
+async fn reading_a_company_follows_the_management_rules(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let northwind = app.token("northwind-reseller", "n0rth-s3cret").await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let (status, reply) = get(&app, &acme, "/api/companies/Cust0mer0001").await;
+    assert_eq!(status, 200);
+    let dto = &reply["data"];
+    assert_eq!(
+        (dto["resourceId"].as_str(), dto["name"].as_str(), dto["parentResourceId"].as_str()),
+        (Some("Cust0mer0001"), Some("test-company-1"), Some("xC5kfGz7w2Nz"))
+    );
+    assert_eq!(
+        (dto["numberOfUsers"].as_i64(), dto["targetUserCount"].as_i64(), dto["statusName"].as_str()),
+        (Some(2), Some(3), Some("Active"))
+    );
+    assert_eq!(dto["tags"], json!(["emea"]));
+    for (token, path, expected) in [
+        (&acme, "/api/companies/xC5kfGz7w2Nz", 200),
+        (&acme, "/api/companies/Cust0mer0003", 200),
+        (&acme, "/api/companies/OtherCust001", 403),
+        (&acme, "/api/companies/NoSuchCompny", 404),
+        (&northwind, "/api/companies/Cust0mer0001", 403),
+        (&northwind, "/api/companies/xC5kfGz7w2Nz", 403),
+        (&admin, "/api/companies/Cust0mer0001", 200),
+        (&admin, "/api/companies/Cust0mer0002", 403),
+        (&admin, "/api/companies/NoSuchCompny", 403),
+    ] {
+        assert_eq!(get(&app, token, path).await.0, expected, "{path}");
+    }
+}
+
+async fn a_preview_counts_what_a_delete_would_remove_and_changes_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    app.token("company1-admin", "c1-s3cret").await;
+    assert_eq!(app.login("company1@email.com", "password123").await, 200);
+    let (status, reply) = get(&app, &acme, "/api/companies/Cust0mer0001/deletion-preview").await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["data"],
+        json!({"companies": 1, "offers": 2, "targetUsers": 4, "accounts": 1, "apiClients": 1,
+        "accessTokens": 1, "sessions": 1, "tags": 1})
+    );
+    assert_eq!(app.count("companies", "id", "Cust0mer0001").await, 1);
+    assert_eq!(get(&app, &acme, "/api/companies/SubReseller1/deletion-preview").await.0, 409);
+    assert_eq!(get(&app, &acme, "/api/companies/OtherCust001/deletion-preview").await.0, 403);
+    assert_eq!(get(&app, &acme, "/api/companies/NoSuchCompny/deletion-preview").await.0, 404);
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    assert_eq!(get(&app, &admin, "/api/companies/Cust0mer0002/deletion-preview").await.0, 403);
+    // The delete then removes exactly what the preview counted.
+    assert_eq!(json(app.delete_company(&acme, "Cust0mer0001").await).await.0, 200);
+    let receipt = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT counts FROM deletion_receipts",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let counts: Value = match receipt.try_get::<Value>("", "counts") {
+        Ok(v) => v,
+        Err(_) => serde_json::from_str(&receipt.try_get::<String>("", "counts").unwrap()).unwrap(),
+    };
+    assert_eq!(counts["offers"], 2);
+    assert_eq!(counts["sessions"], 1);
+}
+
+use sea_orm::ConnectionTrait;
+
+async fn an_idempotency_key_replays_the_first_answer(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let delete = |id: &str, key: Option<&str>, token: &str| {
+        let mut request = app.client.delete(app.url(&format!("/api/companies/{id}"))).bearer_auth(token);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        async move { json(request.send().await.unwrap()).await }
+    };
+    let first = delete("Cust0mer0001", Some("key-1"), &acme).await;
+    assert_eq!(first.0, 200);
+    assert_eq!(delete("Cust0mer0001", Some("key-1"), &acme).await, first, "replayed");
+    assert_eq!(delete("Cust0mer0001", None, &acme).await.0, 404, "without the key it is a new request");
+    let (status, reply) = delete("Cust0mer0002", Some("key-1"), &acme).await;
+    assert_eq!((status, reply["status"].as_str()), (400, Some("INPUT_ERROR")), "a key names one request");
+    assert_eq!(app.count("companies", "id", "Cust0mer0002").await, 1);
+    // Keys belong to their caller: another client's key-1 is its own.
+    let globex = app.token("globex-reseller", "gl0bex-s3cret").await;
+    assert_eq!(delete("Cust0mer0001", Some("key-1"), &globex).await.0, 404);
+    assert_eq!(delete("Cust0mer0002", Some("bad key"), &acme).await.0, 400);
+    // A refusal is remembered too.
+    assert_eq!(delete("SubReseller1", Some("key-2"), &acme).await.0, 409);
+    assert_eq!(delete("Cust0mer0003", None, &acme).await.0, 200);
+    assert_eq!(delete("SubReseller1", Some("key-2"), &acme).await.0, 409);
+}
+
+async fn bulk_delete(app: &TestApp, token: &str, body: Value, header: Option<&str>) -> (u16, Value) {
+    let mut request = app.client.delete(app.url("/api/companies/bulk-delete")).bearer_auth(token).json(&body);
+    if let Some(h) = header {
+        request = request.header("X-KEEPNET-Company-Id", h);
+    }
+    json(request.send().await.unwrap()).await
+}
+
+fn results(reply: &Value) -> Vec<(String, String)> {
+    reply["data"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["resourceId"].as_str().unwrap().to_owned(), r["result"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn bulk_delete_reports_per_company_and_deletes_children_first(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let body = json!({"items": ["Cust0mer0001", "OtherCust001", "NoSuchCompny", "SubReseller1", "Cust0mer0003", "Cust0mer0001"]});
+    let (status, reply) = bulk_delete(&app, &acme, body, None).await;
+    assert_eq!(status, 200, "{reply}");
+    let pairs: Vec<(String, String)> = [
+        ("Cust0mer0001", "deleted"),
+        ("OtherCust001", "forbidden"),
+        ("NoSuchCompny", "notFound"),
+        ("SubReseller1", "deleted"),
+        ("Cust0mer0003", "deleted"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(results(&reply), pairs);
+    assert_eq!(reply["data"]["deletedCount"], 3);
+    for (id, present) in
+        [("Cust0mer0001", 0), ("SubReseller1", 0), ("Cust0mer0003", 0), ("OtherCust001", 1), ("Cust0mer0002", 1)]
+    {
+        assert_eq!(app.count("companies", "id", id).await, present, "{id}");
+    }
+}
+
+async fn bulk_delete_select_all_follows_the_filter_scope_and_exclusions(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    assert_eq!(bulk_delete(&app, &admin, json!({"items": ["Cust0mer0002"]}), None).await.0, 403);
+    let filter = json!({"Condition": "AND", "FilterGroups": [{"FilterItems": [{"FieldName": "CompanyName", "Operator": "Contains", "Value": "company"}]}]});
+    let (status, reply) =
+        bulk_delete(&app, &acme, json!({"selectAll": true, "excludedItems": ["Cust0mer0002"], "filter": filter}), None)
+            .await;
+    assert_eq!(status, 200);
+    assert_eq!(results(&reply), [("Cust0mer0001".to_owned(), "deleted".to_owned())]);
+    let (status, reply) = bulk_delete(&app, &acme, json!({"selectAll": true}), Some("SubReseller1")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        results(&reply),
+        [("Cust0mer0003".to_owned(), "deleted".to_owned()), ("SubReseller1".to_owned(), "deleted".to_owned())]
+    );
+    assert_eq!(app.count("companies", "id", "Cust0mer0002").await, 1);
+    assert_eq!(app.count_all("companies").await, 4);
+    let (status, reply) = bulk_delete(&app, &acme, json!({}), None).await;
+    assert_eq!((status, reply["status"].as_str()), (400, Some("INPUT_ERROR")));
+}
+
+crate::on_both_databases!(
+    my_companies_show_the_managed_tree,
+    reading_a_company_follows_the_management_rules,
+    a_preview_counts_what_a_delete_would_remove_and_changes_nothing,
+    an_idempotency_key_replays_the_first_answer,
+    bulk_delete_reports_per_company_and_deletes_children_first,
+    bulk_delete_select_all_follows_the_filter_scope_and_exclusions,
+);

@@ -1,0 +1,178 @@
+//! The search `filter` tree: every field and operator, nested groups, ordering ties, scoping.
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, TestApp, json, spawn_app};
+
+const N: &str = "Northwind Sub-Reseller";
+const T1: &str = "test-company-1";
+const T2: &str = "test-company-2";
+const C: &str = "Contoso Ltd";
+
+fn item(field: &str, op: &str, value: &str) -> Value {
+    json!({"FieldName": field, "Operator": op, "Value": value})
+}
+
+fn one_group(items: Vec<Value>) -> Value {
+    json!({"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": items}]})
+}
+
+async fn found(app: &TestApp, token: &str, filter: Value) -> Vec<String> {
+    let body = json!({"pageNumber": 1, "pageSize": 100, "orderBy": "CompanyName", "ascending": true, "filter": filter});
+    let (status, reply) = json(app.search(token, &body).await).await;
+    assert_eq!(status, 200, "{filter}: {reply}");
+    let mut names: Vec<String> = reply["data"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["companyName"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+async fn every_field_and_operator_selects_the_right_companies(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (item("CompanyName", "=", "TEST-COMPANY-1"), vec![T1]),
+        (item("CompanyName", "!=", "test-company-1"), vec![N, T2, C]),
+        (item("CompanyName", "Contains", "company"), vec![T1, T2]),
+        (item("CompanyName", "Include", "contoso ltd, test-company-2"), vec![T2, C]),
+        (item("ResellerName", "=", "Northwind Sub-Reseller"), vec![C]),
+        (item("ResellerName", "Contains", "acme"), vec![N, T1, T2]),
+        (item("CreateTime", "=", "2026-01-03"), vec![T1]),
+        (item("CreateTime", "!=", "2026-01-03"), vec![N, T2, C]),
+        (item("CreateTime", ">", "2026-01-03"), vec![T2, C]),
+        (item("CreateTime", ">=", "2026-01-03"), vec![T1, T2, C]),
+        (item("CreateTime", "<", "2026-01-03"), vec![N]),
+        (item("CreateTime", "<=", "2026-01-03"), vec![N, T1]),
+        (item("CreateTime", ">=", "2026-01-04T00:00:00Z"), vec![T2, C]),
+        (item("LicenseEndDate", "<", "2026-01-01"), vec![T2]),
+        (item("LicenseEndDate", ">=", "2026-01-01T00:00:00+00:00"), vec![T1]),
+        (item("TargetUserCount", ">", "0"), vec![T1]),
+        (item("TargetUserCount", "=", "0"), vec![N, T2, C]),
+        (item("TargetUserCount", "!=", "3"), vec![N, T2, C]),
+        (item("TargetUserCount", ">=", "3"), vec![T1]),
+        (item("TargetUserCount", "<", "3"), vec![N, T2, C]),
+        (item("TargetUserCount", "<=", "3"), vec![N, T1, T2, C]),
+        (item("TargetUserCount", "Include", "0,3"), vec![N, T1, T2, C]),
+        (item("LicenceExpired", "=", "true"), vec![T2]),
+        (item("LicenceExpired", "=", "false"), vec![N, T1, C]),
+        (item("LicenceExpired", "!=", "true"), vec![N, T1, C]),
+        (item("Tags", "=", "EMEA"), vec![T1]),
+        (item("Tags", "!=", "emea"), vec![N, T2, C]),
+        (item("Tags", "Include", "amer, emea"), vec![T1]),
+        (item("Tags", "Contains", "me"), vec![T1]),
+    ];
+    for (condition, expected) in cases {
+        assert_eq!(found(&app, &token, one_group(vec![condition.clone()])).await, sorted(&expected), "{condition}");
+    }
+}
+
+async fn groups_combine_with_and_or_and_nest(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let either = json!({"Condition": "OR", "FilterGroups": [
+        {"Condition": "AND", "FilterItems": [item("CompanyName", "=", T1)]},
+        {"Condition": "AND", "FilterItems": [item("ResellerName", "Contains", "northwind")]}]});
+    assert_eq!(found(&app, &token, either).await, sorted(&[T1, C]));
+    let nested = json!({"condition": "AND", "filterGroups": [{"condition": "AND",
+        "filterItems": [{"fieldName": "CreateTime", "operator": ">=", "value": "2026-01-03"}],
+        "filterGroups": [{"condition": "OR", "filterItems": [item("CompanyName", "=", T2), item("CompanyName", "=", C)]}]}]});
+    assert_eq!(found(&app, &token, nested).await, sorted(&[T2, C]));
+    let with_text = json!({"Condition": "OR", "SearchInputTextValue": "contoso",
+        "FilterGroups": [{"Condition": "OR", "FilterItems": [item("CompanyName", "=", T1), item("CompanyName", "=", C)]}]});
+    assert_eq!(found(&app, &token, with_text).await, sorted(&[C]), "the text is ANDed with the groups");
+}
+
+async fn bad_filters_list_every_problem_with_its_path(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let filter = json!({"Condition": "XOR", "FilterGroups": [{"FilterItems": [
+        item("Colour", "=", "red"), item("CompanyName", "~", "x"), item("CreateTime", ">", "yesterday"),
+        item("TargetUserCount", "=", "many"), item("CompanyName", ">", "a"), {"FieldName": "Tags", "Operator": "=", "Value": {"x": 1}}]}]});
+    let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true, "filter": filter});
+    let (status, reply) = json(app.search(&token, &body).await).await;
+    assert_eq!(status, 400);
+    let lines: Vec<&str> =
+        reply["validationMessages"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains("filter.Condition")));
+    assert!(lines.iter().any(|l| l.contains("FilterItems[0].FieldName")));
+    assert!(lines.iter().any(|l| l.contains("FilterItems[1].Operator")));
+    assert!(lines.iter().any(|l| l.contains("yesterday")));
+    assert!(lines.iter().any(|l| l.contains("many")));
+    assert!(lines.iter().any(|l| l.contains("'>' cannot be used with CompanyName")));
+    assert!(lines.iter().any(|l| l.contains("FilterItems[5].Value")));
+}
+
+async fn ordering_ties_are_broken_by_id(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    for (ascending, expected) in [(true, [T2, C, N, T1]), (false, [T1, T2, C, N])] {
+        let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "TargetUserCount", "ascending": ascending});
+        let (_, reply) = json(app.search(&token, &body).await).await;
+        let names: Vec<&str> =
+            reply["data"]["results"].as_array().unwrap().iter().map(|r| r["companyName"].as_str().unwrap()).collect();
+        assert_eq!(names, expected, "ascending = {ascending}");
+    }
+    // Paging through ties neither repeats nor skips a company.
+    let mut seen = Vec::new();
+    for page in 1..=4 {
+        let body = json!({"pageNumber": page, "pageSize": 1, "orderBy": "TargetUserCount", "ascending": true});
+        let (_, reply) = json(app.search(&token, &body).await).await;
+        seen.push(reply["data"]["results"][0]["companyName"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, [T2, C, N, T1]);
+}
+
+async fn the_scoping_header_narrows_to_a_managed_subtree(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let body = json!({"pageNumber": 1, "pageSize": 100, "orderBy": "CompanyName", "ascending": true});
+    let search = |header: Option<&str>, query: Option<&str>| {
+        let mut url = app.url("/api/companies/search");
+        if let Some(q) = query {
+            url = format!("{url}?companyId={q}");
+        }
+        let mut request = app.client.post(url).bearer_auth(&token).json(&body);
+        if let Some(h) = header {
+            request = request.header("X-KEEPNET-Company-Id", h);
+        }
+        async move { json(request.send().await.unwrap()).await }
+    };
+    let names = |reply: &Value| -> Vec<String> {
+        let mut n: Vec<String> = reply["data"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["companyName"].as_str().unwrap().to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let (status, reply) = search(Some("SubReseller1"), None).await;
+    assert_eq!((status, names(&reply)), (200, sorted(&[N, C])));
+    let (status, reply) = search(None, Some("Cust0mer0001")).await;
+    assert_eq!((status, names(&reply)), (200, sorted(&[T1])));
+    let (status, reply) = search(Some("xC5kfGz7w2Nz"), None).await;
+    assert_eq!((status, names(&reply).len()), (200, 4), "the own company means everything managed");
+    let (status, reply) = search(Some("OtherCust001"), None).await;
+    assert_eq!((status, reply["status"].as_str()), (403, Some("FORBIDDEN")));
+    let (status, reply) = search(Some("NoSuchCompny"), None).await;
+    assert_eq!((status, reply["status"].as_str()), (404, Some("NOT_FOUND")));
+}
+
+crate::on_both_databases!(
+    every_field_and_operator_selects_the_right_companies,
+    groups_combine_with_and_or_and_nest,
+    bad_filters_list_every_problem_with_its_path,
+    ordering_ties_are_broken_by_id,
+    the_scoping_header_narrows_to_a_managed_subtree,
+);
