@@ -207,10 +207,10 @@ impl DeletionApi {
         if let Some(key) = &key {
             let answer = response.to_stored();
             // Server errors are not remembered: a retry should try again.
-            if answer.status < 500 {
-                if let Err(cause) = gateway.remember(&auth.0, key, &request, &answer).await {
-                    tracing::warn!(%cause, "idempotency answer not stored");
-                }
+            if answer.status < 500
+                && let Err(cause) = gateway.remember(&auth.0, key, &request, &answer).await
+            {
+                tracing::warn!(%cause, "idempotency answer not stored");
             }
         }
         response
