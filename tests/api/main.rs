@@ -1,4 +1,5 @@
 mod openapi;
+mod rate_limits;
 mod reseller_delete;
 mod reseller_more;
 mod search;

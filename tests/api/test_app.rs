@@ -152,10 +152,10 @@ pub async fn spawn_app_with(db: Db, extra_flags: &[&str]) -> TestApp {
     let common = CommonSettings::from_args(flags).expect("valid test flags");
     let gateway = application::gateway(&database_url, &common).await.expect("gateway starts");
     gateway.seed(&Fixture::from_json(FIXTURE).expect("fixture parses")).await.expect("fixture loads");
-    let app = Application::build("127.0.0.1:0", gateway).await.expect("binds");
+    let app = Application::build("127.0.0.1:0", gateway, &common).await.expect("binds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(common.trusted_proxies.clone(), async move {
+    tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
     let client = reqwest::Client::builder().cookie_store(true).build().expect("http client");

@@ -1,10 +1,14 @@
 //! Bearer authentication of `/api` calls, documented as the OAuth2 client-credentials flow.
 use companygate_domain::tokens::AuthenticateError;
 use companygate_domain::{Actor, Gateway};
+use std::sync::Arc;
+
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::auth::Bearer;
 use poem_openapi::{OAuthScopes, SecurityScheme};
+
+use crate::rate_limit::Limiters;
 
 #[derive(OAuthScopes)]
 #[allow(dead_code)] // only documents the scope; a token always carries exactly `api1`
@@ -24,13 +28,18 @@ pub enum Scopes {
 )]
 pub struct ResellerAuth(pub Actor);
 
+/// Authenticates, then counts the request against the client's rate limit.
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
     let gateway = req.data::<Gateway>().expect("the gateway is attached to every request");
-    gateway.authenticate_bearer(&bearer.token).await.map_err(|e| match e {
+    let actor = gateway.authenticate_bearer(&bearer.token).await.map_err(|e| match e {
         AuthenticateError::InvalidToken => poem::Error::from_status(StatusCode::UNAUTHORIZED),
         AuthenticateError::Database(cause) => {
             tracing::error!(%cause, "token check failed");
             poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
         }
-    })
+    })?;
+    if let (Actor::Client { client, .. }, Some(limiters)) = (&actor, req.data::<Arc<Limiters>>()) {
+        limiters.api(*client)?;
+    }
+    Ok(actor)
 }

@@ -103,6 +103,7 @@ impl DeleteResponse {
             Self::Forbidden(Json(e)) => (403, e.to_json()),
             Self::NotFound(Json(e)) => (404, e.to_json()),
             Self::Conflict(Json(e)) => (409, e.to_json()),
+            Self::TooManyRequests(Json(e), _) => (429, e.to_json()),
             Self::Internal(Json(e)) => (500, e.to_json()),
         };
         StoredAnswer { status, body: body.map(|v| v.to_string()).unwrap_or_default() }

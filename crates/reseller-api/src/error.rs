@@ -9,6 +9,7 @@ use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 
 use crate::envelope::{ErrorEnvelope, Status};
+use crate::rate_limit::RateLimited;
 
 pub const BEARER_CHALLENGE: &str = r#"Bearer error="invalid_token""#;
 
@@ -19,6 +20,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     NotFound(&'static str),
     Conflict(&'static str),
+    /// Over a rate limit; retry after this many seconds.
+    TooManyRequests(u64),
     Internal,
 }
 
@@ -34,6 +37,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -45,6 +49,11 @@ impl ApiError {
             Self::Forbidden(why) => ErrorEnvelope::new(Status::Forbidden, *why, None),
             Self::NotFound(what) => ErrorEnvelope::new(Status::NotFound, *what, None),
             Self::Conflict(why) => ErrorEnvelope::new(Status::Failed, *why, None),
+            Self::TooManyRequests(after) => ErrorEnvelope::new(
+                Status::TooManyRequests,
+                format!("Too many requests; retry after {after} seconds"),
+                None,
+            ),
             Self::Internal => {
                 let id = correlation_id();
                 tracing::error!(correlation_id = %id, "internal error answered");
@@ -66,6 +75,9 @@ impl ApiError {
     /// Maps the errors poem and poem-openapi raise before a handler runs (bad JSON, wrong content
     /// type, failed security check, unknown route) to the envelope.
     pub fn from_poem(err: &poem::Error) -> Self {
+        if let Some(limited) = err.downcast_ref::<RateLimited>() {
+            return Self::TooManyRequests(limited.retry_after);
+        }
         match err.status() {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::NOT_FOUND => Self::NotFound("Not found"),
@@ -85,8 +97,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = poem_openapi::payload::Json(self.envelope()).into_response();
         response.set_status(self.status());
-        if matches!(self, Self::Unauthorized) {
-            response.headers_mut().insert("WWW-Authenticate", BEARER_CHALLENGE.parse().expect("static header"));
+        match self {
+            Self::Unauthorized => {
+                response.headers_mut().insert("WWW-Authenticate", BEARER_CHALLENGE.parse().expect("static header"));
+            }
+            Self::TooManyRequests(after) => {
+                response.headers_mut().insert("Retry-After", after.into());
+            }
+            _ => {}
         }
         response
     }
@@ -189,6 +207,12 @@ macro_rules! api_response {
             /// `FAILED`: the company still manages other companies.
             #[oai(status = 409)]
             Conflict(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `TOO_MANY_REQUESTS`: over the client's rate limit; `Retry-After` says when to retry.
+            #[oai(status = 429)]
+            TooManyRequests(
+                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
+                #[oai(header = "Retry-After")] u64,
+            ),
             /// `INTERNAL_SERVER_ERROR`: `message` carries a correlation id.
             #[oai(status = 500)]
             Internal(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
@@ -212,6 +236,7 @@ macro_rules! api_response {
                     $crate::error::ApiError::Forbidden(_) => Self::Forbidden(body),
                     $crate::error::ApiError::NotFound(_) => Self::NotFound(body),
                     $crate::error::ApiError::Conflict(_) => Self::Conflict(body),
+                    $crate::error::ApiError::TooManyRequests(after) => Self::TooManyRequests(body, after),
                     $crate::error::ApiError::Internal => Self::Internal(body),
                 }
             }

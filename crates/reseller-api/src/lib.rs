@@ -11,11 +11,13 @@ mod companies;
 mod deletion;
 mod envelope;
 mod error;
+mod rate_limit;
 mod scope;
 mod search;
 mod token;
 
 pub use error::ApiError;
+pub use rate_limit::RateLimits;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -44,10 +46,11 @@ pub fn service() -> Service {
 
 /// The dialect's routes. Whatever fails outside a handler (unknown route, a panic) is answered in
 /// the envelope too.
-pub fn endpoint(gateway: Gateway) -> impl Endpoint {
+pub fn endpoint(gateway: Gateway, limits: RateLimits) -> impl Endpoint {
     Route::new()
         .nest("/", service())
         .catch_all_error(|err: poem::Error| async move { ApiError::from_poem(&err).into_response() })
         .with(CatchPanic::new().with_handler(|_| ApiError::Internal.into_response()))
         .data(gateway)
+        .data(std::sync::Arc::new(rate_limit::Limiters::new(limits)))
 }

@@ -3,12 +3,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use companygate_domain::Gateway;
 use companygate_domain::tokens::{IssueTokenError, SCOPE};
+use std::sync::Arc;
+
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::ApiTags;
+use crate::rate_limit::{Limiters, RateLimited};
 
 /// Token request, `application/x-www-form-urlencoded`. Client credentials come either here
 /// (client_secret_post) or in an HTTP Basic header (client_secret_basic).
@@ -53,6 +56,10 @@ pub enum TokenResponse {
     /// `invalid_client` when the credentials came in an HTTP Basic header.
     #[oai(status = 401)]
     Unauthorized(Json<TokenError>, #[oai(header = "WWW-Authenticate")] String),
+    /// `slow_down`: too many token requests from this client id or address; `Retry-After` says
+    /// when to try again.
+    #[oai(status = 429)]
+    TooManyRequests(Json<TokenError>, #[oai(header = "Retry-After")] u64),
     /// Unexpected failure.
     #[oai(status = 500)]
     Internal(Json<TokenError>),
@@ -62,6 +69,11 @@ impl TokenResponse {
     fn error(error: &str, description: Option<&str>) -> Self {
         let body = TokenError { error: error.into(), error_description: description.map(Into::into) };
         Self::BadRequest(Json(body), "no-store".into())
+    }
+
+    fn slow_down(limited: RateLimited) -> Self {
+        let body = TokenError { error: "slow_down".into(), error_description: Some(limited.to_string()) };
+        Self::TooManyRequests(Json(body), limited.retry_after)
     }
 
     fn from_request_error(err: poem::Error) -> Self {
@@ -111,7 +123,16 @@ impl TokenApi {
     /// with the client id and secret either as form fields or as HTTP Basic authentication. The
     /// answer's `access_token` goes into `Authorization: Bearer ...` on every `/api` call.
     #[oai(path = "/connect/token", method = "post", operation_id = "requestToken")]
-    async fn token(&self, req: &Request, gateway: Data<&Gateway>, form: Form<TokenRequest>) -> TokenResponse {
+    async fn token(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        limiters: Data<&Arc<Limiters>>,
+        form: Form<TokenRequest>,
+    ) -> TokenResponse {
+        if let Err(limited) = limiters.token_ip(req.remote_addr().as_socket_addr().map(|a| a.ip())) {
+            return TokenResponse::slow_down(limited);
+        }
         let form = form.0;
         let credentials = match (basic_credentials(req), form.client_id, form.client_secret) {
             (Some(Err(why)), _, _) => return TokenResponse::error("invalid_request", Some(why)),
@@ -142,6 +163,10 @@ impl TokenApi {
             Credentials::Basic(id, secret) => (id, secret, true),
             Credentials::Form(id, secret) => (id, secret, false),
         };
+        // Counted before the secret is checked, so guessing secrets is throttled too.
+        if let Err(limited) = limiters.token_client(&id) {
+            return TokenResponse::slow_down(limited);
+        }
         match gateway.issue_token(&id, &secret).await {
             Ok(token) => TokenResponse::Granted(
                 Json(TokenGranted {

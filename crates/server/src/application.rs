@@ -14,11 +14,14 @@ use secrecy::ExposeSecret;
 use crate::dispatch::Dialects;
 use crate::metrics;
 use crate::settings::CommonSettings;
+use companygate_reseller_api::RateLimits;
 
 pub struct Application {
     address: SocketAddr,
     acceptor: poem::listener::TcpAcceptor,
     gateway: Gateway,
+    trusted_proxies: Vec<std::net::IpAddr>,
+    rate_limits: RateLimits,
 }
 
 /// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
@@ -35,7 +38,7 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
 }
 
 impl Application {
-    pub async fn build(bind: &str, gateway: Gateway) -> anyhow::Result<Self> {
+    pub async fn build(bind: &str, gateway: Gateway, common: &CommonSettings) -> anyhow::Result<Self> {
         let acceptor = TcpListener::bind(bind.to_owned())
             .into_acceptor()
             .await
@@ -45,7 +48,12 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
-        Ok(Self { address, acceptor, gateway })
+        let rate_limits = RateLimits {
+            token_per_client: common.token_rate_limit_per_client,
+            token_per_ip: common.token_rate_limit_per_ip,
+            api_per_client: common.api_rate_limit_per_client,
+        };
+        Ok(Self { address, acceptor, gateway, trusted_proxies: common.trusted_proxies.clone(), rate_limits })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -61,11 +69,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests (up to 10 s).
-    pub async fn run_until(
-        self,
-        trusted_proxies: Vec<std::net::IpAddr>,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> std::io::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let reseller_spec = companygate_reseller_api::service();
         let session_spec = companygate_session_api::service();
         let docs = Route::new()
@@ -78,10 +82,12 @@ impl Application {
             .at("/metrics", metrics::endpoint(self.gateway.clone()));
         let app = Dialects {
             docs: docs.map_to_response().boxed(),
-            reseller: companygate_reseller_api::endpoint(self.gateway.clone()).map_to_response().boxed(),
+            reseller: companygate_reseller_api::endpoint(self.gateway.clone(), self.rate_limits)
+                .map_to_response()
+                .boxed(),
             session: companygate_session_api::endpoint(
                 self.gateway.clone(),
-                companygate_session_api::TrustedProxies(trusted_proxies),
+                companygate_session_api::TrustedProxies(self.trusted_proxies),
             )
             .map_to_response()
             .boxed(),

@@ -54,11 +54,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(settings) => {
             let shutdown = shutdown_signal();
             let gateway = application::gateway(&settings.database.database_url, &settings.common).await?;
-            let app = Application::build(&settings.bind, gateway).await?;
+            let app = Application::build(&settings.bind, gateway, &settings.common).await?;
             let base = format!("http://{}", app.address());
             tracing::info!(address = %app.address(), "listening");
             println!("companygate listening on {base} (Swagger UI: {base}/docs/reseller and {base}/docs/session)");
-            app.run_until(settings.common.trusted_proxies.clone(), shutdown).await?;
+            app.run_until(shutdown).await?;
         }
         Command::Demo(settings) => {
             let file = std::env::temp_dir().join(format!("companygate-demo-{}.db", std::process::id()));
@@ -100,9 +100,9 @@ async fn run_demo(settings: DemoSettings, file: &std::path::Path) -> anyhow::Res
     let god = common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).unwrap_or_default();
     let gateway = application::gateway(&url, &common).await?;
     demo::seed(&gateway).await.context("cannot load the demo data")?;
-    let app = Application::build(&settings.bind, gateway).await?;
+    let app = Application::build(&settings.bind, gateway, &common).await?;
     println!("{}", demo::banner(&format!("http://{}", app.address()), &god));
-    app.run_until(common.trusted_proxies.clone(), shutdown).await?;
+    app.run_until(shutdown).await?;
     Ok(())
 }
 

@@ -91,6 +91,15 @@ pub struct CommonSettings {
     /// Proxies (IP addresses, comma-separated) whose X-Forwarded-Proto is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Token requests per minute for one client id (per replica).
+    #[arg(long, env = "TOKEN_RATE_LIMIT_PER_CLIENT", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub token_rate_limit_per_client: u32,
+    /// Token requests per minute from one IP address (per replica).
+    #[arg(long, env = "TOKEN_RATE_LIMIT_PER_IP", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub token_rate_limit_per_ip: u32,
+    /// `/api` requests per minute for one API client (per replica).
+    #[arg(long, env = "API_RATE_LIMIT_PER_CLIENT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_rate_limit_per_client: u32,
 }
 
 fn parse_secret(text: &str) -> Result<SecretString, String> {
