@@ -1,3 +1,4 @@
+mod clients;
 mod openapi;
 mod rate_limits;
 mod reseller_delete;

@@ -10,7 +10,10 @@ async fn token_requests_are_limited_per_client_and_per_address(db: Db) {
     };
     let url = app.url("/connect/token");
     for _ in 0..2 {
-        assert_eq!(app.client.post(&url).form(&form("acme-reseller", "s3cret-value")).send().await.unwrap().status(), 200);
+        assert_eq!(
+            app.client.post(&url).form(&form("acme-reseller", "s3cret-value")).send().await.unwrap().status(),
+            200
+        );
     }
     // Wrong secrets count too, so guessing is throttled.
     let response = app.client.post(&url).form(&form("acme-reseller", "guess")).send().await.unwrap();
@@ -20,8 +23,12 @@ async fn token_requests_are_limited_per_client_and_per_address(db: Db) {
     let (_, body) = json(response).await;
     assert_eq!(body["error"], "slow_down");
     // Another client has its own budget, until the address runs out.
-    assert_eq!(app.client.post(&url).form(&form("globex-reseller", "gl0bex-s3cret")).send().await.unwrap().status(), 200);
-    let (status, body) = json(app.client.post(&url).form(&form("northwind-reseller", "n0rth-s3cret")).send().await.unwrap()).await;
+    assert_eq!(
+        app.client.post(&url).form(&form("globex-reseller", "gl0bex-s3cret")).send().await.unwrap().status(),
+        200
+    );
+    let (status, body) =
+        json(app.client.post(&url).form(&form("northwind-reseller", "n0rth-s3cret")).send().await.unwrap()).await;
     assert_eq!((status, body["error"].as_str()), (429, Some("slow_down")));
 }
 
@@ -36,7 +43,10 @@ async fn api_calls_are_limited_per_client_in_the_envelope(db: Db) {
     let response = app.search(&acme, &body).await;
     assert!(response.headers().get("retry-after").is_some());
     let (status, reply) = json(response).await;
-    assert_eq!((status, reply["status"].as_str(), reply["isSuccess"].as_bool()), (429, Some("TOO_MANY_REQUESTS"), Some(false)));
+    assert_eq!(
+        (status, reply["status"].as_str(), reply["isSuccess"].as_bool()),
+        (429, Some("TOO_MANY_REQUESTS"), Some(false))
+    );
     // The limit is per client.
     assert_eq!(app.search(&globex, &body).await.status(), 200);
     // Deletes are limited as well, and a limited delete deletes nothing.

@@ -8,6 +8,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 pub mod actor;
 pub mod bulk_deletion;
+pub mod clients;
 mod company_id;
 pub mod database;
 pub mod deletion;

@@ -114,7 +114,13 @@ impl KeyRing {
 impl Gateway {
     /// Client-credentials grant: checks the secret (same work whether the id exists or not), then
     /// signs a token and records its `jti`.
-    pub async fn issue_token(&self, client_id: &str, client_secret: &str) -> Result<IssuedToken, IssueTokenError> {
+    /// `from` is the caller's address, checked against the client's IP restriction if it has one.
+    pub async fn issue_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<IssuedToken, IssueTokenError> {
         let client =
             api_clients::Entity::find().filter(api_clients::Column::ClientId.eq(client_id)).one(&self.db).await?;
         let stored = client.as_ref().map(|c| c.secret_hash.clone());
@@ -123,6 +129,19 @@ impl Gateway {
             tokio::task::spawn_blocking(move || passwords::verify(&secret, stored.as_deref())).await.unwrap_or(false);
         let client = client.filter(|c| verified && c.status_id == 1).ok_or(IssueTokenError::InvalidClient)?;
         let role = ClientRole::parse(&client.role).ok_or(IssueTokenError::InvalidClient)?;
+        if client.has_ip_address_restriction {
+            let allowed: Vec<std::net::IpAddr> = client
+                .allowed_ip_addresses
+                .as_ref()
+                .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|ip| ip.parse().ok())
+                .collect();
+            if !from.is_some_and(|ip| allowed.contains(&ip)) {
+                return Err(IssueTokenError::InvalidClient);
+            }
+        }
         let company = companies::Entity::find_by_id(&client.company_id)
             .one(&self.db)
             .await?

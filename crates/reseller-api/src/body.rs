@@ -112,6 +112,31 @@ impl<'v> Fields<'v> {
         }
     }
 
+    /// An optional string (absent or null is `None`).
+    pub fn optional_str(&mut self, name: &str) -> Option<&'v str> {
+        let v = self.get(name)?;
+        v.as_str().or_else(|| self.problem(format!("'{name}' must be a string")))
+    }
+
+    pub fn optional_int(&mut self, name: &str) -> Option<i64> {
+        let v = self.get(name)?;
+        v.as_i64().or_else(|| self.problem(format!("'{name}' must be an integer")))
+    }
+
+    /// An optional array of strings; absent or null is empty.
+    pub fn string_list(&mut self, name: &str) -> Vec<String> {
+        match self.get(name) {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(a)) if a.iter().all(serde_json::Value::is_string) => {
+                a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+            }
+            Some(_) => {
+                self.problems.push(format!("'{name}' must be an array of strings"));
+                Vec::new()
+            }
+        }
+    }
+
     pub fn problem<X>(&mut self, line: String) -> Option<X> {
         self.problems.push(line);
         None

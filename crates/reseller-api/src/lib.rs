@@ -7,6 +7,7 @@ use poem_openapi::{OpenApiService, Tags};
 
 mod auth;
 mod body;
+mod clients;
 mod companies;
 mod deletion;
 mod envelope;
@@ -25,14 +26,17 @@ pub enum ApiTags {
     Authentication,
     /// Finding and deleting the companies you manage.
     Companies,
+    /// Roles and the REST clients of a company.
+    Clients,
 }
 
-pub type Service = OpenApiService<(token::TokenApi, companies::CompaniesApi, deletion::DeletionApi), ()>;
+pub type Service =
+    OpenApiService<(token::TokenApi, companies::CompaniesApi, deletion::DeletionApi, clients::ClientsApi), ()>;
 
 /// The dialect's OpenAPI service, served relative to the gateway's root.
 pub fn service() -> Service {
     OpenApiService::new(
-        (token::TokenApi, companies::CompaniesApi, deletion::DeletionApi),
+        (token::TokenApi, companies::CompaniesApi, deletion::DeletionApi, clients::ClientsApi),
         "companygate reseller API",
         env!("CARGO_PKG_VERSION"),
     )

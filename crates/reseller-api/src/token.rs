@@ -130,7 +130,8 @@ impl TokenApi {
         limiters: Data<&Arc<Limiters>>,
         form: Form<TokenRequest>,
     ) -> TokenResponse {
-        if let Err(limited) = limiters.token_ip(req.remote_addr().as_socket_addr().map(|a| a.ip())) {
+        let from = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        if let Err(limited) = limiters.token_ip(from) {
             return TokenResponse::slow_down(limited);
         }
         let form = form.0;
@@ -167,7 +168,7 @@ impl TokenApi {
         if let Err(limited) = limiters.token_client(&id) {
             return TokenResponse::slow_down(limited);
         }
-        match gateway.issue_token(&id, &secret).await {
+        match gateway.issue_token(&id, &secret, from).await {
             Ok(token) => TokenResponse::Granted(
                 Json(TokenGranted {
                     access_token: token.access_token,

@@ -1,0 +1,336 @@
+//! API clients of a company, managed through the reseller dialect: a Reseller manages the clients
+//! of its own company and of every company it manages, a Company Admin those of its own company.
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use crate::actor::manages;
+use crate::entities::{access_tokens, api_clients, companies};
+use crate::search::filter::like_pattern;
+use crate::{Actor, ClientRole, CompanyId, Gateway, passwords};
+
+/// A role as the dialect lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleInfo {
+    pub role: ClientRole,
+    pub resource_id: &'static str,
+}
+
+pub const ROLES: [RoleInfo; 2] = [
+    RoleInfo { role: ClientRole::Reseller, resource_id: "RoleReseller" },
+    RoleInfo { role: ClientRole::CompanyAdmin, resource_id: "RoleCompAdmn" },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientsError {
+    #[error("not an API client")]
+    NotPermitted,
+    #[error("company or client not found")]
+    NotFound,
+    #[error("not allowed for this company")]
+    Forbidden,
+    #[error("invalid input")]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// What a client is created or replaced with. `secret: None` on update keeps the secret.
+#[derive(Clone, Debug)]
+pub struct ClientInput {
+    pub name: String,
+    pub client_id: String,
+    pub secret: Option<String>,
+    pub status_id: i32,
+    pub has_ip_address_restriction: bool,
+    pub allowed_ip_addresses: Vec<String>,
+    pub role_resource_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientView {
+    pub resource_id: String,
+    pub company_id: String,
+    pub name: String,
+    pub client_id: String,
+    pub status_id: i32,
+    pub role: ClientRole,
+    pub has_ip_address_restriction: bool,
+    pub allowed_ip_addresses: Vec<String>,
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientPage {
+    pub total: u64,
+    pub clients: Vec<ClientView>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientOrder {
+    CreateTime,
+    Name,
+    ClientId,
+}
+
+impl ClientOrder {
+    pub const ALL: [&'static str; 3] = ["CreateTime", "Name", "ClientId"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "CreateTime" => Some(Self::CreateTime),
+            "Name" | "CompanyName" => Some(Self::Name),
+            "ClientId" => Some(Self::ClientId),
+            _ => None,
+        }
+    }
+}
+
+fn view(c: api_clients::Model) -> ClientView {
+    ClientView {
+        role: ClientRole::parse(&c.role).unwrap_or(ClientRole::CompanyAdmin),
+        allowed_ip_addresses: c
+            .allowed_ip_addresses
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default(),
+        resource_id: c.resource_id,
+        company_id: c.company_id,
+        name: c.name,
+        client_id: c.client_id,
+        status_id: c.status_id,
+        has_ip_address_restriction: c.has_ip_address_restriction,
+        create_time: c.create_time,
+    }
+}
+
+/// Fresh credentials: a 24-character id and a 48-character secret from `[0-9A-Za-z]`.
+pub fn generate_credentials() -> (String, String) {
+    let random = |n| rand::thread_rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect::<String>();
+    (random(24), random(48))
+}
+
+impl Gateway {
+    /// The roles `actor` may give a client.
+    pub fn grantable_roles(&self, actor: &Actor) -> Result<Vec<RoleInfo>, ClientsError> {
+        match actor {
+            Actor::Client { role: ClientRole::Reseller, .. } => Ok(ROLES.to_vec()),
+            Actor::Client { role: ClientRole::CompanyAdmin, .. } => Ok(vec![ROLES[1]]),
+            _ => Err(ClientsError::NotPermitted),
+        }
+    }
+
+    /// The company whose clients a call acts on: the scoping company, or the caller's own.
+    pub async fn clients_company(&self, actor: &Actor, scope: Option<CompanyId>) -> Result<String, ClientsError> {
+        let Actor::Client { role, company: own, .. } = actor else { return Err(ClientsError::NotPermitted) };
+        let target = scope.unwrap_or(*own);
+        let key = target.resource_id().ok_or(ClientsError::NotFound)?;
+        let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ClientsError::NotFound)?;
+        if target == *own || (*role == ClientRole::Reseller && manages(&self.db, *own, &company).await?) {
+            Ok(company.id)
+        } else {
+            Err(ClientsError::Forbidden)
+        }
+    }
+
+    /// A client the actor may manage.
+    async fn managed_client(&self, actor: &Actor, resource_id: &str) -> Result<api_clients::Model, ClientsError> {
+        let client = api_clients::Entity::find()
+            .filter(api_clients::Column::ResourceId.eq(resource_id))
+            .one(&self.db)
+            .await?
+            .ok_or(ClientsError::NotFound)?;
+        let company = CompanyId::from_resource_id(&client.company_id).ok_or(ClientsError::NotFound)?;
+        self.clients_company(actor, Some(company)).await?;
+        Ok(client)
+    }
+
+    fn validate(&self, actor: &Actor, input: &ClientInput, creating: bool) -> Result<ClientRole, ClientsError> {
+        let mut problems = Vec::new();
+        if !(1..=64).contains(&input.name.chars().count()) {
+            problems.push("Name must be 1 to 64 characters".to_owned());
+        }
+        if !(1..=32).contains(&input.client_id.chars().count()) {
+            problems.push("Client id must be 1 to 32 characters".to_owned());
+        }
+        match &input.secret {
+            None if creating => problems.push("Client secret is required".to_owned()),
+            Some(s) if !(1..=100).contains(&s.chars().count()) => {
+                problems.push("Client secret must be 1 to 100 characters".to_owned())
+            }
+            _ => {}
+        }
+        if input.status_id != 1 && input.status_id != 2 {
+            problems.push("Status must be 1 (Active) or 2 (Inactive)".to_owned());
+        }
+        for ip in &input.allowed_ip_addresses {
+            if ip.parse::<IpAddr>().is_err() {
+                problems.push(format!("'{ip}' is not an IP address"));
+            }
+        }
+        if input.has_ip_address_restriction && input.allowed_ip_addresses.is_empty() {
+            problems.push("An IP address restriction needs at least one allowed address".to_owned());
+        }
+        let grantable = self.grantable_roles(actor)?;
+        let role = match input.role_resource_ids.as_slice() {
+            [] => {
+                problems.push("Role should be selected".to_owned());
+                None
+            }
+            [one] => match grantable.iter().find(|r| r.resource_id == one) {
+                Some(r) => Some(r.role),
+                None => {
+                    problems.push(format!("Role '{one}' cannot be given here"));
+                    None
+                }
+            },
+            _ => {
+                problems.push("Select exactly one role".to_owned());
+                None
+            }
+        };
+        match role {
+            Some(role) if problems.is_empty() => Ok(role),
+            _ => Err(ClientsError::Invalid(problems)),
+        }
+    }
+
+    async fn client_id_taken(&self, client_id: &str, except: Option<i32>) -> Result<bool, DbErr> {
+        let mut query = api_clients::Entity::find().filter(api_clients::Column::ClientId.eq(client_id));
+        if let Some(id) = except {
+            query = query.filter(api_clients::Column::Id.ne(id));
+        }
+        Ok(query.count(&self.db).await? > 0)
+    }
+
+    pub async fn create_client(
+        &self,
+        actor: &Actor,
+        scope: Option<CompanyId>,
+        input: ClientInput,
+    ) -> Result<String, ClientsError> {
+        let company = self.clients_company(actor, scope).await?;
+        let role = self.validate(actor, &input, true)?;
+        if self.client_id_taken(&input.client_id, None).await? {
+            return Err(ClientsError::Invalid(vec!["Client id is already taken".into()]));
+        }
+        let secret = input.secret.clone().unwrap_or_default();
+        let hash = tokio::task::spawn_blocking(move || passwords::hash(&secret)).await.expect("hashing does not panic");
+        let resource_id = CompanyId::generate().to_string();
+        api_clients::ActiveModel {
+            resource_id: Set(resource_id.clone()),
+            company_id: Set(company),
+            client_id: Set(input.client_id),
+            secret_hash: Set(hash),
+            name: Set(input.name),
+            role: Set(role.as_str().to_owned()),
+            status_id: Set(input.status_id),
+            has_ip_address_restriction: Set(input.has_ip_address_restriction),
+            allowed_ip_addresses: Set(Some(serde_json::json!(input.allowed_ip_addresses))),
+            create_time: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(resource_id)
+    }
+
+    pub async fn get_client(&self, actor: &Actor, resource_id: &str) -> Result<ClientView, ClientsError> {
+        self.managed_client(actor, resource_id).await.map(view)
+    }
+
+    /// Replaces a client's settings. Deactivating it revokes its tokens in the same transaction.
+    pub async fn update_client(
+        &self,
+        actor: &Actor,
+        resource_id: &str,
+        input: ClientInput,
+    ) -> Result<(), ClientsError> {
+        let client = self.managed_client(actor, resource_id).await?;
+        let role = self.validate(actor, &input, false)?;
+        if self.client_id_taken(&input.client_id, Some(client.id)).await? {
+            return Err(ClientsError::Invalid(vec!["Client id is already taken".into()]));
+        }
+        let hash = match input.secret.clone() {
+            Some(secret) => Some(tokio::task::spawn_blocking(move || passwords::hash(&secret)).await.expect("hashing")),
+            None => None,
+        };
+        let txn = self.db.begin().await?;
+        let id = client.id;
+        let mut model: api_clients::ActiveModel = client.into();
+        model.name = Set(input.name);
+        model.client_id = Set(input.client_id);
+        model.status_id = Set(input.status_id);
+        model.role = Set(role.as_str().to_owned());
+        model.has_ip_address_restriction = Set(input.has_ip_address_restriction);
+        model.allowed_ip_addresses = Set(Some(serde_json::json!(input.allowed_ip_addresses)));
+        if let Some(hash) = hash {
+            model.secret_hash = Set(hash);
+        }
+        model.update(&txn).await?;
+        if input.status_id != 1 {
+            revoke_tokens(&txn, id).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a client and its tokens.
+    pub async fn delete_client(&self, actor: &Actor, resource_id: &str) -> Result<(), ClientsError> {
+        let client = self.managed_client(actor, resource_id).await?;
+        let txn = self.db.begin().await?;
+        access_tokens::Entity::delete_many().filter(access_tokens::Column::ClientId.eq(client.id)).exec(&txn).await?;
+        api_clients::Entity::delete_by_id(client.id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A page of a company's clients, optionally those whose name contains `text`.
+    pub async fn search_clients(
+        &self,
+        actor: &Actor,
+        scope: Option<CompanyId>,
+        page: (u64, u64),
+        order: (ClientOrder, bool),
+        text: Option<&str>,
+    ) -> Result<ClientPage, ClientsError> {
+        let company = self.clients_company(actor, scope).await?;
+        let mut query = api_clients::Entity::find().filter(api_clients::Column::CompanyId.eq(company));
+        if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            let lower_name = Func::lower(Expr::col(api_clients::Column::Name));
+            query = query.filter(Expr::expr(lower_name).like(LikeExpr::new(like_pattern(text)).escape('\\')));
+        }
+        let total = query.clone().count(&self.db).await?;
+        let column = match order.0 {
+            ClientOrder::CreateTime => api_clients::Column::CreateTime,
+            ClientOrder::Name => api_clients::Column::Name,
+            ClientOrder::ClientId => api_clients::Column::ClientId,
+        };
+        let direction = if order.1 { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
+        let (number, size) = page;
+        let clients = query
+            .order_by(column, direction)
+            .order_by_asc(api_clients::Column::Id)
+            .limit(size)
+            .offset(number.saturating_sub(1).saturating_mul(size))
+            .all(&self.db)
+            .await?;
+        Ok(ClientPage { total, clients: clients.into_iter().map(view).collect() })
+    }
+}
+
+async fn revoke_tokens(db: &impl sea_orm::ConnectionTrait, client: i32) -> Result<(), DbErr> {
+    access_tokens::Entity::update_many()
+        .col_expr(access_tokens::Column::Revoked, Expr::value(true))
+        .filter(access_tokens::Column::ClientId.eq(client))
+        .exec(db)
+        .await
+        .map(drop)
+}

@@ -1,0 +1,353 @@
+//! `/api/roles` and the REST clients of a company (`/api/companies/clients/...`), scoped with
+//! `X-KEEPNET-Company-Id`; without it they act on the caller's own company.
+use chrono::{DateTime, Utc};
+use companygate_domain::clients::{ClientInput, ClientOrder, ClientView, ClientsError, ROLES, generate_credentials};
+use companygate_domain::{CompanyId, Gateway};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::{Object, OpenApi};
+use serde_json::Value;
+
+use crate::ApiTags;
+use crate::auth::ResellerAuth;
+use crate::body::{Fields, JsonBody};
+use crate::envelope::Envelope;
+use crate::error::ApiError;
+use crate::scope;
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct Role {
+    pub name: String,
+    pub resource_id: String,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// A REST client to create, or to replace (then `clientSecret` may be left out to keep it).
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase", example)]
+pub struct ClientBody {
+    /// 1 to 64 characters.
+    pub name: String,
+    /// 1 to 32 characters, unique.
+    pub client_id: String,
+    /// 1 to 100 characters; stored hashed, never shown again.
+    pub client_secret: Option<String>,
+    /// 1 Active, 2 Inactive (default 1). Deactivating revokes the client's tokens at once.
+    pub status_id: Option<i32>,
+    pub has_ip_address_restriction: Option<bool>,
+    /// Addresses allowed to get tokens when `hasIpAddressRestriction` is true.
+    pub allowed_ip_addresses: Option<Vec<String>>,
+    /// Exactly one role `resourceId` from `GET /api/roles`.
+    pub role_resource_id_list: Vec<String>,
+}
+
+impl poem_openapi::types::Example for ClientBody {
+    fn example() -> Self {
+        Self {
+            name: "Integration".into(),
+            client_id: "my-integration".into(),
+            client_secret: Some("a-long-random-secret".into()),
+            status_id: Some(1),
+            has_ip_address_restriction: Some(false),
+            allowed_ip_addresses: Some(vec![]),
+            role_resource_id_list: vec!["RoleCompAdmn".into()],
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ClientDto {
+    pub resource_id: String,
+    pub company_resource_id: String,
+    pub name: String,
+    pub client_id: String,
+    pub status_id: i32,
+    pub has_ip_address_restriction: bool,
+    pub allowed_ip_addresses: Vec<String>,
+    pub role_resource_id_list: Vec<String>,
+    pub role_names: Vec<String>,
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ClientSummary {
+    pub resource_id: String,
+    pub name: String,
+    pub client_id: String,
+    pub status_id: i32,
+    pub role_names: Vec<String>,
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ClientSearchData {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_number_of_pages: i64,
+    pub total_number_of_records: i64,
+    pub results: Vec<ClientSummary>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ClientRef {
+    pub resource_id: String,
+}
+
+/// Paging for client search: the company-search body; `orderBy` is `CreateTime`, `Name` or
+/// `ClientId`, and `filter.SearchInputTextValue` matches the client name.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ClientSearchBody {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub order_by: String,
+    pub ascending: bool,
+    pub filter: Option<crate::search::SearchFilter>,
+}
+
+crate::api_response!(RolesResponse, Envelope<Vec<Role>>);
+crate::api_response!(CredentialsResponse, Envelope<Credentials>);
+crate::api_response!(ClientRefResponse, Envelope<ClientRef>);
+crate::api_response!(ClientResponse, Envelope<ClientDto>);
+crate::api_response!(ClientSearchResponse, Envelope<ClientSearchData>);
+
+impl From<ClientsError> for ApiError {
+    fn from(e: ClientsError) -> Self {
+        match e {
+            ClientsError::NotPermitted | ClientsError::Forbidden => Self::Forbidden("Not allowed for this company"),
+            ClientsError::NotFound => Self::NotFound("Not found"),
+            ClientsError::Invalid(lines) => Self::Input(lines),
+            ClientsError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+fn role_id(view: &ClientView) -> String {
+    ROLES.iter().find(|r| r.role == view.role).map(|r| r.resource_id.to_owned()).unwrap_or_default()
+}
+
+fn dto(view: ClientView) -> ClientDto {
+    ClientDto {
+        role_resource_id_list: vec![role_id(&view)],
+        role_names: vec![view.role.as_str().to_owned()],
+        resource_id: view.resource_id,
+        company_resource_id: view.company_id,
+        name: view.name,
+        client_id: view.client_id,
+        status_id: view.status_id,
+        has_ip_address_restriction: view.has_ip_address_restriction,
+        allowed_ip_addresses: view.allowed_ip_addresses,
+        create_time: view.create_time,
+    }
+}
+
+fn client_input(body: &Value, creating: bool) -> Result<ClientInput, ApiError> {
+    let mut fields = Fields::of(body);
+    let name = fields.required_str("name").map(str::to_owned);
+    let client_id = fields.required_str("clientId").map(str::to_owned);
+    let secret = if creating {
+        fields.required_str("clientSecret").map(str::to_owned)
+    } else {
+        fields.optional_str("clientSecret").map(str::to_owned)
+    };
+    let status_id = fields.optional_int("statusId").unwrap_or(1);
+    let has_ip_address_restriction = fields.optional_bool("hasIpAddressRestriction").unwrap_or(false);
+    let allowed_ip_addresses = fields.string_list("allowedIpAddresses");
+    let role_resource_ids = fields.string_list("roleResourceIdList");
+    match (name, client_id) {
+        (Some(name), Some(client_id)) if fields.problems.is_empty() && (secret.is_some() || !creating) => {
+            Ok(ClientInput {
+                name,
+                client_id,
+                secret,
+                status_id: i32::try_from(status_id).unwrap_or(0),
+                has_ip_address_restriction,
+                allowed_ip_addresses,
+                role_resource_ids,
+            })
+        }
+        _ => Err(ApiError::Input(fields.problems)),
+    }
+}
+
+pub struct ClientsApi;
+
+#[OpenApi(tag = "ApiTags::Clients")]
+impl ClientsApi {
+    /// Roles a client can be given
+    ///
+    /// A Reseller may give both roles; a Company Admin only `Company Admin`.
+    #[oai(path = "/api/roles", method = "get", operation_id = "listRoles")]
+    async fn roles(&self, auth: ResellerAuth, gateway: Data<&Gateway>) -> RolesResponse {
+        let result = async {
+            let roles = gateway.grantable_roles(&auth.0)?;
+            let roles = roles.iter().map(|r| Role { name: r.role.as_str().into(), resource_id: r.resource_id.into() });
+            Ok(Envelope::success(roles.collect(), None))
+        };
+        result.await.into()
+    }
+
+    /// Fresh client credentials
+    ///
+    /// A random client id and secret to use in `POST /api/companies/clients`; nothing is stored.
+    #[oai(
+        path = "/api/companies/clients/generate-client-credentials",
+        method = "get",
+        operation_id = "generateClientCredentials"
+    )]
+    async fn generate(&self, _auth: ResellerAuth) -> CredentialsResponse {
+        let (client_id, client_secret) = generate_credentials();
+        CredentialsResponse::Ok(Envelope::success(Credentials { client_id, client_secret }, None))
+    }
+
+    /// Create a REST client
+    ///
+    /// For the scoping company (`X-KEEPNET-Company-Id`), or your own company without it.
+    #[oai(path = "/api/companies/clients", method = "post", operation_id = "createClient")]
+    async fn create(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The managed company whose client this is.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope_header: Header<Option<String>>,
+        /// Same as the `X-KEEPNET-Company-Id` header.
+        #[oai(name = "companyId")]
+        scope_query: Query<Option<String>>,
+        body: JsonBody<ClientBody>,
+    ) -> ClientRefResponse {
+        let result = async {
+            let scope: Option<CompanyId> = scope::parse(scope_header.0, scope_query.0)?;
+            let input = client_input(&body.value, true)?;
+            let resource_id = gateway.create_client(&auth.0, scope, input).await?;
+            Ok(Envelope::success(ClientRef { resource_id }, None))
+        };
+        result.await.into()
+    }
+
+    /// Search a company's REST clients
+    #[oai(path = "/api/companies/clients/search", method = "post", operation_id = "searchClients")]
+    async fn search(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The managed company whose clients to list.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope_header: Header<Option<String>>,
+        /// Same as the `X-KEEPNET-Company-Id` header.
+        #[oai(name = "companyId")]
+        scope_query: Query<Option<String>>,
+        body: JsonBody<ClientSearchBody>,
+    ) -> ClientSearchResponse {
+        let result = async {
+            let scope = scope::parse(scope_header.0, scope_query.0)?;
+            let mut fields = Fields::of(&body.value);
+            let number = fields.required_int("pageNumber", 1, None);
+            let size = fields.required_int("pageSize", 1, Some(100));
+            let order = fields.required_str("orderBy").and_then(|o| {
+                ClientOrder::parse(o)
+                    .or_else(|| fields.problem(format!("'orderBy' must be one of {}", ClientOrder::ALL.join(", "))))
+            });
+            let ascending = fields.required_bool("ascending");
+            let filter = crate::search::parse_filter(fields.optional("filter"), &mut fields.problems);
+            let (Some(number), Some(size), Some(order), Some(ascending)) = (number, size, order, ascending) else {
+                return Err(ApiError::Input(fields.problems));
+            };
+            if !fields.problems.is_empty() {
+                return Err(ApiError::Input(fields.problems));
+            }
+            let (number, size) = (number as u64, size as u64);
+            let page = gateway
+                .search_clients(&auth.0, scope, (number, size), (order, ascending), filter.text.as_deref())
+                .await?;
+            let results = page
+                .clients
+                .into_iter()
+                .map(|c| ClientSummary {
+                    role_names: vec![c.role.as_str().to_owned()],
+                    resource_id: c.resource_id,
+                    name: c.name,
+                    client_id: c.client_id,
+                    status_id: c.status_id,
+                    create_time: c.create_time,
+                })
+                .collect();
+            Ok(Envelope::success(
+                ClientSearchData {
+                    page_number: number as i64,
+                    page_size: size as i64,
+                    total_number_of_pages: page.total.div_ceil(size) as i64,
+                    total_number_of_records: page.total as i64,
+                    results,
+                },
+                None,
+            ))
+        };
+        result.await.into()
+    }
+
+    /// One REST client (never its secret)
+    #[oai(path = "/api/companies/clients/:resourceId", method = "get", operation_id = "getClient")]
+    async fn get(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The client's resource id.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+    ) -> ClientResponse {
+        let result = async { Ok(Envelope::success(dto(gateway.get_client(&auth.0, &resource_id.0).await?), None)) };
+        result.await.into()
+    }
+
+    /// Replace a REST client
+    ///
+    /// Leave `clientSecret` out to keep the secret. Setting `statusId` to 2 revokes its tokens.
+    #[oai(path = "/api/companies/clients/:resourceId", method = "put", operation_id = "updateClient")]
+    async fn update(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The client's resource id.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+        body: JsonBody<ClientBody>,
+    ) -> ClientRefResponse {
+        let result = async {
+            let input = client_input(&body.value, false)?;
+            gateway.update_client(&auth.0, &resource_id.0, input).await?;
+            Ok(Envelope::success(ClientRef { resource_id: resource_id.0.clone() }, None))
+        };
+        result.await.into()
+    }
+
+    /// Delete a REST client
+    ///
+    /// Irreversible; its tokens stop working at once.
+    #[oai(path = "/api/companies/clients/:resourceId", method = "delete", operation_id = "deleteClient")]
+    async fn delete(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The client's resource id.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+    ) -> ClientRefResponse {
+        let result = async {
+            gateway.delete_client(&auth.0, &resource_id.0).await?;
+            Ok(Envelope::success(ClientRef { resource_id: resource_id.0.clone() }, None))
+        };
+        result.await.into()
+    }
+}

@@ -1,0 +1,196 @@
+//! `/api/roles` and REST client management.
+use oauth2::AuthType;
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, TestApp, json, spawn_app};
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    scope: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(scope) = scope {
+        request = request.header("X-KEEPNET-Company-Id", scope);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    json(request.send().await.unwrap()).await
+}
+
+fn client(client_id: &str, roles: &[&str]) -> Value {
+    json!({"name": "Integration", "clientId": client_id, "clientSecret": "brand-new-s3cret", "statusId": 1,
+           "hasIpAddressRestriction": false, "allowedIpAddresses": [], "roleResourceIdList": roles})
+}
+
+async fn roles_depend_on_the_callers_role(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let (status, reply) = call(&app, reqwest::Method::GET, "/api/roles", &acme, None, None).await;
+    assert_eq!(
+        (status, reply["data"].clone()),
+        (
+            200,
+            json!([{"name": "Reseller", "resourceId": "RoleReseller"}, {"name": "Company Admin", "resourceId": "RoleCompAdmn"}])
+        )
+    );
+    let (_, reply) = call(&app, reqwest::Method::GET, "/api/roles", &admin, None, None).await;
+    assert_eq!(reply["data"], json!([{"name": "Company Admin", "resourceId": "RoleCompAdmn"}]));
+    let (_, a) =
+        call(&app, reqwest::Method::GET, "/api/companies/clients/generate-client-credentials", &acme, None, None).await;
+    let (_, b) =
+        call(&app, reqwest::Method::GET, "/api/companies/clients/generate-client-credentials", &acme, None, None).await;
+    assert_eq!(
+        (a["data"]["clientId"].as_str().unwrap().len(), a["data"]["clientSecret"].as_str().unwrap().len()),
+        (24, 48)
+    );
+    assert_ne!(a["data"], b["data"]);
+}
+
+async fn a_reseller_creates_reads_searches_and_deletes_a_customers_client(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let (status, reply) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/companies/clients",
+        &acme,
+        Some("Cust0mer0002"),
+        Some(client("new-client", &["RoleCompAdmn"])),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let id = reply["data"]["resourceId"].as_str().unwrap().to_owned();
+    let token = app
+        .token_with("new-client", "brand-new-s3cret", AuthType::RequestBody)
+        .await
+        .expect("the new client gets a token");
+    let (status, reply) =
+        call(&app, reqwest::Method::GET, &format!("/api/companies/clients/{id}"), &acme, None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["data"]["companyResourceId"], "Cust0mer0002");
+    assert_eq!(reply["data"]["roleNames"], json!(["Company Admin"]));
+    assert!(!reply.to_string().contains("brand-new-s3cret"), "the secret is never shown");
+    let search = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "Name", "ascending": true, "filter": {"SearchInputTextValue": "integ"}});
+    let (status, reply) =
+        call(&app, reqwest::Method::POST, "/api/companies/clients/search", &acme, Some("Cust0mer0002"), Some(search))
+            .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["data"]["totalNumberOfRecords"], 1);
+    assert_eq!(reply["data"]["results"][0]["clientId"], "new-client");
+    // Without the header the caller's own company is meant.
+    let own = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    let (_, reply) = call(&app, reqwest::Method::POST, "/api/companies/clients/search", &acme, None, Some(own)).await;
+    let ids: Vec<&str> =
+        reply["data"]["results"].as_array().unwrap().iter().map(|c| c["clientId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["acme-reseller", "acme-inactive"]);
+    let (status, _) =
+        call(&app, reqwest::Method::DELETE, &format!("/api/companies/clients/{id}"), &acme, None, None).await;
+    assert_eq!(status, 200);
+    let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    assert_eq!(app.search(&token, &body).await.status(), 401, "a deleted client's token stops working");
+    assert_eq!(
+        call(&app, reqwest::Method::GET, &format!("/api/companies/clients/{id}"), &acme, None, None).await.0,
+        404
+    );
+}
+
+async fn invalid_client_input_is_listed_and_scope_is_enforced(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let post = |token: &str, scope: Option<&str>, body: Value| {
+        let (token, scope) = (token.to_owned(), scope.map(str::to_owned));
+        let app = &app;
+        async move { call(app, reqwest::Method::POST, "/api/companies/clients", &token, scope.as_deref(), Some(body)).await }
+    };
+    let (status, reply) = post(&acme, None, client("x1", &[])).await;
+    assert_eq!((status, reply["validationMessages"].clone()), (400, json!(["Role should be selected"])));
+    let (status, reply) = post(&acme, None, client("acme-reseller", &["RoleReseller"])).await;
+    assert_eq!((status, reply["validationMessages"].clone()), (400, json!(["Client id is already taken"])));
+    let (status, reply) =
+        post(&acme, None, json!({"name": "", "clientId": 5, "statusId": 3, "roleResourceIdList": ["nope"]})).await;
+    assert_eq!(status, 400);
+    assert!(reply["validationMessages"].as_array().unwrap().len() >= 2, "{reply}");
+    assert_eq!(post(&acme, Some("OtherCust001"), client("x2", &["RoleCompAdmn"])).await.0, 403);
+    assert_eq!(post(&acme, Some("NoSuchCompny"), client("x3", &["RoleCompAdmn"])).await.0, 404);
+    let (status, reply) = post(&admin, None, client("x4", &["RoleReseller"])).await;
+    assert_eq!(
+        (status, reply["validationMessages"][0].as_str()),
+        (400, Some("Role 'RoleReseller' cannot be given here"))
+    );
+    assert_eq!(
+        post(&admin, None, client("x5", &["RoleCompAdmn"])).await.0,
+        200,
+        "a Company Admin manages its own clients"
+    );
+    assert_eq!(post(&admin, Some("Cust0mer0002"), client("x6", &["RoleCompAdmn"])).await.0, 403);
+    // Another reseller cannot see Acme's clients.
+    let globex = app.token("globex-reseller", "gl0bex-s3cret").await;
+    let own = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    assert_eq!(
+        call(&app, reqwest::Method::POST, "/api/companies/clients/search", &globex, Some("xC5kfGz7w2Nz"), Some(own))
+            .await
+            .0,
+        403
+    );
+}
+
+async fn deactivating_a_client_revokes_its_tokens_at_once(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let (_, reply) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/companies/clients",
+        &acme,
+        Some("Cust0mer0001"),
+        Some(client("to-pause", &["RoleReseller"])),
+    )
+    .await;
+    let id = reply["data"]["resourceId"].as_str().unwrap().to_owned();
+    let token = app.token("to-pause", "brand-new-s3cret").await;
+    let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    assert_eq!(app.search(&token, &body).await.status(), 200);
+    let mut paused = client("to-pause", &["RoleReseller"]);
+    paused["statusId"] = json!(2);
+    paused.as_object_mut().unwrap().remove("clientSecret");
+    assert_eq!(
+        call(&app, reqwest::Method::PUT, &format!("/api/companies/clients/{id}"), &acme, None, Some(paused)).await.0,
+        200
+    );
+    assert_eq!(app.search(&token, &body).await.status(), 401);
+    assert!(
+        app.token_with("to-pause", "brand-new-s3cret", AuthType::RequestBody).await.is_err(),
+        "secret kept, client inactive"
+    );
+}
+
+async fn an_ip_restriction_is_enforced_at_the_token_endpoint(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    for (client_id, allowed, works) in [("far-away", "10.9.9.9", false), ("local-only", "127.0.0.1", true)] {
+        let mut body = client(client_id, &["RoleCompAdmn"]);
+        body["hasIpAddressRestriction"] = json!(true);
+        body["allowedIpAddresses"] = json!([allowed]);
+        assert_eq!(call(&app, reqwest::Method::POST, "/api/companies/clients", &acme, None, Some(body)).await.0, 200);
+        assert_eq!(
+            app.token_with(client_id, "brand-new-s3cret", AuthType::RequestBody).await.is_ok(),
+            works,
+            "{client_id}"
+        );
+    }
+}
+
+crate::on_both_databases!(
+    roles_depend_on_the_callers_role,
+    a_reseller_creates_reads_searches_and_deletes_a_customers_client,
+    invalid_client_input_is_listed_and_scope_is_enforced,
+    deactivating_a_client_revokes_its_tokens_at_once,
+    an_ip_restriction_is_enforced_at_the_token_endpoint,
+);
