@@ -1,4 +1,5 @@
 mod clients;
+mod company_writes;
 mod openapi;
 mod rate_limits;
 mod reseller_delete;

@@ -10,6 +10,7 @@ pub mod actor;
 pub mod bulk_deletion;
 pub mod clients;
 mod company_id;
+pub mod company_writes;
 pub mod database;
 pub mod deletion;
 pub mod entities;

@@ -9,6 +9,7 @@ mod auth;
 mod body;
 mod clients;
 mod companies;
+mod company_form;
 mod deletion;
 mod envelope;
 mod error;
@@ -30,13 +31,27 @@ pub enum ApiTags {
     Clients,
 }
 
-pub type Service =
-    OpenApiService<(token::TokenApi, companies::CompaniesApi, deletion::DeletionApi, clients::ClientsApi), ()>;
+pub type Service = OpenApiService<
+    (
+        token::TokenApi,
+        companies::CompaniesApi,
+        company_form::CompanyFormApi,
+        deletion::DeletionApi,
+        clients::ClientsApi,
+    ),
+    (),
+>;
 
 /// The dialect's OpenAPI service, served relative to the gateway's root.
 pub fn service() -> Service {
     OpenApiService::new(
-        (token::TokenApi, companies::CompaniesApi, deletion::DeletionApi, clients::ClientsApi),
+        (
+            token::TokenApi,
+            companies::CompaniesApi,
+            company_form::CompanyFormApi,
+            deletion::DeletionApi,
+            clients::ClientsApi,
+        ),
         "companygate reseller API",
         env!("CARGO_PKG_VERSION"),
     )

@@ -1,0 +1,289 @@
+//! Creating and replacing companies through the reseller dialect, and the reference tables their
+//! fields point into.
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set, Statement,
+    TransactionTrait,
+};
+
+use crate::actor::manages;
+use crate::entities::{companies, company_tags};
+use crate::{Actor, ClientRole, CompanyId, Gateway};
+
+/// The reference tables shipped by the migrations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    Industries,
+    Countries,
+    LicenseTypes,
+    LicensePeriodTypes,
+}
+
+impl Reference {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Industries => "industries",
+            Self::Countries => "countries",
+            Self::LicenseTypes => "license_types",
+            Self::LicensePeriodTypes => "license_period_types",
+        }
+    }
+}
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct ReferenceRow {
+    pub id: String,
+    pub name: String,
+}
+
+/// An uploaded logo.
+#[derive(Clone, Debug)]
+pub struct Logo {
+    pub bytes: Vec<u8>,
+}
+
+pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
+
+/// The fields of a company form as sent; `None` where a field was missing or unreadable.
+#[derive(Clone, Debug, Default)]
+pub struct CompanyDraft {
+    pub name: Option<String>,
+    pub industry_id: Option<String>,
+    pub country_id: Option<String>,
+    pub license_type_id: Option<String>,
+    pub license_period_type_id: Option<String>,
+    pub number_of_users: Option<i32>,
+    pub time_zone_id: Option<String>,
+    pub date_format: Option<String>,
+    pub time_format: Option<String>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub license_start_date: Option<DateTime<Utc>>,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub is_number_of_users_limited: Option<bool>,
+    pub status_id: Option<i32>,
+    pub tags: Vec<String>,
+    pub logo: Option<Logo>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteCompanyError {
+    #[error("only a Reseller creates or changes companies")]
+    NotPermitted,
+    #[error("company does not exist")]
+    NotFound,
+    #[error("company is not managed by the actor")]
+    Forbidden,
+    #[error("invalid company")]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// The image type of a logo, from its first bytes (not from what the client claims).
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+fn length(problems: &mut Vec<String>, field: &str, value: &Option<String>, min: usize, max: usize) {
+    if let Some(v) = value
+        && !(min..=max).contains(&v.chars().count())
+    {
+        problems.push(format!("{field} must be {min} to {max} characters"));
+    }
+}
+
+impl Gateway {
+    pub async fn reference_rows(&self, table: Reference) -> Result<Vec<ReferenceRow>, DbErr> {
+        let sql = format!("SELECT id, name FROM {} ORDER BY name, id", table.table());
+        ReferenceRow::find_by_statement(Statement::from_string(self.db.get_database_backend(), sql)).all(&self.db).await
+    }
+
+    async fn reference_exists(&self, table: Reference, id: &str) -> Result<bool, DbErr> {
+        let sql = format!("SELECT id, name FROM {} WHERE id = $1", table.table());
+        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), sql, [id.into()]);
+        Ok(ReferenceRow::find_by_statement(statement).one(&self.db).await?.is_some())
+    }
+
+    /// Every problem with a draft: missing required fields, lengths, unknown references, logo.
+    pub async fn draft_problems(&self, draft: &CompanyDraft) -> Result<Vec<String>, DbErr> {
+        let mut problems = Vec::new();
+        let required: [(&str, bool); 9] = [
+            ("Name", draft.name.is_some()),
+            ("IndustryResourceId", draft.industry_id.is_some()),
+            ("CountryResourceId", draft.country_id.is_some()),
+            ("LicenseTypeResourceId", draft.license_type_id.is_some()),
+            ("LicensePeriodTypeResourceId", draft.license_period_type_id.is_some()),
+            ("NumberOfUsers", draft.number_of_users.is_some()),
+            ("TimeZoneId", draft.time_zone_id.is_some()),
+            ("DateFormat", draft.date_format.is_some()),
+            ("TimeFormat", draft.time_format.is_some()),
+        ];
+        for (field, present) in required {
+            if !present {
+                problems.push(format!("{field} is required"));
+            }
+        }
+        length(&mut problems, "Name", &draft.name, 1, 64);
+        length(&mut problems, "Description", &draft.description, 0, 300);
+        length(&mut problems, "Address", &draft.address, 0, 200);
+        length(&mut problems, "WebsiteUrl", &draft.website_url, 0, 300);
+        for (field, value) in [
+            ("TimeZoneId", &draft.time_zone_id),
+            ("DateFormat", &draft.date_format),
+            ("TimeFormat", &draft.time_format),
+        ] {
+            length(&mut problems, field, value, 1, 64);
+        }
+        if draft.number_of_users.is_some_and(|n| n < 0) {
+            problems.push("NumberOfUsers must not be negative".into());
+        }
+        if draft.status_id.is_some_and(|s| s != 1 && s != 2) {
+            problems.push("StatusId must be 1 (Active) or 2 (Inactive)".into());
+        }
+        if let (Some(start), Some(end)) = (draft.license_start_date, draft.license_end_date)
+            && end < start
+        {
+            problems.push("LicenseEndDate must not be before LicenseStartDate".into());
+        }
+        for tag in &draft.tags {
+            if !(1..=64).contains(&tag.chars().count()) {
+                problems.push("Each of Tags[] must be 1 to 64 characters".into());
+            }
+        }
+        if let Some(logo) = &draft.logo {
+            if logo.bytes.len() > MAX_LOGO_BYTES {
+                problems.push("File must be at most 1 MiB".into());
+            } else if image_type(&logo.bytes).is_none() {
+                problems.push("File must be a PNG, JPEG, GIF or WebP image".into());
+            }
+        }
+        let references = [
+            ("IndustryResourceId", Reference::Industries, &draft.industry_id),
+            ("CountryResourceId", Reference::Countries, &draft.country_id),
+            ("LicenseTypeResourceId", Reference::LicenseTypes, &draft.license_type_id),
+            ("LicensePeriodTypeResourceId", Reference::LicensePeriodTypes, &draft.license_period_type_id),
+        ];
+        for (field, table, value) in references {
+            if let Some(id) = value
+                && !self.reference_exists(table, id).await?
+            {
+                problems.push(format!("{field} '{id}' does not exist"));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Only a Reseller creates companies.
+    pub fn ensure_may_create(&self, actor: &Actor) -> Result<CompanyId, WriteCompanyError> {
+        match actor {
+            Actor::Client { role: ClientRole::Reseller, company, .. } => Ok(*company),
+            _ => Err(WriteCompanyError::NotPermitted),
+        }
+    }
+
+    /// Only a Reseller changes companies, and only those it manages; returns the company.
+    pub async fn ensure_may_update(
+        &self,
+        actor: &Actor,
+        id: Option<CompanyId>,
+    ) -> Result<companies::Model, WriteCompanyError> {
+        let own = self.ensure_may_create(actor)?;
+        let key = id.and_then(|i| i.resource_id().map(str::to_owned)).ok_or(WriteCompanyError::NotFound)?;
+        let company = companies::Entity::find_by_id(&key).one(&self.db).await?.ok_or(WriteCompanyError::NotFound)?;
+        if !manages(&self.db, own, &company).await? {
+            return Err(WriteCompanyError::Forbidden);
+        }
+        Ok(company)
+    }
+
+    /// Creates a company under the caller's own company.
+    pub async fn create_company(&self, actor: &Actor, draft: CompanyDraft) -> Result<String, WriteCompanyError> {
+        let own = self.ensure_may_create(actor)?;
+        self.check_draft(&draft).await?;
+        let id = CompanyId::generate().to_string();
+        let model = companies::ActiveModel {
+            id: Set(id.clone()),
+            parent_id: Set(own.resource_id().map(str::to_owned)),
+            contacts: Set(Some(serde_json::json!([]))),
+            has_finished_registration: Set(true),
+            is_blocked: Set(false),
+            is_disabled: Set(false),
+            version: Set(0),
+            create_time: Set(Utc::now()),
+            ..Default::default()
+        };
+        let txn = self.db.begin().await?;
+        apply(model, &draft).insert(&txn).await?;
+        replace_tags(&txn, &id, &draft.tags).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces the form fields of a managed company; without a new `File` the logo stays.
+    pub async fn update_company(
+        &self,
+        actor: &Actor,
+        id: Option<CompanyId>,
+        draft: CompanyDraft,
+    ) -> Result<(), WriteCompanyError> {
+        let company = self.ensure_may_update(actor, id).await?;
+        let key = company.id.clone();
+        self.check_draft(&draft).await?;
+        let version = company.version;
+        let mut model: companies::ActiveModel = company.into();
+        model.version = Set(version + 1);
+        let txn = self.db.begin().await?;
+        apply(model, &draft).update(&txn).await?;
+        replace_tags(&txn, &key, &draft.tags).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn check_draft(&self, draft: &CompanyDraft) -> Result<(), WriteCompanyError> {
+        let problems = self.draft_problems(draft).await?;
+        if problems.is_empty() { Ok(()) } else { Err(WriteCompanyError::Invalid(problems)) }
+    }
+}
+
+fn apply(mut model: companies::ActiveModel, d: &CompanyDraft) -> companies::ActiveModel {
+    model.name = Set(d.name.clone().unwrap_or_default());
+    model.industry_id = Set(d.industry_id.clone());
+    model.country_id = Set(d.country_id.clone());
+    model.license_type_id = Set(d.license_type_id.clone());
+    model.license_period_type_id = Set(d.license_period_type_id.clone());
+    model.number_of_users = Set(d.number_of_users.unwrap_or(0));
+    model.time_zone_id = Set(d.time_zone_id.clone());
+    model.date_format = Set(d.date_format.clone());
+    model.time_format = Set(d.time_format.clone());
+    model.description = Set(d.description.clone());
+    model.address = Set(d.address.clone());
+    model.website_url = Set(d.website_url.clone());
+    model.license_start_date = Set(d.license_start_date);
+    model.license_end_date = Set(d.license_end_date);
+    model.is_number_of_users_limited = Set(d.is_number_of_users_limited.unwrap_or(false));
+    model.status_id = Set(d.status_id.unwrap_or(1));
+    if let Some(logo) = &d.logo {
+        let kind = image_type(&logo.bytes).unwrap_or("application/octet-stream");
+        let data = base64::engine::general_purpose::STANDARD.encode(&logo.bytes);
+        model.logo = Set(Some(format!("data:{kind};base64,{data}")));
+    }
+    model
+}
+
+async fn replace_tags(db: &impl ConnectionTrait, id: &str, tags: &[String]) -> Result<(), DbErr> {
+    company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(db).await?;
+    let mut seen = std::collections::HashSet::new();
+    for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty() && seen.insert(t.to_owned())) {
+        company_tags::ActiveModel { company_id: Set(id.to_owned()), tag: Set(tag.to_owned()) }.insert(db).await?;
+    }
+    Ok(())
+}

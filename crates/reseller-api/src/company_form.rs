@@ -1,0 +1,303 @@
+//! `POST /api/companies`, `PUT /api/companies/{resourceId}` (multipart, PascalCase fields as the
+//! original) and the reference tables their lookup ids come from.
+use std::marker::PhantomData;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use companygate_domain::company_writes::{CompanyDraft, Logo, MAX_LOGO_BYTES, Reference, WriteCompanyError};
+use companygate_domain::{CompanyId, Gateway};
+use poem::web::Data;
+use poem::{FromRequest, Request, RequestBody};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Payload;
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, Multipart, Object, OpenApi};
+
+use crate::ApiTags;
+use crate::auth::ResellerAuth;
+use crate::envelope::Envelope;
+use crate::error::ApiError;
+
+/// The company form. Required: `Name` (1-64), the four lookup ids (see the reference endpoints),
+/// `NumberOfUsers`, `TimeZoneId`, `DateFormat`, `TimeFormat`. `Tags[]` repeats; `File` is a PNG,
+/// JPEG, GIF or WebP logo of at most 1 MiB.
+#[derive(Multipart, Debug)]
+#[allow(dead_code)] // documents the form in the spec; `FormBody` reads the parts leniently
+pub struct CompanyForm {
+    #[oai(rename = "Name")]
+    pub name: String,
+    #[oai(rename = "IndustryResourceId")]
+    pub industry_resource_id: String,
+    #[oai(rename = "CountryResourceId")]
+    pub country_resource_id: String,
+    #[oai(rename = "LicenseTypeResourceId")]
+    pub license_type_resource_id: String,
+    #[oai(rename = "LicensePeriodTypeResourceId")]
+    pub license_period_type_resource_id: String,
+    #[oai(rename = "NumberOfUsers")]
+    pub number_of_users: i32,
+    #[oai(rename = "TimeZoneId")]
+    pub time_zone_id: String,
+    #[oai(rename = "DateFormat")]
+    pub date_format: String,
+    #[oai(rename = "TimeFormat")]
+    pub time_format: String,
+    #[oai(rename = "Description")]
+    pub description: Option<String>,
+    #[oai(rename = "Address")]
+    pub address: Option<String>,
+    #[oai(rename = "WebsiteUrl")]
+    pub website_url: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339.
+    #[oai(rename = "LicenseStartDate")]
+    pub license_start_date: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339.
+    #[oai(rename = "LicenseEndDate")]
+    pub license_end_date: Option<String>,
+    #[oai(rename = "IsNumberOfUsersLimited")]
+    pub is_number_of_users_limited: Option<bool>,
+    /// 1 Active (default), 2 Inactive.
+    #[oai(rename = "StatusId")]
+    pub status_id: Option<i32>,
+    #[oai(rename = "Tags[]")]
+    pub tags: Vec<String>,
+    #[oai(rename = "File")]
+    pub file: Option<Upload>,
+}
+
+/// The raw parts of a multipart body, read without stopping at the first bad field. An unreadable
+/// body is kept as an error for the handler, so authorization is judged before the form.
+pub struct FormBody<T> {
+    parts: Result<Vec<(String, Vec<u8>)>, &'static str>,
+    _schema: PhantomData<T>,
+}
+
+impl<T> FormBody<T> {
+    fn parts(&self) -> Result<&[(String, Vec<u8>)], ApiError> {
+        self.parts.as_deref().map_err(|why| ApiError::input(*why))
+    }
+}
+
+impl<'a, T: Payload> ApiExtractor<'a> for FormBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType { content_type: "multipart/form-data", schema: T::schema_ref() }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let parts = async {
+            let mut multipart = <poem::web::Multipart as FromRequest>::from_request(request, body)
+                .await
+                .map_err(|_| "Content-Type must be multipart/form-data")?;
+            let mut parts = Vec::new();
+            let mut total = 0usize;
+            while let Some(field) = multipart.next_field().await.map_err(|_| "The multipart body is malformed")? {
+                let name = field.name().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(|_| "The multipart body is malformed")?;
+                total += bytes.len();
+                if total > 2 * MAX_LOGO_BYTES {
+                    return Err("The form is larger than 2 MiB");
+                }
+                parts.push((name, bytes));
+            }
+            Ok(parts)
+        };
+        Ok(Self { parts: parts.await, _schema: PhantomData })
+    }
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    }
+    DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The draft and the problems found reading it (types); the core adds the rest.
+fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<String>) {
+    let mut draft = CompanyDraft::default();
+    let mut problems = Vec::new();
+    let text = |name: &str| -> Option<String> {
+        parts.iter().find(|(n, _)| n == name).map(|(_, b)| String::from_utf8_lossy(b).trim().to_owned())
+    };
+    let optional = |name: &str| text(name).filter(|t| !t.is_empty());
+    draft.name = text("Name");
+    draft.industry_id = optional("IndustryResourceId");
+    draft.country_id = optional("CountryResourceId");
+    draft.license_type_id = optional("LicenseTypeResourceId");
+    draft.license_period_type_id = optional("LicensePeriodTypeResourceId");
+    draft.time_zone_id = optional("TimeZoneId");
+    draft.date_format = optional("DateFormat");
+    draft.time_format = optional("TimeFormat");
+    draft.description = optional("Description");
+    draft.address = optional("Address");
+    draft.website_url = optional("WebsiteUrl");
+    let mut number = |name: &str| -> Option<i32> {
+        let t = optional(name)?;
+        t.parse().ok().or_else(|| {
+            problems.push(format!("{name} must be a whole number"));
+            None
+        })
+    };
+    draft.number_of_users = number("NumberOfUsers");
+    draft.status_id = number("StatusId");
+    for name in ["LicenseStartDate", "LicenseEndDate"] {
+        if let Some(t) = optional(name) {
+            match parse_time(&t) {
+                Some(time) if name == "LicenseStartDate" => draft.license_start_date = Some(time),
+                Some(time) => draft.license_end_date = Some(time),
+                None => problems.push(format!("{name} must be a date (YYYY-MM-DD or RFC 3339)")),
+            }
+        }
+    }
+    if let Some(t) = optional("IsNumberOfUsersLimited") {
+        match t.to_ascii_lowercase().as_str() {
+            "true" => draft.is_number_of_users_limited = Some(true),
+            "false" => draft.is_number_of_users_limited = Some(false),
+            _ => problems.push("IsNumberOfUsersLimited must be true or false".into()),
+        }
+    }
+    draft.tags = parts
+        .iter()
+        .filter(|(n, _)| n == "Tags[]" || n == "Tags")
+        .map(|(_, b)| String::from_utf8_lossy(b).trim().to_owned())
+        .collect();
+    draft.logo = parts.iter().find(|(n, b)| n == "File" && !b.is_empty()).map(|(_, b)| Logo { bytes: b.clone() });
+    (draft, problems)
+}
+
+/// Reads the form and checks all of it, reporting every problem at once.
+async fn checked_draft(gateway: &Gateway, parts: &[(String, Vec<u8>)]) -> Result<CompanyDraft, ApiError> {
+    let (draft, mut problems) = read_form(parts);
+    if !problems.is_empty() {
+        problems.extend(gateway.draft_problems(&draft).await.map_err(ApiError::internal)?);
+        return Err(ApiError::Input(problems));
+    }
+    Ok(draft)
+}
+
+impl From<WriteCompanyError> for ApiError {
+    fn from(e: WriteCompanyError) -> Self {
+        match e {
+            WriteCompanyError::NotPermitted => Self::Forbidden("Only a Reseller may create or change companies"),
+            WriteCompanyError::NotFound => Self::NotFound("Company not found"),
+            WriteCompanyError::Forbidden => Self::Forbidden("You do not manage this company"),
+            WriteCompanyError::Invalid(lines) => Self::Input(lines),
+            WriteCompanyError::Database(cause) => Self::internal(cause),
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CompanyRef {
+    pub resource_id: String,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ReferenceItem {
+    pub resource_id: String,
+    pub name: String,
+}
+
+crate::api_response!(CompanyRefResponse, Envelope<CompanyRef>);
+crate::api_response!(ReferenceResponse, Envelope<Vec<ReferenceItem>>);
+
+async fn references(gateway: &Gateway, table: Reference) -> ReferenceResponse {
+    let result = async {
+        let rows = gateway.reference_rows(table).await.map_err(ApiError::internal)?;
+        Ok(Envelope::success(
+            rows.into_iter().map(|r| ReferenceItem { resource_id: r.id, name: r.name }).collect(),
+            None,
+        ))
+    };
+    result.await.into()
+}
+
+pub struct CompanyFormApi;
+
+#[OpenApi(tag = "ApiTags::Companies")]
+impl CompanyFormApi {
+    /// Create a company
+    ///
+    /// Creates a company managed by your reseller company. Only the Reseller role may create.
+    #[oai(path = "/api/companies", method = "post", operation_id = "createCompany")]
+    async fn create(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        form: FormBody<CompanyForm>,
+    ) -> CompanyRefResponse {
+        let result = async {
+            gateway.ensure_may_create(&auth.0)?;
+            let draft = checked_draft(&gateway, form.parts()?).await?;
+            let resource_id = gateway.create_company(&auth.0, draft).await?;
+            Ok(Envelope::success(CompanyRef { resource_id }, None))
+        };
+        result.await.into()
+    }
+
+    /// Change a company
+    ///
+    /// Replaces the form fields of a company you manage; without a new `File` the logo stays.
+    #[oai(path = "/api/companies/:resourceId", method = "put", operation_id = "updateCompany")]
+    async fn update(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+        form: FormBody<CompanyForm>,
+    ) -> CompanyRefResponse {
+        let result = async {
+            let id = CompanyId::from_resource_id(&resource_id.0);
+            // Role, existence and management come before the form is judged.
+            gateway.ensure_may_update(&auth.0, id).await?;
+            let draft = checked_draft(&gateway, form.parts()?).await?;
+            gateway.update_company(&auth.0, id, draft).await?;
+            Ok(Envelope::success(CompanyRef { resource_id: resource_id.0.clone() }, None))
+        };
+        result.await.into()
+    }
+
+    /// Industries
+    #[oai(path = "/api/industries", method = "get", operation_id = "listIndustries")]
+    async fn industries(&self, _auth: ResellerAuth, gateway: Data<&Gateway>) -> ReferenceResponse {
+        references(&gateway, Reference::Industries).await
+    }
+
+    /// Countries
+    #[oai(path = "/api/countries", method = "get", operation_id = "listCountries")]
+    async fn countries(&self, _auth: ResellerAuth, gateway: Data<&Gateway>) -> ReferenceResponse {
+        references(&gateway, Reference::Countries).await
+    }
+
+    /// Licence types
+    #[oai(path = "/api/license-types", method = "get", operation_id = "listLicenseTypes")]
+    async fn license_types(&self, _auth: ResellerAuth, gateway: Data<&Gateway>) -> ReferenceResponse {
+        references(&gateway, Reference::LicenseTypes).await
+    }
+
+    /// Licence periods
+    #[oai(path = "/api/license-period-types", method = "get", operation_id = "listLicensePeriodTypes")]
+    async fn license_period_types(&self, _auth: ResellerAuth, gateway: Data<&Gateway>) -> ReferenceResponse {
+        references(&gateway, Reference::LicensePeriodTypes).await
+    }
+}
