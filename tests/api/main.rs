@@ -1,3 +1,4 @@
+mod authorization_matrix;
 mod clients;
 mod company_writes;
 mod openapi;

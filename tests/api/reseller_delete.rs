@@ -250,3 +250,27 @@ crate::on_both_databases!(
     a_failure_halfway_through_deletion_leaves_every_row_in_place,
     malformed_bodies_and_unknown_routes_answer_in_the_envelope,
 );
+
+mod oversized_bodies {
+    use crate::test_app::{Db, json, spawn_app};
+
+    #[tokio::test]
+    async fn an_oversized_body_is_refused_in_each_dialects_format() {
+        let app = spawn_app(Db::Sqlite).await;
+        let big = vec![b' '; 5 * 1024 * 1024];
+        let token = app.reseller_token().await;
+        let response = app
+            .client
+            .post(app.url("/api/companies/search"))
+            .bearer_auth(&token)
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json(response).await;
+        assert_eq!((status, body["status"].as_str()), (400, Some("INPUT_ERROR")));
+        let response = app.client.post(app.url("/auth/login")).body(big).send().await.unwrap();
+        let (status, body) = json(response).await;
+        assert_eq!((status, body["errors"][0]["msg"].as_str()), (413, Some("body-too-large")));
+    }
+}

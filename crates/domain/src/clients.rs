@@ -131,6 +131,10 @@ impl Gateway {
     pub async fn clients_company(&self, actor: &Actor, scope: Option<CompanyId>) -> Result<String, ClientsError> {
         let Actor::Client { role, company: own, .. } = actor else { return Err(ClientsError::NotPermitted) };
         let target = scope.unwrap_or(*own);
+        // A Company Admin acts on its own company only and learns nothing about other ids.
+        if *role == ClientRole::CompanyAdmin && target != *own {
+            return Err(ClientsError::Forbidden);
+        }
         let key = target.resource_id().ok_or(ClientsError::NotFound)?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ClientsError::NotFound)?;
         if target == *own || (*role == ClientRole::Reseller && manages(&self.db, *own, &company).await?) {

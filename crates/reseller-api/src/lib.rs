@@ -73,3 +73,8 @@ pub fn endpoint(gateway: Gateway, limits: RateLimits) -> impl Endpoint {
         .data(gateway)
         .data(std::sync::Arc::new(rate_limit::Limiters::new(limits)))
 }
+
+/// The answer to a request whose body is larger than the gateway reads.
+pub fn body_too_large(limit: usize) -> poem::Response {
+    ApiError::input(format!("The request body is larger than {} MiB", limit / (1024 * 1024))).into_response()
+}

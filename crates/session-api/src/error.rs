@@ -68,6 +68,10 @@ impl SessionError {
         Self::new(StatusCode::BAD_REQUEST, VALIDATION, vec![ErrorItem::msg("invalid-json")])
     }
 
+    pub fn body_too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, VALIDATION, vec![ErrorItem::msg("body-too-large")])
+    }
+
     pub fn login_required() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, FORBIDDEN, vec![ErrorItem::msg("login-required")])
     }

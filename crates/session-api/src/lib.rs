@@ -47,3 +47,8 @@ pub fn endpoint(gateway: Gateway, proxies: TrustedProxies) -> impl Endpoint {
         .data(gateway)
         .data(proxies)
 }
+
+/// The answer to a request whose body is larger than the gateway reads.
+pub fn body_too_large() -> poem::Response {
+    SessionError::body_too_large().into_response()
+}

@@ -1,0 +1,280 @@
+//! The reseller dialect's authorization matrix: every kind of caller × every endpoint × every kind
+//! of target company, asserting the HTTP status and the envelope `status` of each cell.
+use base64::Engine;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, TestApp, json, spawn_app};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    NoToken,
+    BadToken,
+    ExpiredToken,
+    RevokedToken,
+    CompanyAdmin,
+    ResellerDirect,
+    ResellerThroughSubReseller,
+    OtherReseller,
+}
+
+const CALLERS: [Caller; 8] = [
+    Caller::NoToken,
+    Caller::BadToken,
+    Caller::ExpiredToken,
+    Caller::RevokedToken,
+    Caller::CompanyAdmin,
+    Caller::ResellerDirect,
+    Caller::ResellerThroughSubReseller,
+    Caller::OtherReseller,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Managed,
+    NotManaged,
+    Unknown,
+    Own,
+}
+
+const TARGETS: [Target; 4] = [Target::NotManaged, Target::Unknown, Target::Own, Target::Managed];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Endpoint {
+    GetCompany,
+    PutCompany,
+    Preview,
+    SearchScoped,
+    ClientsSearchScoped,
+    BulkDelete,
+    Delete,
+}
+
+const TARGETED: [Endpoint; 7] = [
+    Endpoint::GetCompany,
+    Endpoint::PutCompany,
+    Endpoint::Preview,
+    Endpoint::SearchScoped,
+    Endpoint::ClientsSearchScoped,
+    Endpoint::BulkDelete,
+    Endpoint::Delete,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Untargeted {
+    My,
+    Roles,
+    Industries,
+    CreateCompany,
+    GenerateCredentials,
+}
+
+const UNTARGETED: [Untargeted; 5] = [
+    Untargeted::My,
+    Untargeted::Roles,
+    Untargeted::Industries,
+    Untargeted::CreateCompany,
+    Untargeted::GenerateCredentials,
+];
+
+fn company(caller: Caller, target: Target) -> &'static str {
+    match (caller, target) {
+        (_, Target::Unknown) => "NoSuchCompny",
+        (Caller::OtherReseller, Target::Managed) => "OtherCust001",
+        (Caller::OtherReseller, Target::NotManaged) => "Cust0mer0002",
+        (Caller::OtherReseller, Target::Own) => "OtherReslr01",
+        (Caller::CompanyAdmin, Target::Own) => "Cust0mer0001",
+        (Caller::ResellerThroughSubReseller, Target::Managed) => "Cust0mer0003",
+        (_, Target::Managed) => "Cust0mer0002",
+        (_, Target::NotManaged) => "OtherCust001",
+        (_, Target::Own) => "xC5kfGz7w2Nz",
+    }
+}
+
+fn envelope_status(http: u16) -> &'static str {
+    match http {
+        200 => "SUCCESS",
+        400 => "INPUT_ERROR",
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        409 => "FAILED",
+        _ => "INTERNAL_SERVER_ERROR",
+    }
+}
+
+/// The expected HTTP status (and, for bulk deletion, the per-company result).
+fn expected(caller: Caller, endpoint: Endpoint, target: Target) -> (u16, Option<&'static str>) {
+    use Endpoint::*;
+    use Target::*;
+    match caller {
+        Caller::NoToken | Caller::BadToken | Caller::ExpiredToken | Caller::RevokedToken => (401, None),
+        Caller::CompanyAdmin => match (endpoint, target) {
+            (GetCompany | ClientsSearchScoped, Own) => (200, None),
+            _ => (403, None),
+        },
+        _ => match (endpoint, target) {
+            (BulkDelete, Managed) => (200, Some("deleted")),
+            (BulkDelete, NotManaged | Own) => (200, Some("forbidden")),
+            (BulkDelete, Unknown) => (200, Some("notFound")),
+            (_, Unknown) => (404, None),
+            (_, NotManaged) => (403, None),
+            (_, Managed) => (200, None),
+            (GetCompany | SearchScoped | ClientsSearchScoped, Own) => (200, None),
+            (PutCompany | Preview | Delete, Own) => (403, None),
+        },
+    }
+}
+
+fn expected_untargeted(caller: Caller, endpoint: Untargeted) -> u16 {
+    match caller {
+        Caller::NoToken | Caller::BadToken | Caller::ExpiredToken | Caller::RevokedToken => 401,
+        Caller::CompanyAdmin if endpoint == Untargeted::CreateCompany => 403,
+        _ => 200,
+    }
+}
+
+fn company_form(name: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("Name", name.to_owned())
+        .text("IndustryResourceId", "industry0001")
+        .text("CountryResourceId", "country00001")
+        .text("LicenseTypeResourceId", "licenseType1")
+        .text("LicensePeriodTypeResourceId", "licPeriod001")
+        .text("NumberOfUsers", "10")
+        .text("TimeZoneId", "UTC")
+        .text("DateFormat", "yyyy-MM-dd")
+        .text("TimeFormat", "HH:mm")
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// A token of each failing kind, made the way they happen: expired by the clock, revoked in the
+/// database.
+async fn token_for(app: &TestApp, caller: Caller) -> Option<String> {
+    match caller {
+        Caller::NoToken => None,
+        Caller::BadToken => Some("eyJhbGciOiJIUzI1NiIsImtpZCI6Im5vcGUifQ.e30.bm9wZQ".into()),
+        Caller::ExpiredToken => {
+            let real = app.reseller_token().await;
+            let mut claims = claims_of(&real);
+            claims["exp"] = json!(claims["iat"].as_i64().unwrap() - 60);
+            let backend = app.db.get_database_backend();
+            let row = app
+                .db
+                .query_one(Statement::from_string(backend, "SELECT kid, secret FROM signing_keys"))
+                .await
+                .unwrap()
+                .unwrap();
+            let kid: String = row.try_get("", "kid").unwrap();
+            let secret =
+                base64::engine::general_purpose::STANDARD.decode(row.try_get::<String>("", "secret").unwrap()).unwrap();
+            let header =
+                jsonwebtoken::Header { kid: Some(kid), ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256) };
+            Some(jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(&secret)).unwrap())
+        }
+        Caller::RevokedToken => {
+            let token = app.reseller_token().await;
+            let jti = claims_of(&token)["jti"].as_str().unwrap().to_owned();
+            let backend = app.db.get_database_backend();
+            let revoke = Statement::from_sql_and_values(
+                backend,
+                "UPDATE access_tokens SET revoked = $1 WHERE jti = $2",
+                [true.into(), jti.into()],
+            );
+            app.db.execute(revoke).await.unwrap();
+            Some(token)
+        }
+        Caller::CompanyAdmin => Some(app.token("company1-admin", "c1-s3cret").await),
+        Caller::ResellerDirect | Caller::ResellerThroughSubReseller => Some(app.reseller_token().await),
+        Caller::OtherReseller => Some(app.token("globex-reseller", "gl0bex-s3cret").await),
+    }
+}
+
+async fn call(app: &TestApp, token: Option<&str>, endpoint: Endpoint, id: &str) -> reqwest::Response {
+    let search = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    let request = match endpoint {
+        Endpoint::GetCompany => app.client.get(app.url(&format!("/api/companies/{id}"))),
+        Endpoint::PutCompany => {
+            app.client.put(app.url(&format!("/api/companies/{id}"))).multipart(company_form("Matrix"))
+        }
+        Endpoint::Preview => app.client.get(app.url(&format!("/api/companies/{id}/deletion-preview"))),
+        Endpoint::Delete => app.client.delete(app.url(&format!("/api/companies/{id}"))),
+        Endpoint::SearchScoped => {
+            app.client.post(app.url("/api/companies/search")).header("X-KEEPNET-Company-Id", id).json(&search)
+        }
+        Endpoint::ClientsSearchScoped => {
+            app.client.post(app.url("/api/companies/clients/search")).header("X-KEEPNET-Company-Id", id).json(&search)
+        }
+        Endpoint::BulkDelete => app.client.delete(app.url("/api/companies/bulk-delete")).json(&json!({"items": [id]})),
+    };
+    let request = match token {
+        Some(t) => request.bearer_auth(t),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+async fn call_untargeted(app: &TestApp, token: Option<&str>, endpoint: Untargeted) -> reqwest::Response {
+    let request = match endpoint {
+        Untargeted::My => app.client.get(app.url("/api/companies/my")),
+        Untargeted::Roles => app.client.get(app.url("/api/roles")),
+        Untargeted::Industries => app.client.get(app.url("/api/industries")),
+        Untargeted::CreateCompany => app.client.post(app.url("/api/companies")).multipart(company_form("Matrix New")),
+        Untargeted::GenerateCredentials => {
+            app.client.get(app.url("/api/companies/clients/generate-client-credentials"))
+        }
+    };
+    let request = match token {
+        Some(t) => request.bearer_auth(t),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+async fn every_caller_endpoint_and_target_gets_its_status(db: Db) {
+    let mut cells = 0;
+    let mut failures = Vec::new();
+    for caller in CALLERS {
+        // Bulk deletion and deletion both remove the managed company, so each runs on its own app.
+        for endpoints in [&TARGETED[..6], &TARGETED[6..]] {
+            let app = spawn_app(db).await;
+            let token = token_for(&app, caller).await;
+            for &endpoint in endpoints {
+                for target in TARGETS {
+                    let id = company(caller, target);
+                    let response = call(&app, token.as_deref(), endpoint, id).await;
+                    let (status, body) = json(response).await;
+                    let (want, result) = expected(caller, endpoint, target);
+                    let mut ok = status == want && body["status"] == envelope_status(want);
+                    if let Some(result) = result {
+                        ok &= body["data"]["results"][0]["result"] == result;
+                    }
+                    if !ok {
+                        failures.push(format!(
+                            "{caller:?} {endpoint:?} {target:?} ({id}): want {want} {result:?}, got {status} {body}"
+                        ));
+                    }
+                    cells += 1;
+                }
+            }
+            if endpoints.len() == 6 {
+                for endpoint in UNTARGETED {
+                    let (status, body) = json(call_untargeted(&app, token.as_deref(), endpoint).await).await;
+                    let want = expected_untargeted(caller, endpoint);
+                    if status != want || body["status"] != envelope_status(want) {
+                        failures.push(format!("{caller:?} {endpoint:?}: want {want}, got {status} {body}"));
+                    }
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(cells, CALLERS.len() * (TARGETED.len() * TARGETS.len() + UNTARGETED.len()));
+}
+
+crate::on_both_databases!(every_caller_endpoint_and_target_gets_its_status);
