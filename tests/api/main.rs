@@ -1,6 +1,7 @@
 mod authorization_matrix;
 mod clients;
 mod company_writes;
+mod large_search;
 mod openapi;
 mod rate_limits;
 mod reseller_delete;

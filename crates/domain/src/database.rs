@@ -19,7 +19,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     } else if !url.starts_with("sqlite:") {
-        options.max_connections(16);
+        // Search's recursive CTE gets huge cost estimates, which make PostgreSQL JIT-compile
+        // queries that then run in milliseconds: measured on 10 000 companies, 1.6 s with JIT
+        // and 78 ms without. Nothing here is analytical enough to gain from JIT.
+        options.max_connections(16).map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
     }
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;

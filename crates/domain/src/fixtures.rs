@@ -136,6 +136,11 @@ impl Gateway {
         let txn = self.db.begin().await?;
         let report = seed_in(&txn, fixture).await?;
         txn.commit().await?;
+        // Fresh rows have no planner statistics until autovacuum gets to them; search plans
+        // badly without them, so a bulk load refreshes them at once.
+        if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            self.db.execute_unprepared("ANALYZE").await?;
+        }
         Ok(report)
     }
 }

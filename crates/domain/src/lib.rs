@@ -58,6 +58,8 @@ pub struct Metrics {
     pub deletions: AtomicU64,
     pub tokens_issued: AtomicU64,
     pub logins: AtomicU64,
+    /// Rows search queries brought back from the database (a page plus one totals row each).
+    pub search_rows_loaded: AtomicU64,
 }
 
 /// The core's one entry point. Cheap to clone.

@@ -155,10 +155,12 @@ const COUNTED: &str = ", s AS (
            (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'inactive') AS inactive_target_user_count,
            (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'deleted') AS deleted_target_user_count
     FROM companies c
-    JOIN (SELECT DISTINCT id FROM managed) m ON m.id = c.id
     LEFT JOIN companies p ON p.id = c.parent_id
     LEFT JOIN industries i ON i.id = c.industry_id
     LEFT JOIN license_types lt ON lt.id = c.license_type_id
+    -- A semi-join: joining the CTE directly lets PostgreSQL's (wildly high) row estimate for the
+    -- recursive part pick a nested loop over every pair of companies.
+    WHERE c.id IN (SELECT id FROM managed)
 )";
 
 const EXCEEDED: &str = "(s.is_number_of_users_limited AND s.target_user_count > s.number_of_users)";
@@ -241,6 +243,7 @@ impl Gateway {
             .all(&self.db)
             .await?;
 
+        self.metrics.search_rows_loaded.fetch_add(rows.len() as u64 + 1, std::sync::atomic::Ordering::Relaxed);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let tags = if ids.is_empty() {
             Vec::new()

@@ -10,10 +10,12 @@ fn render(gateway: Data<&Gateway>) -> Response {
     let body = format!(
         "# TYPE companygate_company_deletions_total counter\ncompanygate_company_deletions_total {}\n\
          # TYPE companygate_tokens_issued_total counter\ncompanygate_tokens_issued_total {}\n\
-         # TYPE companygate_logins_total counter\ncompanygate_logins_total {}\n",
+         # TYPE companygate_logins_total counter\ncompanygate_logins_total {}\n\
+         # TYPE companygate_search_rows_loaded_total counter\ncompanygate_search_rows_loaded_total {}\n",
         m.deletions.load(Ordering::Relaxed),
         m.tokens_issued.load(Ordering::Relaxed),
         m.logins.load(Ordering::Relaxed),
+        m.search_rows_loaded.load(Ordering::Relaxed),
     );
     Response::builder().content_type("text/plain; version=0.0.4").body(body)
 }
