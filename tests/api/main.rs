@@ -4,6 +4,7 @@ mod company_writes;
 mod large_search;
 mod openapi;
 mod rate_limits;
+mod real_client_flow;
 mod reseller_delete;
 mod reseller_more;
 mod search;
