@@ -11,5 +11,7 @@ mod search;
 mod search_filters;
 mod session_auth;
 mod session_delete;
+mod session_gates;
+mod session_more;
 mod test_app;
 mod token;

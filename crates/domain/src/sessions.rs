@@ -12,6 +12,8 @@ use crate::{Actor, CompanyId, Gateway, passwords};
 pub enum LoginError {
     #[error("wrong e-mail or password")]
     BadCredentials,
+    #[error("the account's company is blocked")]
+    CompanyBlocked,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -51,6 +53,11 @@ impl Gateway {
         let verified =
             tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref())).await.unwrap_or(false);
         let account = account.filter(|_| verified).ok_or(LoginError::BadCredentials)?;
+        if let Some(company) = &account.company_id
+            && companies::Entity::find_by_id(company).one(&self.db).await?.is_some_and(|c| c.is_blocked)
+        {
+            return Err(LoginError::CompanyBlocked);
+        }
         if let Some(previous) = previous {
             self.logout(previous).await?;
         }
@@ -89,6 +96,10 @@ impl Gateway {
             Some(id) => companies::Entity::find_by_id(id).one(&self.db).await?,
             None => None,
         };
+        // An admin blocked the company: its accounts act as logged out until it is unblocked.
+        if company.as_ref().is_some_and(|c| c.is_blocked) {
+            return Ok(None);
+        }
         if (now - session.last_seen).num_seconds() >= TOUCH_INTERVAL_SECS {
             sessions::Entity::update_many()
                 .col_expr(sessions::Column::LastSeen, sea_orm::sea_query::Expr::value(now))

@@ -1,11 +1,6 @@
 //! Request rate limits of the dialect (governor's GCRA), kept in memory per replica: the token
 //! endpoint per client id and per caller IP, `/api` per authenticated client.
-use std::hash::Hash;
-use std::num::NonZeroU32;
-use std::time::Duration;
-
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use companygate_domain::rate_limit::KeyedLimiter;
 
 /// Requests per minute; each limiter also allows a burst of that size.
 #[derive(Clone, Copy, Debug)]
@@ -21,30 +16,10 @@ impl Default for RateLimits {
     }
 }
 
-/// Keys not seen for a while are forgotten once this many are held.
-const FORGET_ABOVE: usize = 10_000;
-
-struct Limiter<K: Hash + Eq + Clone>(DefaultKeyedRateLimiter<K>);
-
-impl<K: Hash + Eq + Clone> Limiter<K> {
-    fn per_minute(n: u32) -> Self {
-        let n = NonZeroU32::new(n.max(1)).expect("at least one");
-        Self(RateLimiter::keyed(Quota::per_minute(n)))
-    }
-
-    /// `Err` carries how long to wait.
-    fn check(&self, key: &K) -> Result<(), Duration> {
-        if self.0.len() > FORGET_ABOVE {
-            self.0.retain_recent();
-        }
-        self.0.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-}
-
 pub struct Limiters {
-    token_per_client: Limiter<String>,
-    token_per_ip: Limiter<std::net::IpAddr>,
-    api_per_client: Limiter<i32>,
+    token_per_client: KeyedLimiter<String>,
+    token_per_ip: KeyedLimiter<std::net::IpAddr>,
+    api_per_client: KeyedLimiter<i32>,
 }
 
 /// Over a limit: retry after this many whole seconds (at least 1).
@@ -67,16 +42,16 @@ impl poem::error::ResponseError for RateLimited {
     }
 }
 
-fn limited(wait: Duration) -> RateLimited {
-    RateLimited { retry_after: wait.as_secs_f64().ceil().max(1.0) as u64 }
+fn limited(retry_after: u64) -> RateLimited {
+    RateLimited { retry_after }
 }
 
 impl Limiters {
     pub fn new(limits: RateLimits) -> Self {
         Self {
-            token_per_client: Limiter::per_minute(limits.token_per_client),
-            token_per_ip: Limiter::per_minute(limits.token_per_ip),
-            api_per_client: Limiter::per_minute(limits.api_per_client),
+            token_per_client: KeyedLimiter::per_minute(limits.token_per_client),
+            token_per_ip: KeyedLimiter::per_minute(limits.token_per_ip),
+            api_per_client: KeyedLimiter::per_minute(limits.api_per_client),
         }
     }
 

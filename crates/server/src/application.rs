@@ -15,13 +15,14 @@ use crate::dispatch::Dialects;
 use crate::metrics;
 use crate::settings::CommonSettings;
 use companygate_reseller_api::RateLimits;
+use companygate_session_api::SessionOptions;
 
 pub struct Application {
     address: SocketAddr,
     acceptor: poem::listener::TcpAcceptor,
     gateway: Gateway,
-    trusted_proxies: Vec<std::net::IpAddr>,
     rate_limits: RateLimits,
+    session: SessionOptions,
 }
 
 /// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
@@ -53,7 +54,12 @@ impl Application {
             token_per_ip: common.token_rate_limit_per_ip,
             api_per_client: common.api_rate_limit_per_client,
         };
-        Ok(Self { address, acceptor, gateway, trusted_proxies: common.trusted_proxies.clone(), rate_limits })
+        let session = SessionOptions {
+            trusted_proxies: common.trusted_proxies.clone(),
+            login_per_ip: common.login_rate_limit_per_ip,
+            login_per_email: common.login_rate_limit_per_email,
+        };
+        Ok(Self { address, acceptor, gateway, rate_limits, session })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -85,12 +91,7 @@ impl Application {
             reseller: companygate_reseller_api::endpoint(self.gateway.clone(), self.rate_limits)
                 .map_to_response()
                 .boxed(),
-            session: companygate_session_api::endpoint(
-                self.gateway.clone(),
-                companygate_session_api::TrustedProxies(self.trusted_proxies),
-            )
-            .map_to_response()
-            .boxed(),
+            session: companygate_session_api::endpoint(self.gateway.clone(), self.session).map_to_response().boxed(),
         }
         .with(Tracing);
 

@@ -97,6 +97,12 @@ pub struct CommonSettings {
     /// Token requests per minute from one IP address (per replica).
     #[arg(long, env = "TOKEN_RATE_LIMIT_PER_IP", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub token_rate_limit_per_ip: u32,
+    /// Login attempts per minute from one IP address (per replica).
+    #[arg(long, env = "LOGIN_RATE_LIMIT_PER_IP", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_rate_limit_per_ip: u32,
+    /// Login attempts per minute for one e-mail address (per replica).
+    #[arg(long, env = "LOGIN_RATE_LIMIT_PER_EMAIL", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_rate_limit_per_email: u32,
     /// `/api` requests per minute for one API client (per replica).
     #[arg(long, env = "API_RATE_LIMIT_PER_CLIENT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     pub api_rate_limit_per_client: u32,

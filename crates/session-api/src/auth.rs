@@ -1,4 +1,6 @@
 //! `/auth/login` and `/auth/me`: sessions as the original's clients see them.
+use std::sync::Arc;
+
 use companygate_domain::Gateway;
 use companygate_domain::sessions::LoginError;
 use poem::Request;
@@ -9,7 +11,7 @@ use serde_json::Value;
 
 use crate::ApiTags;
 use crate::body::JsonBody;
-use crate::caller::{self, clear_session_cookie, session_cookie, set_session_cookie};
+use crate::caller::{self, LoginLimiters, clear_session_cookie, session_cookie, set_session_cookie};
 use crate::documents::CompanyDoc;
 use crate::error::{ErrorBody, SessionError};
 use crate::validation::Checks;
@@ -59,12 +61,19 @@ pub enum LoginResponse {
     /// Validation failed (`required`, `must-be-string`, `must-be-a-valid-email`).
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Too many attempts from this address or for this e-mail; `Retry-After` says when to retry.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// Unexpected failure.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
 }
 
 impl LoginResponse {
+    fn slow_down(after: u64) -> Self {
+        Self::TooManyRequests(Json(SessionError::too_many_requests(after).body), after)
+    }
+
     fn from_request_error(err: poem::Error) -> Self {
         Self::from(SessionError::from_poem(&err))
     }
@@ -108,17 +117,35 @@ impl AuthApi {
     /// Checks e-mail and password and opens a session carried by the `connect.sid` cookie. Any
     /// session the client already had is closed first.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
-    async fn login(&self, req: &Request, gateway: Data<&Gateway>, body: JsonBody<LoginBody>) -> LoginResponse {
+    async fn login(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        limiters: Data<&Arc<LoginLimiters>>,
+        body: JsonBody<LoginBody>,
+    ) -> LoginResponse {
+        if let Some(ip) = req.remote_addr().as_socket_addr().map(|a| a.ip())
+            && let Err(after) = limiters.per_ip.check(&ip)
+        {
+            return LoginResponse::slow_down(after);
+        }
         let (email, password) = match validate_login(&body.value) {
             Ok(v) => v,
             Err(e) => return e.into(),
         };
+        // Counted before the password is checked, so guessing one account's password is throttled.
+        if let Err(after) = limiters.per_email.check(&email) {
+            return LoginResponse::slow_down(after);
+        }
         match gateway.login(&email, &password, session_cookie(req).as_deref()).await {
             Ok(cookie) => {
                 set_session_cookie(req, &cookie);
                 LoginResponse::Ok(Json(Empty {}))
             }
-            Err(LoginError::BadCredentials) => LoginResponse::Unauthorized(PlainText("Unauthorized".into())),
+            // A blocked company's account is refused like a wrong password: nothing to learn.
+            Err(LoginError::BadCredentials | LoginError::CompanyBlocked) => {
+                LoginResponse::Unauthorized(PlainText("Unauthorized".into()))
+            }
             Err(LoginError::Database(cause)) => SessionError::unexpected(cause).into(),
         }
     }

@@ -1,5 +1,6 @@
 //! Every failure of the dialect, as `{error_code, errors:[{msg,...}], or?}`, mapped in one place.
 use companygate_domain::DeleteCompanyError;
+use companygate_domain::company_state::StateChangeError;
 use companygate_domain::lookup::LookupError;
 use poem::http::StatusCode;
 use poem_openapi::Object;
@@ -76,6 +77,11 @@ impl SessionError {
         Self::new(StatusCode::UNAUTHORIZED, FORBIDDEN, vec![ErrorItem::msg("login-required")])
     }
 
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        let msg = format!("too-many-requests:retry-after-{retry_after}");
+        Self::new(StatusCode::TOO_MANY_REQUESTS, FORBIDDEN, vec![ErrorItem::msg(msg)])
+    }
+
     pub fn forbidden(msg: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, FORBIDDEN, vec![ErrorItem::msg(msg)])
     }
@@ -135,6 +141,15 @@ impl SessionError {
             DeleteCompanyError::Forbidden(_) => Self::forbidden("insufficient-permissions-to-manage-company-settings"),
             DeleteCompanyError::HasManagedCompanies(_) => Self::conflict("company-has-managed-companies"),
             DeleteCompanyError::Database(cause) => Self::unexpected(cause),
+        }
+    }
+
+    pub fn from_state_change(e: StateChangeError, raw: &str) -> Self {
+        match e {
+            StateChangeError::NotPermitted => Self::forbidden("insufficient-permissions"),
+            StateChangeError::NotFound(_) => Self::no_company(raw),
+            StateChangeError::Forbidden(_) => Self::forbidden("insufficient-permissions-to-manage-company-settings"),
+            StateChangeError::Database(cause) => Self::unexpected(cause),
         }
     }
 

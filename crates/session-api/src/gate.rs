@@ -13,6 +13,8 @@ pub enum Member {
     Company,
     /// A valid god token.
     God,
+    /// A session of an admin account.
+    Admin,
 }
 
 /// What a request carried that gates look at.
@@ -61,6 +63,12 @@ impl Caller {
                 GodToken::Absent => Some("must-be-god"),
                 GodToken::Wrong => Some("invalid-god-token"),
             },
+            Member::Admin
+                if self.session.as_ref().is_some_and(|s| s.account.is_admin && s.account.company_id.is_none()) =>
+            {
+                None
+            }
+            Member::Admin => Some("must-be-admin"),
         }
     }
 }

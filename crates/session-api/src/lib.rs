@@ -9,43 +9,69 @@ mod auth;
 mod body;
 mod caller;
 mod company;
+mod company_admin;
 mod documents;
 mod error;
 mod gate;
+mod offers;
 mod validation;
 
-pub use caller::TrustedProxies;
+use caller::TrustedProxies;
+use companygate_domain::rate_limit::KeyedLimiter;
 pub use error::SessionError;
 
 #[derive(Tags)]
 pub enum ApiTags {
     /// Logging in and out.
     Auth,
-    /// Companies and their offers.
+    /// Companies.
     Company,
+    /// Job offers.
+    Offers,
 }
 
-pub type Service = OpenApiService<(auth::AuthApi, company::CompanyApi), ()>;
+pub type Service =
+    OpenApiService<(auth::AuthApi, company::CompanyApi, company_admin::CompanyAdminApi, offers::OffersApi), ()>;
 
 /// The dialect's OpenAPI service, served relative to the gateway's root.
 pub fn service() -> Service {
-    OpenApiService::new((auth::AuthApi, company::CompanyApi), "companygate session API", env!("CARGO_PKG_VERSION"))
-        .description(
-            "Companies and their offers for logged-in accounts (cookie `connect.sid` from \
+    OpenApiService::new(
+        (auth::AuthApi, company::CompanyApi, company_admin::CompanyAdminApi, offers::OffersApi),
+        "companygate session API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Companies and their offers for logged-in accounts (cookie `connect.sid` from \
              `POST /auth/login`) or for operators holding the god token (`god_token` in the body). \
              Errors are `{error_code, errors:[{msg}], or?}`.",
-        )
-        .server("/")
+    )
+    .server("/")
 }
 
-pub fn endpoint(gateway: Gateway, proxies: TrustedProxies) -> impl Endpoint {
+/// How the dialect treats its callers.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// Proxies whose `X-Forwarded-Proto: https` makes cookies `Secure`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Login attempts per minute from one IP address.
+    pub login_per_ip: u32,
+    /// Login attempts per minute for one e-mail address.
+    pub login_per_email: u32,
+}
+
+pub fn endpoint(gateway: Gateway, options: SessionOptions) -> impl Endpoint {
+    let limiters = caller::LoginLimiters {
+        per_ip: KeyedLimiter::per_minute(options.login_per_ip),
+        per_email: KeyedLimiter::per_minute(options.login_per_email),
+    };
     Route::new()
         .nest("/", service())
         .catch_all_error(|err: poem::Error| async move { SessionError::from_poem(&err).into_response() })
         .with(CatchPanic::new().with_handler(|_| SessionError::unexpected("handler panicked").into_response()))
         .with(CookieJarManager::new())
         .data(gateway)
-        .data(proxies)
+        .data(TrustedProxies(options.trusted_proxies))
+        .data(std::sync::Arc::new(limiters))
 }
 
 /// The answer to a request whose body is larger than the gateway reads.

@@ -33,6 +33,12 @@ impl Checks {
         }
     }
 
+    /// Adds another location's failures after these.
+    pub fn merge(mut self, other: Checks) -> Self {
+        self.errors.extend(other.errors);
+        self
+    }
+
     /// The checked value, or a 422 listing every failure.
     pub fn finish<T>(self, value: Option<T>) -> Result<T, SessionError> {
         match value {

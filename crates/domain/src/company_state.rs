@@ -1,0 +1,128 @@
+//! Blocking, unblocking, disabling and enabling a company (session dialect). Each change bumps
+//! the company's version; blocking or disabling hides its offers, and undoing it shows them again.
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::entities::{companies, offers};
+use crate::{Actor, CompanyId, Gateway};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateChange {
+    /// By an admin (or god), with the reason shown to the company.
+    Block {
+        reason: String,
+    },
+    Unblock,
+    /// By the company itself (or god).
+    Disable,
+    /// By the company itself, an admin or god.
+    Enable,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateChangeError {
+    #[error("actor may not make this change at all")]
+    NotPermitted,
+    #[error("company {0} does not exist")]
+    NotFound(CompanyId),
+    #[error("actor may not change company {0}")]
+    Forbidden(CompanyId),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+const HIDDEN_BY_BLOCK: &str = "COMPANY_BLOCKED";
+const HIDDEN_BY_DISABLE: &str = "COMPANY_DISABLED";
+
+fn is_admin(actor: &Actor) -> bool {
+    matches!(actor, Actor::God | Actor::Account { is_admin: true, company: None, .. })
+}
+
+fn owns(actor: &Actor, id: CompanyId) -> bool {
+    matches!(actor, Actor::Account { company: Some(c), .. } if *c == id)
+}
+
+impl Gateway {
+    /// Applies `change` and returns the company as it is afterwards.
+    pub async fn change_company_state(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+        change: StateChange,
+    ) -> Result<companies::Model, StateChangeError> {
+        let company_account = matches!(actor, Actor::Account { company: Some(_), .. });
+        let may_try = match change {
+            StateChange::Block { .. } | StateChange::Unblock => is_admin(actor),
+            StateChange::Disable => matches!(actor, Actor::God) || company_account,
+            StateChange::Enable => is_admin(actor) || company_account,
+        };
+        if !may_try {
+            return Err(StateChangeError::NotPermitted);
+        }
+        let key = id.resource_id().ok_or(StateChangeError::NotFound(id))?;
+        let txn = self.db.begin().await?;
+        let company = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(StateChangeError::NotFound(id))?;
+        let allowed = match change {
+            StateChange::Block { .. } | StateChange::Unblock => true,
+            StateChange::Disable => matches!(actor, Actor::God) || owns(actor, id),
+            StateChange::Enable => is_admin(actor) || owns(actor, id),
+        };
+        if !allowed {
+            return Err(StateChangeError::Forbidden(id));
+        }
+        let mut model: companies::ActiveModel = company.clone().into();
+        model.version = Set(company.version + 1);
+        let (hide, show) = match &change {
+            StateChange::Block { reason } => {
+                model.is_blocked = Set(true);
+                model.admin_reason = Set(Some(reason.clone()));
+                (Some(HIDDEN_BY_BLOCK), None)
+            }
+            StateChange::Unblock => {
+                model.is_blocked = Set(false);
+                model.admin_reason = Set(None);
+                (None, Some(HIDDEN_BY_BLOCK))
+            }
+            StateChange::Disable => {
+                model.is_disabled = Set(true);
+                (Some(HIDDEN_BY_DISABLE), None)
+            }
+            StateChange::Enable => {
+                model.is_disabled = Set(false);
+                (None, Some(HIDDEN_BY_DISABLE))
+            }
+        };
+        let updated = companies::Entity::update(model).exec(&txn).await?;
+        if let Some(reason) = hide {
+            // Offers hidden for another reason keep that reason.
+            offers::Entity::update_many()
+                .col_expr(offers::Column::IsHidden, Expr::value(true))
+                .col_expr(offers::Column::HiddenReason, Expr::value(reason))
+                .filter(offers::Column::CompanyId.eq(key))
+                .filter(offers::Column::IsHidden.eq(false))
+                .exec(&txn)
+                .await?;
+        }
+        if let Some(reason) = show {
+            offers::Entity::update_many()
+                .col_expr(offers::Column::IsHidden, Expr::value(false))
+                .col_expr(offers::Column::HiddenReason, Expr::value(Option::<String>::None))
+                .filter(offers::Column::CompanyId.eq(key))
+                .filter(offers::Column::HiddenReason.eq(reason))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        tracing::info!(company_id = %id, actor = %actor.audit_name(), change = ?change_name(&change), "company state changed");
+        Ok(updated)
+    }
+}
+
+fn change_name(change: &StateChange) -> &'static str {
+    match change {
+        StateChange::Block { .. } => "block",
+        StateChange::Unblock => "unblock",
+        StateChange::Disable => "disable",
+        StateChange::Enable => "enable",
+    }
+}

@@ -1,0 +1,193 @@
+//! Blocking, unblocking, disabling, enabling and the deletion preview of a company.
+use companygate_domain::company_state::StateChange;
+use companygate_domain::{CompanyId, DeletionCounts, Gateway};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Object, OpenApi};
+use serde_json::Value;
+
+use crate::ApiTags;
+use crate::body::JsonBody;
+use crate::caller;
+use crate::company::GodTokenBody;
+use crate::documents::CompanyDoc;
+use crate::error::SessionError;
+use crate::gate::{self, Member};
+use crate::validation::Checks;
+
+#[derive(Object, Debug)]
+pub struct BlockBody {
+    /// Why the company is blocked; shown to the company.
+    #[oai(rename = "adminReason")]
+    pub admin_reason: String,
+    /// The configured god token, if you are not logged in as an admin.
+    pub god_token: Option<String>,
+}
+
+/// Rows the deletion would remove, per table.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct Counts {
+    pub companies: u64,
+    pub offers: u64,
+    pub target_users: u64,
+    pub accounts: u64,
+    pub api_clients: u64,
+    pub access_tokens: u64,
+    pub sessions: u64,
+    pub tags: u64,
+}
+
+#[derive(Object, Debug)]
+pub struct Preview {
+    pub counts: Counts,
+}
+
+impl From<DeletionCounts> for Counts {
+    fn from(c: DeletionCounts) -> Self {
+        Self {
+            companies: c.companies,
+            offers: c.offers,
+            target_users: c.target_users,
+            accounts: c.accounts,
+            api_clients: c.api_clients,
+            access_tokens: c.access_tokens,
+            sessions: c.sessions,
+            tags: c.tags,
+        }
+    }
+}
+
+crate::session_response!(StateResponse, CompanyDoc);
+crate::session_response!(PreviewResponse, Preview);
+
+/// Gate, id syntax (plus any body field checks, listed together), then the change in the core.
+async fn change(
+    req: &Request,
+    gateway: &Gateway,
+    raw: &str,
+    body: &Value,
+    members: &[Member],
+    make: impl FnOnce(&Value, &mut Checks) -> Option<StateChange>,
+) -> Result<CompanyDoc, SessionError> {
+    let caller = caller::identify(req, gateway, body.get("god_token")).await?;
+    gate::or(members, &caller)?;
+    let mut checks = Checks::new("params");
+    let id = CompanyId::parse_session_id(raw);
+    if id.is_none() {
+        checks.fail("companyId", "must-be-a-valid-id", Some(&Value::String(raw.to_owned())));
+    }
+    let mut body_checks = Checks::new("body");
+    let change = make(body, &mut body_checks);
+    let (id, change) = checks.merge(body_checks).finish(id.zip(change))?;
+    let company = gateway
+        .change_company_state(&caller.actor(), id, change)
+        .await
+        .map_err(|e| SessionError::from_state_change(e, raw))?;
+    Ok(CompanyDoc::from(&company))
+}
+
+pub struct CompanyAdminApi;
+
+#[OpenApi(tag = "ApiTags::Company")]
+impl CompanyAdminApi {
+    /// Block a company
+    ///
+    /// For admins (admin session or `god_token`). Hides the company and its offers from everyone
+    /// else; its accounts act as logged out until it is unblocked.
+    #[oai(path = "/company/:companyId/block", method = "put", operation_id = "blockCompany")]
+    async fn block(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        body: JsonBody<BlockBody>,
+    ) -> StateResponse {
+        let result =
+            change(req, &gateway, &company_id.0, &body.value, &[Member::God, Member::Admin], |body, checks| {
+                checks.string(body, "adminReason").map(|reason| StateChange::Block { reason: reason.to_owned() })
+            });
+        result.await.into()
+    }
+
+    /// Unblock a company
+    #[oai(path = "/company/:companyId/unblock", method = "put", operation_id = "unblockCompany")]
+    async fn unblock(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        body: JsonBody<GodTokenBody>,
+    ) -> StateResponse {
+        let members = [Member::God, Member::Admin];
+        change(req, &gateway, &company_id.0, &body.value, &members, |_, _| Some(StateChange::Unblock)).await.into()
+    }
+
+    /// Disable your company
+    ///
+    /// For the company's own account (or `god_token`). Hides the company and its offers until it
+    /// is enabled again.
+    #[oai(path = "/company/:companyId/disable", method = "put", operation_id = "disableCompany")]
+    async fn disable(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        body: JsonBody<GodTokenBody>,
+    ) -> StateResponse {
+        let members = [Member::Company, Member::God];
+        change(req, &gateway, &company_id.0, &body.value, &members, |_, _| Some(StateChange::Disable)).await.into()
+    }
+
+    /// Enable a company
+    ///
+    /// For the company's own account, an admin, or `god_token`.
+    #[oai(path = "/company/:companyId/enable", method = "put", operation_id = "enableCompany")]
+    async fn enable(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        body: JsonBody<GodTokenBody>,
+    ) -> StateResponse {
+        let members = [Member::Company, Member::Admin, Member::God];
+        change(req, &gateway, &company_id.0, &body.value, &members, |_, _| Some(StateChange::Enable)).await.into()
+    }
+
+    /// Preview a deletion
+    ///
+    /// What deleting the company would remove, per table, with the delete's checks. Nothing
+    /// changes. The god token comes as the `god_token` query parameter here.
+    #[oai(path = "/company/:companyId/deletion-preview", method = "get", operation_id = "previewCompanyDeletion")]
+    async fn preview(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        /// The god token (GET has no body).
+        god_token: Query<Option<String>>,
+    ) -> PreviewResponse {
+        let result = async {
+            let token = god_token.0.map(Value::String);
+            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            gate::or(&[Member::Company, Member::God], &caller)?;
+            let raw = &company_id.0;
+            let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
+            let counts =
+                gateway.preview_deletion(&caller.actor(), id).await.map_err(|e| SessionError::from_delete(e, raw))?;
+            Ok(Preview { counts: counts.into() })
+        };
+        result.await.into()
+    }
+}

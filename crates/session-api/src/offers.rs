@@ -1,0 +1,45 @@
+//! `GET /offers/company/{companyId}`: a company's offers.
+use companygate_domain::{CompanyId, Gateway};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+
+use crate::ApiTags;
+use crate::caller;
+use crate::documents::OfferDoc;
+use crate::error::SessionError;
+
+crate::session_response!(OffersResponse, Vec<OfferDoc>);
+
+pub struct OffersApi;
+
+#[OpenApi(tag = "ApiTags::Offers")]
+impl OffersApi {
+    /// A company's offers
+    ///
+    /// Hidden offers, and the offers of blocked or disabled companies, only for admins and the
+    /// company's own account.
+    #[oai(path = "/offers/company/:companyId", method = "get", operation_id = "listCompanyOffers")]
+    async fn list(
+        &self,
+        req: &Request,
+        gateway: Data<&Gateway>,
+        /// 24 hex digits (`_id`) or the 12-character resource id.
+        #[oai(name = "companyId")]
+        company_id: Path<String>,
+        /// The god token (GET has no body).
+        god_token: Query<Option<String>>,
+    ) -> OffersResponse {
+        let result = async {
+            let token = god_token.0.map(serde_json::Value::String);
+            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            let raw = &company_id.0;
+            let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
+            let details =
+                gateway.company_details(&caller.actor(), id).await.map_err(|e| SessionError::from_lookup(e, raw))?;
+            Ok(details.offers.iter().map(|o| OfferDoc::new(o, &details.company)).collect())
+        };
+        result.await.into()
+    }
+}
