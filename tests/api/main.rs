@@ -5,6 +5,7 @@ mod large_search;
 mod openapi;
 mod rate_limits;
 mod real_client_flow;
+mod replicas;
 mod reseller_delete;
 mod reseller_more;
 mod search;

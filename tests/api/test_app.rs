@@ -92,6 +92,7 @@ pub fn hex(resource_id: &str) -> String {
 
 pub struct TestApp {
     pub address: String,
+    database_url: String,
     /// Keeps cookies, like a browser.
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
@@ -160,7 +161,16 @@ pub async fn spawn_app_with(db: Db, extra_flags: &[&str]) -> TestApp {
     }));
     let client = reqwest::Client::builder().cookie_store(true).build().expect("http client");
     let db = Database::connect(&database_url).await.expect("test connects to its database");
-    TestApp { address, client, db, mail_dir, _files: files, shutdown: Some(tx), pg_database }
+    TestApp {
+        address,
+        database_url: database_url.clone(),
+        client,
+        db,
+        mail_dir,
+        _files: files,
+        shutdown: Some(tx),
+        pg_database,
+    }
 }
 
 fn uuid_like() -> String {
@@ -189,7 +199,31 @@ impl Drop for TestApp {
     }
 }
 
+/// Another replica: its own server and core over the same database. Stops when dropped.
+pub struct Replica {
+    pub address: String,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl Replica {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
 impl TestApp {
+    pub async fn replica(&self) -> Replica {
+        let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
+        let gateway = application::gateway(&self.database_url, &common).await.expect("second gateway starts");
+        let app = Application::build("127.0.0.1:0", gateway, &common).await.expect("binds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Replica { address, _shutdown: tx }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
