@@ -38,3 +38,62 @@ async fn both_specs_and_swagger_uis_are_served() {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+/// Every routed operation appears in its spec (combining APIs that share a path once dropped all
+/// but one method of that path).
+#[test]
+fn each_spec_lists_every_operation_of_its_dialect() {
+    let operations = |name: &str| -> Vec<String> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../openapi/{name}.json"));
+        let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut ops: Vec<String> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, methods)| {
+                methods.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase()))
+            })
+            .collect();
+        ops.sort();
+        ops
+    };
+    let reseller = [
+        "DELETE /api/companies/bulk-delete",
+        "DELETE /api/companies/clients/{resourceId}",
+        "DELETE /api/companies/{resourceId}",
+        "GET /api/companies/clients/generate-client-credentials",
+        "GET /api/companies/clients/{resourceId}",
+        "GET /api/companies/my",
+        "GET /api/companies/{resourceId}",
+        "GET /api/companies/{resourceId}/deletion-preview",
+        "GET /api/countries",
+        "GET /api/industries",
+        "GET /api/license-period-types",
+        "GET /api/license-types",
+        "GET /api/roles",
+        "POST /api/companies",
+        "POST /api/companies/clients",
+        "POST /api/companies/clients/search",
+        "POST /api/companies/search",
+        "POST /connect/token",
+        "PUT /api/companies/clients/{resourceId}",
+        "PUT /api/companies/{resourceId}",
+    ];
+    assert_eq!(operations("reseller"), reseller);
+    let session = [
+        "DELETE /auth/login",
+        "GET /",
+        "GET /auth/me",
+        "GET /company",
+        "GET /company/{companyId}",
+        "GET /company/{companyId}/deletion-preview",
+        "GET /offers/company/{companyId}",
+        "POST /auth/login",
+        "POST /company/{companyId}/delete",
+        "PUT /company/{companyId}/block",
+        "PUT /company/{companyId}/disable",
+        "PUT /company/{companyId}/enable",
+        "PUT /company/{companyId}/unblock",
+    ];
+    assert_eq!(operations("session"), session);
+}

@@ -9,6 +9,8 @@ use poem_openapi::{Object, OpenApi};
 use crate::ApiTags;
 use crate::auth::ResellerAuth;
 use crate::body::JsonBody;
+use crate::company_form::{self, CompanyForm, CompanyRefResponse, FormBody};
+use crate::deletion::{self, DeleteResponse};
 use crate::envelope::Envelope;
 use crate::scope;
 use crate::search::{self, SearchBody, SearchData};
@@ -171,5 +173,43 @@ impl CompaniesApi {
             Ok(Envelope::success(CompanyDto::from(record), None))
         };
         result.await.into()
+    }
+
+    /// Change a company
+    ///
+    /// Replaces the form fields of a company you manage; without a new `File` the logo stays.
+    #[oai(path = "/api/companies/:resourceId", method = "put", operation_id = "updateCompany")]
+    async fn update(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+        form: FormBody<CompanyForm>,
+    ) -> CompanyRefResponse {
+        company_form::update_company(auth, &gateway, resource_id, form).await
+    }
+
+    /// Delete a company and everything it owns
+    ///
+    /// Irreversibly deletes a company you manage together with its accounts, offers, target users,
+    /// API clients, tokens and sessions, in one transaction. `resourceId` is the
+    /// `companyResourceId` from search. A company that still manages other companies is refused
+    /// with 409. Only the Reseller role may delete. With an `Idempotency-Key`, a repeat of the
+    /// same request within 24 hours gets the first answer again.
+    #[oai(path = "/api/companies/:resourceId", method = "delete", operation_id = "deleteCompany")]
+    async fn delete(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId")]
+        resource_id: Path<String>,
+        /// Any unique string, e.g. a UUID; repeats within 24 hours replay the first answer.
+        #[oai(name = "Idempotency-Key")]
+        idempotency: Header<Option<String>>,
+    ) -> DeleteResponse {
+        deletion::delete_company(auth, &gateway, resource_id, idempotency).await
     }
 }

@@ -230,6 +230,24 @@ async fn references(gateway: &Gateway, table: Reference) -> ReferenceResponse {
     result.await.into()
 }
 
+/// `PUT /api/companies/{resourceId}`, routed from the path's one `OpenApi` impl.
+pub async fn update_company(
+    auth: ResellerAuth,
+    gateway: &Gateway,
+    resource_id: Path<String>,
+    form: FormBody<CompanyForm>,
+) -> CompanyRefResponse {
+    let result = async {
+        let id = CompanyId::from_resource_id(&resource_id.0);
+        // Role, existence and management come before the form is judged.
+        gateway.ensure_may_update(&auth.0, id).await?;
+        let draft = checked_draft(gateway, form.parts()?).await?;
+        gateway.update_company(&auth.0, id, draft).await?;
+        Ok(Envelope::success(CompanyRef { resource_id: resource_id.0.clone() }, None))
+    };
+    result.await.into()
+}
+
 pub struct CompanyFormApi;
 
 #[OpenApi(tag = "ApiTags::Companies")]
@@ -249,30 +267,6 @@ impl CompanyFormApi {
             let draft = checked_draft(&gateway, form.parts()?).await?;
             let resource_id = gateway.create_company(&auth.0, draft).await?;
             Ok(Envelope::success(CompanyRef { resource_id }, None))
-        };
-        result.await.into()
-    }
-
-    /// Change a company
-    ///
-    /// Replaces the form fields of a company you manage; without a new `File` the logo stays.
-    #[oai(path = "/api/companies/:resourceId", method = "put", operation_id = "updateCompany")]
-    async fn update(
-        &self,
-        auth: ResellerAuth,
-        gateway: Data<&Gateway>,
-        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
-        #[oai(name = "resourceId")]
-        resource_id: Path<String>,
-        form: FormBody<CompanyForm>,
-    ) -> CompanyRefResponse {
-        let result = async {
-            let id = CompanyId::from_resource_id(&resource_id.0);
-            // Role, existence and management come before the form is judged.
-            gateway.ensure_may_update(&auth.0, id).await?;
-            let draft = checked_draft(&gateway, form.parts()?).await?;
-            gateway.update_company(&auth.0, id, draft).await?;
-            Ok(Envelope::success(CompanyRef { resource_id: resource_id.0.clone() }, None))
         };
         result.await.into()
     }

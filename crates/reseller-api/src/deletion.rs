@@ -162,61 +162,49 @@ fn bulk_selection(body: &Value, scope: Option<CompanyId>) -> Result<BulkSelectio
     Ok(if select_all { BulkSelection::All { filter, excluded, scope } } else { BulkSelection::Items(items) })
 }
 
+/// `DELETE /api/companies/{resourceId}`, routed from the path's one `OpenApi` impl.
+pub async fn delete_company(
+    auth: ResellerAuth,
+    gateway: &Gateway,
+    resource_id: Path<String>,
+    idempotency: Header<Option<String>>,
+) -> DeleteResponse {
+    let key = match idempotency_key(idempotency.0) {
+        Ok(key) => key,
+        Err(e) => return e.into(),
+    };
+    let request = format!("DELETE /api/companies/{}", resource_id.0);
+    if let Some(key) = &key {
+        match gateway.replay(&auth.0, key, &request).await {
+            Ok(Some(answer)) => return DeleteResponse::from_stored(answer),
+            Ok(None) => {}
+            Err(e) => return ApiError::from(e).into(),
+        }
+    }
+    let result = async {
+        // The role is checked before existence, so a Company Admin learns nothing about ids.
+        gateway.ensure_may_delete(&auth.0)?;
+        let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
+        let deleted = gateway.delete_company(&auth.0, id).await?;
+        Ok(Envelope::success(DeletedData { resource_id: deleted.company.id }, Some("Company deleted")))
+    };
+    let response: DeleteResponse = result.await.into();
+    if let Some(key) = &key {
+        let answer = response.to_stored();
+        // Server errors are not remembered: a retry should try again.
+        if answer.status < 500
+            && let Err(cause) = gateway.remember(&auth.0, key, &request, &answer).await
+        {
+            tracing::warn!(%cause, "idempotency answer not stored");
+        }
+    }
+    response
+}
+
 pub struct DeletionApi;
 
 #[OpenApi(tag = "ApiTags::Companies")]
 impl DeletionApi {
-    /// Delete a company and everything it owns
-    ///
-    /// Irreversibly deletes a company you manage together with its accounts, offers, target users,
-    /// API clients, tokens and sessions, in one transaction. `resourceId` is the
-    /// `companyResourceId` from search. A company that still manages other companies is refused
-    /// with 409. Only the Reseller role may delete. With an `Idempotency-Key`, a repeat of the
-    /// same request within 24 hours gets the first answer again.
-    #[oai(path = "/api/companies/:resourceId", method = "delete", operation_id = "deleteCompany")]
-    async fn delete(
-        &self,
-        auth: ResellerAuth,
-        gateway: Data<&Gateway>,
-        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
-        #[oai(name = "resourceId")]
-        resource_id: Path<String>,
-        /// Any unique string, e.g. a UUID; repeats within 24 hours replay the first answer.
-        #[oai(name = "Idempotency-Key")]
-        idempotency: Header<Option<String>>,
-    ) -> DeleteResponse {
-        let key = match idempotency_key(idempotency.0) {
-            Ok(key) => key,
-            Err(e) => return e.into(),
-        };
-        let request = format!("DELETE /api/companies/{}", resource_id.0);
-        if let Some(key) = &key {
-            match gateway.replay(&auth.0, key, &request).await {
-                Ok(Some(answer)) => return DeleteResponse::from_stored(answer),
-                Ok(None) => {}
-                Err(e) => return ApiError::from(e).into(),
-            }
-        }
-        let result = async {
-            // The role is checked before existence, so a Company Admin learns nothing about ids.
-            gateway.ensure_may_delete(&auth.0)?;
-            let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
-            let deleted = gateway.delete_company(&auth.0, id).await?;
-            Ok(Envelope::success(DeletedData { resource_id: deleted.company.id }, Some("Company deleted")))
-        };
-        let response: DeleteResponse = result.await.into();
-        if let Some(key) = &key {
-            let answer = response.to_stored();
-            // Server errors are not remembered: a retry should try again.
-            if answer.status < 500
-                && let Err(cause) = gateway.remember(&auth.0, key, &request, &answer).await
-            {
-                tracing::warn!(%cause, "idempotency answer not stored");
-            }
-        }
-        response
-    }
-
     /// Preview a deletion
     ///
     /// Counts, per table, what deleting the company would remove, with the same checks as the
