@@ -38,11 +38,15 @@ pub struct ClientBody {
     /// 1 to 32 characters, unique.
     pub client_id: String,
     /// 1 to 100 characters; stored hashed, never shown again.
+    #[oai(nullable)]
     pub client_secret: Option<String>,
     /// 1 Active, 2 Inactive (default 1). Deactivating revokes the client's tokens at once.
+    #[oai(nullable)]
     pub status_id: Option<i32>,
+    #[oai(nullable)]
     pub has_ip_address_restriction: Option<bool>,
     /// Addresses allowed to get tokens when `hasIpAddressRestriction` is true.
+    #[oai(nullable)]
     pub allowed_ip_addresses: Option<Vec<String>>,
     /// Exactly one role `resourceId` from `GET /api/roles`.
     pub role_resource_id_list: Vec<String>,
@@ -113,6 +117,7 @@ pub struct ClientSearchBody {
     pub page_size: i64,
     pub order_by: String,
     pub ascending: bool,
+    #[oai(nullable)]
     pub filter: Option<crate::search::SearchFilter>,
 }
 

@@ -21,18 +21,31 @@ use crate::search::{self, SearchBody, SearchData};
 pub struct CompanyDto {
     pub resource_id: String,
     pub name: String,
+    #[oai(nullable)]
     pub description: Option<String>,
+    #[oai(nullable)]
     pub address: Option<String>,
+    #[oai(nullable)]
     pub website_url: Option<String>,
+    #[oai(nullable)]
     pub logo_url: Option<String>,
+    #[oai(nullable)]
     pub industry_resource_id: Option<String>,
+    #[oai(nullable)]
     pub industry_name: Option<String>,
+    #[oai(nullable)]
     pub country_resource_id: Option<String>,
+    #[oai(nullable)]
     pub country_name: Option<String>,
+    #[oai(nullable)]
     pub license_type_resource_id: Option<String>,
+    #[oai(nullable)]
     pub license_type_name: Option<String>,
+    #[oai(nullable)]
     pub license_period_type_resource_id: Option<String>,
+    #[oai(nullable)]
     pub license_start_date: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     pub license_end_date: Option<DateTime<Utc>>,
     pub is_number_of_users_limited: bool,
     pub number_of_users: i32,
@@ -40,11 +53,15 @@ pub struct CompanyDto {
     pub status_id: i32,
     pub status_name: String,
     pub target_user_count: i64,
+    #[oai(nullable)]
     pub time_zone_id: Option<String>,
+    #[oai(nullable)]
     pub date_format: Option<String>,
+    #[oai(nullable)]
     pub time_format: Option<String>,
     pub tags: Vec<String>,
     /// The company that manages this one.
+    #[oai(nullable)]
     pub parent_resource_id: Option<String>,
 }
 
@@ -86,7 +103,9 @@ impl From<CompanyRecord> for CompanyDto {
 pub struct MyCompany {
     pub name: String,
     pub resource_id: String,
+    #[oai(nullable)]
     pub logo_url: Option<String>,
+    #[oai(nullable)]
     pub privacy_duration_id: Option<String>,
     /// Spelling as in the original API.
     pub licence_expired: bool,

@@ -57,9 +57,13 @@ impl From<DeletionCounts> for DeletionCountsDto {
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct BulkDeleteBody {
+    #[oai(nullable)]
     pub items: Option<Vec<String>>,
+    #[oai(nullable)]
     pub select_all: Option<bool>,
+    #[oai(nullable)]
     pub excluded_items: Option<Vec<String>>,
+    #[oai(nullable)]
     pub filter: Option<SearchFilter>,
 }
 

@@ -22,7 +22,9 @@ pub enum Status {
 pub struct Envelope<T: ParseFromJSON + ToJSON> {
     pub data: T,
     pub status: Status,
+    #[oai(nullable)]
     pub message: Option<String>,
+    #[oai(nullable)]
     pub validation_messages: Option<Vec<String>>,
     /// True exactly when `status` is `SUCCESS`.
     pub is_success: bool,
@@ -45,10 +47,13 @@ impl<T: ParseFromJSON + ToJSON> Envelope<T> {
 #[oai(rename_all = "camelCase")]
 pub struct ErrorEnvelope {
     /// Always null on errors.
+    #[oai(nullable)]
     pub data: Option<serde_json::Value>,
     pub status: Status,
+    #[oai(nullable)]
     pub message: Option<String>,
     /// One line per problem for `INPUT_ERROR`, else null.
+    #[oai(nullable)]
     pub validation_messages: Option<Vec<String>>,
     /// Always false on errors.
     pub is_success: bool,

@@ -24,7 +24,9 @@ pub struct SearchBody {
     pub order_by: String,
     pub ascending: bool,
     /// Only companies whose active target users exceed a limited licence.
+    #[oai(nullable)]
     pub is_target_user_count_exceeded_limit: Option<bool>,
+    #[oai(nullable)]
     pub filter: Option<SearchFilter>,
 }
 
@@ -47,9 +49,12 @@ impl poem_openapi::types::Example for SearchBody {
 #[oai(rename_all = "PascalCase")]
 pub struct SearchFilter {
     /// `AND` or `OR` (default `AND`).
+    #[oai(nullable)]
     pub condition: Option<String>,
     /// Case-insensitive text matched against the company name.
+    #[oai(nullable)]
     pub search_input_text_value: Option<String>,
+    #[oai(nullable)]
     pub filter_groups: Option<Vec<SearchFilterGroup>>,
 }
 
@@ -57,8 +62,11 @@ pub struct SearchFilter {
 #[oai(rename_all = "PascalCase")]
 pub struct SearchFilterGroup {
     /// `AND` or `OR` (default `AND`): how this group's items and subgroups combine.
+    #[oai(nullable)]
     pub condition: Option<String>,
+    #[oai(nullable)]
     pub filter_items: Option<Vec<SearchFilterItem>>,
+    #[oai(nullable)]
     pub filter_groups: Option<Vec<SearchFilterGroup>>,
 }
 
@@ -80,17 +88,24 @@ pub struct SearchCompany {
     pub company_name: String,
     pub company_resource_id: String,
     /// Name of the company's direct parent.
+    #[oai(nullable)]
     pub reseller_name: Option<String>,
+    #[oai(nullable)]
     pub industry_name: Option<String>,
+    #[oai(nullable)]
     pub industry_resource_id: Option<String>,
+    #[oai(nullable)]
     pub license_type_name: Option<String>,
+    #[oai(nullable)]
     pub license_type_resource_id: Option<String>,
     pub is_number_of_users_limited: bool,
     /// A string, as in the original API.
     pub number_of_users: String,
+    #[oai(nullable)]
     pub privacy_duration_id: Option<String>,
     /// Spelling as in the original API.
     pub licence_expired: bool,
+    #[oai(nullable)]
     pub license_end_date: Option<DateTime<Utc>>,
     pub create_time: DateTime<Utc>,
     pub target_user_count: i64,
@@ -99,6 +114,7 @@ pub struct SearchCompany {
     pub monthly_active_user_count: i64,
     pub tags: Vec<String>,
     /// Always null in search results.
+    #[oai(nullable)]
     pub children: Option<Vec<String>>,
 }
 

@@ -18,10 +18,14 @@ use crate::rate_limit::{Limiters, RateLimited};
 #[derive(Object, Debug, Default, serde::Deserialize)]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
+    #[oai(nullable)]
     pub grant_type: Option<String>,
+    #[oai(nullable)]
     pub client_id: Option<String>,
+    #[oai(nullable)]
     pub client_secret: Option<String>,
     /// `api1`, the only scope; absent means `api1`.
+    #[oai(nullable)]
     pub scope: Option<String>,
 }
 
@@ -40,6 +44,7 @@ pub struct TokenGranted {
 pub struct TokenError {
     /// `invalid_request`, `invalid_client`, `unsupported_grant_type` or `invalid_scope`.
     pub error: String,
+    #[oai(nullable)]
     pub error_description: Option<String>,
 }
 

@@ -38,6 +38,7 @@ pub struct Empty {}
 pub struct Me {
     pub email: String,
     pub is_admin: bool,
+    #[oai(nullable)]
     pub company: Option<CompanyDoc>,
 }
 

@@ -16,6 +16,7 @@ use crate::gate::{self, Member};
 #[derive(Object, Debug)]
 pub struct GodTokenBody {
     /// The configured god token; grants admin privileges for this request.
+    #[oai(nullable)]
     pub god_token: Option<String>,
 }
 

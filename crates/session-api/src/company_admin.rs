@@ -22,6 +22,7 @@ pub struct BlockBody {
     #[oai(rename = "adminReason")]
     pub admin_reason: String,
     /// The configured god token, if you are not logged in as an admin.
+    #[oai(nullable)]
     pub god_token: Option<String>,
 }
 

@@ -1,0 +1,61 @@
+"""Both dialects' delete flows through the generated Python clients, against BASE_URL."""
+import os
+import sys
+
+from reseller_client import AuthenticatedClient as ResellerAuthClient
+from reseller_client import Client as ResellerClient
+from reseller_client.api.authentication import request_token
+from reseller_client.api.companies import delete_company, preview_company_deletion, search_companies
+from reseller_client.models import SearchBody, TokenRequest
+from session_client import Client as SessionClient
+from session_client.api.auth import login, me
+from session_client.api.company import delete_company as session_delete
+from session_client.models import GodTokenBody, LoginBody
+
+BASE = os.environ["BASE_URL"]
+checks = {"passed": 0, "failed": 0}
+
+
+def check(name, expected, actual):
+    if expected == actual:
+        checks["passed"] += 1
+    else:
+        checks["failed"] += 1
+        print(f"FAIL {name}: expected {expected!r}, got {actual!r}")
+
+
+# Reseller dialect: token -> search -> preview -> delete.
+token = request_token.sync(
+    client=ResellerClient(base_url=BASE),
+    body=TokenRequest(grant_type="client_credentials", client_id="acme-reseller", client_secret="s3cret-value", scope="api1"),
+)
+check("token type", "Bearer", token.token_type)
+api = ResellerAuthClient(base_url=BASE, token=token.access_token)
+page = search_companies.sync(client=api, body=SearchBody(page_number=1, page_size=10, order_by="CompanyName", ascending=True))
+check("search succeeds", True, page.is_success)
+names = [c.company_name for c in page.data.results]
+check("search sees the subtree", 4, page.data.total_number_of_records)
+target = next(c.company_resource_id for c in page.data.results if c.company_name == "test-company-2")
+preview = preview_company_deletion.sync(target, client=api)
+check("preview counts offers", 1, preview.data.offers)
+deleted = delete_company.sync(target, client=api)
+check("delete succeeds", "SUCCESS", deleted.status.value)
+check("delete names the company", target, deleted.data.resource_id)
+again = delete_company.sync(target, client=api)
+check("second delete is not found", "NOT_FOUND", again.status.value)
+
+# Session dialect: login -> delete own company; god token -> delete another.
+session = SessionClient(base_url=BASE)
+login.sync(client=session, body=LoginBody(email="company1@email.com", password="password123"))
+check("logged in", "company1@email.com", me.sync(client=session).data.email)
+doc = session_delete.sync("43757374306d657230303031", client=session)
+check("session delete answers the company", "test-company-1", doc.name)
+check("session ends with the company", 401, me.sync_detailed(client=session).status_code)
+god = session_delete.sync("Cust0mer0003", client=SessionClient(base_url=BASE), body=GodTokenBody(god_token="demo-god-token"))
+check("god delete", "Contoso Ltd", god.name)
+refused = session_delete.sync_detailed("SubReseller1", client=SessionClient(base_url=BASE))
+check("no credentials is 401", 401, refused.status_code)
+check("the 401 lists the gate", ["must-be-company", "must-be-god"], [o.errors[0].msg for o in refused.parsed.or_])
+
+print(f"python-sdk: {checks['passed']} passed, {checks['failed']} failed")
+sys.exit(1 if checks["failed"] else 0)
