@@ -33,9 +33,15 @@ async fn both_specs_and_swagger_uis_are_served() {
     let flow = &reseller["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"];
     assert_eq!(flow["tokenUrl"], "/connect/token");
     assert_eq!(flow["scopes"]["api1"], "API");
-    for path in ["/openapi/reseller.yaml", "/openapi/session.yaml", "/docs/reseller", "/docs/session"] {
+    for path in ["/openapi/reseller.yaml", "/openapi/session.yaml"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
+    }
+    for (path, title) in [("/docs/reseller", "companygate reseller API"), ("/docs/session/", "companygate session API")]
+    {
+        let page = app.client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&format!("<title>{title} - Swagger UI</title>")), "{path}");
+        assert!(page.contains("SwaggerUIBundle"), "{path} serves Swagger UI");
     }
 }
 

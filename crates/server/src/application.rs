@@ -79,8 +79,10 @@ impl Application {
         let reseller_spec = companygate_reseller_api::service();
         let session_spec = companygate_session_api::service();
         let docs = Route::new()
-            .nest("/docs/reseller", reseller_spec.swagger_ui())
-            .nest("/docs/session", session_spec.swagger_ui())
+            .at("/docs/reseller", swagger_page(reseller_spec.swagger_ui_html(), "companygate reseller API"))
+            .at("/docs/reseller/", swagger_page(reseller_spec.swagger_ui_html(), "companygate reseller API"))
+            .at("/docs/session", swagger_page(session_spec.swagger_ui_html(), "companygate session API"))
+            .at("/docs/session/", swagger_page(session_spec.swagger_ui_html(), "companygate session API"))
             .at("/openapi/reseller.json", reseller_spec.spec_endpoint())
             .at("/openapi/reseller.yaml", reseller_spec.spec_endpoint_yaml())
             .at("/openapi/session.json", session_spec.spec_endpoint())
@@ -102,6 +104,12 @@ impl Application {
         retry.abort();
         result
     }
+}
+
+/// Swagger UI (bundled, works offline) under a title that names the dialect.
+fn swagger_page(html: String, title: &str) -> impl poem::Endpoint + 'static {
+    let html = html.replacen("<title>Swagger UI</title>", &format!("<title>{title} - Swagger UI</title>"), 1);
+    poem::endpoint::make_sync(move |_| poem::web::Html(html.clone()))
 }
 
 /// Notifications that could not be sent right after their commit are retried here.
