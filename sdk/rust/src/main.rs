@@ -1,0 +1,110 @@
+//! Both dialects' delete flows through the progenitor-generated clients, against BASE_URL.
+#![allow(clippy::all, clippy::pedantic, unused, mismatched_lifetime_syntaxes)]
+
+mod reseller {
+    include!(concat!(env!("OUT_DIR"), "/reseller.rs"));
+}
+mod session {
+    include!(concat!(env!("OUT_DIR"), "/session.rs"));
+}
+
+use std::fmt::Debug;
+
+#[derive(Default)]
+struct Checks {
+    passed: u32,
+    failed: u32,
+}
+
+impl Checks {
+    fn check<T: PartialEq + Debug>(&mut self, name: &str, expected: T, actual: T) {
+        if expected == actual {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            println!("FAIL {name}: expected {expected:?}, got {actual:?}");
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let base = std::env::var("BASE_URL").expect("BASE_URL is set");
+    let mut checks = Checks::default();
+
+    // Reseller dialect: token -> search -> preview -> delete.
+    let anonymous = reseller::Client::new(&base);
+    let token = anonymous
+        .request_token(&reseller::types::TokenRequest {
+            grant_type: Some("client_credentials".into()),
+            client_id: Some("acme-reseller".into()),
+            client_secret: Some("s3cret-value".into()),
+            scope: Some("api1".into()),
+        })
+        .await
+        .expect("token granted")
+        .into_inner();
+    checks.check("token type", "Bearer", token.token_type.as_str());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {}", token.access_token).parse().unwrap());
+    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let api = reseller::Client::new_with_client(&base, http);
+    let search = reseller::types::SearchBody {
+        page_number: std::num::NonZeroU64::new(1).unwrap(),
+        page_size: std::num::NonZeroU64::new(10).unwrap(),
+        order_by: "CompanyName".into(),
+        ascending: true,
+        filter: None,
+        is_target_user_count_exceeded_limit: None,
+    };
+    let page = api.search_companies(None, None, &search).await.expect("search").into_inner();
+    checks.check("search succeeds", true, page.is_success);
+    checks.check("search sees the subtree", 4, page.data.total_number_of_records);
+    let target = page
+        .data
+        .results
+        .iter()
+        .find(|c| c.company_name == "test-company-2")
+        .map(|c| c.company_resource_id.clone())
+        .unwrap_or_default();
+    let preview = api.preview_company_deletion(&target).await.expect("preview").into_inner();
+    checks.check("preview counts offers", 1, preview.data.offers);
+    let deleted = api.delete_company(&target, None).await.expect("delete").into_inner();
+    checks.check("delete names the company", target.as_str(), deleted.data.resource_id.as_str());
+    match api.delete_company(&target, None).await {
+        Err(reseller::Error::ErrorResponse(e)) => checks.check(
+            "second delete is not found",
+            (404, "NOT_FOUND".to_owned()),
+            (e.status().as_u16(), e.status.to_string()),
+        ),
+        other => checks.check("second delete is not found", "404", &*format!("{other:?}")),
+    }
+
+    // Session dialect: login -> delete own company; god token -> delete another.
+    let jar = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let sessions = session::Client::new_with_client(&base, jar);
+    let login = session::types::LoginBody { email: "company1@email.com".into(), password: "password123".into() };
+    checks.check("logged in", true, sessions.login(&login).await.is_ok());
+    let none = session::types::GodTokenBody { god_token: None };
+    let own = sessions.delete_company("43757374306d657230303031", &none).await.expect("own delete").into_inner();
+    checks.check("session delete answers the company", "test-company-1", own.name.as_str());
+    let me = sessions.me().await.err().and_then(|e| e.status()).map(|s| s.as_u16());
+    checks.check("session ends with the company", Some(401), me);
+    let god = session::types::GodTokenBody { god_token: Some("demo-god-token".into()) };
+    let gone = session::Client::new(&base).delete_company("Cust0mer0003", &god).await.expect("god delete").into_inner();
+    checks.check("god delete", "Contoso Ltd", gone.name.as_str());
+    match session::Client::new(&base).delete_company("SubReseller1", &none).await {
+        Err(session::Error::ErrorResponse(e)) => {
+            let or: Vec<String> = e.or.iter().map(|o| o.errors[0].msg.clone()).collect();
+            checks.check(
+                "no credentials is 401 with the gate",
+                (401, vec!["must-be-company".to_owned(), "must-be-god".to_owned()]),
+                (e.status().as_u16(), or),
+            );
+        }
+        other => checks.check("no credentials is 401", "401", &*format!("{other:?}")),
+    }
+
+    println!("rust-sdk: {} passed, {} failed", checks.passed, checks.failed);
+    std::process::exit(if checks.failed == 0 { 0 } else { 1 });
+}
