@@ -5,12 +5,12 @@
 set -euo pipefail
 bin="${1:-target/debug/companygate}"
 out=$(mktemp)
-"$bin" demo --bind 127.0.0.1:0 >"$out" 2>/dev/null &
+"$bin" demo --bind 127.0.0.1:0 >"$out" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$out.cookies"' EXIT
-for _ in $(seq 1 100); do grep -q "is running at" "$out" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "is running at" "$out" && break; sleep 0.1; done
 base=$(sed -n 's/.*is running at \(http[^ ]*\).*/\1/p' "$out")
-[ -n "$base" ] || { echo "demo did not start"; exit 1; }
+[ -n "$base" ] || { echo "the demo did not start:"; cat "$out"; exit 1; }
 
 pass=0
 fail=0
