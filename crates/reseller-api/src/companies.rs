@@ -184,7 +184,7 @@ impl CompaniesApi {
         auth: ResellerAuth,
         gateway: Data<&Gateway>,
         /// The company's 12-character resource id, e.g. `Cust0mer0001`.
-        #[oai(name = "resourceId")]
+        #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
         resource_id: Path<String>,
     ) -> CompanyResponse {
         let result = async {
@@ -203,7 +203,7 @@ impl CompaniesApi {
         auth: ResellerAuth,
         gateway: Data<&Gateway>,
         /// The company's 12-character resource id, e.g. `Cust0mer0001`.
-        #[oai(name = "resourceId")]
+        #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
         resource_id: Path<String>,
         form: FormBody<CompanyForm>,
     ) -> CompanyRefResponse {
@@ -223,7 +223,7 @@ impl CompaniesApi {
         auth: ResellerAuth,
         gateway: Data<&Gateway>,
         /// The company's 12-character resource id, e.g. `Cust0mer0001`.
-        #[oai(name = "resourceId")]
+        #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
         resource_id: Path<String>,
         /// Any unique string, e.g. a UUID; repeats within 24 hours replay the first answer.
         #[oai(name = "Idempotency-Key")]

@@ -223,7 +223,7 @@ impl DeletionApi {
         auth: ResellerAuth,
         gateway: Data<&Gateway>,
         /// The company's 12-character resource id, e.g. `Cust0mer0001`.
-        #[oai(name = "resourceId")]
+        #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
         resource_id: Path<String>,
     ) -> PreviewResponse {
         let result = async {

@@ -13,6 +13,7 @@ mod company_form;
 mod deletion;
 mod envelope;
 mod error;
+mod examples;
 mod rate_limit;
 mod scope;
 mod search;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::ApiTags;
 use crate::body::JsonBody;
-use crate::caller::{self, LoginLimiters, clear_session_cookie, session_cookie, set_session_cookie};
+use crate::caller::{self, LoginLimiters, SessionCookie, clear_session_cookie, session_cookie, set_session_cookie};
 use crate::documents::CompanyDoc;
 use crate::error::{ErrorBody, SessionError};
 use crate::validation::Checks;
@@ -170,7 +170,7 @@ impl AuthApi {
     ///
     /// The logged-in account: e-mail, whether it is an admin, and its company.
     #[oai(path = "/auth/me", method = "get", operation_id = "me")]
-    async fn me(&self, req: &Request, gateway: Data<&Gateway>) -> MeResponse {
+    async fn me(&self, req: &Request, _cookie: SessionCookie, gateway: Data<&Gateway>) -> MeResponse {
         let result = async {
             let caller = caller::identify(req, &gateway, None).await?;
             let session = caller.session.ok_or_else(SessionError::login_required)?;

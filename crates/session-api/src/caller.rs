@@ -12,6 +12,12 @@ use crate::gate::{Caller, GodToken};
 
 pub const COOKIE: &str = "connect.sid";
 
+/// The session cookie `connect.sid` that `POST /auth/login` sets. Operations that also accept a
+/// god token take the cookie as one alternative; `GET /auth/me` requires it.
+#[derive(poem_openapi::SecurityScheme)]
+#[oai(rename = "session", ty = "api_key", key_name = "connect.sid", key_in = "cookie")]
+pub struct SessionCookie(#[allow(dead_code)] poem_openapi::auth::ApiKey);
+
 /// Proxies whose `X-Forwarded-Proto` is believed.
 #[derive(Clone, Debug, Default)]
 pub struct TrustedProxies(pub Vec<IpAddr>);

@@ -114,7 +114,7 @@ impl CompanyApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,
@@ -144,7 +144,7 @@ impl CompanyApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         body: JsonBody<GodTokenBody>,
     ) -> DeleteResponse {

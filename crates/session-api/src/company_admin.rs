@@ -103,7 +103,7 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         body: JsonBody<BlockBody>,
     ) -> StateResponse {
@@ -121,7 +121,7 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
@@ -139,7 +139,7 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
@@ -156,7 +156,7 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
@@ -174,7 +174,7 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,

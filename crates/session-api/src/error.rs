@@ -123,6 +123,8 @@ impl SessionError {
     /// Errors raised before a handler runs (unreadable body, unknown route, ...).
     pub fn from_poem(err: &poem::Error) -> Self {
         match err.status() {
+            // Only a missing session cookie fails authentication before a handler runs.
+            StatusCode::UNAUTHORIZED => Self::login_required(),
             StatusCode::NOT_FOUND => Self::not_found_route(),
             StatusCode::METHOD_NOT_ALLOWED => {
                 Self::new(StatusCode::METHOD_NOT_ALLOWED, VALIDATION, vec![ErrorItem::msg("method-not-allowed")])

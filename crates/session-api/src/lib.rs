@@ -12,6 +12,7 @@ mod company;
 mod company_admin;
 mod documents;
 mod error;
+mod examples;
 mod gate;
 mod offers;
 mod validation;

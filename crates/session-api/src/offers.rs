@@ -26,7 +26,7 @@ impl OffersApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId")]
+        #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,
