@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
-# Drives the built `companygate demo` with curl, as the README shows: both dialects' delete flows,
-# both client-authentication styles of the token endpoint, and a graceful stop.
-# Usage: tests/curl-flow.sh [path/to/companygate]
+# Drives a running `companygate demo` at BASE_URL with curl, as the README shows: both dialects'
+# delete flows and both client-authentication styles of the token endpoint.
+# Usage: scripts/with-demo.sh target/debug/companygate tests/curl-flow.sh
 set -euo pipefail
-bin="${1:-target/debug/companygate}"
-out=$(mktemp)
-"$bin" demo --bind 127.0.0.1:0 >"$out" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$out.cookies"' EXIT
-for _ in $(seq 1 300); do grep -q "is running at" "$out" && break; sleep 0.1; done
-base=$(sed -n 's/.*is running at \(http[^ ]*\).*/\1/p' "$out")
-[ -n "$base" ] || { echo "the demo did not start:"; cat "$out"; exit 1; }
+base="${BASE_URL:?run me under scripts/with-demo.sh}"
+cookies=$(mktemp)
+trap 'rm -f "$cookies"' EXIT
 
 pass=0
 fail=0
@@ -39,17 +34,14 @@ deleted=$(curl -s -X DELETE "$base/api/companies/Cust0mer0002" -H "Authorization
 check "reseller delete" '{"data":{"resourceId":"Cust0mer0002"},"isSuccess":true,"message":"Company deleted","status":"SUCCESS","validationMessages":null}' "$deleted"
 check "second delete" 404 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/api/companies/Cust0mer0002" -H "Authorization: Bearer $token")"
 
-check "login" '{}' "$(curl -s -c "$out.cookies" -X POST "$base/auth/login" -H 'Content-Type: application/json' \
+check "login" '{}' "$(curl -s -c "$cookies" -X POST "$base/auth/login" -H 'Content-Type: application/json' \
   -d '{"email":"company1@email.com","password":"password123"}')"
-self=$(curl -s -b "$out.cookies" -X POST "$base/company/43757374306d657230303031/delete")
+self=$(curl -s -b "$cookies" -X POST "$base/company/43757374306d657230303031/delete")
 check "session delete" test-company-1 "$(echo "$self" | field '["name"]')"
-check "session gone" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "$out.cookies" "$base/auth/me")"
+check "session gone" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookies" "$base/auth/me")"
 god=$(curl -s -X POST "$base/company/Cust0mer0003/delete" -H 'Content-Type: application/json' -d '{"god_token":"demo-god-token"}')
 check "god delete" 43757374306d657230303033 "$(echo "$god" | field '["_id"]')"
 check "no auth" 401 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/company/SubReseller1/delete")"
 
-kill -TERM "$pid"
-wait "$pid" && stopped=0 || stopped=$?
-check "graceful stop" 0 "$stopped"
 echo "curl-flow: $pass passed, $fail failed"
 [ "$fail" = 0 ]

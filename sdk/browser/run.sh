@@ -9,4 +9,4 @@ if ! command -v chromium >/dev/null; then
 fi
 npm ci --no-audit --no-fund --loglevel=error
 cd ../..
-SCREENSHOTS=target/screenshots CHROMIUM="$(command -v chromium)" sdk/with-demo.sh "${CARGO_TARGET_DIR:-target}/debug/companygate" node sdk/browser/swagger.mjs
+SCREENSHOTS=target/screenshots CHROMIUM="$(command -v chromium)" scripts/with-demo.sh "${CARGO_TARGET_DIR:-target}/debug/companygate" node sdk/browser/swagger.mjs

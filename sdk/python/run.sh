@@ -9,4 +9,4 @@ rm -rf "$out" && mkdir -p "$out"
 for dialect in reseller session; do
   openapi-python-client generate --path "openapi/$dialect.json" --meta none --output-path "$out/${dialect}_client" >/dev/null
 done
-sdk/with-demo.sh "${CARGO_TARGET_DIR:-target}/debug/companygate" env PYTHONPATH="$out" python3 sdk/python/flow.py
+scripts/with-demo.sh "${CARGO_TARGET_DIR:-target}/debug/companygate" env PYTHONPATH="$out" python3 sdk/python/flow.py

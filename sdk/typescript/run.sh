@@ -8,4 +8,4 @@ rm -rf generated out
 npm run -s generate >/dev/null
 npm run -s build
 cd ../..
-sdk/with-demo.sh "${CARGO_TARGET_DIR:-target}/debug/companygate" node sdk/typescript/out/flow.js
+scripts/with-demo.sh "${CARGO_TARGET_DIR:-target}/debug/companygate" node sdk/typescript/out/flow.js

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command against a fresh `companygate demo`: starts it on a free port, exports BASE_URL,
-# runs the command, stops the demo. Usage: sdk/with-demo.sh path/to/companygate command [args...]
+# runs the command, stops the demo. Usage: scripts/with-demo.sh path/to/companygate command [args...]
 set -euo pipefail
 bin="$1"
 shift
