@@ -162,3 +162,30 @@ crate::on_both_databases!(
     an_expired_session_is_rejected,
     logins_are_limited_per_email_and_per_address,
 );
+
+mod secure_cookies {
+    use crate::test_app::{Db, spawn_app, spawn_app_with};
+
+    async fn cookie_after_login(app: &crate::test_app::TestApp, forwarded_https: bool) -> String {
+        let mut request = app
+            .fresh_client()
+            .post(app.url("/auth/login"))
+            .json(&serde_json::json!({"email": "company1@email.com", "password": "password123"}));
+        if forwarded_https {
+            request = request.header("X-Forwarded-Proto", "https");
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.headers()["set-cookie"].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn cookies_are_secure_only_behind_a_trusted_https_proxy() {
+        let trusted = spawn_app_with(Db::Sqlite, &["--trusted-proxies", "127.0.0.1"]).await;
+        assert!(cookie_after_login(&trusted, true).await.contains("Secure"));
+        assert!(!cookie_after_login(&trusted, false).await.contains("Secure"));
+        // From anywhere else the header is a claim, not a fact.
+        let untrusted = spawn_app(Db::Sqlite).await;
+        assert!(!cookie_after_login(&untrusted, true).await.contains("Secure"));
+    }
+}
