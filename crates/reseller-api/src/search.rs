@@ -24,9 +24,10 @@ pub struct SearchBody {
     pub order_by: String,
     pub ascending: bool,
     /// Only companies whose active target users exceed a limited licence.
-    #[oai(nullable)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub is_target_user_count_exceeded_limit: Option<bool>,
-    #[oai(nullable)]
+    /// Optional; `null` means no filter.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub filter: Option<SearchFilter>,
 }
 
