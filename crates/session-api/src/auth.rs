@@ -123,7 +123,7 @@ impl AuthApi {
         req: &Request,
         gateway: Data<&Gateway>,
         limiters: Data<&Arc<LoginLimiters>>,
-        body: JsonBody<LoginBody>,
+        body: JsonBody<LoginBody, true>,
     ) -> LoginResponse {
         if let Some(ip) = req.remote_addr().as_socket_addr().map(|a| a.ip())
             && let Err(after) = limiters.per_ip.check(&ip)

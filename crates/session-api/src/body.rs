@@ -9,18 +9,20 @@ use poem_openapi::types::Type;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::Value;
 
-pub struct JsonBody<T> {
+/// `REQUIRED` is what the spec says; either way a missing body reads as `{}`, so its fields are
+/// reported as `required` in the original's shape rather than as a parse failure.
+pub struct JsonBody<T, const REQUIRED: bool = false> {
     pub value: Value,
     _schema: PhantomData<T>,
 }
 
-impl<T> JsonBody<T> {
+impl<T, const REQUIRED: bool> JsonBody<T, REQUIRED> {
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.value.get(name)
     }
 }
 
-impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
+impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRED> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -33,7 +35,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
         Some(MetaRequest {
             description: None,
             content: vec![MetaMediaType { content_type: "application/json", schema: T::schema_ref() }],
-            required: false,
+            required: REQUIRED,
         })
     }
 

@@ -105,7 +105,7 @@ impl CompanyAdminApi {
         /// 24 hex digits (`_id`) or the 12-character resource id.
         #[oai(name = "companyId", example = "crate::examples::company_id")]
         company_id: Path<String>,
-        body: JsonBody<BlockBody>,
+        body: JsonBody<BlockBody, true>,
     ) -> StateResponse {
         let result =
             change(req, &gateway, &company_id.0, &body.value, &[Member::God, Member::Admin], |body, checks| {
