@@ -42,6 +42,21 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// A logged-in admin account (admins have no company).
+    pub fn is_admin_account(&self) -> bool {
+        matches!(self, Self::Account { is_admin: true, company: None, .. })
+    }
+
+    /// Admin privileges: the god token, or an admin account.
+    pub fn has_admin_privileges(&self) -> bool {
+        matches!(self, Self::God) || self.is_admin_account()
+    }
+
+    /// A company account of exactly this company.
+    pub fn is_account_of(&self, id: CompanyId) -> bool {
+        matches!(self, Self::Account { company: Some(own), .. } if *own == id)
+    }
+
     /// How the actor appears in receipts and logs: ids only, never names, e-mails or secrets.
     pub fn audit_name(&self) -> String {
         match self {

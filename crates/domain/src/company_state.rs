@@ -34,14 +34,6 @@ pub enum StateChangeError {
 const HIDDEN_BY_BLOCK: &str = "COMPANY_BLOCKED";
 const HIDDEN_BY_DISABLE: &str = "COMPANY_DISABLED";
 
-fn is_admin(actor: &Actor) -> bool {
-    matches!(actor, Actor::God | Actor::Account { is_admin: true, company: None, .. })
-}
-
-fn owns(actor: &Actor, id: CompanyId) -> bool {
-    matches!(actor, Actor::Account { company: Some(c), .. } if *c == id)
-}
-
 impl Gateway {
     /// Applies `change` and returns the company as it is afterwards.
     pub async fn change_company_state(
@@ -52,9 +44,9 @@ impl Gateway {
     ) -> Result<companies::Model, StateChangeError> {
         let company_account = matches!(actor, Actor::Account { company: Some(_), .. });
         let may_try = match change {
-            StateChange::Block { .. } | StateChange::Unblock => is_admin(actor),
+            StateChange::Block { .. } | StateChange::Unblock => actor.has_admin_privileges(),
             StateChange::Disable => matches!(actor, Actor::God) || company_account,
-            StateChange::Enable => is_admin(actor) || company_account,
+            StateChange::Enable => actor.has_admin_privileges() || company_account,
         };
         if !may_try {
             return Err(StateChangeError::NotPermitted);
@@ -64,8 +56,8 @@ impl Gateway {
         let company = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(StateChangeError::NotFound(id))?;
         let allowed = match change {
             StateChange::Block { .. } | StateChange::Unblock => true,
-            StateChange::Disable => matches!(actor, Actor::God) || owns(actor, id),
-            StateChange::Enable => is_admin(actor) || owns(actor, id),
+            StateChange::Disable => matches!(actor, Actor::God) || actor.is_account_of(id),
+            StateChange::Enable => actor.has_admin_privileges() || actor.is_account_of(id),
         };
         if !allowed {
             return Err(StateChangeError::Forbidden(id));

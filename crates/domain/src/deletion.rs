@@ -5,8 +5,8 @@ use std::time::Instant;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -89,7 +89,7 @@ impl Gateway {
             .into_tuple()
             .all(&txn)
             .await?;
-        let counts = remove_owned_rows(&txn, key).await?;
+        let counts = owned_rows(&txn, key, Pass::Delete).await?;
 
         deletion_receipts::ActiveModel {
             company_id: Set(key.to_owned()),
@@ -127,7 +127,7 @@ impl Gateway {
         if manages_any(&self.db, key).await? {
             return Err(DeleteCompanyError::HasManagedCompanies(id));
         }
-        count_owned_rows(&self.db, key).await.map_err(Into::into)
+        owned_rows(&self.db, key, Pass::Count).await.map_err(Into::into)
     }
 }
 
@@ -157,7 +157,7 @@ async fn authorize(
     let allowed = match actor {
         Actor::God => true,
         // A company account deletes its own company only.
-        Actor::Account { company: Some(own), .. } => *own == id,
+        Actor::Account { .. } => actor.is_account_of(id),
         // A reseller deletes what it manages, never its own company.
         Actor::Client { role: ClientRole::Reseller, company: own, .. } => manages(db, *own, company).await?,
         _ => false,
@@ -195,56 +195,47 @@ fn clients_of(key: &str) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-fn tokens_filter(key: &str) -> sea_orm::Condition {
-    sea_orm::Condition::any()
+fn tokens_filter(key: &str) -> Condition {
+    Condition::any()
         .add(access_tokens::Column::CompanyId.eq(key))
         .add(access_tokens::Column::ClientId.in_subquery(clients_of(key)))
 }
 
-/// Deletes children before parents, in the order the foreign keys demand.
-async fn remove_owned_rows(txn: &impl ConnectionTrait, key: &str) -> Result<DeletionCounts, DbErr> {
-    let sessions = sessions::Entity::delete_many()
-        .filter(sessions::Column::AccountId.in_subquery(accounts_of(key)))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    let access_tokens = access_tokens::Entity::delete_many().filter(tokens_filter(key)).exec(txn).await?.rows_affected;
-    let api_clients = api_clients::Entity::delete_many()
-        .filter(api_clients::Column::CompanyId.eq(key))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    let offers = offers::Entity::delete_many().filter(offers::Column::CompanyId.eq(key)).exec(txn).await?.rows_affected;
-    let target_users = target_users::Entity::delete_many()
-        .filter(target_users::Column::CompanyId.eq(key))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    let tags = company_tags::Entity::delete_many()
-        .filter(company_tags::Column::CompanyId.eq(key))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    let accounts =
-        accounts::Entity::delete_many().filter(accounts::Column::CompanyId.eq(key)).exec(txn).await?.rows_affected;
-    let companies = companies::Entity::delete_by_id(key).exec(txn).await?.rows_affected;
-    Ok(DeletionCounts { companies, offers, target_users, accounts, api_clients, access_tokens, sessions, tags })
+/// Whether a pass over the owned rows only counts them (preview) or deletes them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Count,
+    Delete,
 }
 
-async fn count_owned_rows(db: &impl ConnectionTrait, key: &str) -> Result<DeletionCounts, DbErr> {
-    Ok(DeletionCounts {
-        companies: 1,
-        offers: offers::Entity::find().filter(offers::Column::CompanyId.eq(key)).count(db).await?,
-        target_users: target_users::Entity::find().filter(target_users::Column::CompanyId.eq(key)).count(db).await?,
-        accounts: accounts::Entity::find().filter(accounts::Column::CompanyId.eq(key)).count(db).await?,
-        api_clients: api_clients::Entity::find().filter(api_clients::Column::CompanyId.eq(key)).count(db).await?,
-        access_tokens: access_tokens::Entity::find().filter(tokens_filter(key)).count(db).await?,
-        sessions: sessions::Entity::find()
-            .filter(sessions::Column::AccountId.in_subquery(accounts_of(key)))
-            .count(db)
-            .await?,
-        tags: company_tags::Entity::find().filter(company_tags::Column::CompanyId.eq(key)).count(db).await?,
-    })
+/// The rows of `E` that `condition` selects: counted, or deleted with the number deleted.
+async fn rows<E>(db: &impl ConnectionTrait, pass: Pass, condition: Condition) -> Result<u64, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    match pass {
+        Pass::Count => E::find().filter(condition).count(db).await,
+        Pass::Delete => Ok(E::delete_many().filter(condition).exec(db).await?.rows_affected),
+    }
+}
+
+/// Everything a company owns, children before parents in the order the foreign keys demand. The
+/// preview and the deletion both go through here, so the receipt counts what the preview counted.
+async fn owned_rows(db: &impl ConnectionTrait, key: &str, pass: Pass) -> Result<DeletionCounts, DbErr> {
+    let of_company = |column: sea_orm::sea_query::SimpleExpr| Condition::all().add(column);
+    let sessions =
+        rows::<sessions::Entity>(db, pass, of_company(sessions::Column::AccountId.in_subquery(accounts_of(key))))
+            .await?;
+    let access_tokens = rows::<access_tokens::Entity>(db, pass, tokens_filter(key)).await?;
+    let api_clients = rows::<api_clients::Entity>(db, pass, of_company(api_clients::Column::CompanyId.eq(key))).await?;
+    let offers = rows::<offers::Entity>(db, pass, of_company(offers::Column::CompanyId.eq(key))).await?;
+    let target_users =
+        rows::<target_users::Entity>(db, pass, of_company(target_users::Column::CompanyId.eq(key))).await?;
+    let tags = rows::<company_tags::Entity>(db, pass, of_company(company_tags::Column::CompanyId.eq(key))).await?;
+    let accounts = rows::<accounts::Entity>(db, pass, of_company(accounts::Column::CompanyId.eq(key))).await?;
+    let companies = rows::<companies::Entity>(db, pass, of_company(companies::Column::Id.eq(key))).await?;
+    Ok(DeletionCounts { companies, offers, target_users, accounts, api_clients, access_tokens, sessions, tags })
 }
 
 fn deletion_subject(site: &str) -> String {

@@ -26,19 +26,14 @@ pub struct CompanyPage {
     pub total: u64,
 }
 
-/// Whether the actor sees blocked and disabled companies and hidden offers.
-fn has_admin_privileges(actor: &Actor) -> bool {
-    matches!(actor, Actor::God | Actor::Account { is_admin: true, company: None, .. })
-}
-
 impl Gateway {
     /// A company with its offers. Blocked or disabled companies exist only for admins and for the
     /// company's own account.
     pub async fn company_details(&self, actor: &Actor, id: CompanyId) -> Result<CompanyDetails, LookupError> {
         let key = id.resource_id().ok_or(LookupError::NotFound(id))?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(LookupError::NotFound(id))?;
-        let own = matches!(actor, Actor::Account { company: Some(c), .. } if *c == id);
-        let privileged = has_admin_privileges(actor) || own;
+        // Admins and the company's own account see blocked and disabled companies and hidden offers.
+        let privileged = actor.has_admin_privileges() || actor.is_account_of(id);
         if (company.is_blocked || company.is_disabled) && !privileged {
             return Err(LookupError::NotFound(id));
         }
@@ -54,7 +49,7 @@ impl Gateway {
     /// A page of companies in creation order; hidden (blocked, disabled) ones only for admins.
     pub async fn list_companies(&self, actor: &Actor, limit: u64, offset: u64) -> Result<CompanyPage, DbErr> {
         let mut query = companies::Entity::find();
-        if !has_admin_privileges(actor) {
+        if !actor.has_admin_privileges() {
             query =
                 query.filter(companies::Column::IsBlocked.eq(false)).filter(companies::Column::IsDisabled.eq(false));
         }
