@@ -63,11 +63,7 @@ impl Caller {
                 GodToken::Absent => Some("must-be-god"),
                 GodToken::Wrong => Some("invalid-god-token"),
             },
-            Member::Admin
-                if self.session.as_ref().is_some_and(|s| s.account.is_admin && s.account.company_id.is_none()) =>
-            {
-                None
-            }
+            Member::Admin if self.session.as_ref().is_some_and(|s| s.actor().is_admin_account()) => None,
             Member::Admin => Some("must-be-admin"),
         }
     }
