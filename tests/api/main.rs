@@ -14,5 +14,6 @@ mod session_auth;
 mod session_delete;
 mod session_gates;
 mod session_more;
+mod session_upstream;
 mod test_app;
 mod token;

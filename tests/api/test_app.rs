@@ -128,6 +128,11 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
 /// Like `spawn_app`, with extra `serve` flags.
 pub async fn spawn_app_with(db: Db, extra_flags: &[&str]) -> TestApp {
+    spawn_app_seeded(db, extra_flags, FIXTURE).await
+}
+
+/// Like `spawn_app_with`, over the given fixture instead of `FIXTURE` (`"{}"` for an empty database).
+pub async fn spawn_app_seeded(db: Db, extra_flags: &[&str], fixture: &str) -> TestApp {
     init_logs();
     let files = tempfile::tempdir().expect("temporary directory");
     let mail_dir = files.path().join("mail");
@@ -152,7 +157,7 @@ pub async fn spawn_app_with(db: Db, extra_flags: &[&str]) -> TestApp {
     flags.extend(extra_flags.iter().map(|s| s.to_string()));
     let common = CommonSettings::from_args(flags).expect("valid test flags");
     let gateway = application::gateway(&database_url, &common).await.expect("gateway starts");
-    gateway.seed(&Fixture::from_json(FIXTURE).expect("fixture parses")).await.expect("fixture loads");
+    gateway.seed(&Fixture::from_json(fixture).expect("fixture parses")).await.expect("fixture loads");
     let app = Application::build("127.0.0.1:0", gateway, &common).await.expect("binds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = oneshot::channel::<()>();

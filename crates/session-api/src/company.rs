@@ -43,14 +43,19 @@ crate::session_response!(CompanyResponse, CompanyWithOffers);
 crate::session_response!(OnlineResponse, Online);
 crate::session_response!(ListResponse, CompanyList);
 
-/// An optional integer query parameter within bounds; anything else is a 422 naming it.
-fn query_int(name: &str, raw: Option<&str>, default: u64, min: u64, max: u64) -> Result<u64, ErrorItem> {
+/// An optional integer query parameter: `must-be-int` when it is not one, else
+/// `must-be-greater-than-or-equal-to:<min>` / `must-be-less-than-or-equal-to:<max>` out of bounds.
+fn query_int(name: &str, raw: Option<&str>, default: u64, min: i64, max: Option<i64>) -> Result<u64, ErrorItem> {
     let Some(raw) = raw else { return Ok(default) };
-    raw.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| ErrorItem::field("query", name, format!("must-be-in-range:{min}-{max}"), Some(raw.into())))
+    let fail = |msg: String| ErrorItem::field("query", name, msg, Some(raw.into()));
+    let n: i64 = raw.trim().parse().map_err(|_| fail("must-be-int".into()))?;
+    if n < min {
+        return Err(fail(format!("must-be-greater-than-or-equal-to:{min}")));
+    }
+    if let Some(max) = max.filter(|max| n > *max) {
+        return Err(fail(format!("must-be-less-than-or-equal-to:{max}")));
+    }
+    Ok(n.unsigned_abs())
 }
 
 fn parse_id(raw: &str) -> Result<CompanyId, SessionError> {
@@ -70,7 +75,9 @@ impl CompanyApi {
     /// List companies
     ///
     /// A page of companies in creation order. Blocked and disabled companies are included only
-    /// with admin privileges (admin session or `god_token`).
+    /// with admin privileges (admin session or `god_token`). A bad `limit` or `offset` is a 422
+    /// naming it: `must-be-int`, `must-be-greater-than-or-equal-to:<min>` or
+    /// `must-be-less-than-or-equal-to:100`.
     #[oai(path = "/company", method = "get", operation_id = "listCompanies")]
     async fn list(
         &self,
@@ -86,8 +93,8 @@ impl CompanyApi {
         let result = async {
             let token = god_token.0.map(serde_json::Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            let limit = query_int("limit", limit.0.as_deref(), 20, 1, 100);
-            let offset = query_int("offset", offset.0.as_deref(), 0, 0, i64::MAX as u64);
+            let limit = query_int("limit", limit.0.as_deref(), 20, 1, Some(100));
+            let offset = query_int("offset", offset.0.as_deref(), 0, 0, None);
             let (limit, offset) = match (limit, offset) {
                 (Ok(l), Ok(o)) => (l, o),
                 (l, o) => {

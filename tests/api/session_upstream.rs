@@ -1,0 +1,674 @@
+//! The original's end-to-end suite for the company neighbourhood, one module per upstream
+//! `describe` block (`company.js`: `GET /company`, `GET /company/:companyId`, `PUT
+//! /company/:companyId/{block,unblock,disable,enable}`; the offer suite's `GET
+//! /offers/company/:companyId`; `auth.js`: `GET /auth/me`). Each test names the upstream cases it
+//! carries over and asserts the full bodies of session.md. `POST /company/:companyId/delete` is in
+//! `session_delete.rs`, login and logout in `session_auth.rs`.
+use serde_json::{Value, json};
+
+use crate::test_app::{GOD_TOKEN, TestApp, hex, json};
+
+async fn put(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
+    json(client.put(app.url(path)).json(&body).send().await.unwrap()).await
+}
+
+async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Value) {
+    json(client.get(app.url(path)).send().await.unwrap()).await
+}
+
+/// A client logged in as `email` (every fixture account's password is `password123`).
+async fn logged_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = app.fresh_client();
+    assert_eq!(app.login_with(&client, email, "password123").await, 200, "{email} logs in");
+    client
+}
+
+/// The 401 of a gate whose members all failed, in member order.
+fn refused(members: &[&str]) -> (u16, Value) {
+    let or: Vec<Value> = members.iter().map(|m| json!({"error_code": 3, "errors": [{"msg": m}]})).collect();
+    (401, json!({"error_code": 3, "errors": [{"msg": "insufficient-permissions"}], "or": or}))
+}
+
+fn invalid_id(raw: &str) -> (u16, Value) {
+    (
+        422,
+        json!({"error_code": 1, "errors": [{"value": raw, "msg": "must-be-a-valid-id", "param": "companyId", "location": "params"}]}),
+    )
+}
+
+fn not_found(raw: &str) -> (u16, Value) {
+    (
+        422,
+        json!({"error_code": 1, "errors": [{"value": raw, "msg": format!("no-company-found-with-id:{raw}"), "param": "companyId", "location": "params"}]}),
+    )
+}
+
+fn not_allowed() -> (u16, Value) {
+    (403, json!({"error_code": 3, "errors": [{"msg": "insufficient-permissions-to-manage-company-settings"}]}))
+}
+
+/// test-company-1 as the fixture made it, with `changes` applied (a `null` removes a field).
+fn company1(changes: Value) -> Value {
+    let mut doc = json!({
+        "_id": hex("Cust0mer0001"), "name": "test-company-1", "contacts": ["ceo@one.example"],
+        "hasFinishedRegistration": true, "isBlocked": false, "isDisabled": false, "__v": 0,
+        "bio": "text", "logo": "https://one.example/logo.png"
+    });
+    for (key, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            doc.as_object_mut().unwrap().remove(key);
+        } else {
+            doc[key] = value.clone();
+        }
+    }
+    doc
+}
+
+/// The document of the `n`th fixture offer of test-company-1 (1 = "Test Offer", 2 = "Hidden Offer").
+fn company1_offer(n: u8) -> Value {
+    let (title, hidden) = if n == 1 { ("Test Offer", false) } else { ("Hidden Offer", true) };
+    json!({"_id": format!("{n:024x}"), "title": title, "owner": hex("Cust0mer0001"),
+           "ownerName": "test-company-1", "isHidden": hidden, "isArchived": false})
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list["companies"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect()
+}
+
+const ALL_NAMES: [&str; 7] = [
+    "Acme Security Reseller",
+    "Northwind Sub-Reseller",
+    "test-company-1",
+    "test-company-2",
+    "Contoso Ltd",
+    "Globex Reseller",
+    "Globex Customer",
+];
+
+/// `describe("GET /company")`
+mod list_companies {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app, spawn_app_seeded};
+
+    // upstream: "Input Validation" › limit: must be a number, >= 1, <= 100; offset: must be a
+    // number, >= 0. Every failing parameter is listed.
+    async fn input_validation(db: Db) {
+        let app = spawn_app(db).await;
+        let anon = app.fresh_client();
+        let cases = [
+            ("limit=abc", json!([{"value": "abc", "location": "query", "msg": "must-be-int", "param": "limit"}])),
+            ("limit=1.5", json!([{"value": "1.5", "location": "query", "msg": "must-be-int", "param": "limit"}])),
+            (
+                "limit=0",
+                json!([{"value": "0", "location": "query", "msg": "must-be-greater-than-or-equal-to:1", "param": "limit"}]),
+            ),
+            (
+                "limit=101",
+                json!([{"value": "101", "location": "query", "msg": "must-be-less-than-or-equal-to:100", "param": "limit"}]),
+            ),
+            ("offset=x", json!([{"value": "x", "location": "query", "msg": "must-be-int", "param": "offset"}])),
+            (
+                "offset=-1",
+                json!([{"value": "-1", "location": "query", "msg": "must-be-greater-than-or-equal-to:0", "param": "offset"}]),
+            ),
+            (
+                "limit=0&offset=-1",
+                json!([
+                    {"value": "0", "location": "query", "msg": "must-be-greater-than-or-equal-to:1", "param": "limit"},
+                    {"value": "-1", "location": "query", "msg": "must-be-greater-than-or-equal-to:0", "param": "offset"}]),
+            ),
+        ];
+        for (query, errors) in cases {
+            let answer = get(&app, &anon, &format!("/company?{query}")).await;
+            assert_eq!(answer, (422, json!({"error_code": 1, "errors": errors})), "{query}");
+        }
+        // The bounds themselves are fine.
+        assert_eq!(get(&app, &anon, "/company?limit=100&offset=0").await.0, 200);
+        assert_eq!(get(&app, &anon, "/company?limit=1").await.0, 200);
+    }
+
+    // upstream: "Using a clean DB" › "should return an empty list"
+    async fn a_clean_database_lists_nothing(db: Db) {
+        let app = spawn_app_seeded(db, &[], "{}").await;
+        let answer = get(&app, &app.fresh_client(), "/company").await;
+        assert_eq!(answer, (200, json!({"companies": [], "totalDocCount": 0})));
+    }
+
+    // upstream: "should return all companies" (full documents, creation order)
+    async fn all_companies_in_creation_order(db: Db) {
+        let app = spawn_app(db).await;
+        let (status, body) = get(&app, &app.fresh_client(), "/company").await;
+        assert_eq!((status, names(&body), body["totalDocCount"].as_u64()), (200, ALL_NAMES.to_vec(), Some(7)));
+        assert_eq!(body["companies"][2], company1(json!({})));
+        assert_eq!(
+            body["companies"][0],
+            json!({"_id": hex("xC5kfGz7w2Nz"), "name": "Acme Security Reseller", "contacts": [],
+                   "hasFinishedRegistration": false, "isBlocked": false, "isDisabled": false, "__v": 0})
+        );
+    }
+
+    // upstream: "should respect the limit" and "should respect the offset"; the count is of all
+    // companies, not of the page.
+    async fn limit_and_offset_page_through(db: Db) {
+        let app = spawn_app(db).await;
+        let anon = app.fresh_client();
+        let mut seen = Vec::new();
+        for offset in (0..8).step_by(3) {
+            let (status, body) = get(&app, &anon, &format!("/company?limit=3&offset={offset}")).await;
+            assert_eq!((status, body["totalDocCount"].as_u64()), (200, Some(7)));
+            let page = names(&body);
+            assert!(page.len() <= 3);
+            seen.extend(page.into_iter().map(str::to_owned));
+        }
+        assert_eq!(seen, ALL_NAMES);
+        let (_, past_the_end) = get(&app, &anon, "/company?offset=7").await;
+        assert_eq!(past_the_end, json!({"companies": [], "totalDocCount": 7}));
+    }
+
+    // upstream: "should not return blocked companies if not logged in as admin" / "should return
+    // blocked companies to an admin", and the same for disabled companies.
+    async fn hidden_companies_only_with_admin_privileges(db: Db) {
+        let app = spawn_app(db).await;
+        let company = logged_in(&app, "company1@email.com").await;
+        let other = logged_in(&app, "company2@email.com").await;
+        let god = app.fresh_client();
+        let blocked = hex("Cust0mer0001");
+        let disabled = hex("Cust0mer0002");
+        let body = json!({"god_token": GOD_TOKEN, "adminReason": "spam"});
+        assert_eq!(put(&app, &god, &format!("/company/{blocked}/block"), body).await.0, 200);
+        let body = json!({"god_token": GOD_TOKEN});
+        assert_eq!(put(&app, &god, &format!("/company/{disabled}/disable"), body).await.0, 200);
+
+        let visible: Vec<&str> = ALL_NAMES.iter().copied().filter(|n| !n.starts_with("test-company")).collect();
+        let anon = app.fresh_client();
+        for (who, client) in [("anonymous", &anon), ("blocked company", &company), ("disabled company", &other)] {
+            let (status, body) = get(&app, client, "/company?limit=100").await;
+            assert_eq!(
+                (status, names(&body), body["totalDocCount"].as_u64()),
+                (200, visible.clone(), Some(5)),
+                "{who}"
+            );
+        }
+        let wrong = get(&app, &anon, "/company?god_token=wrong").await;
+        assert_eq!(wrong.1["totalDocCount"], 5, "a wrong god token is no privilege");
+
+        let admin = logged_in(&app, "admin@email.com").await;
+        let (status, body) = get(&app, &admin, "/company?limit=100").await;
+        assert_eq!((status, names(&body), body["totalDocCount"].as_u64()), (200, ALL_NAMES.to_vec(), Some(7)));
+        assert_eq!(body["companies"][2], company1(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})));
+        let (_, body) = get(&app, &anon, &format!("/company?limit=100&god_token={GOD_TOKEN}")).await;
+        assert_eq!(names(&body), ALL_NAMES);
+        assert_eq!(body["companies"][3]["isDisabled"], true);
+    }
+
+    crate::on_both_databases!(
+        input_validation,
+        a_clean_database_lists_nothing,
+        all_companies_in_creation_order,
+        limit_and_offset_page_through,
+        hidden_companies_only_with_admin_privileges,
+    );
+}
+
+/// `describe("GET /company/:companyId")`
+mod get_company {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    // upstream: "should fail if the id is not valid" and "should fail if the company does not exist"
+    async fn bad_and_unknown_ids_are_422(db: Db) {
+        let app = spawn_app(db).await;
+        let anon = app.fresh_client();
+        for raw in ["123", "zzzzzzzzzzzzzzzzzzzzzzzz", "Cust0mer00011"] {
+            assert_eq!(get(&app, &anon, &format!("/company/{raw}")).await, invalid_id(raw), "{raw}");
+        }
+        for raw in ["0123456789abcdef01234567", "NoSuchCompny"] {
+            assert_eq!(get(&app, &anon, &format!("/company/{raw}")).await, not_found(raw), "{raw}");
+        }
+    }
+
+    // upstream: "should return the company and its offers" (hidden offers left out)
+    async fn the_company_and_its_visible_offers(db: Db) {
+        let app = spawn_app(db).await;
+        for raw in [hex("Cust0mer0001"), "Cust0mer0001".to_owned()] {
+            let answer = get(&app, &app.fresh_client(), &format!("/company/{raw}")).await;
+            assert_eq!(answer, (200, json!({"company": company1(json!({})), "offers": [company1_offer(1)]})), "{raw}");
+        }
+    }
+
+    // upstream: "should return hidden offers if logged in as the company" / "as admin"
+    async fn hidden_offers_for_the_company_itself_and_admins(db: Db) {
+        let app = spawn_app(db).await;
+        let path = format!("/company/{}", hex("Cust0mer0001"));
+        let all = json!({"company": company1(json!({})), "offers": [company1_offer(1), company1_offer(2)]});
+        for email in ["company1@email.com", "admin@email.com"] {
+            assert_eq!(get(&app, &logged_in(&app, email).await, &path).await, (200, all.clone()), "{email}");
+        }
+        let god = get(&app, &app.fresh_client(), &format!("{path}?god_token={GOD_TOKEN}")).await;
+        assert_eq!(god, (200, all));
+        let other = get(&app, &logged_in(&app, "company2@email.com").await, &path).await;
+        assert_eq!(other.1["offers"], json!([company1_offer(1)]), "another company sees what anyone sees");
+    }
+
+    // upstream: "should not return a blocked company unless admin" and "should not return a
+    // disabled company unless admin or the company itself"
+    async fn blocked_and_disabled_companies_are_not_found_for_others(db: Db) {
+        let app = spawn_app(db).await;
+        let id1 = hex("Cust0mer0001");
+        let id2 = hex("Cust0mer0002");
+        let company2 = logged_in(&app, "company2@email.com").await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        let anon = app.fresh_client();
+        let god = json!({"god_token": GOD_TOKEN, "adminReason": "spam"});
+        assert_eq!(put(&app, &anon, &format!("/company/{id1}/block"), god).await.0, 200);
+        assert_eq!(put(&app, &company2, &format!("/company/{id2}/disable"), json!({})).await.0, 200);
+
+        assert_eq!(get(&app, &anon, &format!("/company/{id1}")).await, not_found(&id1));
+        assert_eq!(get(&app, &company2, &format!("/company/{id1}")).await, not_found(&id1));
+        let (status, body) = get(&app, &admin, &format!("/company/{id1}")).await;
+        assert_eq!(
+            (status, &body["company"]),
+            (200, &company1(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})))
+        );
+        assert_eq!(body["offers"].as_array().unwrap().len(), 2);
+
+        assert_eq!(get(&app, &anon, &format!("/company/{id2}")).await, not_found(&id2));
+        assert_eq!(get(&app, &company2, &format!("/company/{id2}")).await.1["company"]["isDisabled"], true);
+        assert_eq!(get(&app, &admin, &format!("/company/{id2}")).await.0, 200);
+    }
+
+    crate::on_both_databases!(
+        bad_and_unknown_ids_are_422,
+        the_company_and_its_visible_offers,
+        hidden_offers_for_the_company_itself_and_admins,
+        blocked_and_disabled_companies_are_not_found_for_others,
+    );
+}
+
+/// `describe("PUT /company/:companyId/block")`
+mod block {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    // upstream: "Input Validation" › adminReason: required, must be a string; companyId: must be
+    // a valid id; checked after the gate, all listed together.
+    async fn input_validation(db: Db) {
+        let app = spawn_app(db).await;
+        let anon = app.fresh_client();
+        let path = format!("/company/{}/block", hex("Cust0mer0001"));
+        let required = json!({"location": "body", "msg": "required", "param": "adminReason"});
+        let answer = put(&app, &anon, &path, json!({"god_token": GOD_TOKEN})).await;
+        assert_eq!(answer, (422, json!({"error_code": 1, "errors": [required]})));
+        for value in [json!(7), json!(true), json!(["x"]), json!({"a": 1})] {
+            let answer = put(&app, &anon, &path, json!({"god_token": GOD_TOKEN, "adminReason": value})).await;
+            let error = json!({"value": value, "location": "body", "msg": "must-be-string", "param": "adminReason"});
+            assert_eq!(answer, (422, json!({"error_code": 1, "errors": [error]})), "{value}");
+        }
+        let answer = put(&app, &anon, "/company/123/block", json!({"god_token": GOD_TOKEN})).await;
+        let errors = json!([
+            {"value": "123", "location": "params", "msg": "must-be-a-valid-id", "param": "companyId"},
+            required]);
+        assert_eq!(answer, (422, json!({"error_code": 1, "errors": errors})));
+    }
+
+    // upstream: "should fail if not logged in", "should fail if logged in as a company", "should
+    // fail if the god token is invalid"; the id is not looked at before the gate.
+    async fn only_admins_and_god_may_block(db: Db) {
+        let app = spawn_app(db).await;
+        let path = format!("/company/{}/block", hex("Cust0mer0001"));
+        let reason = json!({"adminReason": "spam"});
+        assert_eq!(
+            put(&app, &app.fresh_client(), &path, reason.clone()).await,
+            refused(&["must-be-god", "must-be-admin"])
+        );
+        assert_eq!(
+            put(&app, &app.fresh_client(), "/company/123/block", json!({})).await,
+            refused(&["must-be-god", "must-be-admin"])
+        );
+        let company = logged_in(&app, "company1@email.com").await;
+        assert_eq!(put(&app, &company, &path, reason).await, refused(&["must-be-god", "must-be-admin"]));
+        let wrong = json!({"adminReason": "spam", "god_token": "wrong"});
+        assert_eq!(
+            put(&app, &app.fresh_client(), &path, wrong).await,
+            refused(&["invalid-god-token", "must-be-admin"])
+        );
+        let (_, doc) = get(&app, &app.fresh_client(), &format!("/company/{}", hex("Cust0mer0001"))).await;
+        assert_eq!(doc["company"], company1(json!({})), "nothing changed");
+    }
+
+    // upstream: "should fail if the company does not exist"
+    async fn an_unknown_company_is_422(db: Db) {
+        let app = spawn_app(db).await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        for raw in ["NoSuchCompny", "0123456789abcdef01234567"] {
+            let answer = put(&app, &admin, &format!("/company/{raw}/block"), json!({"adminReason": "x"})).await;
+            assert_eq!(answer, not_found(raw));
+        }
+    }
+
+    // upstream: "should block the company if logged in as admin" and "... with god token"
+    async fn admins_and_god_block(db: Db) {
+        let app = spawn_app(db).await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        let path = format!("/company/{}/block", hex("Cust0mer0001"));
+        let answer = put(&app, &admin, &path, json!({"adminReason": "spam"})).await;
+        assert_eq!(answer, (200, company1(json!({"isBlocked": true, "adminReason": "spam", "__v": 1}))));
+        let path = "/company/Cust0mer0002/block";
+        let (status, body) =
+            put(&app, &app.fresh_client(), path, json!({"god_token": GOD_TOKEN, "adminReason": "r"})).await;
+        assert_eq!(
+            (status, body["isBlocked"].as_bool(), body["adminReason"].as_str(), body["__v"].as_i64()),
+            (200, Some(true), Some("r"), Some(1))
+        );
+    }
+
+    // upstream: "should block the company's offers"; its accounts act as logged out.
+    async fn blocking_hides_the_offers_and_ends_the_sessions(db: Db) {
+        let app = spawn_app(db).await;
+        let company = logged_in(&app, "company1@email.com").await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        let id = hex("Cust0mer0001");
+        assert_eq!(put(&app, &admin, &format!("/company/{id}/block"), json!({"adminReason": "spam"})).await.0, 200);
+        assert_eq!(get(&app, &app.fresh_client(), &format!("/offers/company/{id}")).await, not_found(&id));
+        let (_, offers) = get(&app, &admin, &format!("/offers/company/{id}")).await;
+        let hidden: Vec<bool> = offers.as_array().unwrap().iter().map(|o| o["isHidden"] == true).collect();
+        assert_eq!(hidden, [true, true]);
+        let (status, me) = json(app.me(&company).await).await;
+        assert_eq!((status, me), (401, json!({"error_code": 3, "errors": [{"msg": "login-required"}]})));
+        assert_eq!(app.login_with(&app.fresh_client(), "company1@email.com", "password123").await, 401);
+    }
+
+    crate::on_both_databases!(
+        input_validation,
+        only_admins_and_god_may_block,
+        an_unknown_company_is_422,
+        admins_and_god_block,
+        blocking_hides_the_offers_and_ends_the_sessions,
+    );
+}
+
+/// `describe("PUT /company/:companyId/unblock")`
+mod unblock {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    async fn blocked(app: &TestApp) {
+        let body = json!({"god_token": GOD_TOKEN, "adminReason": "spam"});
+        assert_eq!(put(app, &app.fresh_client(), "/company/Cust0mer0001/block", body).await.0, 200);
+    }
+
+    // upstream: "should fail if not logged in", "should fail if logged in as a company", "should
+    // fail if the god token is invalid"
+    async fn only_admins_and_god_may_unblock(db: Db) {
+        let app = spawn_app(db).await;
+        blocked(&app).await;
+        let path = format!("/company/{}/unblock", hex("Cust0mer0001"));
+        assert_eq!(put(&app, &app.fresh_client(), &path, json!({})).await, refused(&["must-be-god", "must-be-admin"]));
+        let company = logged_in(&app, "company2@email.com").await;
+        assert_eq!(put(&app, &company, &path, json!({})).await, refused(&["must-be-god", "must-be-admin"]));
+        let wrong = json!({"god_token": "wrong"});
+        assert_eq!(
+            put(&app, &app.fresh_client(), &path, wrong).await,
+            refused(&["invalid-god-token", "must-be-admin"])
+        );
+    }
+
+    // upstream: "should fail if the id is not valid" / "if the company does not exist"
+    async fn bad_and_unknown_ids_are_422(db: Db) {
+        let app = spawn_app(db).await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        assert_eq!(put(&app, &admin, "/company/123/unblock", json!({})).await, invalid_id("123"));
+        assert_eq!(put(&app, &admin, "/company/NoSuchCompny/unblock", json!({})).await, not_found("NoSuchCompny"));
+    }
+
+    // upstream: "should unblock the company if logged in as admin" and "... with god token"
+    async fn admins_and_god_unblock(db: Db) {
+        let app = spawn_app(db).await;
+        blocked(&app).await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        let path = format!("/company/{}/unblock", hex("Cust0mer0001"));
+        assert_eq!(put(&app, &admin, &path, json!({})).await, (200, company1(json!({"__v": 2}))));
+        blocked(&app).await;
+        let answer = put(&app, &app.fresh_client(), &path, json!({"god_token": GOD_TOKEN})).await;
+        assert_eq!(answer, (200, company1(json!({"__v": 4}))));
+    }
+
+    // upstream: "should unblock the company's offers": what blocking hid comes back, what was
+    // hidden before stays hidden; the company's account can log in again.
+    async fn unblocking_brings_back_what_blocking_hid(db: Db) {
+        let app = spawn_app(db).await;
+        blocked(&app).await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        let id = hex("Cust0mer0001");
+        assert_eq!(put(&app, &admin, &format!("/company/{id}/unblock"), json!({})).await.0, 200);
+        assert_eq!(
+            get(&app, &app.fresh_client(), &format!("/offers/company/{id}")).await,
+            (200, json!([company1_offer(1)]))
+        );
+        let company = logged_in(&app, "company1@email.com").await;
+        let (status, offers) = get(&app, &company, &format!("/offers/company/{id}")).await;
+        assert_eq!((status, offers), (200, json!([company1_offer(1), company1_offer(2)])));
+    }
+
+    crate::on_both_databases!(
+        only_admins_and_god_may_unblock,
+        bad_and_unknown_ids_are_422,
+        admins_and_god_unblock,
+        unblocking_brings_back_what_blocking_hid,
+    );
+}
+
+/// `describe("PUT /company/:companyId/disable")`
+mod disable {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    // upstream: "should fail if not logged in", "should fail if logged in as admin" (an admin is
+    // no company; only the god token stands for one), "should fail if the god token is invalid"
+    async fn only_companies_and_god_may_disable(db: Db) {
+        let app = spawn_app(db).await;
+        let path = format!("/company/{}/disable", hex("Cust0mer0001"));
+        assert_eq!(
+            put(&app, &app.fresh_client(), &path, json!({})).await,
+            refused(&["must-be-company", "must-be-god"])
+        );
+        let admin = logged_in(&app, "admin@email.com").await;
+        assert_eq!(put(&app, &admin, &path, json!({})).await, refused(&["must-be-company", "must-be-god"]));
+        let wrong = json!({"god_token": "wrong"});
+        assert_eq!(
+            put(&app, &app.fresh_client(), &path, wrong).await,
+            refused(&["must-be-company", "invalid-god-token"])
+        );
+    }
+
+    // upstream: "should fail if logged in as another company"
+    async fn another_company_is_403(db: Db) {
+        let app = spawn_app(db).await;
+        let other = logged_in(&app, "company2@email.com").await;
+        let path = format!("/company/{}/disable", hex("Cust0mer0001"));
+        assert_eq!(put(&app, &other, &path, json!({})).await, not_allowed());
+        let (_, doc) = get(&app, &app.fresh_client(), &format!("/company/{}", hex("Cust0mer0001"))).await;
+        assert_eq!(doc["company"], company1(json!({})), "nothing changed");
+    }
+
+    // upstream: "should fail if the id is not valid" / "if the company does not exist"
+    async fn bad_and_unknown_ids_are_422(db: Db) {
+        let app = spawn_app(db).await;
+        let company = logged_in(&app, "company1@email.com").await;
+        assert_eq!(put(&app, &company, "/company/123/disable", json!({})).await, invalid_id("123"));
+        let answer = put(&app, &company, "/company/NoSuchCompny/disable", json!({})).await;
+        assert_eq!(answer, not_found("NoSuchCompny"));
+    }
+
+    // upstream: "should disable the company if logged in as the company" and "... with god token";
+    // its offers disappear for everyone else, the company still sees itself and stays logged in.
+    async fn the_company_or_god_disables(db: Db) {
+        let app = spawn_app(db).await;
+        let company = logged_in(&app, "company1@email.com").await;
+        let id = hex("Cust0mer0001");
+        let answer = put(&app, &company, &format!("/company/{id}/disable"), json!({})).await;
+        assert_eq!(answer, (200, company1(json!({"isDisabled": true, "__v": 1}))));
+        assert_eq!(get(&app, &app.fresh_client(), &format!("/company/{id}")).await, not_found(&id));
+        assert_eq!(get(&app, &app.fresh_client(), &format!("/offers/company/{id}")).await, not_found(&id));
+        assert_eq!(get(&app, &company, &format!("/company/{id}")).await.0, 200);
+        assert_eq!(app.me(&company).await.status(), 200);
+
+        let answer =
+            put(&app, &app.fresh_client(), "/company/Cust0mer0002/disable", json!({"god_token": GOD_TOKEN})).await;
+        assert_eq!((answer.0, answer.1["isDisabled"].as_bool()), (200, Some(true)));
+    }
+
+    crate::on_both_databases!(
+        only_companies_and_god_may_disable,
+        another_company_is_403,
+        bad_and_unknown_ids_are_422,
+        the_company_or_god_disables,
+    );
+}
+
+/// `describe("PUT /company/:companyId/enable")`
+mod enable {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    async fn disabled(app: &TestApp) {
+        let body = json!({"god_token": GOD_TOKEN});
+        assert_eq!(put(app, &app.fresh_client(), "/company/Cust0mer0001/disable", body).await.0, 200);
+    }
+
+    // upstream: "should fail if not logged in", "should fail if the god token is invalid"
+    async fn anonymous_callers_may_not_enable(db: Db) {
+        let app = spawn_app(db).await;
+        disabled(&app).await;
+        let path = format!("/company/{}/enable", hex("Cust0mer0001"));
+        let members = ["must-be-company", "must-be-admin", "must-be-god"];
+        assert_eq!(put(&app, &app.fresh_client(), &path, json!({})).await, refused(&members));
+        let wrong = json!({"god_token": "wrong"});
+        let answer = put(&app, &app.fresh_client(), &path, wrong).await;
+        assert_eq!(answer, refused(&["must-be-company", "must-be-admin", "invalid-god-token"]));
+    }
+
+    // upstream: "should fail if logged in as another company"
+    async fn another_company_is_403(db: Db) {
+        let app = spawn_app(db).await;
+        disabled(&app).await;
+        let other = logged_in(&app, "company2@email.com").await;
+        assert_eq!(put(&app, &other, "/company/Cust0mer0001/enable", json!({})).await, not_allowed());
+    }
+
+    // upstream: "should enable the company if logged in as the company", "... as admin", "...
+    // with god token"; the offers come back.
+    async fn the_company_an_admin_or_god_enables(db: Db) {
+        let app = spawn_app(db).await;
+        let id = hex("Cust0mer0001");
+        let path = format!("/company/{id}/enable");
+        let company = logged_in(&app, "company1@email.com").await;
+        let admin = logged_in(&app, "admin@email.com").await;
+        let god = json!({"god_token": GOD_TOKEN});
+        let callers = [(&company, json!({})), (&admin, json!({})), (&app.client, god)];
+        for (round, (client, body)) in callers.into_iter().enumerate() {
+            disabled(&app).await;
+            let version = 2 * round as i64 + 2;
+            assert_eq!(put(&app, client, &path, body).await, (200, company1(json!({"__v": version}))), "{round}");
+            let offers = get(&app, &app.fresh_client(), &format!("/offers/company/{id}")).await;
+            assert_eq!(offers, (200, json!([company1_offer(1)])));
+        }
+    }
+
+    crate::on_both_databases!(
+        anonymous_callers_may_not_enable,
+        another_company_is_403,
+        the_company_an_admin_or_god_enables
+    );
+}
+
+/// The offer suite's `describe("GET /offers/company/:companyId")`
+mod company_offers {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    // upstream: "should fail if the id is not valid" / "if the company does not exist"
+    async fn bad_and_unknown_ids_are_422(db: Db) {
+        let app = spawn_app(db).await;
+        let anon = app.fresh_client();
+        assert_eq!(get(&app, &anon, "/offers/company/123").await, invalid_id("123"));
+        let raw = "0123456789abcdef01234567";
+        assert_eq!(get(&app, &anon, &format!("/offers/company/{raw}")).await, not_found(raw));
+    }
+
+    // upstream: "should return the company's offers" (only that company's, hidden ones left out)
+    async fn the_companys_visible_offers(db: Db) {
+        let app = spawn_app(db).await;
+        let anon = app.fresh_client();
+        let answer = get(&app, &anon, &format!("/offers/company/{}", hex("Cust0mer0001"))).await;
+        assert_eq!(answer, (200, json!([company1_offer(1)])));
+        let answer = get(&app, &anon, "/offers/company/Cust0mer0002").await;
+        let other = json!({"_id": format!("{:024x}", 3), "title": "Other Offer", "owner": hex("Cust0mer0002"),
+                           "ownerName": "test-company-2", "isHidden": false, "isArchived": false});
+        assert_eq!(answer, (200, json!([other])));
+        assert_eq!(get(&app, &anon, "/offers/company/Cust0mer0003").await, (200, json!([])));
+    }
+
+    // upstream: "should return hidden offers if logged in as the company" / "as admin"
+    async fn hidden_offers_for_the_company_itself_and_admins(db: Db) {
+        let app = spawn_app(db).await;
+        let path = format!("/offers/company/{}", hex("Cust0mer0001"));
+        let all = (200, json!([company1_offer(1), company1_offer(2)]));
+        assert_eq!(get(&app, &logged_in(&app, "company1@email.com").await, &path).await, all);
+        assert_eq!(get(&app, &logged_in(&app, "admin@email.com").await, &path).await, all);
+        assert_eq!(get(&app, &app.fresh_client(), &format!("{path}?god_token={GOD_TOKEN}")).await, all);
+        let other = get(&app, &logged_in(&app, "company2@email.com").await, &path).await;
+        assert_eq!(other, (200, json!([company1_offer(1)])));
+    }
+
+    crate::on_both_databases!(
+        bad_and_unknown_ids_are_422,
+        the_companys_visible_offers,
+        hidden_offers_for_the_company_itself_and_admins,
+    );
+}
+
+/// `auth.js`: `describe("GET /auth/me")`
+mod me {
+    use serde_json::json;
+
+    use super::*;
+    use crate::test_app::{Db, spawn_app};
+
+    // upstream: "should return 401 if not logged in"
+    async fn without_a_session_login_is_required(db: Db) {
+        let app = spawn_app(db).await;
+        let answer = json(app.me(&app.fresh_client()).await).await;
+        assert_eq!(answer, (401, json!({"error_code": 3, "errors": [{"msg": "login-required"}]})));
+        let forged = app.fresh_client().get(app.url("/auth/me")).header("cookie", "connect.sid=forged").send().await;
+        assert_eq!(json(forged.unwrap()).await, answer);
+    }
+
+    // upstream: "should return the logged in company account" and "... the admin account"
+    async fn the_account_and_its_company(db: Db) {
+        let app = spawn_app(db).await;
+        let company = logged_in(&app, "company1@email.com").await;
+        let answer = json(app.me(&company).await).await;
+        let data = json!({"email": "company1@email.com", "isAdmin": false, "company": company1(json!({}))});
+        assert_eq!(answer, (200, json!({"data": data})));
+        let admin = logged_in(&app, "admin@email.com").await;
+        let answer = json(app.me(&admin).await).await;
+        assert_eq!(answer, (200, json!({"data": {"email": "admin@email.com", "isAdmin": true, "company": null}})));
+    }
+
+    crate::on_both_databases!(without_a_session_login_is_required, the_account_and_its_company);
+}
