@@ -76,7 +76,7 @@ async fn the_check_order_is_token_role_existence_management_conflict(db: Db) {
     let app = spawn_app(db).await;
     let admin = app.token("company1-admin", "c1-s3cret").await;
     let reseller = app.reseller_token().await;
-    let cases: [(&str, &str, u16, &str); 9] = [
+    let cases: [(&str, &str, u16, &str); 11] = [
         // A Company Admin is refused before the id is even looked at.
         (&admin, "Cust0mer0002", 403, "FORBIDDEN"),
         (&admin, "NoSuchCompny", 403, "FORBIDDEN"),
@@ -84,6 +84,9 @@ async fn the_check_order_is_token_role_existence_management_conflict(db: Db) {
         // The session dialect's hex spelling is not a reseller id.
         (&reseller, "43757374306d657230303031", 404, "NOT_FOUND"),
         (&reseller, "short", 404, "NOT_FOUND"),
+        // Escapes that decode to no UTF-8 are an unknown id too, in their turn.
+        (&admin, "%FF", 403, "FORBIDDEN"),
+        (&reseller, "%FF", 404, "NOT_FOUND"),
         (&reseller, "OtherCust001", 403, "FORBIDDEN"),
         // A reseller does not manage its own company.
         (&reseller, "xC5kfGz7w2Nz", 403, "FORBIDDEN"),

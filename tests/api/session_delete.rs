@@ -56,9 +56,20 @@ async fn a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god(db: Db)
 // upstream: "Should fail if trying to delete a non ObjectId id"
 async fn an_invalid_id_is_a_422_but_only_after_the_gate(db: Db) {
     let app = spawn_app(db).await;
-    let (status, body) = json(app.session_delete(&app.client, "123", None).await).await;
-    assert_eq!((status, body), (401, gate_failure("must-be-god")));
+    for bad in ["123", "%FF"] {
+        let (status, body) = json(app.session_delete(&app.client, bad, None).await).await;
+        assert_eq!((status, body), (401, gate_failure("must-be-god")), "{bad}");
+    }
     let god = Some(json!({"god_token": GOD_TOKEN}));
+    // Escapes that decode to no UTF-8 are refused as an id, shown with U+FFFD in their place.
+    let (status, body) = json(app.session_delete(&app.client, "%FF%41", god.clone()).await).await;
+    assert_eq!(
+        (status, body),
+        (
+            422,
+            json!({"error_code":1,"errors":[{"value":"\u{FFFD}A","msg":"must-be-a-valid-id","param":"companyId","location":"params"}]})
+        )
+    );
     for bad in ["123", "zz43356b66477a3777324e7a", "43757374306d6572303030313"] {
         let (status, body) = json(app.session_delete(&app.client, bad, god.clone()).await).await;
         assert_eq!(status, 422);
