@@ -178,6 +178,54 @@ async fn a_body_that_is_not_json_is_a_400_not_a_500(db: Db) {
     assert_eq!(json(response).await, (400, json!({"error_code":1,"errors":[{"msg":"invalid-json"}]})));
 }
 
+// Our addition (session.md, issue "deletion preview"): the preview answers with the delete's
+// checks and counts what the delete then removes, the same counts as the reseller dialect's.
+async fn a_preview_has_the_deletes_checks_and_counts_what_it_removes(db: Db) {
+    let app = spawn_app(db).await;
+    let company = app.fresh_client();
+    assert_eq!(app.login_with(&company, "company1@email.com", "password123").await, 200);
+    let acme = app.reseller_token().await;
+    app.token("company1-admin", "c1-s3cret").await;
+    let preview =
+        |client: &reqwest::Client, id: &str| client.get(app.url(&format!("/company/{id}/deletion-preview"))).send();
+    let counts = json!({"companies": 1, "offers": 2, "targetUsers": 4, "accounts": 1, "apiClients": 1,
+                        "accessTokens": 1, "sessions": 1, "tags": 1});
+    assert_eq!(json(preview(&company, &hex(C1)).await.unwrap()).await, (200, json!({"counts": counts})));
+    let reseller = app.client.get(app.url(&format!("/api/companies/{C1}/deletion-preview"))).bearer_auth(&acme);
+    assert_eq!(json(reseller.send().await.unwrap()).await.1["data"], counts, "both dialects count alike");
+
+    assert_eq!(json(preview(&app.fresh_client(), &hex(C1)).await.unwrap()).await, (401, gate_failure("must-be-god")));
+    let forbidden = json!({"error_code":3,"errors":[{"msg":"insufficient-permissions-to-manage-company-settings"}]});
+    assert_eq!(json(preview(&company, C2).await.unwrap()).await, (403, forbidden));
+    let god = app.fresh_client();
+    let with_god = |id: &str| god.get(app.url(&format!("/company/{id}/deletion-preview?god_token={GOD_TOKEN}"))).send();
+    let (status, body) = json(with_god("123").await.unwrap()).await;
+    assert_eq!((status, body["errors"][0]["msg"].as_str()), (422, Some("must-be-a-valid-id")));
+    let (status, body) = json(with_god("NoSuchCompny").await.unwrap()).await;
+    assert_eq!((status, body["errors"][0]["msg"].as_str()), (422, Some("no-company-found-with-id:NoSuchCompny")));
+    let conflict = json!({"error_code":1,"errors":[{"msg":"company-has-managed-companies"}]});
+    assert_eq!(json(with_god("SubReseller1").await.unwrap()).await, (409, conflict));
+
+    // Nothing changed; then the delete removes exactly what was counted.
+    assert_eq!(app.count("companies", "id", C1).await, 1);
+    assert_eq!(json(app.session_delete(&company, &hex(C1), None).await).await.0, 200);
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
+    let row = sea_orm::ConnectionTrait::query_one(
+        &app.db,
+        sea_orm::Statement::from_sql_and_values(
+            backend,
+            "SELECT counts FROM deletion_receipts WHERE company_id = $1",
+            [C1.into()],
+        ),
+    )
+    .await
+    .unwrap()
+    .expect("a receipt");
+    let stored: Value = row.try_get("", "counts").unwrap();
+    let stored = if let Value::String(text) = stored { serde_json::from_str(&text).unwrap() } else { stored };
+    assert_eq!(stored, counts);
+}
+
 async fn twenty_simultaneous_god_deletes_give_exactly_one_success(db: Db) {
     let app = spawn_app(db).await;
     let handles: Vec<_> = (0..20)
@@ -198,6 +246,7 @@ async fn twenty_simultaneous_god_deletes_give_exactly_one_success(db: Db) {
 }
 
 crate::on_both_databases!(
+    a_preview_has_the_deletes_checks_and_counts_what_it_removes,
     deleting_without_a_session_or_god_token_is_a_401_with_the_or_array,
     an_admin_session_without_god_token_is_a_401,
     a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god,
