@@ -11,6 +11,7 @@ mod reseller_more;
 mod search;
 mod search_filters;
 mod session_auth;
+mod session_bodies;
 mod session_delete;
 mod session_gates;
 mod session_more;

@@ -81,24 +81,10 @@ async fn a_preview_counts_what_a_delete_would_remove_and_changes_nothing(db: Db)
     assert_eq!(get(&app, &admin, "/api/companies/Cust0mer0002/deletion-preview").await.0, 403);
     // The delete then removes exactly what the preview counted.
     assert_eq!(json(app.delete_company(&acme, "Cust0mer0001").await).await.0, 200);
-    let receipt = app
-        .db
-        .query_one(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT counts FROM deletion_receipts",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let counts: Value = match receipt.try_get::<Value>("", "counts") {
-        Ok(v) => v,
-        Err(_) => serde_json::from_str(&receipt.try_get::<String>("", "counts").unwrap()).unwrap(),
-    };
+    let counts = app.receipt_counts("Cust0mer0001").await;
     assert_eq!(counts["offers"], 2);
     assert_eq!(counts["sessions"], 1);
 }
-
-use sea_orm::ConnectionTrait;
 
 async fn an_idempotency_key_replays_the_first_answer(db: Db) {
     let app = spawn_app(db).await;

@@ -2,26 +2,17 @@
 //! (`describe("POST /company/:companyId/delete")`), asserting the full bodies of session.md.
 use serde_json::{Value, json};
 
+use crate::session_bodies::{company_one, invalid_id, not_allowed, not_found, refused};
 use crate::test_app::{Db, GOD_TOKEN, hex, json, spawn_app};
 
 const C1: &str = "Cust0mer0001";
 const C2: &str = "Cust0mer0002";
 
-fn gate_failure(second: &str) -> Value {
-    json!({"error_code":3,"errors":[{"msg":"insufficient-permissions"}],
-           "or":[{"error_code":3,"errors":[{"msg":"must-be-company"}]},{"error_code":3,"errors":[{"msg":second}]}]})
-}
-
-fn company_one_document() -> Value {
-    json!({"_id": hex(C1), "name": "test-company-1", "contacts": ["ceo@one.example"], "hasFinishedRegistration": true,
-           "isBlocked": false, "isDisabled": false, "__v": 0, "bio": "text", "logo": "https://one.example/logo.png"})
-}
-
 // upstream: "Should fail to delete company if not logged in"
 async fn deleting_without_a_session_or_god_token_is_a_401_with_the_or_array(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
-    assert_eq!((status, body), (401, gate_failure("must-be-god")));
+    assert_eq!((status, body), refused(&["must-be-company", "must-be-god"]));
     assert_eq!(app.count("companies", "id", C1).await, 1);
 }
 
@@ -30,7 +21,7 @@ async fn an_admin_session_without_god_token_is_a_401(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("admin@email.com", "password123").await, 200);
     let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
-    assert_eq!((status, body), (401, gate_failure("must-be-god")));
+    assert_eq!((status, body), refused(&["must-be-company", "must-be-god"]));
 }
 
 // upstream: "Should fail if god token is invalid" (plus the falsy and non-string values of session.md)
@@ -48,7 +39,7 @@ async fn a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god(db: Db)
         (Value::Null, "must-be-god"),
     ] {
         let response = app.session_delete(&app.client, &hex(C1), Some(json!({"god_token": token}))).await;
-        assert_eq!(json(response).await, (401, gate_failure(second)), "god_token = {token}");
+        assert_eq!(json(response).await, refused(&["must-be-company", second]), "god_token = {token}");
     }
     assert_eq!(app.count("companies", "id", C1).await, 1);
 }
@@ -58,25 +49,14 @@ async fn an_invalid_id_is_a_422_but_only_after_the_gate(db: Db) {
     let app = spawn_app(db).await;
     for bad in ["123", "%FF"] {
         let (status, body) = json(app.session_delete(&app.client, bad, None).await).await;
-        assert_eq!((status, body), (401, gate_failure("must-be-god")), "{bad}");
+        assert_eq!((status, body), refused(&["must-be-company", "must-be-god"]), "{bad}");
     }
     let god = Some(json!({"god_token": GOD_TOKEN}));
     // Escapes that decode to no UTF-8 are refused as an id, shown with U+FFFD in their place.
-    let (status, body) = json(app.session_delete(&app.client, "%FF%41", god.clone()).await).await;
-    assert_eq!(
-        (status, body),
-        (
-            422,
-            json!({"error_code":1,"errors":[{"value":"\u{FFFD}A","msg":"must-be-a-valid-id","param":"companyId","location":"params"}]})
-        )
-    );
+    let answer = json(app.session_delete(&app.client, "%FF%41", god.clone()).await).await;
+    assert_eq!(answer, invalid_id("\u{FFFD}A"));
     for bad in ["123", "zz43356b66477a3777324e7a", "43757374306d6572303030313"] {
-        let (status, body) = json(app.session_delete(&app.client, bad, god.clone()).await).await;
-        assert_eq!(status, 422);
-        assert_eq!(
-            body,
-            json!({"error_code":1,"errors":[{"value":bad,"msg":"must-be-a-valid-id","param":"companyId","location":"params"}]})
-        );
+        assert_eq!(json(app.session_delete(&app.client, bad, god.clone()).await).await, invalid_id(bad));
     }
 }
 
@@ -85,13 +65,7 @@ async fn an_unknown_company_is_a_422_naming_the_id_exactly_as_sent(db: Db) {
     let app = spawn_app(db).await;
     let god = Some(json!({"god_token": GOD_TOKEN}));
     for id in ["ABCDEF0123456789ABCDEF01", "NoSuchCompny", "ffffffffffffffffffffffff"] {
-        let (status, body) = json(app.session_delete(&app.client, id, god.clone()).await).await;
-        assert_eq!(status, 422);
-        let msg = format!("no-company-found-with-id:{id}");
-        assert_eq!(
-            body,
-            json!({"error_code":1,"errors":[{"value":id,"msg":msg,"param":"companyId","location":"params"}]})
-        );
+        assert_eq!(json(app.session_delete(&app.client, id, god.clone()).await).await, not_found(id));
     }
 }
 
@@ -99,9 +73,7 @@ async fn an_unknown_company_is_a_422_naming_the_id_exactly_as_sent(db: Db) {
 async fn another_company_account_is_a_403(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("company2@email.com", "password123").await, 200);
-    let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
-    assert_eq!(status, 403);
-    assert_eq!(body, json!({"error_code":3,"errors":[{"msg":"insufficient-permissions-to-manage-company-settings"}]}));
+    assert_eq!(json(app.session_delete(&app.client, &hex(C1), None).await).await, not_allowed());
     assert_eq!(app.count("companies", "id", C1).await, 1);
 }
 
@@ -110,7 +82,7 @@ async fn a_company_deletes_itself_and_gets_its_document_back(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("company1@email.com", "password123").await, 200);
     let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
-    assert_eq!((status, body), (200, company_one_document()));
+    assert_eq!((status, body), (200, company_one(json!({}))));
     assert_eq!(app.count("companies", "id", C1).await, 0);
     // Its session died with it.
     let (status, body) = json(app.me(&app.client).await).await;
@@ -122,7 +94,7 @@ async fn a_god_token_deletes_any_company_by_either_spelling_of_its_id(db: Db) {
     let app = spawn_app(db).await;
     let god = Some(json!({"god_token": GOD_TOKEN}));
     let (status, body) = json(app.session_delete(&app.client, &hex(C1).to_uppercase(), god.clone()).await).await;
-    assert_eq!((status, body), (200, company_one_document()));
+    assert_eq!((status, body), (200, company_one(json!({}))));
     let (status, body) = json(app.session_delete(&app.client, C2, god.clone()).await).await;
     assert_eq!(status, 200);
     assert_eq!(body["_id"], hex(C2));
@@ -194,9 +166,11 @@ async fn a_preview_has_the_deletes_checks_and_counts_what_it_removes(db: Db) {
     let reseller = app.client.get(app.url(&format!("/api/companies/{C1}/deletion-preview"))).bearer_auth(&acme);
     assert_eq!(json(reseller.send().await.unwrap()).await.1["data"], counts, "both dialects count alike");
 
-    assert_eq!(json(preview(&app.fresh_client(), &hex(C1)).await.unwrap()).await, (401, gate_failure("must-be-god")));
-    let forbidden = json!({"error_code":3,"errors":[{"msg":"insufficient-permissions-to-manage-company-settings"}]});
-    assert_eq!(json(preview(&company, C2).await.unwrap()).await, (403, forbidden));
+    assert_eq!(
+        json(preview(&app.fresh_client(), &hex(C1)).await.unwrap()).await,
+        refused(&["must-be-company", "must-be-god"])
+    );
+    assert_eq!(json(preview(&company, C2).await.unwrap()).await, not_allowed());
     let god = app.fresh_client();
     let with_god = |id: &str| god.get(app.url(&format!("/company/{id}/deletion-preview?god_token={GOD_TOKEN}"))).send();
     let (status, body) = json(with_god("123").await.unwrap()).await;
@@ -209,20 +183,7 @@ async fn a_preview_has_the_deletes_checks_and_counts_what_it_removes(db: Db) {
     // Nothing changed; then the delete removes exactly what was counted.
     assert_eq!(app.count("companies", "id", C1).await, 1);
     assert_eq!(json(app.session_delete(&company, &hex(C1), None).await).await.0, 200);
-    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
-    let row = sea_orm::ConnectionTrait::query_one(
-        &app.db,
-        sea_orm::Statement::from_sql_and_values(
-            backend,
-            "SELECT counts FROM deletion_receipts WHERE company_id = $1",
-            [C1.into()],
-        ),
-    )
-    .await
-    .unwrap()
-    .expect("a receipt");
-    let stored: Value = row.try_get("", "counts").unwrap();
-    let stored = if let Value::String(text) = stored { serde_json::from_str(&text).unwrap() } else { stored };
+    let stored = app.receipt_counts(C1).await;
     assert_eq!(stored, counts);
 }
 

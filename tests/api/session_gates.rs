@@ -2,6 +2,7 @@
 //! refusal, on a company the "company (own)" caller owns.
 use serde_json::{Value, json};
 
+use crate::session_bodies::{not_allowed, refused};
 use crate::test_app::{Db, GOD_TOKEN, TestApp, hex, json, spawn_app};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,11 +76,6 @@ fn login_of(caller: Caller) -> Option<&'static str> {
     }
 }
 
-fn gate(members: &[&str]) -> Value {
-    let or: Vec<Value> = members.iter().map(|m| json!({"error_code": 3, "errors": [{"msg": m}]})).collect();
-    json!({"error_code": 3, "errors": [{"msg": "insufficient-permissions"}], "or": or})
-}
-
 /// What the god member says for this caller when it fails.
 fn god_msg(caller: Caller) -> &'static str {
     match caller {
@@ -88,15 +84,13 @@ fn god_msg(caller: Caller) -> &'static str {
     }
 }
 
-const FORBIDDEN_SETTINGS: &str = "insufficient-permissions-to-manage-company-settings";
-
 /// `Ok(())` for a success, else the full error body with its status.
 fn expected(caller: Caller, endpoint: Endpoint) -> Result<(), (u16, Value)> {
     use Caller::*;
     let company = matches!(caller, CompanyOwn | CompanyOther);
     let admin = matches!(caller, Admin | AdminAndGod);
     let god = matches!(caller, GodValid | AdminAndGod);
-    let forbidden = (403, json!({"error_code": 3, "errors": [{"msg": FORBIDDEN_SETTINGS}]}));
+    let forbidden = not_allowed();
     match endpoint {
         Endpoint::List | Endpoint::Get | Endpoint::Offers => Ok(()),
         Endpoint::Me if login_of(caller).is_some() => Ok(()),
@@ -107,14 +101,14 @@ fn expected(caller: Caller, endpoint: Endpoint) -> Result<(), (u16, Value)> {
             } else if company {
                 Err(forbidden)
             } else {
-                Err((401, gate(&["must-be-company", god_msg(caller)])))
+                Err(refused(&["must-be-company", god_msg(caller)]))
             }
         }
         Endpoint::Block | Endpoint::Unblock => {
             if god || admin {
                 Ok(())
             } else {
-                Err((401, gate(&[god_msg(caller), "must-be-admin"])))
+                Err(refused(&[god_msg(caller), "must-be-admin"]))
             }
         }
         Endpoint::Enable => {
@@ -123,7 +117,7 @@ fn expected(caller: Caller, endpoint: Endpoint) -> Result<(), (u16, Value)> {
             } else if company {
                 Err(forbidden)
             } else {
-                Err((401, gate(&["must-be-company", "must-be-admin", god_msg(caller)])))
+                Err(refused(&["must-be-company", "must-be-admin", god_msg(caller)]))
             }
         }
     }

@@ -6,7 +6,8 @@
 //! `session_delete.rs`, login and logout in `session_auth.rs`.
 use serde_json::{Value, json};
 
-use crate::test_app::{GOD_TOKEN, TestApp, hex, json};
+use crate::session_bodies::{company_one, invalid_id, not_allowed, not_found, refused};
+use crate::test_app::{Db, GOD_TOKEN, TestApp, hex, json, spawn_app, spawn_app_seeded};
 
 async fn put(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
     json(client.put(app.url(path)).json(&body).send().await.unwrap()).await
@@ -21,47 +22,6 @@ async fn logged_in(app: &TestApp, email: &str) -> reqwest::Client {
     let client = app.fresh_client();
     assert_eq!(app.login_with(&client, email, "password123").await, 200, "{email} logs in");
     client
-}
-
-/// The 401 of a gate whose members all failed, in member order.
-fn refused(members: &[&str]) -> (u16, Value) {
-    let or: Vec<Value> = members.iter().map(|m| json!({"error_code": 3, "errors": [{"msg": m}]})).collect();
-    (401, json!({"error_code": 3, "errors": [{"msg": "insufficient-permissions"}], "or": or}))
-}
-
-fn invalid_id(raw: &str) -> (u16, Value) {
-    (
-        422,
-        json!({"error_code": 1, "errors": [{"value": raw, "msg": "must-be-a-valid-id", "param": "companyId", "location": "params"}]}),
-    )
-}
-
-fn not_found(raw: &str) -> (u16, Value) {
-    (
-        422,
-        json!({"error_code": 1, "errors": [{"value": raw, "msg": format!("no-company-found-with-id:{raw}"), "param": "companyId", "location": "params"}]}),
-    )
-}
-
-fn not_allowed() -> (u16, Value) {
-    (403, json!({"error_code": 3, "errors": [{"msg": "insufficient-permissions-to-manage-company-settings"}]}))
-}
-
-/// test-company-1 as the fixture made it, with `changes` applied (a `null` removes a field).
-fn company1(changes: Value) -> Value {
-    let mut doc = json!({
-        "_id": hex("Cust0mer0001"), "name": "test-company-1", "contacts": ["ceo@one.example"],
-        "hasFinishedRegistration": true, "isBlocked": false, "isDisabled": false, "__v": 0,
-        "bio": "text", "logo": "https://one.example/logo.png"
-    });
-    for (key, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            doc.as_object_mut().unwrap().remove(key);
-        } else {
-            doc[key] = value.clone();
-        }
-    }
-    doc
 }
 
 /// The document of the `n`th fixture offer of test-company-1 (1 = "Test Offer", 2 = "Hidden Offer").
@@ -87,10 +47,7 @@ const ALL_NAMES: [&str; 7] = [
 
 /// `describe("GET /company")`
 mod list_companies {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app, spawn_app_seeded};
 
     // upstream: "Input Validation" › limit: must be a number, >= 1, <= 100; offset: must be a
     // number, >= 0. Every failing parameter is listed.
@@ -141,7 +98,7 @@ mod list_companies {
         let app = spawn_app(db).await;
         let (status, body) = get(&app, &app.fresh_client(), "/company").await;
         assert_eq!((status, names(&body), body["totalDocCount"].as_u64()), (200, ALL_NAMES.to_vec(), Some(7)));
-        assert_eq!(body["companies"][2], company1(json!({})));
+        assert_eq!(body["companies"][2], company_one(json!({})));
         assert_eq!(
             body["companies"][0],
             json!({"_id": hex("xC5kfGz7w2Nz"), "name": "Acme Security Reseller", "contacts": [],
@@ -197,7 +154,7 @@ mod list_companies {
         let admin = logged_in(&app, "admin@email.com").await;
         let (status, body) = get(&app, &admin, "/company?limit=100").await;
         assert_eq!((status, names(&body), body["totalDocCount"].as_u64()), (200, ALL_NAMES.to_vec(), Some(7)));
-        assert_eq!(body["companies"][2], company1(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})));
+        assert_eq!(body["companies"][2], company_one(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})));
         let (_, body) = get(&app, &anon, &format!("/company?limit=100&god_token={GOD_TOKEN}")).await;
         assert_eq!(names(&body), ALL_NAMES);
         assert_eq!(body["companies"][3]["isDisabled"], true);
@@ -214,10 +171,7 @@ mod list_companies {
 
 /// `describe("GET /company/:companyId")`
 mod get_company {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     // upstream: "should fail if the id is not valid" and "should fail if the company does not exist"
     async fn bad_and_unknown_ids_are_422(db: Db) {
@@ -236,7 +190,11 @@ mod get_company {
         let app = spawn_app(db).await;
         for raw in [hex("Cust0mer0001"), "Cust0mer0001".to_owned()] {
             let answer = get(&app, &app.fresh_client(), &format!("/company/{raw}")).await;
-            assert_eq!(answer, (200, json!({"company": company1(json!({})), "offers": [company1_offer(1)]})), "{raw}");
+            assert_eq!(
+                answer,
+                (200, json!({"company": company_one(json!({})), "offers": [company1_offer(1)]})),
+                "{raw}"
+            );
         }
     }
 
@@ -244,7 +202,7 @@ mod get_company {
     async fn hidden_offers_for_the_company_itself_and_admins(db: Db) {
         let app = spawn_app(db).await;
         let path = format!("/company/{}", hex("Cust0mer0001"));
-        let all = json!({"company": company1(json!({})), "offers": [company1_offer(1), company1_offer(2)]});
+        let all = json!({"company": company_one(json!({})), "offers": [company1_offer(1), company1_offer(2)]});
         for email in ["company1@email.com", "admin@email.com"] {
             assert_eq!(get(&app, &logged_in(&app, email).await, &path).await, (200, all.clone()), "{email}");
         }
@@ -272,7 +230,7 @@ mod get_company {
         let (status, body) = get(&app, &admin, &format!("/company/{id1}")).await;
         assert_eq!(
             (status, &body["company"]),
-            (200, &company1(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})))
+            (200, &company_one(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})))
         );
         assert_eq!(body["offers"].as_array().unwrap().len(), 2);
 
@@ -291,10 +249,7 @@ mod get_company {
 
 /// `describe("PUT /company/:companyId/block")`
 mod block {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     // upstream: "Input Validation" › adminReason: required, must be a string; companyId: must be
     // a valid id; checked after the gate, all listed together.
@@ -339,7 +294,7 @@ mod block {
             refused(&["invalid-god-token", "must-be-admin"])
         );
         let (_, doc) = get(&app, &app.fresh_client(), &format!("/company/{}", hex("Cust0mer0001"))).await;
-        assert_eq!(doc["company"], company1(json!({})), "nothing changed");
+        assert_eq!(doc["company"], company_one(json!({})), "nothing changed");
     }
 
     // upstream: "should fail if the company does not exist"
@@ -358,7 +313,7 @@ mod block {
         let admin = logged_in(&app, "admin@email.com").await;
         let path = format!("/company/{}/block", hex("Cust0mer0001"));
         let answer = put(&app, &admin, &path, json!({"adminReason": "spam"})).await;
-        assert_eq!(answer, (200, company1(json!({"isBlocked": true, "adminReason": "spam", "__v": 1}))));
+        assert_eq!(answer, (200, company_one(json!({"isBlocked": true, "adminReason": "spam", "__v": 1}))));
         let path = "/company/Cust0mer0002/block";
         let (status, body) =
             put(&app, &app.fresh_client(), path, json!({"god_token": GOD_TOKEN, "adminReason": "r"})).await;
@@ -395,10 +350,7 @@ mod block {
 
 /// `describe("PUT /company/:companyId/unblock")`
 mod unblock {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     async fn blocked(app: &TestApp) {
         let body = json!({"god_token": GOD_TOKEN, "adminReason": "spam"});
@@ -435,10 +387,10 @@ mod unblock {
         blocked(&app).await;
         let admin = logged_in(&app, "admin@email.com").await;
         let path = format!("/company/{}/unblock", hex("Cust0mer0001"));
-        assert_eq!(put(&app, &admin, &path, json!({})).await, (200, company1(json!({"__v": 2}))));
+        assert_eq!(put(&app, &admin, &path, json!({})).await, (200, company_one(json!({"__v": 2}))));
         blocked(&app).await;
         let answer = put(&app, &app.fresh_client(), &path, json!({"god_token": GOD_TOKEN})).await;
-        assert_eq!(answer, (200, company1(json!({"__v": 4}))));
+        assert_eq!(answer, (200, company_one(json!({"__v": 4}))));
     }
 
     // upstream: "should unblock the company's offers": what blocking hid comes back, what was
@@ -468,10 +420,7 @@ mod unblock {
 
 /// `describe("PUT /company/:companyId/disable")`
 mod disable {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     // upstream: "should fail if not logged in", "should fail if logged in as admin" (an admin is
     // no company; only the god token stands for one), "should fail if the god token is invalid"
@@ -498,7 +447,7 @@ mod disable {
         let path = format!("/company/{}/disable", hex("Cust0mer0001"));
         assert_eq!(put(&app, &other, &path, json!({})).await, not_allowed());
         let (_, doc) = get(&app, &app.fresh_client(), &format!("/company/{}", hex("Cust0mer0001"))).await;
-        assert_eq!(doc["company"], company1(json!({})), "nothing changed");
+        assert_eq!(doc["company"], company_one(json!({})), "nothing changed");
     }
 
     // upstream: "should fail if the id is not valid" / "if the company does not exist"
@@ -517,7 +466,7 @@ mod disable {
         let company = logged_in(&app, "company1@email.com").await;
         let id = hex("Cust0mer0001");
         let answer = put(&app, &company, &format!("/company/{id}/disable"), json!({})).await;
-        assert_eq!(answer, (200, company1(json!({"isDisabled": true, "__v": 1}))));
+        assert_eq!(answer, (200, company_one(json!({"isDisabled": true, "__v": 1}))));
         assert_eq!(get(&app, &app.fresh_client(), &format!("/company/{id}")).await, not_found(&id));
         assert_eq!(get(&app, &app.fresh_client(), &format!("/offers/company/{id}")).await, not_found(&id));
         assert_eq!(get(&app, &company, &format!("/company/{id}")).await.0, 200);
@@ -538,10 +487,7 @@ mod disable {
 
 /// `describe("PUT /company/:companyId/enable")`
 mod enable {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     async fn disabled(app: &TestApp) {
         let body = json!({"god_token": GOD_TOKEN});
@@ -581,7 +527,7 @@ mod enable {
         for (round, (client, body)) in callers.into_iter().enumerate() {
             disabled(&app).await;
             let version = 2 * round as i64 + 2;
-            assert_eq!(put(&app, client, &path, body).await, (200, company1(json!({"__v": version}))), "{round}");
+            assert_eq!(put(&app, client, &path, body).await, (200, company_one(json!({"__v": version}))), "{round}");
             let offers = get(&app, &app.fresh_client(), &format!("/offers/company/{id}")).await;
             assert_eq!(offers, (200, json!([company1_offer(1)])));
         }
@@ -596,10 +542,7 @@ mod enable {
 
 /// The offer suite's `describe("GET /offers/company/:companyId")`
 mod company_offers {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     // upstream: "should fail if the id is not valid" / "if the company does not exist"
     async fn bad_and_unknown_ids_are_422(db: Db) {
@@ -644,10 +587,7 @@ mod company_offers {
 
 /// `auth.js`: `describe("GET /auth/me")`
 mod me {
-    use serde_json::json;
-
     use super::*;
-    use crate::test_app::{Db, spawn_app};
 
     // upstream: "should return 401 if not logged in"
     async fn without_a_session_login_is_required(db: Db) {
@@ -663,7 +603,7 @@ mod me {
         let app = spawn_app(db).await;
         let company = logged_in(&app, "company1@email.com").await;
         let answer = json(app.me(&company).await).await;
-        let data = json!({"email": "company1@email.com", "isAdmin": false, "company": company1(json!({}))});
+        let data = json!({"email": "company1@email.com", "isAdmin": false, "company": company_one(json!({}))});
         assert_eq!(answer, (200, json!({"data": data})));
         let admin = logged_in(&app, "admin@email.com").await;
         let answer = json(app.me(&admin).await).await;

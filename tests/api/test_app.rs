@@ -353,6 +353,26 @@ impl TestApp {
         row.try_get::<i64>("", "n").expect("count column")
     }
 
+    /// The per-table counts of the deletion receipt written for `company_id`.
+    pub async fn receipt_counts(&self, company_id: &str) -> Value {
+        let row = self
+            .db
+            .query_one(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                "SELECT counts FROM deletion_receipts WHERE company_id = $1",
+                [company_id.into()],
+            ))
+            .await
+            .expect("receipt query")
+            .expect("a receipt");
+        // JSON on PostgreSQL, text on SQLite.
+        match row.try_get::<Value>("", "counts") {
+            Ok(Value::String(text)) => serde_json::from_str(&text).expect("counts are JSON"),
+            Ok(value) => value,
+            Err(_) => serde_json::from_str(&row.try_get::<String>("", "counts").expect("counts column")).expect("JSON"),
+        }
+    }
+
     /// Messages written by the file mail transport.
     pub fn sent_mail(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(&self.mail_dir) else { return Vec::new() };
