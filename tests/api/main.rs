@@ -1,7 +1,9 @@
 mod authorization_matrix;
 mod clients;
 mod company_writes;
+mod concurrency;
 mod large_search;
+mod mail_outbox;
 mod openapi;
 mod rate_limits;
 mod real_client_flow;

@@ -65,7 +65,7 @@ async fn deleting_a_company_removes_everything_it_owns_and_writes_a_receipt_and_
     assert_eq!(app.count("deletion_receipts", "company_id", "Cust0mer0001").await, 1);
     assert_eq!(app.count("deletion_receipts", "actor", "api-client:acme-reseller").await, 1);
     assert_eq!(app.count("outbox", "recipient", "company1@email.com").await, 1);
-    let mail = app.sent_mail();
+    let mail = app.wait_for_mail(1).await;
     assert_eq!(mail.len(), 1, "one notice was sent");
     assert!(mail[0].contains("Subject: Your company account on companygate-test has been deleted"), "{}", mail[0]);
     assert!(mail[0].contains("test-company-1"));

@@ -122,7 +122,7 @@ async fn the_company_account_is_told_by_email(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("company1@email.com", "password123").await, 200);
     assert_eq!(json(app.session_delete(&app.client, &hex(C1), None).await).await.0, 200);
-    let mail = app.sent_mail();
+    let mail = app.wait_for_mail(1).await;
     assert_eq!(mail.len(), 1);
     assert!(mail[0].contains("To: company1@email.com"), "{}", mail[0]);
     assert!(mail[0].contains("Subject: Your company account on companygate-test has been deleted"));

@@ -146,14 +146,12 @@ pub async fn spawn_app_seeded(db: Db, extra_flags: &[&str], fixture: &str) -> Te
             (with_database(&admin_postgres_url(), &name), Some(name))
         }
     };
-    let mut flags: Vec<String> = vec![
-        "--god-token".into(),
-        GOD_TOKEN.into(),
-        "--mail-url".into(),
-        format!("file://{}", mail_dir.display()),
-        "--site-name".into(),
-        "companygate-test".into(),
-    ];
+    let mut flags: Vec<String> =
+        vec!["--god-token".into(), GOD_TOKEN.into(), "--site-name".into(), "companygate-test".into()];
+    // Mail goes to files unless the test names its own relay.
+    if !extra_flags.contains(&"--mail-url") {
+        flags.extend(["--mail-url".into(), format!("file://{}", mail_dir.display())]);
+    }
     flags.extend(extra_flags.iter().map(|s| s.to_string()));
     let common = CommonSettings::from_args(flags).expect("valid test flags");
     let gateway = application::gateway(&database_url, &common).await.expect("gateway starts");
@@ -371,6 +369,18 @@ impl TestApp {
             Ok(value) => value,
             Err(_) => serde_json::from_str(&row.try_get::<String>("", "counts").expect("counts column")).expect("JSON"),
         }
+    }
+
+    /// Waits (up to 10 s) until the outbox worker has written at least `n` messages; returns them.
+    pub async fn wait_for_mail(&self, n: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let mail = self.sent_mail();
+            if mail.len() >= n {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        self.sent_mail()
     }
 
     /// Messages written by the file mail transport.

@@ -86,8 +86,8 @@ impl Gateway {
             Err(DeleteCompanyError::NotFound(_)) => BulkOutcome::NotFound,
             Err(DeleteCompanyError::Forbidden(_) | DeleteCompanyError::NotPermitted) => BulkOutcome::Forbidden,
             Err(DeleteCompanyError::HasManagedCompanies(_)) => BulkOutcome::Conflict,
-            Err(DeleteCompanyError::Database(cause)) => {
-                tracing::error!(company_id = %id, %cause, "bulk deletion of one company failed");
+            Err(error @ (DeleteCompanyError::Database(_) | DeleteCompanyError::IdempotencyKeyReused)) => {
+                tracing::error!(company_id = %id, %error, "bulk deletion of one company failed");
                 BulkOutcome::Failed
             }
         }

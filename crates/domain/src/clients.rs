@@ -39,7 +39,20 @@ pub enum ClientsError {
     #[error("invalid input")]
     Invalid(Vec<String>),
     #[error(transparent)]
+    Overloaded(#[from] passwords::Overloaded),
+    #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+/// Two clients given the same client id at once: the database's unique index refuses the second,
+/// which is told the id is taken, like one that came later.
+fn taken_or_database(e: DbErr) -> ClientsError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ClientsError::Invalid(vec!["Client id is already taken".into()])
+        }
+        _ => ClientsError::Database(e),
+    }
 }
 
 /// What a client is created or replaced with. `secret: None` on update keeps the secret.
@@ -226,7 +239,7 @@ impl Gateway {
             return Err(ClientsError::Invalid(vec!["Client id is already taken".into()]));
         }
         let secret = input.secret.clone().unwrap_or_default();
-        let hash = tokio::task::spawn_blocking(move || passwords::hash(&secret)).await.expect("hashing does not panic");
+        let hash = self.hasher.hash(secret).await?;
         let resource_id = CompanyId::generate().to_string();
         api_clients::ActiveModel {
             resource_id: Set(resource_id.clone()),
@@ -241,8 +254,9 @@ impl Gateway {
             create_time: Set(Utc::now()),
             ..Default::default()
         }
-        .insert(&self.db)
-        .await?;
+        .insert(&self.writer)
+        .await
+        .map_err(taken_or_database)?;
         Ok(resource_id)
     }
 
@@ -263,10 +277,10 @@ impl Gateway {
             return Err(ClientsError::Invalid(vec!["Client id is already taken".into()]));
         }
         let hash = match input.secret.clone() {
-            Some(secret) => Some(tokio::task::spawn_blocking(move || passwords::hash(&secret)).await.expect("hashing")),
+            Some(secret) => Some(self.hasher.hash(secret).await?),
             None => None,
         };
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let id = client.id;
         let mut model: api_clients::ActiveModel = client.into();
         model.name = Set(input.name);
@@ -278,7 +292,12 @@ impl Gateway {
         if let Some(hash) = hash {
             model.secret_hash = Set(hash);
         }
-        model.update(&txn).await?;
+        match model.update(&txn).await {
+            Ok(_) => {}
+            // Deleted meanwhile.
+            Err(DbErr::RecordNotUpdated) => return Err(ClientsError::NotFound),
+            Err(e) => return Err(taken_or_database(e)),
+        }
         if input.status_id != 1 {
             revoke_tokens(&txn, id).await?;
         }
@@ -289,9 +308,12 @@ impl Gateway {
     /// Deletes a client and its tokens.
     pub async fn delete_client(&self, actor: &Actor, resource_id: &str) -> Result<(), ClientsError> {
         let client = self.managed_client(actor, resource_id).await?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         access_tokens::Entity::delete_many().filter(access_tokens::Column::ClientId.eq(client.id)).exec(&txn).await?;
-        api_clients::Entity::delete_by_id(client.id).exec(&txn).await?;
+        if api_clients::Entity::delete_by_id(client.id).exec(&txn).await?.rows_affected == 0 {
+            // Deleted meanwhile by someone else; the one before us answered for it.
+            return Err(ClientsError::NotFound);
+        }
         txn.commit().await?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Blocking, unblocking, disabling and enabling a company (session dialect). Each change bumps
 //! the company's version; blocking or disabling hides its offers, and undoing it shows them again.
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::entities::{companies, offers};
 use crate::{Actor, CompanyId, Gateway};
@@ -52,39 +52,50 @@ impl Gateway {
             return Err(StateChangeError::NotPermitted);
         }
         let key = id.resource_id().ok_or(StateChangeError::NotFound(id))?;
-        let txn = self.db.begin().await?;
-        let company = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(StateChangeError::NotFound(id))?;
+        let txn = self.writer.begin().await?;
+        // The version is bumped in SQL by the transaction's first statement, which also takes the
+        // row lock: concurrent changes queue here, and none of their bumps is lost.
+        let bumped = companies::Entity::update_many()
+            .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).add(1))
+            .filter(companies::Column::Id.eq(key))
+            .exec(&txn)
+            .await?;
+        if bumped.rows_affected == 0 {
+            return Err(StateChangeError::NotFound(id));
+        }
         let allowed = match change {
             StateChange::Block { .. } | StateChange::Unblock => true,
             StateChange::Disable => matches!(actor, Actor::God) || actor.is_account_of(id),
             StateChange::Enable => actor.has_admin_privileges() || actor.is_account_of(id),
         };
         if !allowed {
+            // Dropping the transaction rolls the bump back.
             return Err(StateChangeError::Forbidden(id));
         }
-        let mut model: companies::ActiveModel = company.clone().into();
-        model.version = Set(company.version + 1);
-        let (hide, show) = match &change {
-            StateChange::Block { reason } => {
-                model.is_blocked = Set(true);
-                model.admin_reason = Set(Some(reason.clone()));
-                (Some(HIDDEN_BY_BLOCK), None)
-            }
-            StateChange::Unblock => {
-                model.is_blocked = Set(false);
-                model.admin_reason = Set(None);
-                (None, Some(HIDDEN_BY_BLOCK))
-            }
+        let update = companies::Entity::update_many().filter(companies::Column::Id.eq(key));
+        let (update, hide, show) = match &change {
+            StateChange::Block { reason } => (
+                update
+                    .col_expr(companies::Column::IsBlocked, Expr::value(true))
+                    .col_expr(companies::Column::AdminReason, Expr::value(reason.clone())),
+                Some(HIDDEN_BY_BLOCK),
+                None,
+            ),
+            StateChange::Unblock => (
+                update
+                    .col_expr(companies::Column::IsBlocked, Expr::value(false))
+                    .col_expr(companies::Column::AdminReason, Expr::value(Option::<String>::None)),
+                None,
+                Some(HIDDEN_BY_BLOCK),
+            ),
             StateChange::Disable => {
-                model.is_disabled = Set(true);
-                (Some(HIDDEN_BY_DISABLE), None)
+                (update.col_expr(companies::Column::IsDisabled, Expr::value(true)), Some(HIDDEN_BY_DISABLE), None)
             }
             StateChange::Enable => {
-                model.is_disabled = Set(false);
-                (None, Some(HIDDEN_BY_DISABLE))
+                (update.col_expr(companies::Column::IsDisabled, Expr::value(false)), None, Some(HIDDEN_BY_DISABLE))
             }
         };
-        let updated = companies::Entity::update(model).exec(&txn).await?;
+        update.exec(&txn).await?;
         if let Some(reason) = hide {
             // Offers hidden for another reason keep that reason.
             offers::Entity::update_many()
@@ -104,6 +115,7 @@ impl Gateway {
                 .exec(&txn)
                 .await?;
         }
+        let updated = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(StateChangeError::NotFound(id))?;
         txn.commit().await?;
         tracing::info!(company_id = %id, actor = %actor.audit_name(), change = ?change_name(&change), "company state changed");
         Ok(updated)

@@ -2,6 +2,7 @@
 //! fields point into.
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set, Statement,
     TransactionTrait,
@@ -221,7 +222,7 @@ impl Gateway {
             create_time: Set(Utc::now()),
             ..Default::default()
         };
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
         replace_tags(&txn, &id, &draft.tags).await?;
         txn.commit().await?;
@@ -235,14 +236,25 @@ impl Gateway {
         id: Option<CompanyId>,
         draft: CompanyDraft,
     ) -> Result<(), WriteCompanyError> {
-        let company = self.ensure_may_update(actor, id).await?;
-        let key = company.id.clone();
+        let own = self.ensure_may_create(actor)?;
+        let key = id.and_then(|i| i.resource_id().map(str::to_owned)).ok_or(WriteCompanyError::NotFound)?;
         self.check_draft(&draft).await?;
-        let version = company.version;
-        let mut model: companies::ActiveModel = company.into();
-        model.version = Set(version + 1);
-        let txn = self.db.begin().await?;
-        apply(model, &draft).update(&txn).await?;
+        let txn = self.writer.begin().await?;
+        // Bumping the version in SQL first takes the row lock: concurrent changes queue and none
+        // of their bumps is lost; the checks below see the row as it is now.
+        let bumped = companies::Entity::update_many()
+            .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).add(1))
+            .filter(companies::Column::Id.eq(&key))
+            .exec(&txn)
+            .await?;
+        if bumped.rows_affected == 0 {
+            return Err(WriteCompanyError::NotFound);
+        }
+        let company = companies::Entity::find_by_id(&key).one(&txn).await?.ok_or(WriteCompanyError::NotFound)?;
+        if !manages(&txn, own, &company).await? {
+            return Err(WriteCompanyError::Forbidden);
+        }
+        apply(company.into(), &draft).update(&txn).await?;
         replace_tags(&txn, &key, &draft.tags).await?;
         txn.commit().await?;
         Ok(())

@@ -5,8 +5,8 @@ use std::time::Instant;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -14,6 +14,7 @@ use crate::actor::{Actor, ClientRole, manages};
 use crate::entities::{
     access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers, sessions, target_users,
 };
+use crate::idempotency::{self, Claim, DeletedRecord, IdempotencyKey, RefusalRecord};
 use crate::{CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,9 @@ pub enum DeleteCompanyError {
     Forbidden(CompanyId),
     #[error("company {0} still manages other companies")]
     HasManagedCompanies(CompanyId),
+    /// The idempotency key was first used for another operation.
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyKeyReused,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -53,6 +57,24 @@ pub struct DeletedCompany {
     pub counts: DeletionCounts,
 }
 
+/// The outcome of a deletion sent with an idempotency key.
+#[derive(Clone, Debug)]
+pub enum Deletion {
+    /// Carried out now.
+    Done(Box<DeletedCompany>),
+    /// Carried out by an earlier request with the same key; this is its answer again.
+    Replayed { resource_id: String },
+}
+
+impl Deletion {
+    pub fn resource_id(&self) -> &str {
+        match self {
+            Self::Done(deleted) => &deleted.company.id,
+            Self::Replayed { resource_id } => resource_id,
+        }
+    }
+}
+
 impl Gateway {
     /// Deletes a company and everything it owns, or nothing.
     ///
@@ -63,33 +85,87 @@ impl Gateway {
     pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<DeletedCompany, DeleteCompanyError> {
         may_delete_at_all(actor)?;
         let started = Instant::now();
+        let txn = self.writer.begin().await?;
+        let deleted = self.delete_in(&txn, actor, id).await?;
+        txn.commit().await?;
+        self.deleted(actor, &deleted, started);
+        Ok(deleted)
+    }
+
+    /// `delete_company` carried out once per caller and `key`: a repeat within 24 hours (also one
+    /// sent while the first is still running) gets the first outcome, success or refusal.
+    #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
+    pub async fn delete_company_once(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+        key: &IdempotencyKey,
+    ) -> Result<Deletion, DeleteCompanyError> {
+        let started = Instant::now();
+        let caller = actor.audit_name();
+        let operation = format!("delete-company:{id}");
+        let txn = self.writer.begin().await?;
+        match idempotency::claim::<DeletedRecord, RefusalRecord>(&txn, &caller, key, &operation).await? {
+            Claim::Claimed => {}
+            Claim::Reused => return Err(DeleteCompanyError::IdempotencyKeyReused),
+            Claim::Replay(Ok(done)) => return Ok(Deletion::Replayed { resource_id: done.resource_id }),
+            Claim::Replay(Err(refused)) => return Err(refused.into_error(id)),
+        }
+        let outcome = match may_delete_at_all(actor) {
+            Ok(()) => self.delete_in(&txn, actor, id).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(deleted) => {
+                let record = DeletedRecord { resource_id: deleted.company.id.clone() };
+                idempotency::record::<_, RefusalRecord>(&txn, &caller, key, Ok(&record)).await?;
+                txn.commit().await?;
+                self.deleted(actor, &deleted, started);
+                Ok(Deletion::Done(Box::new(deleted)))
+            }
+            Err(refused) => {
+                // A refusal is an answer too; a database failure is not, and rolls the claim back.
+                let Some(record) = RefusalRecord::of(&refused) else { return Err(refused) };
+                idempotency::record::<DeletedRecord, _>(&txn, &caller, key, Err(&record)).await?;
+                txn.commit().await?;
+                Err(refused)
+            }
+        }
+    }
+
+    /// The deletion inside `txn`: checks, every owned row, the receipt and the notification.
+    async fn delete_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        id: CompanyId,
+    ) -> Result<DeletedCompany, DeleteCompanyError> {
         let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
-        let txn = self.db.begin().await?;
-        // The first statement writes to the company row. That takes the row lock on PostgreSQL and
-        // the database write lock on SQLite before anything is read, so concurrent deleters queue
-        // here and each sees the committed result of the one before it.
+        // The first statement on the company writes its row. That takes the row lock on PostgreSQL
+        // (SQLite's writes are already one at a time) before anything is read, so concurrent
+        // deleters queue here and each sees the committed result of the one before it.
         let locked = companies::Entity::update_many()
             .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).into())
             .filter(companies::Column::Id.eq(key))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if locked.rows_affected == 0 {
             return Err(DeleteCompanyError::NotFound(id));
         }
-        let company = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(DeleteCompanyError::NotFound(id))?;
-        authorize(&txn, actor, id, &company).await?;
-        if manages_any(&txn, key).await? {
+        let company = companies::Entity::find_by_id(key).one(txn).await?.ok_or(DeleteCompanyError::NotFound(id))?;
+        authorize(txn, actor, id, &company).await?;
+        if manages_any(txn, key).await? {
             return Err(DeleteCompanyError::HasManagedCompanies(id));
         }
-        let tags = tags_of(&txn, key).await?;
+        let tags = tags_of(txn, key).await?;
         let account_emails: Vec<String> = accounts::Entity::find()
             .select_only()
             .column(accounts::Column::Email)
             .filter(accounts::Column::CompanyId.eq(key))
             .into_tuple()
-            .all(&txn)
+            .all(txn)
             .await?;
-        let counts = owned_rows(&txn, key, Pass::Delete).await?;
+        let counts = owned_rows(txn, key, Pass::Delete).await?;
 
         deletion_receipts::ActiveModel {
             company_id: Set(key.to_owned()),
@@ -98,23 +174,25 @@ impl Gateway {
             deleted_at: Set(Utc::now()),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         for email in &account_emails {
-            self.mail.enqueue(&txn, email, &deletion_subject(&self.config.site_name), &deletion_body(&company)).await?;
+            self.mail.enqueue(txn, email, &deletion_subject(&self.config.site_name), &deletion_body(&company)).await?;
         }
-        txn.commit().await?;
+        Ok(DeletedCompany { company, tags, counts })
+    }
 
+    /// After a deletion committed: log, count, and wake the outbox sender.
+    fn deleted(&self, actor: &Actor, deleted: &DeletedCompany, started: Instant) {
         tracing::info!(
-            company_id = %id,
+            company_id = %deleted.company.id,
             actor = %actor.audit_name(),
-            counts = ?counts,
+            counts = ?deleted.counts,
             duration_ms = started.elapsed().as_millis() as u64,
             "company deleted"
         );
         self.metrics.deletions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.mail.dispatch_pending(&self.db).await;
-        Ok(DeletedCompany { company, tags, counts })
+        self.mail.wake();
     }
 
     /// What `delete_company` would remove, with the same checks, changing nothing.
@@ -136,6 +214,27 @@ impl Gateway {
     /// must answer "forbidden" before "not found" run it before parsing the id.
     pub fn ensure_may_delete(&self, actor: &Actor) -> Result<(), DeleteCompanyError> {
         may_delete_at_all(actor)
+    }
+}
+
+impl RefusalRecord {
+    fn of(e: &DeleteCompanyError) -> Option<Self> {
+        match e {
+            DeleteCompanyError::NotPermitted => Some(Self::NotPermitted),
+            DeleteCompanyError::NotFound(_) => Some(Self::NotFound),
+            DeleteCompanyError::Forbidden(_) => Some(Self::Forbidden),
+            DeleteCompanyError::HasManagedCompanies(_) => Some(Self::HasManagedCompanies),
+            DeleteCompanyError::IdempotencyKeyReused | DeleteCompanyError::Database(_) => None,
+        }
+    }
+
+    fn into_error(self, id: CompanyId) -> DeleteCompanyError {
+        match self {
+            Self::NotPermitted => DeleteCompanyError::NotPermitted,
+            Self::NotFound => DeleteCompanyError::NotFound(id),
+            Self::Forbidden => DeleteCompanyError::Forbidden(id),
+            Self::HasManagedCompanies => DeleteCompanyError::HasManagedCompanies(id),
+        }
     }
 }
 

@@ -133,13 +133,13 @@ fn invalid(entry: String, why: &str) -> SeedError {
 impl Gateway {
     /// Loads a fixture in one transaction: all of it or none of it.
     pub async fn seed(&self, fixture: &Fixture) -> Result<SeedReport, SeedError> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let report = seed_in(&txn, fixture).await?;
         txn.commit().await?;
         // Fresh rows have no planner statistics until autovacuum gets to them; search plans
         // badly without them, so a bulk load refreshes them at once.
         if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-            self.db.execute_unprepared("ANALYZE").await?;
+            self.writer.execute_unprepared("ANALYZE").await?;
         }
         Ok(report)
     }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
+
+use crate::database::Pools;
 
 pub mod actor;
 pub mod bulk_deletion;
@@ -29,7 +31,8 @@ pub mod tokens;
 pub use actor::{Actor, ClientRole};
 pub use company_id::CompanyId;
 pub use deletion::{DeleteCompanyError, DeletedCompany, DeletionCounts};
-pub use mail::Mailer;
+pub use mail::{MailSettings, Mailer};
+pub use sea_orm::DbErr;
 
 /// Settings the core needs; the server fills them from its command line.
 #[derive(Clone, Debug)]
@@ -64,10 +67,23 @@ pub struct Metrics {
     pub search_rows_loaded: AtomicU64,
 }
 
+/// Why the gateway cannot serve right now.
+#[derive(Debug, thiserror::Error)]
+pub enum Unready {
+    #[error("database unreachable: {0}")]
+    Database(DbErr),
+    #[error("{0} migrations not applied")]
+    MigrationsPending(usize),
+}
+
 /// The core's one entry point. Cheap to clone.
 #[derive(Clone)]
 pub struct Gateway {
+    /// Reads. On SQLite these connections are read-only.
     db: DatabaseConnection,
+    /// Every write, and reads that decide a write (see [`database::Pools`]).
+    writer: DatabaseConnection,
+    hasher: passwords::Hasher,
     config: Arc<Config>,
     mail: Mailer,
     keys: tokens::KeyRing,
@@ -76,9 +92,17 @@ pub struct Gateway {
 
 impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
-    pub async fn new(db: DatabaseConnection, config: Config, mail: Mailer) -> Result<Self, DbErr> {
-        let keys = tokens::KeyRing::load_or_create(&db).await?;
-        Ok(Self { db, config: Arc::new(config), mail, keys, metrics: Arc::default() })
+    pub async fn new(pools: Pools, config: Config, mail: Mailer) -> Result<Self, DbErr> {
+        let keys = tokens::KeyRing::load_or_create(&pools.write).await?;
+        Ok(Self {
+            db: pools.read,
+            writer: pools.write,
+            hasher: passwords::Hasher::sized_to_machine(),
+            config: Arc::new(config),
+            mail,
+            keys,
+            metrics: Arc::default(),
+        })
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -89,9 +113,42 @@ impl Gateway {
         &self.config
     }
 
-    /// Sends outbox messages that earlier attempts could not deliver.
-    pub async fn retry_outbox(&self) {
-        self.mail.dispatch_pending(&self.db).await
+    /// The gateway's background work, until the returned future is dropped: the outbox sender
+    /// and, every hour, sweeping idempotency keys past their lifetime.
+    pub async fn run_background(&self) {
+        let sweep = async {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match idempotency::sweep(&self.writer).await {
+                    Ok(n) => tracing::debug!(removed = n, "expired idempotency keys swept"),
+                    Err(error) => tracing::warn!(%error, "sweeping idempotency keys failed"),
+                }
+            }
+        };
+        tokio::join!(self.mail.run(&self.writer), sweep);
+    }
+
+    /// Sends the due outbox messages once, now; returns how many were tried.
+    pub async fn send_outbox_now(&self) -> Result<usize, DbErr> {
+        self.mail.send_due(&self.writer).await
+    }
+
+    /// Messages waiting in the outbox and messages given up.
+    pub async fn outbox_backlog(&self) -> Result<mail::OutboxBacklog, DbErr> {
+        self.mail.backlog(&self.db).await
+    }
+
+    /// Whether the database answers and its schema is current.
+    pub async fn readiness(&self) -> Result<(), Unready> {
+        use companygate_migration::MigratorTrait;
+        use sea_orm::ConnectionTrait;
+        self.db.execute_unprepared("SELECT 1").await.map_err(Unready::Database)?;
+        let pending = companygate_migration::Migrator::get_pending_migrations(&self.writer)
+            .await
+            .map_err(Unready::Database)?
+            .len();
+        if pending > 0 { Err(Unready::MigrationsPending(pending)) } else { Ok(()) }
     }
 
     /// Whether `candidate` is the configured god token. Constant-time; never true when god mode is

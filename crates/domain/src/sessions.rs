@@ -15,6 +15,8 @@ pub enum LoginError {
     #[error("the account's company is blocked")]
     CompanyBlocked,
     #[error(transparent)]
+    Overloaded(#[from] passwords::Overloaded),
+    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
@@ -49,9 +51,7 @@ impl Gateway {
         let email = email.trim().to_lowercase();
         let account = accounts::Entity::find().filter(accounts::Column::Email.eq(&email)).one(&self.db).await?;
         let stored = account.as_ref().map(|a| a.password_hash.clone());
-        let password = password.to_owned();
-        let verified =
-            tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref())).await.unwrap_or(false);
+        let verified = self.hasher.verify(password.to_owned(), stored).await?;
         let account = account.filter(|_| verified).ok_or(LoginError::BadCredentials)?;
         if let Some(company) = &account.company_id
             && companies::Entity::find_by_id(company).one(&self.db).await?.is_some_and(|c| c.is_blocked)
@@ -74,7 +74,7 @@ impl Gateway {
             data: Set(None),
             create_time: Set(now),
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?;
         self.metrics.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(cookie)
@@ -105,7 +105,7 @@ impl Gateway {
                 .col_expr(sessions::Column::LastSeen, sea_orm::sea_query::Expr::value(now))
                 .col_expr(sessions::Column::ExpiresAt, sea_orm::sea_query::Expr::value(now + self.idle_ttl()))
                 .filter(sessions::Column::IdHash.eq(session.id_hash))
-                .exec(&self.db)
+                .exec(&self.writer)
                 .await?;
         }
         Ok(Some(SessionAccount { account, company }))
@@ -113,7 +113,7 @@ impl Gateway {
 
     /// Destroys the session behind `cookie`, if any.
     pub async fn logout(&self, cookie: &str) -> Result<(), DbErr> {
-        sessions::Entity::delete_by_id(hash_cookie(cookie)).exec(&self.db).await.map(drop)
+        sessions::Entity::delete_by_id(hash_cookie(cookie)).exec(&self.writer).await.map(drop)
     }
 
     fn idle_ttl(&self) -> chrono::Duration {

@@ -48,6 +48,8 @@ pub enum IssueTokenError {
     #[error("invalid client")]
     InvalidClient,
     #[error(transparent)]
+    Overloaded(#[from] passwords::Overloaded),
+    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
@@ -90,14 +92,24 @@ impl KeyRing {
         Ok(ring)
     }
 
-    /// Reads every key; returns whether there is at least one.
+    /// Reads every key; returns whether there is at least one usable key. A key whose secret is
+    /// not base64 (or empty) is left out with an error in the log, and the newest usable key signs.
     async fn reload(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
         let rows = signing_keys::Entity::find().order_by_asc(signing_keys::Column::CreateTime).all(db).await?;
-        let Some(newest) = rows.last().map(|k| k.kid.clone()) else {
+        let mut keys = Keys::default();
+        for key in rows {
+            match STANDARD.decode(&key.secret) {
+                Ok(secret) if !secret.is_empty() => {
+                    keys.newest.clone_from(&key.kid);
+                    keys.by_kid.insert(key.kid, secret);
+                }
+                _ => tracing::error!(kid = %key.kid, "signing key ignored: its secret is not base64"),
+            }
+        }
+        if keys.by_kid.is_empty() {
             return Ok(false);
-        };
-        let map = rows.into_iter().filter_map(|k| Some((k.kid, STANDARD.decode(k.secret).ok()?))).collect();
-        *self.keys.write().expect("key ring lock") = Keys { newest, by_kid: map };
+        }
+        *self.keys.write().expect("key ring lock") = keys;
         Ok(true)
     }
 
@@ -124,9 +136,7 @@ impl Gateway {
         let client =
             api_clients::Entity::find().filter(api_clients::Column::ClientId.eq(client_id)).one(&self.db).await?;
         let stored = client.as_ref().map(|c| c.secret_hash.clone());
-        let secret = client_secret.to_owned();
-        let verified =
-            tokio::task::spawn_blocking(move || passwords::verify(&secret, stored.as_deref())).await.unwrap_or(false);
+        let verified = self.hasher.verify(client_secret.to_owned(), stored).await?;
         let client = client.filter(|c| verified && c.status_id == 1).ok_or(IssueTokenError::InvalidClient)?;
         let role = ClientRole::parse(&client.role).ok_or(IssueTokenError::InvalidClient)?;
         if client.has_ip_address_restriction {
@@ -165,7 +175,7 @@ impl Gateway {
             revoked: Set(false),
             create_time: Set(now),
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?;
 
         let claims = Claims {

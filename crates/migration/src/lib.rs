@@ -15,6 +15,7 @@ mod m20261123_000010_create_outbox;
 mod m20261123_000011_create_signing_keys;
 mod m20261123_000012_create_reference_tables;
 mod m20261123_000013_create_idempotency_keys;
+mod m20261124_000014_outbox_next_attempt;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_create_signing_keys::Migration),
             Box::new(m20261123_000012_create_reference_tables::Migration),
             Box::new(m20261123_000013_create_idempotency_keys::Migration),
+            Box::new(m20261124_000014_outbox_next_attempt::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ use poem::http::StatusCode;
 use poem_openapi::auth::Bearer;
 use poem_openapi::{OAuthScopes, SecurityScheme};
 
+use crate::error::ApiError;
 use crate::rate_limit::Limiters;
 
 #[derive(OAuthScopes)]
@@ -34,8 +35,8 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
     let actor = gateway.authenticate_bearer(&bearer.token).await.map_err(|e| match e {
         AuthenticateError::InvalidToken => poem::Error::from_status(StatusCode::UNAUTHORIZED),
         AuthenticateError::Database(cause) => {
-            tracing::error!(%cause, "token check failed");
-            poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+            let status = ApiError::database(cause).status();
+            poem::Error::from_status(status)
         }
     })?;
     if let (Actor::Client { client, .. }, Some(limiters)) = (&actor, req.data::<Arc<Limiters>>()) {

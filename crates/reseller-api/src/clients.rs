@@ -133,7 +133,8 @@ impl From<ClientsError> for ApiError {
             ClientsError::NotPermitted | ClientsError::Forbidden => Self::Forbidden("Not allowed for this company"),
             ClientsError::NotFound => Self::NotFound("Not found"),
             ClientsError::Invalid(lines) => Self::Input(lines),
-            ClientsError::Database(cause) => Self::internal(cause),
+            ClientsError::Overloaded(cause) => Self::overloaded(cause),
+            ClientsError::Database(cause) => Self::database(cause),
         }
     }
 }

@@ -185,7 +185,7 @@ fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<String>) {
 async fn checked_draft(gateway: &Gateway, parts: &[(String, Vec<u8>)]) -> Result<CompanyDraft, ApiError> {
     let (draft, mut problems) = read_form(parts);
     if !problems.is_empty() {
-        problems.extend(gateway.draft_problems(&draft).await.map_err(ApiError::internal)?);
+        problems.extend(gateway.draft_problems(&draft).await.map_err(ApiError::database)?);
         return Err(ApiError::Input(problems));
     }
     Ok(draft)
@@ -198,7 +198,7 @@ impl From<WriteCompanyError> for ApiError {
             WriteCompanyError::NotFound => Self::NotFound("Company not found"),
             WriteCompanyError::Forbidden => Self::Forbidden("You do not manage this company"),
             WriteCompanyError::Invalid(lines) => Self::Input(lines),
-            WriteCompanyError::Database(cause) => Self::internal(cause),
+            WriteCompanyError::Database(cause) => Self::database(cause),
         }
     }
 }
@@ -221,7 +221,7 @@ crate::api_response!(ReferenceResponse, Envelope<Vec<ReferenceItem>>);
 
 async fn references(gateway: &Gateway, table: Reference) -> ReferenceResponse {
     let result = async {
-        let rows = gateway.reference_rows(table).await.map_err(ApiError::internal)?;
+        let rows = gateway.reference_rows(table).await.map_err(ApiError::database)?;
         Ok(Envelope::success(
             rows.into_iter().map(|r| ReferenceItem { resource_id: r.id, name: r.name }).collect(),
             None,

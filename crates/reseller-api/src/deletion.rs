@@ -1,18 +1,16 @@
 //! Deleting companies: one, a preview of one, or many.
 use companygate_domain::bulk_deletion::{BulkOutcome, BulkSelection};
-use companygate_domain::idempotency::StoredAnswer;
+use companygate_domain::idempotency::IdempotencyKey;
 use companygate_domain::{CompanyId, DeletionCounts, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::Json;
-use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{Enum, Object, OpenApi};
 use serde_json::Value;
 
 use crate::ApiTags;
 use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
-use crate::envelope::{Envelope, ErrorEnvelope};
+use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::scope;
 use crate::search::{SearchFilter, parse_filter};
@@ -97,45 +95,13 @@ crate::api_response!(DeleteResponse, Envelope<DeletedData>);
 crate::api_response!(PreviewResponse, Envelope<DeletionCountsDto>);
 crate::api_response!(BulkDeleteResponse, Envelope<BulkDeleteData>);
 
-impl DeleteResponse {
-    /// The status and body, as stored for `Idempotency-Key` replays.
-    fn to_stored(&self) -> StoredAnswer {
-        let (status, body) = match self {
-            Self::Ok(Json(e)) => (200, e.to_json()),
-            Self::BadRequest(Json(e)) => (400, e.to_json()),
-            Self::Unauthorized(Json(e), _) => (401, e.to_json()),
-            Self::Forbidden(Json(e)) => (403, e.to_json()),
-            Self::NotFound(Json(e)) => (404, e.to_json()),
-            Self::Conflict(Json(e)) => (409, e.to_json()),
-            Self::TooManyRequests(Json(e), _) => (429, e.to_json()),
-            Self::Internal(Json(e)) => (500, e.to_json()),
-        };
-        StoredAnswer { status, body: body.map(|v| v.to_string()).unwrap_or_default() }
-    }
-
-    fn from_stored(answer: StoredAnswer) -> Self {
-        let value: Option<Value> = serde_json::from_str(&answer.body).ok();
-        let error = || ErrorEnvelope::parse_from_json(value.clone()).map(Json).map_err(|_| ApiError::Internal);
-        let replayed = match answer.status {
-            200 => Envelope::<DeletedData>::parse_from_json(value.clone())
-                .map(|e| Self::Ok(Json(e)))
-                .map_err(|_| ApiError::Internal),
-            400 => error().map(Self::BadRequest),
-            403 => error().map(Self::Forbidden),
-            404 => error().map(Self::NotFound),
-            409 => error().map(Self::Conflict),
-            _ => Err(ApiError::Internal),
-        };
-        replayed.unwrap_or_else(Into::into)
-    }
-}
-
-/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
-fn idempotency_key(raw: Option<String>) -> Result<Option<String>, ApiError> {
+/// An `Idempotency-Key` header as sent: absent, or 1 to 255 visible ASCII characters.
+fn idempotency_key(raw: Option<String>) -> Result<Option<IdempotencyKey>, ApiError> {
     match raw {
         None => Ok(None),
-        Some(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(key)),
-        Some(_) => Err(ApiError::input("Idempotency-Key must be 1 to 255 visible ASCII characters")),
+        Some(raw) => IdempotencyKey::parse(&raw)
+            .map(Some)
+            .ok_or_else(|| ApiError::input("Idempotency-Key must be 1 to 255 visible ASCII characters")),
     }
 }
 
@@ -173,36 +139,18 @@ pub async fn delete_company(
     resource_id: Path<String>,
     idempotency: Header<Option<String>>,
 ) -> DeleteResponse {
-    let key = match idempotency_key(idempotency.0) {
-        Ok(key) => key,
-        Err(e) => return e.into(),
-    };
-    let request = format!("DELETE /api/companies/{}", resource_id.0);
-    if let Some(key) = &key {
-        match gateway.replay(&auth.0, key, &request).await {
-            Ok(Some(answer)) => return DeleteResponse::from_stored(answer),
-            Ok(None) => {}
-            Err(e) => return ApiError::from(e).into(),
-        }
-    }
     let result = async {
+        let key = idempotency_key(idempotency.0)?;
         // The role is checked before existence, so a Company Admin learns nothing about ids.
         gateway.ensure_may_delete(&auth.0)?;
         let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
-        let deleted = gateway.delete_company(&auth.0, id).await?;
-        Ok(Envelope::success(DeletedData { resource_id: deleted.company.id }, Some("Company deleted")))
+        let resource_id = match &key {
+            Some(key) => gateway.delete_company_once(&auth.0, id, key).await?.resource_id().to_owned(),
+            None => gateway.delete_company(&auth.0, id).await?.company.id,
+        };
+        Ok(Envelope::success(DeletedData { resource_id }, Some("Company deleted")))
     };
-    let response: DeleteResponse = result.await.into();
-    if let Some(key) = &key {
-        let answer = response.to_stored();
-        // Server errors are not remembered: a retry should try again.
-        if answer.status < 500
-            && let Err(cause) = gateway.remember(&auth.0, key, &request, &answer).await
-        {
-            tracing::warn!(%cause, "idempotency answer not stored");
-        }
-    }
-    response
+    result.await.into()
 }
 
 pub struct DeletionApi;

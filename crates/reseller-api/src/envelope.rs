@@ -14,6 +14,8 @@ pub enum Status {
     Failed,
     TooManyRequests,
     InternalServerError,
+    MethodNotAllowed,
+    ServiceUnavailable,
 }
 
 /// A successful answer carrying `data`.

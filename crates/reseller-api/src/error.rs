@@ -1,7 +1,9 @@
 //! Every failure of the dialect, mapped to its envelope in one place.
+use companygate_domain::DbErr;
 use companygate_domain::DeleteCompanyError;
 use companygate_domain::bulk_deletion::BulkDeleteError;
-use companygate_domain::idempotency::IdempotencyError;
+use companygate_domain::database;
+use companygate_domain::passwords::Overloaded;
 use companygate_domain::reseller_reads::ReadCompanyError;
 use companygate_domain::search::SearchError;
 use companygate_domain::tokens::AuthenticateError;
@@ -22,6 +24,10 @@ pub enum ApiError {
     Conflict(&'static str),
     /// Over a rate limit; retry after this many seconds.
     TooManyRequests(u64),
+    /// The method is not one the path serves (the server adds `Allow`).
+    MethodNotAllowed,
+    /// The database is unreachable or the gateway overloaded; retry after this many seconds.
+    Unavailable(u64),
     Internal,
 }
 
@@ -38,6 +44,8 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -52,6 +60,16 @@ impl ApiError {
             Self::TooManyRequests(after) => ErrorEnvelope::new(
                 Status::TooManyRequests,
                 format!("Too many requests; retry after {after} seconds"),
+                None,
+            ),
+            Self::MethodNotAllowed => ErrorEnvelope::new(
+                Status::MethodNotAllowed,
+                "Method not allowed for this path; the Allow header lists the ones it serves",
+                None,
+            ),
+            Self::Unavailable(after) => ErrorEnvelope::new(
+                Status::ServiceUnavailable,
+                format!("The service is temporarily unavailable; retry after {after} seconds"),
                 None,
             ),
             Self::Internal => {
@@ -72,6 +90,23 @@ impl ApiError {
         Self::Internal
     }
 
+    /// A database failure: 503 with `Retry-After` when the database is unreachable or busy (the
+    /// core tells), otherwise 500.
+    pub fn database(cause: DbErr) -> Self {
+        if database::is_unavailable(&cause) {
+            tracing::warn!(%cause, "database unavailable");
+            Self::Unavailable(database::RETRY_AFTER_SECS)
+        } else {
+            Self::internal(cause)
+        }
+    }
+
+    /// Too many password checks waiting.
+    pub fn overloaded(cause: Overloaded) -> Self {
+        tracing::warn!(%cause, "overloaded");
+        Self::Unavailable(database::RETRY_AFTER_SECS)
+    }
+
     /// Maps the errors poem and poem-openapi raise before a handler runs (bad JSON, wrong content
     /// type, failed security check, unknown route) to the envelope.
     pub fn from_poem(err: &poem::Error) -> Self {
@@ -81,7 +116,8 @@ impl ApiError {
         match err.status() {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::NOT_FOUND => Self::NotFound("Not found"),
-            StatusCode::METHOD_NOT_ALLOWED => Self::input("Method not allowed for this path"),
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(database::RETRY_AFTER_SECS),
             s if s.is_server_error() => Self::internal(err),
             _ => Self::input(err.to_string()),
         }
@@ -101,7 +137,7 @@ impl IntoResponse for ApiError {
             Self::Unauthorized => {
                 response.headers_mut().insert("WWW-Authenticate", BEARER_CHALLENGE.parse().expect("static header"));
             }
-            Self::TooManyRequests(after) => {
+            Self::TooManyRequests(after) | Self::Unavailable(after) => {
                 response.headers_mut().insert("Retry-After", after.into());
             }
             _ => {}
@@ -119,7 +155,10 @@ impl From<DeleteCompanyError> for ApiError {
             DeleteCompanyError::HasManagedCompanies(_) => {
                 Self::Conflict("The company still manages other companies; delete or move them first")
             }
-            DeleteCompanyError::Database(cause) => Self::internal(cause),
+            DeleteCompanyError::IdempotencyKeyReused => {
+                Self::input("Idempotency-Key was already used for a different request")
+            }
+            DeleteCompanyError::Database(cause) => Self::database(cause),
         }
     }
 }
@@ -131,7 +170,7 @@ impl From<SearchError> for ApiError {
             SearchError::InvalidFilter(lines) => Self::Input(lines),
             SearchError::ScopeNotFound(_) => Self::NotFound("Company not found"),
             SearchError::ScopeForbidden(_) => Self::Forbidden("You do not manage this company"),
-            SearchError::Database(cause) => Self::internal(cause),
+            SearchError::Database(cause) => Self::database(cause),
         }
     }
 }
@@ -143,7 +182,7 @@ impl From<ReadCompanyError> for ApiError {
                 Self::Forbidden("You may not read this company")
             }
             ReadCompanyError::NotFound => Self::NotFound("Company not found"),
-            ReadCompanyError::Database(cause) => Self::internal(cause),
+            ReadCompanyError::Database(cause) => Self::database(cause),
         }
     }
 }
@@ -158,20 +197,11 @@ impl From<BulkDeleteError> for ApiError {
     }
 }
 
-impl From<IdempotencyError> for ApiError {
-    fn from(e: IdempotencyError) -> Self {
-        match e {
-            IdempotencyError::KeyReused => Self::input("Idempotency-Key was already used for a different request"),
-            IdempotencyError::Database(cause) => Self::internal(cause),
-        }
-    }
-}
-
 impl From<AuthenticateError> for ApiError {
     fn from(e: AuthenticateError) -> Self {
         match e {
             AuthenticateError::InvalidToken => Self::Unauthorized,
-            AuthenticateError::Database(cause) => Self::internal(cause),
+            AuthenticateError::Database(cause) => Self::database(cause),
         }
     }
 }
@@ -216,6 +246,13 @@ macro_rules! api_response {
             /// `INTERNAL_SERVER_ERROR`: `message` carries a correlation id.
             #[oai(status = 500)]
             Internal(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `SERVICE_UNAVAILABLE`: the database is unreachable or the gateway overloaded;
+            /// `Retry-After` says when to try again.
+            #[oai(status = 503)]
+            ServiceUnavailable(
+                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
+                #[oai(header = "Retry-After")] u64,
+            ),
         }
 
         impl $name {
@@ -237,7 +274,11 @@ macro_rules! api_response {
                     $crate::error::ApiError::NotFound(_) => Self::NotFound(body),
                     $crate::error::ApiError::Conflict(_) => Self::Conflict(body),
                     $crate::error::ApiError::TooManyRequests(after) => Self::TooManyRequests(body, after),
-                    $crate::error::ApiError::Internal => Self::Internal(body),
+                    $crate::error::ApiError::Unavailable(after) => Self::ServiceUnavailable(body, after),
+                    // Only the router answers 405; an operation never does.
+                    $crate::error::ApiError::MethodNotAllowed | $crate::error::ApiError::Internal => {
+                        Self::Internal(body)
+                    }
                 }
             }
         }

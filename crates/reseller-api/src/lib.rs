@@ -79,3 +79,9 @@ pub fn endpoint(gateway: Gateway, limits: RateLimits) -> impl Endpoint {
 pub fn body_too_large(limit: usize) -> poem::Response {
     ApiError::input(format!("The request body is larger than {} MiB", limit / (1024 * 1024))).into_response()
 }
+
+/// The answer of `/connect/token` to a body larger than the gateway reads: RFC 6749 JSON, like
+/// every other token error.
+pub fn token_body_too_large(limit: usize) -> poem::Response {
+    token::too_large(limit)
+}

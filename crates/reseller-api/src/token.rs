@@ -68,12 +68,32 @@ pub enum TokenResponse {
     /// Unexpected failure.
     #[oai(status = 500)]
     Internal(Json<TokenError>),
+    /// `temporarily_unavailable`: the database is unreachable or the gateway overloaded;
+    /// `Retry-After` says when to try again.
+    #[oai(status = 503)]
+    Unavailable(Json<TokenError>, #[oai(header = "Retry-After")] u64),
+}
+
+/// `invalid_request` for a body larger than `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> poem::Response {
+    use poem::IntoResponse;
+    let description = format!("the request body is larger than {} MiB", limit / (1024 * 1024));
+    TokenResponse::error("invalid_request", Some(&description)).into_response()
 }
 
 impl TokenResponse {
     fn error(error: &str, description: Option<&str>) -> Self {
         let body = TokenError { error: error.into(), error_description: description.map(Into::into) };
         Self::BadRequest(Json(body), "no-store".into())
+    }
+
+    fn unavailable() -> Self {
+        let after = companygate_domain::database::RETRY_AFTER_SECS;
+        let description = format!("temporarily unavailable; retry after {after} s");
+        Self::Unavailable(
+            Json(TokenError { error: "temporarily_unavailable".into(), error_description: Some(description) }),
+            after,
+        )
     }
 
     fn slow_down(limited: RateLimited) -> Self {
@@ -189,6 +209,14 @@ impl TokenApi {
                 r#"Basic realm="companygate""#.into(),
             ),
             Err(IssueTokenError::InvalidClient) => TokenResponse::error("invalid_client", None),
+            Err(IssueTokenError::Overloaded(cause)) => {
+                tracing::warn!(%cause, "token request refused");
+                TokenResponse::unavailable()
+            }
+            Err(IssueTokenError::Database(cause)) if companygate_domain::database::is_unavailable(&cause) => {
+                tracing::warn!(%cause, "token request refused: database unavailable");
+                TokenResponse::unavailable()
+            }
             Err(IssueTokenError::Database(cause)) => {
                 tracing::error!(%cause, "token issue failed");
                 TokenResponse::Internal(Json(TokenError { error: "server_error".into(), error_description: None }))

@@ -5,15 +5,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use companygate_domain::{Config, Gateway, Mailer, database};
+use companygate_domain::{Config, Gateway, MailSettings, Mailer, database};
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::middleware::Tracing;
 use poem::{EndpointExt, Route, Server};
 use secrecy::ExposeSecret;
 
+use crate::access_log;
 use crate::dispatch::Dialects;
-use crate::metrics;
 use crate::settings::CommonSettings;
+use crate::{health, metrics};
 use companygate_reseller_api::RateLimits;
 use companygate_session_api::SessionOptions;
 
@@ -27,15 +27,25 @@ pub struct Application {
 
 /// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
 pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Result<Gateway> {
-    let db = database::connect(database_url).await.with_context(|| "cannot open the database")?;
+    let pools =
+        database::connect(database_url, pool_settings(common)).await.with_context(|| "cannot open the database")?;
     let config = Config {
         site_name: common.site_name.clone(),
         token_ttl: Duration::from_secs(common.token_ttl_seconds),
         session_idle_ttl: Duration::from_secs(common.session_ttl_seconds),
         god_token: common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).filter(|t| !t.is_empty()),
     };
-    let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name)?;
-    Ok(Gateway::new(db, config, mailer).await?)
+    let mail = MailSettings {
+        timeout: Duration::from_secs(common.mail_timeout_seconds),
+        retry_base: Duration::from_secs(common.mail_retry_seconds),
+        max_attempts: common.mail_max_attempts,
+    };
+    let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name, mail)?;
+    Ok(Gateway::new(pools, config, mailer).await?)
+}
+
+pub fn pool_settings(common: &CommonSettings) -> database::PoolSettings {
+    database::PoolSettings { acquire_timeout: Duration::from_millis(common.database_acquire_timeout_ms) }
 }
 
 impl Application {
@@ -87,7 +97,9 @@ impl Application {
             .at("/openapi/reseller.yaml", reseller_spec.spec_endpoint_yaml())
             .at("/openapi/session.json", session_spec.spec_endpoint())
             .at("/openapi/session.yaml", session_spec.spec_endpoint_yaml())
-            .at("/metrics", metrics::endpoint(self.gateway.clone()));
+            .at("/metrics", metrics::endpoint(self.gateway.clone()))
+            .at("/healthz", health::alive())
+            .at("/readyz", health::ready(self.gateway.clone()));
         let app = Dialects {
             docs: docs.map_to_response().boxed(),
             reseller: companygate_reseller_api::endpoint(self.gateway.clone(), self.rate_limits)
@@ -95,13 +107,14 @@ impl Application {
                 .boxed(),
             session: companygate_session_api::endpoint(self.gateway.clone(), self.session).map_to_response().boxed(),
         }
-        .with(Tracing);
+        .around(access_log::record);
 
-        let retry = tokio::spawn(retry_outbox(self.gateway.clone()));
+        let background = self.gateway.clone();
+        let background = tokio::spawn(async move { background.run_background().await });
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
             .await;
-        retry.abort();
+        background.abort();
         result
     }
 }
@@ -110,13 +123,4 @@ impl Application {
 fn swagger_page(html: String, title: &str) -> impl poem::Endpoint + 'static {
     let html = html.replacen("<title>Swagger UI</title>", &format!("<title>{title} - Swagger UI</title>"), 1);
     poem::endpoint::make_sync(move |_| poem::web::Html(html.clone()))
-}
-
-/// Notifications that could not be sent right after their commit are retried here.
-async fn retry_outbox(gateway: Gateway) {
-    let mut tick = tokio::time::interval(Duration::from_secs(30));
-    loop {
-        tick.tick().await;
-        gateway.retry_outbox().await;
-    }
 }

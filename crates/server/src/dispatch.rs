@@ -3,7 +3,9 @@
 //! everything else to the session dialect (whose routes are at the root, as in the original).
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use poem::endpoint::BoxEndpoint;
-use poem::http::Uri;
+use std::sync::LazyLock;
+
+use poem::http::{HeaderValue, StatusCode, Uri};
 use poem::{Endpoint, Request, Response, Result};
 
 pub struct Dialects {
@@ -24,18 +26,61 @@ impl Endpoint for Dialects {
         if let Some(uri) = decodable(req.uri()) {
             *req.uri_mut() = uri;
         }
-        let path = req.uri().path();
-        let reseller = path == "/connect/token" || path == "/api" || path.starts_with("/api/");
-        if !reseller && (path.starts_with("/docs/") || path.starts_with("/openapi/") || path == "/metrics") {
+        let path = req.uri().path().to_owned();
+        let token = path == "/connect/token";
+        let reseller = token || path == "/api" || path.starts_with("/api/");
+        if !reseller
+            && (OUTSIDE_DIALECTS.contains(&path.as_str())
+                || path.starts_with("/docs/")
+                || path.starts_with("/openapi/"))
+        {
             return self.docs.call(req).await;
         }
         match req.take_body().into_bytes_limit(MAX_BODY).await {
             Ok(bytes) => req.set_body(bytes),
+            Err(_) if token => return Ok(companygate_reseller_api::token_body_too_large(MAX_BODY)),
             Err(_) if reseller => return Ok(companygate_reseller_api::body_too_large(MAX_BODY)),
             Err(_) => return Ok(companygate_session_api::body_too_large()),
         }
-        if reseller { self.reseller.call(req).await } else { self.session.call(req).await }
+        let mut response = if reseller { self.reseller.call(req).await? } else { self.session.call(req).await? };
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = allowed_methods(&path)
+        {
+            response.headers_mut().insert(poem::http::header::ALLOW, allow);
+        }
+        Ok(response)
     }
+}
+
+/// Paths served outside both dialects (besides `/docs/...` and `/openapi/...`).
+const OUTSIDE_DIALECTS: [&str; 3] = ["/metrics", "/healthz", "/readyz"];
+
+/// The methods both specs declare for `path`, as an `Allow` header value.
+fn allowed_methods(path: &str) -> Option<HeaderValue> {
+    static TABLE: LazyLock<Vec<(Vec<String>, Vec<String>)>> = LazyLock::new(|| {
+        let specs = [companygate_reseller_api::service().spec(), companygate_session_api::service().spec()];
+        let mut table = Vec::new();
+        for spec in specs {
+            let Ok(spec) = serde_json::from_str::<serde_json::Value>(&spec) else { continue };
+            let Some(paths) = spec.get("paths").and_then(|p| p.as_object()) else { continue };
+            for (template, operations) in paths {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = operations
+                    .as_object()
+                    .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
+                    .unwrap_or_default();
+                methods.sort();
+                table.push((segments, methods));
+            }
+        }
+        table
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    let (_, methods) = TABLE.iter().find(|(template, _)| {
+        template.len() == segments.len()
+            && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
+    })?;
+    HeaderValue::from_str(&methods.join(", ")).ok()
 }
 
 /// What a path segment must escape.
@@ -80,6 +125,15 @@ fn decodable(uri: &Uri) -> Option<Uri> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allow_lists_the_methods_of_the_matching_template() {
+        assert_eq!(allowed_methods("/api/roles").unwrap(), "GET");
+        assert_eq!(allowed_methods("/api/companies/Cust0mer0001").unwrap(), "DELETE, GET, PUT");
+        assert_eq!(allowed_methods("/company/abc/block").unwrap(), "PUT");
+        assert_eq!(allowed_methods("/auth/login").unwrap(), "DELETE, POST");
+        assert_eq!(allowed_methods("/no/such/path"), None);
+    }
 
     #[test]
     fn undecodable_segments_are_respelled_and_others_kept() {

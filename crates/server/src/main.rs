@@ -69,7 +69,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             result?;
         }
         Command::Migrate(args) => {
-            database::connect(&args.database_url).await.context("cannot migrate the database")?;
+            database::connect(&args.database_url, Default::default()).await.context("cannot migrate the database")?;
             println!("migrations applied");
         }
         Command::Seed { file, database } => {

@@ -5,9 +5,9 @@ use companygate_domain::Gateway;
 use poem::{Endpoint, EndpointExt, Response, handler, web::Data};
 
 #[handler]
-fn render(gateway: Data<&Gateway>) -> Response {
+async fn render(gateway: Data<&Gateway>) -> Response {
     let m = gateway.metrics();
-    let body = format!(
+    let mut body = format!(
         "# TYPE companygate_company_deletions_total counter\ncompanygate_company_deletions_total {}\n\
          # TYPE companygate_tokens_issued_total counter\ncompanygate_tokens_issued_total {}\n\
          # TYPE companygate_logins_total counter\ncompanygate_logins_total {}\n\
@@ -17,6 +17,14 @@ fn render(gateway: Data<&Gateway>) -> Response {
         m.logins.load(Ordering::Relaxed),
         m.search_rows_loaded.load(Ordering::Relaxed),
     );
+    // Left out while the database does not answer; the counters above still do.
+    if let Ok(Ok(backlog)) = tokio::time::timeout(std::time::Duration::from_secs(1), gateway.outbox_backlog()).await {
+        body.push_str(&format!(
+            "# TYPE companygate_outbox_pending gauge\ncompanygate_outbox_pending {}\n\
+             # TYPE companygate_outbox_failed gauge\ncompanygate_outbox_failed {}\n",
+            backlog.pending, backlog.failed
+        ));
+    }
     Response::builder().content_type("text/plain; version=0.0.4").body(body)
 }
 

@@ -103,6 +103,18 @@ pub struct CommonSettings {
     /// Login attempts per minute for one e-mail address (per replica).
     #[arg(long, env = "LOGIN_RATE_LIMIT_PER_EMAIL", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_rate_limit_per_email: u32,
+    /// The longest a request waits for a database connection before it is answered 503.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub database_acquire_timeout_ms: u64,
+    /// Connecting to the mail relay, and each SMTP command, may take this long.
+    #[arg(long, env = "MAIL_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub mail_timeout_seconds: u64,
+    /// A notification that could not be sent is retried after this long, then twice as long each time.
+    #[arg(long, env = "MAIL_RETRY_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub mail_retry_seconds: u64,
+    /// A notification is given up (and kept in the outbox) after this many failed attempts.
+    #[arg(long, env = "MAIL_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub mail_max_attempts: i32,
     /// `/api` requests per minute for one API client (per replica).
     #[arg(long, env = "API_RATE_LIMIT_PER_CLIENT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     pub api_rate_limit_per_client: u32,

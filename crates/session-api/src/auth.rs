@@ -68,6 +68,10 @@ pub enum LoginResponse {
     /// Unexpected failure.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The database is unreachable or the gateway overloaded (`service-unavailable`);
+    /// `Retry-After` says when to try again.
+    #[oai(status = 503)]
+    ServiceUnavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
 }
 
 impl LoginResponse {
@@ -85,6 +89,7 @@ impl From<SessionError> for LoginResponse {
         match e.status.as_u16() {
             400 => Self::BadRequest(Json(e.body)),
             422 => Self::Unprocessable(Json(e.body)),
+            503 => Self::ServiceUnavailable(Json(e.body), e.retry_after.unwrap_or_default()),
             _ => Self::Internal(Json(e.body)),
         }
     }
@@ -147,7 +152,8 @@ impl AuthApi {
             Err(LoginError::BadCredentials | LoginError::CompanyBlocked) => {
                 LoginResponse::Unauthorized(PlainText("Unauthorized".into()))
             }
-            Err(LoginError::Database(cause)) => SessionError::unexpected(cause).into(),
+            Err(LoginError::Overloaded(cause)) => SessionError::overloaded(cause).into(),
+            Err(LoginError::Database(cause)) => SessionError::database(cause).into(),
         }
     }
 
@@ -158,7 +164,7 @@ impl AuthApi {
     async fn logout(&self, req: &Request, gateway: Data<&Gateway>) -> LogoutResponse {
         let result = async {
             if let Some(cookie) = session_cookie(req) {
-                gateway.logout(&cookie).await.map_err(SessionError::unexpected)?;
+                gateway.logout(&cookie).await.map_err(SessionError::database)?;
             }
             clear_session_cookie(req);
             Ok(Empty {})

@@ -35,7 +35,7 @@ pub fn session_cookie(req: &Request) -> Option<String> {
 /// Reads the session (if any) and judges the god token the request carried.
 pub async fn identify(req: &Request, gateway: &Gateway, god_token: Option<&Value>) -> Result<Caller, SessionError> {
     let session = match session_cookie(req) {
-        Some(cookie) => gateway.session(&cookie).await.map_err(SessionError::unexpected)?,
+        Some(cookie) => gateway.session(&cookie).await.map_err(SessionError::database)?,
         None => None,
     };
     Ok(Caller { session, god: GodToken::judge(gateway, god_token) })

@@ -101,8 +101,7 @@ impl CompanyApi {
                     return Err(SessionError::validation(l.err().into_iter().chain(o.err()).collect()));
                 }
             };
-            let page =
-                gateway.list_companies(&caller.actor(), limit, offset).await.map_err(SessionError::unexpected)?;
+            let page = gateway.list_companies(&caller.actor(), limit, offset).await.map_err(SessionError::database)?;
             Ok(CompanyList {
                 companies: page.companies.iter().map(CompanyDoc::from).collect(),
                 total_doc_count: page.total,

@@ -2,6 +2,8 @@
 use companygate_domain::DeleteCompanyError;
 use companygate_domain::company_state::StateChangeError;
 use companygate_domain::lookup::LookupError;
+use companygate_domain::passwords::Overloaded;
+use companygate_domain::{DbErr, database};
 use poem::http::StatusCode;
 use poem_openapi::Object;
 
@@ -54,11 +56,13 @@ pub struct ErrorBody {
 pub struct SessionError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// `Retry-After` seconds, for 429 and 503.
+    pub retry_after: Option<u64>,
 }
 
 impl SessionError {
     fn new(status: StatusCode, error_code: i32, errors: Vec<ErrorItem>) -> Self {
-        Self { status, body: ErrorBody { error_code, errors, or: None } }
+        Self { status, body: ErrorBody { error_code, errors, or: None }, retry_after: None }
     }
 
     pub fn validation(errors: Vec<ErrorItem>) -> Self {
@@ -79,7 +83,38 @@ impl SessionError {
 
     pub fn too_many_requests(retry_after: u64) -> Self {
         let msg = format!("too-many-requests:retry-after-{retry_after}");
-        Self::new(StatusCode::TOO_MANY_REQUESTS, FORBIDDEN, vec![ErrorItem::msg(msg)])
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, FORBIDDEN, vec![ErrorItem::msg(msg)]);
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// 503: the database is unreachable or the gateway overloaded; retry later.
+    pub fn unavailable() -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, UNEXPECTED, vec![ErrorItem::msg("service-unavailable")]);
+        e.retry_after = Some(database::RETRY_AFTER_SECS);
+        e
+    }
+
+    /// A database failure: 503 when the database is unreachable or busy (the core tells),
+    /// otherwise 500.
+    pub fn database(cause: DbErr) -> Self {
+        if database::is_unavailable(&cause) {
+            tracing::warn!(%cause, "database unavailable");
+            Self::unavailable()
+        } else {
+            Self::unexpected(cause)
+        }
+    }
+
+    /// Too many password checks waiting.
+    pub fn overloaded(cause: Overloaded) -> Self {
+        tracing::warn!(%cause, "overloaded");
+        Self::unavailable()
+    }
+
+    /// 405; the server adds `Allow` with the methods the path serves.
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, VALIDATION, vec![ErrorItem::msg("method-not-allowed")])
     }
 
     pub fn forbidden(msg: &str) -> Self {
@@ -126,9 +161,8 @@ impl SessionError {
             // Only a missing session cookie fails authentication before a handler runs.
             StatusCode::UNAUTHORIZED => Self::login_required(),
             StatusCode::NOT_FOUND => Self::not_found_route(),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                Self::new(StatusCode::METHOD_NOT_ALLOWED, VALIDATION, vec![ErrorItem::msg("method-not-allowed")])
-            }
+            StatusCode::METHOD_NOT_ALLOWED => Self::method_not_allowed(),
+            StatusCode::SERVICE_UNAVAILABLE => Self::unavailable(),
             s if s.is_server_error() => Self::unexpected(err),
             _ => Self::invalid_json(),
         }
@@ -142,7 +176,9 @@ impl SessionError {
             DeleteCompanyError::NotFound(_) => Self::no_company(raw),
             DeleteCompanyError::Forbidden(_) => Self::forbidden("insufficient-permissions-to-manage-company-settings"),
             DeleteCompanyError::HasManagedCompanies(_) => Self::conflict("company-has-managed-companies"),
-            DeleteCompanyError::Database(cause) => Self::unexpected(cause),
+            // The session dialect sends no idempotency keys.
+            DeleteCompanyError::IdempotencyKeyReused => Self::unexpected(e),
+            DeleteCompanyError::Database(cause) => Self::database(cause),
         }
     }
 
@@ -151,14 +187,14 @@ impl SessionError {
             StateChangeError::NotPermitted => Self::forbidden("insufficient-permissions"),
             StateChangeError::NotFound(_) => Self::no_company(raw),
             StateChangeError::Forbidden(_) => Self::forbidden("insufficient-permissions-to-manage-company-settings"),
-            StateChangeError::Database(cause) => Self::unexpected(cause),
+            StateChangeError::Database(cause) => Self::database(cause),
         }
     }
 
     pub fn from_lookup(e: LookupError, raw: &str) -> Self {
         match e {
             LookupError::NotFound(_) => Self::no_company(raw),
-            LookupError::Database(cause) => Self::unexpected(cause),
+            LookupError::Database(cause) => Self::database(cause),
         }
     }
 }
@@ -167,6 +203,9 @@ impl poem::IntoResponse for SessionError {
     fn into_response(self) -> poem::Response {
         let mut response = poem_openapi::payload::Json(self.body).into_response();
         response.set_status(self.status);
+        if let Some(after) = self.retry_after {
+            response.headers_mut().insert("Retry-After", after.into());
+        }
         response
     }
 }
@@ -200,6 +239,13 @@ macro_rules! session_response {
             /// Unexpected failure (`unexpected-error`).
             #[oai(status = 500)]
             Internal(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// The database is unreachable or the gateway overloaded (`service-unavailable`);
+            /// `Retry-After` says when to try again.
+            #[oai(status = 503)]
+            ServiceUnavailable(
+                poem_openapi::payload::Json<$crate::error::ErrorBody>,
+                #[oai(header = "Retry-After")] u64,
+            ),
         }
 
         impl $name {
@@ -218,6 +264,9 @@ macro_rules! session_response {
                     StatusCode::FORBIDDEN => Self::Forbidden(body),
                     StatusCode::CONFLICT => Self::Conflict(body),
                     StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
+                    StatusCode::SERVICE_UNAVAILABLE => {
+                        Self::ServiceUnavailable(body, e.retry_after.unwrap_or_default())
+                    }
                     _ => Self::Internal(body),
                 }
             }

@@ -13,6 +13,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub create_time: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Not before this time; `None` means at once.
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
