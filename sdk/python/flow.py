@@ -6,7 +6,7 @@ from reseller_client import AuthenticatedClient as ResellerAuthClient
 from reseller_client import Client as ResellerClient
 from reseller_client.api.authentication import request_token
 from reseller_client.api.companies import delete_company, preview_company_deletion, search_companies
-from reseller_client.models import SearchBody, TokenRequest
+from reseller_client.models import SearchBody, SearchOrderBy, TokenRequest
 from session_client import Client as SessionClient
 from session_client.api.auth import login, me
 from session_client.api.company import delete_company as session_delete
@@ -31,7 +31,7 @@ token = request_token.sync(
 )
 check("token type", "Bearer", token.token_type)
 api = ResellerAuthClient(base_url=BASE, token=token.access_token)
-page = search_companies.sync(client=api, body=SearchBody(page_number=1, page_size=10, order_by="CompanyName", ascending=True))
+page = search_companies.sync(client=api, body=SearchBody(page_number=1, page_size=10, order_by=SearchOrderBy("CompanyName"), ascending=True))
 check("search succeeds", True, page.is_success)
 names = [c.company_name for c in page.data.results]
 check("search sees the subtree", 4, page.data.total_number_of_records)

@@ -2,6 +2,7 @@ mod authorization_matrix;
 mod clients;
 mod company_writes;
 mod concurrency;
+mod hardening;
 mod large_search;
 mod mail_outbox;
 mod openapi;

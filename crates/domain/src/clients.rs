@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::actor::manages;
 use crate::entities::{access_tokens, api_clients, companies};
-use crate::search::filter::like_pattern;
+use crate::search::filter::{MAX_SEARCH_TEXT, like_pattern};
 use crate::{Actor, ClientRole, CompanyId, Gateway, passwords};
 
 /// A role as the dialect lists it.
@@ -330,6 +330,11 @@ impl Gateway {
         let company = self.clients_company(actor, scope).await?;
         let mut query = api_clients::Entity::find().filter(api_clients::Column::CompanyId.eq(company));
         if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            if text.chars().count() > MAX_SEARCH_TEXT {
+                return Err(ClientsError::Invalid(vec![format!(
+                    "the search text may be at most {MAX_SEARCH_TEXT} characters"
+                )]));
+            }
             let lower_name = Func::lower(Expr::col(api_clients::Column::Name));
             query = query.filter(Expr::expr(lower_name).like(LikeExpr::new(like_pattern(text)).escape('\\')));
         }

@@ -113,12 +113,24 @@ pub struct ClientRef {
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct ClientSearchBody {
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000000")))]
     pub page_number: i64,
+    #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
     pub page_size: i64,
-    pub order_by: String,
+    pub order_by: ClientSearchOrderBy,
     pub ascending: bool,
     #[oai(nullable)]
     pub filter: Option<crate::search::SearchFilter>,
+}
+
+/// What client search results are ordered by (`CompanyName` is the same as `Name`).
+#[derive(poem_openapi::Enum, Debug, Clone, Copy)]
+#[oai(rename_all = "PascalCase")]
+pub enum ClientSearchOrderBy {
+    CreateTime,
+    Name,
+    CompanyName,
+    ClientId,
 }
 
 crate::api_response!(RolesResponse, Envelope<Vec<Role>>);
@@ -259,7 +271,7 @@ impl ClientsApi {
         let result = async {
             let scope = scope::parse(scope_header.0, scope_query.0)?;
             let mut fields = Fields::of(&body.value);
-            let number = fields.required_int("pageNumber", 1, None);
+            let number = fields.required_int("pageNumber", 1, Some(crate::search::MAX_PAGE_NUMBER));
             let size = fields.required_int("pageSize", 1, Some(100));
             let order = fields.required_str("orderBy").and_then(|o| {
                 ClientOrder::parse(o)

@@ -226,7 +226,7 @@ impl CompaniesApi {
         #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
         resource_id: Path<String>,
         /// Any unique string, e.g. a UUID; repeats within 24 hours replay the first answer.
-        #[oai(name = "Idempotency-Key")]
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255, pattern = "^[!-~]+$"))]
         idempotency: Header<Option<String>>,
     ) -> DeleteResponse {
         deletion::delete_company(auth, &gateway, resource_id, idempotency).await

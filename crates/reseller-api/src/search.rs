@@ -15,13 +15,12 @@ use crate::error::ApiError;
 #[oai(rename_all = "camelCase", example)]
 pub struct SearchBody {
     /// 1-based page number.
-    #[oai(validator(minimum(value = "1")))]
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000000")))]
     pub page_number: i64,
     /// Rows per page, 1 to 100.
     #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
     pub page_size: i64,
-    /// `CreateTime`, `CompanyName`, `TargetUserCount`, `LicenseEndDate` or `ResellerName`.
-    pub order_by: String,
+    pub order_by: SearchOrderBy,
     pub ascending: bool,
     /// Only companies whose active target users exceed a limited licence.
     #[oai(nullable, skip_serializing_if_is_none)]
@@ -31,12 +30,26 @@ pub struct SearchBody {
     pub filter: Option<SearchFilter>,
 }
 
+/// What search results are ordered by (ties broken by id).
+#[derive(poem_openapi::Enum, Debug, Clone, Copy)]
+#[oai(rename_all = "PascalCase")]
+pub enum SearchOrderBy {
+    CreateTime,
+    CompanyName,
+    TargetUserCount,
+    LicenseEndDate,
+    ResellerName,
+}
+
+/// The page bounds of every paged search.
+pub const MAX_PAGE_NUMBER: i64 = 10_000_000;
+
 impl poem_openapi::types::Example for SearchBody {
     fn example() -> Self {
         Self {
             page_number: 1,
             page_size: 10,
-            order_by: "CreateTime".into(),
+            order_by: SearchOrderBy::CreateTime,
             ascending: false,
             is_target_user_count_exceeded_limit: None,
             filter: None,
@@ -240,7 +253,7 @@ fn items(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec
 
 pub fn parse(body: &Value, scope: Option<CompanyId>) -> Result<SearchRequest, ApiError> {
     let mut fields = Fields::of(body);
-    let page_number = fields.required_int("pageNumber", 1, None);
+    let page_number = fields.required_int("pageNumber", 1, Some(MAX_PAGE_NUMBER));
     let page_size = fields.required_int("pageSize", 1, Some(100));
     let order_by = fields.required_str("orderBy").and_then(|text| {
         OrderBy::parse(text).or_else(|| fields.problem(format!("'orderBy' must be one of {}", OrderBy::ALL.join(", "))))

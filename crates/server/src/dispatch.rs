@@ -5,6 +5,9 @@ use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_enco
 use poem::endpoint::BoxEndpoint;
 use std::sync::LazyLock;
 
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+
 use poem::http::{HeaderValue, StatusCode, Uri};
 use poem::{Endpoint, Request, Response, Result};
 
@@ -36,7 +39,7 @@ impl Endpoint for Dialects {
         {
             return self.docs.call(req).await;
         }
-        match req.take_body().into_bytes_limit(MAX_BODY).await {
+        match read_limited(req.take_body()).await {
             Ok(bytes) => req.set_body(bytes),
             Err(_) if token => return Ok(companygate_reseller_api::token_body_too_large(MAX_BODY)),
             Err(_) if reseller => return Ok(companygate_reseller_api::body_too_large(MAX_BODY)),
@@ -50,6 +53,36 @@ impl Endpoint for Dialects {
         }
         Ok(response)
     }
+}
+
+/// A body larger than `MAX_BODY` is still read (and thrown away) up to this size, so that the
+/// client, which is still sending, gets to read the refusal instead of a broken pipe.
+const DRAIN_UP_TO: usize = 64 * 1024 * 1024;
+/// ... for at most this long.
+const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The whole body if it is at most `MAX_BODY` bytes; otherwise `Err`, after draining the rest.
+async fn read_limited(body: poem::Body) -> std::result::Result<Bytes, ()> {
+    let mut stream = body.into_bytes_stream();
+    let mut kept = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(drop)?;
+        if kept.len() + chunk.len() > MAX_BODY {
+            let mut seen = kept.len() + chunk.len();
+            let _ = tokio::time::timeout(DRAIN_FOR, async {
+                while seen <= DRAIN_UP_TO {
+                    match stream.next().await {
+                        Some(Ok(chunk)) => seen += chunk.len(),
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            return Err(());
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    Ok(kept.freeze())
 }
 
 /// Paths served outside both dialects (besides `/docs/...` and `/openapi/...`).

@@ -8,6 +8,7 @@ use poem_openapi::{Object, OpenApi};
 use crate::ApiTags;
 use crate::body::JsonBody;
 use crate::caller;
+use crate::company_id::CompanyIdParam;
 use crate::documents::{CompanyDoc, OfferDoc};
 use crate::error::{ErrorItem, SessionError};
 use crate::gate::{self, Member};
@@ -120,19 +121,19 @@ impl CompanyApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,
     ) -> CompanyResponse {
         let result = async {
             let token = god_token.0.map(serde_json::Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            let id = parse_id(&company_id.0)?;
+            let id = parse_id(&company_id.0.0)?;
             let details = gateway
                 .company_details(&caller.actor(), id)
                 .await
-                .map_err(|e| SessionError::from_lookup(e, &company_id.0))?;
+                .map_err(|e| SessionError::from_lookup(e, &company_id.0.0))?;
             let offers = details.offers.iter().map(|o| OfferDoc::new(o, &details.company)).collect();
             Ok(CompanyWithOffers { company: CompanyDoc::from(&details.company), offers })
         };
@@ -150,19 +151,19 @@ impl CompanyApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> DeleteResponse {
         let result = async {
             let caller = caller::identify(req, &gateway, body.get("god_token")).await?;
             let members = [Member::Company, Member::God];
             gate::or(&members, &caller)?;
-            let id = parse_id(&company_id.0)?;
+            let id = parse_id(&company_id.0.0)?;
             let deleted = gateway
                 .delete_company(&caller.actor(), id)
                 .await
-                .map_err(|e| SessionError::from_delete(e, &company_id.0))?;
+                .map_err(|e| SessionError::from_delete(e, &company_id.0.0))?;
             Ok(CompanyDoc::from(&deleted.company))
         };
         result.await.into()

@@ -11,6 +11,7 @@ use crate::ApiTags;
 use crate::body::JsonBody;
 use crate::caller;
 use crate::company::GodTokenBody;
+use crate::company_id::CompanyIdParam;
 use crate::documents::CompanyDoc;
 use crate::error::SessionError;
 use crate::gate::{self, Member};
@@ -103,12 +104,12 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         body: JsonBody<BlockBody, true>,
     ) -> StateResponse {
         let result =
-            change(req, &gateway, &company_id.0, &body.value, &[Member::God, Member::Admin], |body, checks| {
+            change(req, &gateway, &company_id.0.0, &body.value, &[Member::God, Member::Admin], |body, checks| {
                 checks.string(body, "adminReason").map(|reason| StateChange::Block { reason: reason.to_owned() })
             });
         result.await.into()
@@ -121,12 +122,12 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
         let members = [Member::God, Member::Admin];
-        change(req, &gateway, &company_id.0, &body.value, &members, |_, _| Some(StateChange::Unblock)).await.into()
+        change(req, &gateway, &company_id.0.0, &body.value, &members, |_, _| Some(StateChange::Unblock)).await.into()
     }
 
     /// Disable your company
@@ -139,12 +140,12 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
         let members = [Member::Company, Member::God];
-        change(req, &gateway, &company_id.0, &body.value, &members, |_, _| Some(StateChange::Disable)).await.into()
+        change(req, &gateway, &company_id.0.0, &body.value, &members, |_, _| Some(StateChange::Disable)).await.into()
     }
 
     /// Enable a company
@@ -156,12 +157,12 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
         let members = [Member::Company, Member::Admin, Member::God];
-        change(req, &gateway, &company_id.0, &body.value, &members, |_, _| Some(StateChange::Enable)).await.into()
+        change(req, &gateway, &company_id.0.0, &body.value, &members, |_, _| Some(StateChange::Enable)).await.into()
     }
 
     /// Preview a deletion
@@ -174,8 +175,8 @@ impl CompanyAdminApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,
     ) -> PreviewResponse {
@@ -183,7 +184,7 @@ impl CompanyAdminApi {
             let token = god_token.0.map(Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
             gate::or(&[Member::Company, Member::God], &caller)?;
-            let raw = &company_id.0;
+            let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
             let counts =
                 gateway.preview_deletion(&caller.actor(), id).await.map_err(|e| SessionError::from_delete(e, raw))?;

@@ -4,3 +4,8 @@
 pub fn company_id() -> String {
     "43757374306d657230303031".into()
 }
+
+/// The same, as the path parameter's type.
+pub fn company_id_param() -> crate::company_id::CompanyIdParam {
+    crate::company_id::CompanyIdParam(company_id())
+}

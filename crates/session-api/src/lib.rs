@@ -10,6 +10,7 @@ mod body;
 mod caller;
 mod company;
 mod company_admin;
+mod company_id;
 mod documents;
 mod error;
 mod examples;

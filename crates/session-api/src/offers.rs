@@ -7,6 +7,7 @@ use poem_openapi::param::{Path, Query};
 
 use crate::ApiTags;
 use crate::caller;
+use crate::company_id::CompanyIdParam;
 use crate::documents::OfferDoc;
 use crate::error::SessionError;
 
@@ -26,15 +27,15 @@ impl OffersApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 24 hex digits (`_id`) or the 12-character resource id.
-        #[oai(name = "companyId", example = "crate::examples::company_id")]
-        company_id: Path<String>,
+        #[oai(name = "companyId", example = "crate::examples::company_id_param")]
+        company_id: Path<CompanyIdParam>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,
     ) -> OffersResponse {
         let result = async {
             let token = god_token.0.map(serde_json::Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            let raw = &company_id.0;
+            let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
             let details =
                 gateway.company_details(&caller.actor(), id).await.map_err(|e| SessionError::from_lookup(e, raw))?;

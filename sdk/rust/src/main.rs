@@ -52,7 +52,7 @@ async fn main() {
     let search = reseller::types::SearchBody {
         page_number: std::num::NonZeroU64::new(1).unwrap(),
         page_size: std::num::NonZeroU64::new(10).unwrap(),
-        order_by: "CompanyName".into(),
+        order_by: reseller::types::SearchOrderBy::CompanyName,
         ascending: true,
         filter: None,
         is_target_user_count_exceeded_limit: None,
@@ -86,14 +86,15 @@ async fn main() {
     let login = session::types::LoginBody { email: "company1@email.com".into(), password: "password123".into() };
     checks.check("logged in", true, sessions.login(&login).await.is_ok());
     let none = session::types::GodTokenBody { god_token: None };
-    let own = sessions.delete_company("43757374306d657230303031", &none).await.expect("own delete").into_inner();
+    let id = |raw: &str| -> session::types::DeleteCompanyCompanyId { raw.parse().expect("a valid company id") };
+    let own = sessions.delete_company(&id("43757374306d657230303031"), &none).await.expect("own delete").into_inner();
     checks.check("session delete answers the company", "test-company-1", own.name.as_str());
     let me = sessions.me().await.err().and_then(|e| e.status()).map(|s| s.as_u16());
     checks.check("session ends with the company", Some(401), me);
     let god = session::types::GodTokenBody { god_token: Some("demo-god-token".into()) };
-    let gone = session::Client::new(&base).delete_company("Cust0mer0003", &god).await.expect("god delete").into_inner();
+    let gone = session::Client::new(&base).delete_company(&id("Cust0mer0003"), &god).await.expect("god delete").into_inner();
     checks.check("god delete", "Contoso Ltd", gone.name.as_str());
-    match session::Client::new(&base).delete_company("SubReseller1", &none).await {
+    match session::Client::new(&base).delete_company(&id("SubReseller1"), &none).await {
         Err(session::Error::ErrorResponse(e)) => {
             let or: Vec<String> = e.or.iter().map(|o| o.errors[0].msg.clone()).collect();
             checks.check(

@@ -124,6 +124,11 @@ pub struct FilterItem {
 /// Deepest nesting and most conditions accepted, so one request cannot build an enormous query.
 const MAX_DEPTH: usize = 8;
 const MAX_ITEMS: usize = 200;
+/// Longest search text, in characters (names are at most 64). SQLite refuses `LIKE` patterns
+/// over 50 000 bytes, and nothing longer than this can match anyway.
+pub const MAX_SEARCH_TEXT: usize = 256;
+/// Longest `Value` of one condition, in characters (an `Include` list holds several values).
+pub const MAX_VALUE: usize = 4096;
 
 /// SQL text under construction with its bound values (`$1`, `$2`, ... on both databases).
 #[derive(Default)]
@@ -156,7 +161,11 @@ pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Res
     let mut compiler = Compiler { sql, now, problems: Vec::new(), items: 0 };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        parts.push(format!("LOWER(s.name) LIKE {} ESCAPE '\\'", compiler.sql.bind(like_pattern(text))));
+        if text.chars().count() > MAX_SEARCH_TEXT {
+            compiler.problems.push(format!("the search text may be at most {MAX_SEARCH_TEXT} characters"));
+        } else {
+            parts.push(format!("LOWER(s.name) LIKE {} ESCAPE '\\'", compiler.sql.bind(like_pattern(text))));
+        }
     }
     let groups: Vec<String> = filter.groups.iter().map(|g| compiler.group(g, 1)).collect();
     if !groups.is_empty() {
@@ -193,6 +202,10 @@ impl Compiler<'_> {
         self.items += 1;
         if self.items == MAX_ITEMS + 1 {
             self.problems.push(format!("a filter may hold at most {MAX_ITEMS} conditions"));
+        }
+        if item.value.chars().count() > MAX_VALUE {
+            self.problems.push(format!("a condition's value may be at most {MAX_VALUE} characters"));
+            return "1 = 1".into();
         }
         match self.try_item(item) {
             Ok(sql) => sql,
