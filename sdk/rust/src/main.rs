@@ -92,7 +92,8 @@ async fn main() {
     let me = sessions.me().await.err().and_then(|e| e.status()).map(|s| s.as_u16());
     checks.check("session ends with the company", Some(401), me);
     let god = session::types::GodTokenBody { god_token: Some("demo-god-token".into()) };
-    let gone = session::Client::new(&base).delete_company(&id("Cust0mer0003"), &god).await.expect("god delete").into_inner();
+    let gone =
+        session::Client::new(&base).delete_company(&id("Cust0mer0003"), &god).await.expect("god delete").into_inner();
     checks.check("god delete", "Contoso Ltd", gone.name.as_str());
     match session::Client::new(&base).delete_company(&id("SubReseller1"), &none).await {
         Err(session::Error::ErrorResponse(e)) => {
