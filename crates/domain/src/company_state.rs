@@ -1,7 +1,7 @@
 //! Blocking, unblocking, disabling and enabling a company (session dialect). Each change bumps
 //! the company's version; blocking or disabling hides its offers, and undoing it shows them again.
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::entities::{companies, offers};
 use crate::{Actor, CompanyId, Gateway};
@@ -31,6 +31,30 @@ pub enum StateChangeError {
     Database(#[from] DbErr),
 }
 
+/// Whether taking a company's lock also counts as a change of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bump {
+    /// `version = version + 1`: the change is one more version of the company.
+    Version,
+    /// The lock only (a deletion removes the row anyway).
+    LockOnly,
+}
+
+/// Writes the company's row as the transaction's first statement, which takes its row lock on
+/// PostgreSQL (SQLite's writes are one at a time already), so concurrent writers of one company
+/// queue here and each sees the committed result of the one before; the version is bumped in SQL,
+/// so no bump is lost. `false` when there is no such company.
+pub(crate) async fn lock_company(txn: &DatabaseTransaction, key: &str, bump: Bump) -> Result<bool, DbErr> {
+    let version = Expr::col(companies::Column::Version);
+    let version = if bump == Bump::Version { version.add(1) } else { version.into() };
+    let written = companies::Entity::update_many()
+        .col_expr(companies::Column::Version, version)
+        .filter(companies::Column::Id.eq(key))
+        .exec(txn)
+        .await?;
+    Ok(written.rows_affected > 0)
+}
+
 const HIDDEN_BY_BLOCK: &str = "COMPANY_BLOCKED";
 const HIDDEN_BY_DISABLE: &str = "COMPANY_DISABLED";
 
@@ -53,14 +77,7 @@ impl Gateway {
         }
         let key = id.resource_id().ok_or(StateChangeError::NotFound(id))?;
         let txn = self.writer.begin().await?;
-        // The version is bumped in SQL by the transaction's first statement, which also takes the
-        // row lock: concurrent changes queue here, and none of their bumps is lost.
-        let bumped = companies::Entity::update_many()
-            .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).add(1))
-            .filter(companies::Column::Id.eq(key))
-            .exec(&txn)
-            .await?;
-        if bumped.rows_affected == 0 {
+        if !lock_company(&txn, key, Bump::Version).await? {
             return Err(StateChangeError::NotFound(id));
         }
         let allowed = match change {

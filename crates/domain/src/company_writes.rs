@@ -2,13 +2,13 @@
 //! fields point into.
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set, Statement,
     TransactionTrait,
 };
 
 use crate::actor::manages;
+use crate::company_state::{Bump, lock_company};
 use crate::entities::{companies, company_tags};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
@@ -240,14 +240,7 @@ impl Gateway {
         let key = id.and_then(|i| i.resource_id().map(str::to_owned)).ok_or(WriteCompanyError::NotFound)?;
         self.check_draft(&draft).await?;
         let txn = self.writer.begin().await?;
-        // Bumping the version in SQL first takes the row lock: concurrent changes queue and none
-        // of their bumps is lost; the checks below see the row as it is now.
-        let bumped = companies::Entity::update_many()
-            .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).add(1))
-            .filter(companies::Column::Id.eq(&key))
-            .exec(&txn)
-            .await?;
-        if bumped.rows_affected == 0 {
+        if !lock_company(&txn, &key, Bump::Version).await? {
             return Err(WriteCompanyError::NotFound);
         }
         let company = companies::Entity::find_by_id(&key).one(&txn).await?.ok_or(WriteCompanyError::NotFound)?;

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -11,6 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::actor::{Actor, ClientRole, manages};
+use crate::company_state::{Bump, lock_company};
 use crate::entities::{
     access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers, sessions, target_users,
 };
@@ -141,15 +142,7 @@ impl Gateway {
         id: CompanyId,
     ) -> Result<DeletedCompany, DeleteCompanyError> {
         let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
-        // The first statement on the company writes its row. That takes the row lock on PostgreSQL
-        // (SQLite's writes are already one at a time) before anything is read, so concurrent
-        // deleters queue here and each sees the committed result of the one before it.
-        let locked = companies::Entity::update_many()
-            .col_expr(companies::Column::Version, Expr::col(companies::Column::Version).into())
-            .filter(companies::Column::Id.eq(key))
-            .exec(txn)
-            .await?;
-        if locked.rows_affected == 0 {
+        if !lock_company(txn, key, Bump::LockOnly).await? {
             return Err(DeleteCompanyError::NotFound(id));
         }
         let company = companies::Entity::find_by_id(key).one(txn).await?.ok_or(DeleteCompanyError::NotFound(id))?;

@@ -129,11 +129,6 @@ impl Gateway {
         tokio::join!(self.mail.run(&self.writer), sweep);
     }
 
-    /// Sends the due outbox messages once, now; returns how many were tried.
-    pub async fn send_outbox_now(&self) -> Result<usize, DbErr> {
-        self.mail.send_due(&self.writer).await
-    }
-
     /// Messages waiting in the outbox and messages given up.
     pub async fn outbox_backlog(&self) -> Result<mail::OutboxBacklog, DbErr> {
         self.mail.backlog(&self.db).await

@@ -152,7 +152,7 @@ impl Mailer {
     }
 
     /// Claims the due messages and sends them; returns how many were claimed.
-    pub(crate) async fn send_due(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
+    async fn send_due(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
         let claimed = self.claim(db).await?;
         for message in &claimed {
             let outcome = match tokio::time::timeout(self.send_limit(), self.send(message)).await {
