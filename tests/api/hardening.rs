@@ -136,12 +136,39 @@ async fn the_specs_state_the_constraints_the_server_enforces(db: Db) {
         .await
         .unwrap();
     assert_eq!(answer.status(), 400);
+    // Every operator the server takes matches the documented pattern, and nothing else does.
+    let item = &schemas["SearchFilterItem"]["properties"];
+    let pattern = item["Operator"]["pattern"].as_str().unwrap();
+    assert_eq!(pattern, "^(?:=|!=|Contains|Include|>|<|>=|<=)$");
+    assert_eq!(item["Value"]["anyOf"][0]["maxLength"], json!(4096));
+    assert_eq!(schemas["SearchFilter"]["properties"]["SearchInputTextValue"]["maxLength"], json!(256));
+    let form = &reseller["paths"]["/api/companies"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(form["properties"]["Name"]["maxLength"], json!(64));
+    assert_eq!(form["properties"]["StatusId"]["maximum"], json!(2.0));
+    assert!(!form["required"].as_array().unwrap().contains(&json!("Tags[]")));
 
     let session: Value = app.client.get(app.url("/openapi/session.json")).send().await.unwrap().json().await.unwrap();
     let delete = &session["paths"]["/company/{companyId}/delete"]["post"];
     let id = delete["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "companyId").unwrap();
     assert_eq!(id["schema"]["pattern"], "^(?:[0-9a-fA-F]{24}|[ -.0-~]{12})$");
     assert!(delete["responses"]["503"].is_object());
+    let list = session["paths"]["/company"]["get"]["parameters"].as_array().unwrap();
+    let limit = list.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(
+        (&limit["schema"]["type"], &limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&json!("integer"), &json!(1.0), &json!(100.0))
+    );
+    assert_eq!(session["components"]["schemas"]["LoginBody"]["properties"]["email"]["format"], "email");
+    // A JSON body that is not an object is refused as the spec's object schema says.
+    let answer = app
+        .client
+        .put(app.url("/company/Cust0mer0001/enable"))
+        .header("content-type", "application/json")
+        .body("[null, null]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(answer).await, (400, json!({"error_code":1,"errors":[{"msg":"invalid-json"}]})));
 }
 
 crate::on_both_databases!(

@@ -24,29 +24,29 @@ use crate::error::ApiError;
 #[derive(Multipart, Debug)]
 #[allow(dead_code)] // documents the form in the spec; `FormBody` reads the parts leniently
 pub struct CompanyForm {
-    #[oai(rename = "Name")]
+    #[oai(rename = "Name", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub name: String,
-    #[oai(rename = "IndustryResourceId")]
+    #[oai(rename = "IndustryResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub industry_resource_id: String,
-    #[oai(rename = "CountryResourceId")]
+    #[oai(rename = "CountryResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub country_resource_id: String,
-    #[oai(rename = "LicenseTypeResourceId")]
+    #[oai(rename = "LicenseTypeResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub license_type_resource_id: String,
-    #[oai(rename = "LicensePeriodTypeResourceId")]
+    #[oai(rename = "LicensePeriodTypeResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub license_period_type_resource_id: String,
-    #[oai(rename = "NumberOfUsers")]
+    #[oai(rename = "NumberOfUsers", validator(minimum(value = "0")))]
     pub number_of_users: i32,
-    #[oai(rename = "TimeZoneId")]
+    #[oai(rename = "TimeZoneId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub time_zone_id: String,
-    #[oai(rename = "DateFormat")]
+    #[oai(rename = "DateFormat", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub date_format: String,
-    #[oai(rename = "TimeFormat")]
+    #[oai(rename = "TimeFormat", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
     pub time_format: String,
-    #[oai(rename = "Description")]
+    #[oai(rename = "Description", validator(max_length = 300))]
     pub description: Option<String>,
-    #[oai(rename = "Address")]
+    #[oai(rename = "Address", validator(max_length = 200))]
     pub address: Option<String>,
-    #[oai(rename = "WebsiteUrl")]
+    #[oai(rename = "WebsiteUrl", validator(max_length = 300))]
     pub website_url: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339.
     #[oai(rename = "LicenseStartDate")]
@@ -57,12 +57,49 @@ pub struct CompanyForm {
     #[oai(rename = "IsNumberOfUsersLimited")]
     pub is_number_of_users_limited: Option<bool>,
     /// 1 Active (default), 2 Inactive.
-    #[oai(rename = "StatusId")]
+    #[oai(rename = "StatusId", validator(minimum(value = "1"), maximum(value = "2")))]
     pub status_id: Option<i32>,
     #[oai(rename = "Tags[]")]
-    pub tags: Vec<String>,
+    pub tags: Option<Vec<TagText>>,
     #[oai(rename = "File")]
     pub file: Option<Upload>,
+}
+
+/// One of `Tags[]`, as the spec documents it: 1 to 64 characters, not all blank.
+#[derive(Debug)]
+pub struct TagText(pub String);
+
+impl poem_openapi::types::Type for TagText {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "string".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
+            min_length: Some(1),
+            max_length: Some(64),
+            pattern: Some(r"\S".into()),
+            ..poem_openapi::registry::MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromMultipartField for TagText {
+    async fn parse_from_multipart(field: Option<poem::web::Field>) -> poem_openapi::types::ParseResult<Self> {
+        String::parse_from_multipart(field).await.map(Self).map_err(poem_openapi::types::ParseError::propagate)
+    }
 }
 
 /// The raw parts of a multipart body, read without stopping at the first bad field. An unreadable
@@ -73,7 +110,7 @@ pub struct FormBody<T> {
 }
 
 impl<T> FormBody<T> {
-    fn parts(&self) -> Result<&[(String, Vec<u8>)], ApiError> {
+    pub(crate) fn parts(&self) -> Result<&[(String, Vec<u8>)], ApiError> {
         self.parts.as_deref().map_err(|why| ApiError::input(*why))
     }
 }
@@ -129,7 +166,7 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The draft and the problems found reading it (types); the core adds the rest.
-fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<String>) {
+pub(crate) fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<String>) {
     let mut draft = CompanyDraft::default();
     let mut problems = Vec::new();
     let text = |name: &str| -> Option<String> {

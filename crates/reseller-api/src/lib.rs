@@ -85,3 +85,42 @@ pub fn body_too_large(limit: usize) -> poem::Response {
 pub fn token_body_too_large(limit: usize) -> poem::Response {
     token::too_large(limit)
 }
+
+/// Entry points for the fuzz targets under `fuzz/`: the dialect's own readers of untrusted input,
+/// without a server or a database.
+#[doc(hidden)]
+pub mod fuzzing {
+    use poem::Request;
+    use poem_openapi::{ApiExtractor, ExtractParamOptions};
+
+    /// A search body as `POST /api/companies/search` reads it; a body it accepts also compiles.
+    pub fn search_body(bytes: &[u8]) {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+        if let Ok(request) = crate::search::parse(&value, None) {
+            assert!(request.filter.problems().is_empty(), "an accepted filter must compile");
+        }
+    }
+
+    /// A multipart company form as `POST /api/companies` reads it (the parts, then the fields).
+    pub async fn company_form(content_type: &str, bytes: Vec<u8>) {
+        let request = Request::builder().content_type(content_type).body(bytes);
+        let (request, body) = request.split();
+        let mut body = body;
+        let form = crate::company_form::FormBody::<crate::company_form::CompanyForm>::from_request(
+            &request,
+            &mut body,
+            ExtractParamOptions {
+                name: "",
+                ignore_case: false,
+                default_value: None,
+                example_value: None,
+                explode: true,
+                style: None,
+            },
+        )
+        .await;
+        if let Ok(parts) = form.as_ref().map(|f| f.parts()) {
+            let _ = parts.map(crate::company_form::read_form);
+        }
+    }
+}

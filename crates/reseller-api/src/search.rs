@@ -62,11 +62,11 @@ impl poem_openapi::types::Example for SearchBody {
 #[derive(Object, Debug)]
 #[oai(rename_all = "PascalCase")]
 pub struct SearchFilter {
-    /// `AND` or `OR` (default `AND`).
+    /// Default `AND`.
     #[oai(nullable)]
-    pub condition: Option<String>,
+    pub condition: Option<FilterCondition>,
     /// Case-insensitive text matched against the company name.
-    #[oai(nullable)]
+    #[oai(nullable, validator(max_length = 256))]
     pub search_input_text_value: Option<String>,
     #[oai(nullable)]
     pub filter_groups: Option<Vec<SearchFilterGroup>>,
@@ -75,9 +75,9 @@ pub struct SearchFilter {
 #[derive(Object, Debug)]
 #[oai(rename_all = "PascalCase")]
 pub struct SearchFilterGroup {
-    /// `AND` or `OR` (default `AND`): how this group's items and subgroups combine.
+    /// How this group's items and subgroups combine (default `AND`).
     #[oai(nullable)]
-    pub condition: Option<String>,
+    pub condition: Option<FilterCondition>,
     #[oai(nullable)]
     pub filter_items: Option<Vec<SearchFilterItem>>,
     #[oai(nullable)]
@@ -87,13 +87,159 @@ pub struct SearchFilterGroup {
 #[derive(Object, Debug)]
 #[oai(rename_all = "PascalCase")]
 pub struct SearchFilterItem {
-    /// `CompanyName`, `ResellerName`, `LicenseEndDate`, `CreateTime`, `TargetUserCount`,
-    /// `LicenceExpired` or `Tags`.
-    pub field_name: String,
-    /// `=`, `!=`, `Contains`, `Include`, `>`, `<`, `>=` or `<=`.
-    pub operator: String,
-    /// Dates as `YYYY-MM-DD` or RFC 3339; `Include` takes a comma-separated list.
-    pub value: String,
+    pub field_name: FilterField,
+    pub operator: FilterOperator,
+    pub value: FilterValue,
+}
+
+/// A condition's value: a string (dates as `YYYY-MM-DD` or RFC 3339; `Include` takes a
+/// comma-separated list), a number or a boolean (taken as its text), or for `Include` an array
+/// of strings and numbers.
+#[derive(Debug)]
+pub struct FilterValue(pub Value);
+
+impl poem_openapi::types::Type for FilterValue {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Value;
+    type RawElementValueType = Value;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "FilterValue".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+        let text = || MetaSchema { max_length: Some(MAX_FILTER_VALUE), ..MetaSchema::new("string") };
+        let inline = |schema: MetaSchema| MetaSchemaRef::Inline(Box::new(schema));
+        let list = MetaSchema {
+            items: Some(Box::new(inline(MetaSchema {
+                any_of: vec![inline(text()), inline(MetaSchema::new("number"))],
+                ..MetaSchema::ANY
+            }))),
+            ..MetaSchema::new("array")
+        };
+        inline(MetaSchema {
+            description: Some("A string, a number, a boolean, or (for `Include`) an array of strings and numbers."),
+            any_of: vec![
+                inline(text()),
+                inline(MetaSchema::new("number")),
+                inline(MetaSchema::new("boolean")),
+                inline(list),
+            ],
+            ..MetaSchema::ANY
+        })
+    }
+
+    fn as_raw_value(&self) -> Option<&Value> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for FilterValue {
+    fn parse_from_json(value: Option<Value>) -> poem_openapi::types::ParseResult<Self> {
+        Ok(Self(value.unwrap_or_default()))
+    }
+}
+
+impl poem_openapi::types::ToJSON for FilterValue {
+    fn to_json(&self) -> Option<Value> {
+        Some(self.0.clone())
+    }
+}
+
+/// The longest condition value, as the core enforces it.
+const MAX_FILTER_VALUE: usize = companygate_domain::search::filter::MAX_VALUE;
+
+/// How conditions combine: `AND` or `OR`, in any letter case.
+#[derive(Debug)]
+pub struct ConditionSpelling;
+
+impl Spelling for ConditionSpelling {
+    fn pattern() -> String {
+        "^(?:[Aa][Nn][Dd]|[Oo][Rr])$".into()
+    }
+}
+
+pub type FilterCondition = Spelled<ConditionSpelling>;
+
+/// What a filter condition looks at.
+#[derive(poem_openapi::Enum, Debug, Clone, Copy)]
+#[oai(rename_all = "PascalCase")]
+pub enum FilterField {
+    CompanyName,
+    ResellerName,
+    LicenseEndDate,
+    CreateTime,
+    TargetUserCount,
+    LicenceExpired,
+    Tags,
+}
+
+/// How a filter condition compares: `=`, `!=`, `Contains`, `Include`, `>`, `<`, `>=` or `<=`.
+/// Which operators a field takes, and the form of its value, are checked by the server
+/// (`INPUT_ERROR` naming the condition).
+#[derive(Debug)]
+pub struct OperatorSpelling;
+
+impl Spelling for OperatorSpelling {
+    fn pattern() -> String {
+        format!("^(?:{})$", Operator::ALL.join("|"))
+    }
+}
+
+pub type FilterOperator = Spelled<OperatorSpelling>;
+
+/// The words a string field takes, as a pattern: client generators need no names for symbols
+/// such as `>=`, and cope with a nullable pattern better than with a nullable enum reference.
+pub trait Spelling: Send + Sync + 'static {
+    fn pattern() -> String;
+}
+
+#[derive(Debug)]
+pub struct Spelled<S>(pub String, std::marker::PhantomData<S>);
+
+impl<S: Spelling> poem_openapi::types::Type for Spelled<S> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "string".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
+            pattern: Some(S::pattern()),
+            ..poem_openapi::registry::MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl<S: Spelling> poem_openapi::types::ParseFromJSON for Spelled<S> {
+    fn parse_from_json(value: Option<Value>) -> poem_openapi::types::ParseResult<Self> {
+        match value {
+            Some(Value::String(text)) => Ok(Self(text, std::marker::PhantomData)),
+            _ => Err(poem_openapi::types::ParseError::expected_type(Value::Null)),
+        }
+    }
+}
+
+impl<S: Spelling> poem_openapi::types::ToJSON for Spelled<S> {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
 }
 
 #[derive(Object, Debug)]

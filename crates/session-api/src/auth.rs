@@ -19,13 +19,13 @@ use crate::validation::Checks;
 #[derive(Object, Debug)]
 #[oai(example)]
 pub struct LoginBody {
-    pub email: String,
+    pub email: poem_openapi::types::Email,
     pub password: String,
 }
 
 impl poem_openapi::types::Example for LoginBody {
     fn example() -> Self {
-        Self { email: "company1@email.com".into(), password: "password123".into() }
+        Self { email: poem_openapi::types::Email("company1@email.com".into()), password: "password123".into() }
     }
 }
 

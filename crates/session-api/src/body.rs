@@ -1,5 +1,6 @@
 //! An optional JSON body, read as the original reads it: no body, or a body that is not declared
-//! as JSON, is an empty object; a body declared as JSON that does not parse is `invalid-json`.
+//! as JSON, is an empty object; a body declared as JSON that does not parse, or is not an object,
+//! is `invalid-json`.
 //! The spec documents the typed schema `T`; handlers validate the raw value themselves.
 use std::marker::PhantomData;
 
@@ -55,7 +56,7 @@ impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRE
         let value = if !declared_json || bytes.iter().all(u8::is_ascii_whitespace) {
             Value::Object(Default::default())
         } else {
-            serde_json::from_slice(&bytes).map_err(|_| invalid_json())?
+            serde_json::from_slice(&bytes).ok().filter(Value::is_object).ok_or_else(invalid_json)?
         };
         Ok(Self { value, _schema: PhantomData })
     }

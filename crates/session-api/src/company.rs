@@ -8,17 +8,18 @@ use poem_openapi::{Object, OpenApi};
 use crate::ApiTags;
 use crate::body::JsonBody;
 use crate::caller;
-use crate::company_id::CompanyIdParam;
 use crate::documents::{CompanyDoc, OfferDoc};
 use crate::error::{ErrorItem, SessionError};
 use crate::gate::{self, Member};
+use crate::params::{CompanyIdParam, IntegerText, Raw};
 
 /// Optional body of operations that accept god mode.
 #[derive(Object, Debug)]
 pub struct GodTokenBody {
-    /// The configured god token; grants admin privileges for this request.
+    /// The configured god token (a string); grants admin privileges for this request. Any other
+    /// value is taken as a wrong token (falsy ones as none).
     #[oai(nullable)]
-    pub god_token: Option<String>,
+    pub god_token: Option<serde_json::Value>,
 }
 
 #[derive(Object, Debug)]
@@ -46,6 +47,10 @@ crate::session_response!(ListResponse, CompanyList);
 
 /// An optional integer query parameter: `must-be-int` when it is not one, else
 /// `must-be-greater-than-or-equal-to:<min>` / `must-be-less-than-or-equal-to:<max>` out of bounds.
+const LIMIT_MIN: i64 = 1;
+const LIMIT_MAX: i64 = 100;
+const OFFSET_MIN: i64 = 0;
+
 fn query_int(name: &str, raw: Option<&str>, default: u64, min: i64, max: Option<i64>) -> Result<u64, ErrorItem> {
     let Some(raw) = raw else { return Ok(default) };
     let fail = |msg: String| ErrorItem::field("query", name, msg, Some(raw.into()));
@@ -85,17 +90,17 @@ impl CompanyApi {
         req: &Request,
         gateway: Data<&Gateway>,
         /// 1 to 100, default 20.
-        limit: Query<Option<String>>,
+        limit: Query<Option<Raw<IntegerText<LIMIT_MIN, LIMIT_MAX>>>>,
         /// 0 or more, default 0.
-        offset: Query<Option<String>>,
+        offset: Query<Option<Raw<IntegerText<OFFSET_MIN, 0>>>>,
         /// The god token (GET has no body).
         god_token: Query<Option<String>>,
     ) -> ListResponse {
         let result = async {
             let token = god_token.0.map(serde_json::Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            let limit = query_int("limit", limit.0.as_deref(), 20, 1, Some(100));
-            let offset = query_int("offset", offset.0.as_deref(), 0, 0, None);
+            let limit = query_int("limit", limit.0.as_deref(), 20, LIMIT_MIN, Some(LIMIT_MAX));
+            let offset = query_int("offset", offset.0.as_deref(), 0, OFFSET_MIN, None);
             let (limit, offset) = match (limit, offset) {
                 (Ok(l), Ok(o)) => (l, o),
                 (l, o) => {

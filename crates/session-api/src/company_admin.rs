@@ -11,10 +11,10 @@ use crate::ApiTags;
 use crate::body::JsonBody;
 use crate::caller;
 use crate::company::GodTokenBody;
-use crate::company_id::CompanyIdParam;
 use crate::documents::CompanyDoc;
 use crate::error::SessionError;
 use crate::gate::{self, Member};
+use crate::params::CompanyIdParam;
 use crate::validation::Checks;
 
 #[derive(Object, Debug)]
@@ -24,7 +24,7 @@ pub struct BlockBody {
     pub admin_reason: String,
     /// The configured god token, if you are not logged in as an admin.
     #[oai(nullable)]
-    pub god_token: Option<String>,
+    pub god_token: Option<serde_json::Value>,
 }
 
 /// Rows the deletion would remove, per table.

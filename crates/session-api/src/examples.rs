@@ -6,6 +6,6 @@ pub fn company_id() -> String {
 }
 
 /// The same, as the path parameter's type.
-pub fn company_id_param() -> crate::company_id::CompanyIdParam {
-    crate::company_id::CompanyIdParam(company_id())
+pub fn company_id_param() -> crate::params::CompanyIdParam {
+    crate::params::CompanyIdParam::new(company_id())
 }

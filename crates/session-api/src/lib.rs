@@ -10,12 +10,12 @@ mod body;
 mod caller;
 mod company;
 mod company_admin;
-mod company_id;
 mod documents;
 mod error;
 mod examples;
 mod gate;
 mod offers;
+mod params;
 mod validation;
 
 use caller::TrustedProxies;

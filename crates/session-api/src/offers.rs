@@ -7,9 +7,9 @@ use poem_openapi::param::{Path, Query};
 
 use crate::ApiTags;
 use crate::caller;
-use crate::company_id::CompanyIdParam;
 use crate::documents::OfferDoc;
 use crate::error::SessionError;
+use crate::params::CompanyIdParam;
 
 crate::session_response!(OffersResponse, Vec<OfferDoc>);
 
