@@ -1,4 +1,5 @@
 mod authorization_matrix;
+mod bulk_seed;
 mod clients;
 mod company_writes;
 mod concurrency;

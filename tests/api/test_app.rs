@@ -215,6 +215,16 @@ impl Replica {
 }
 
 impl TestApp {
+    /// Loads another fixture into this app's database through a second core, as `companygate seed` does.
+    pub async fn seed(
+        &self,
+        fixture: &Value,
+    ) -> Result<companygate_domain::fixtures::SeedReport, companygate_domain::fixtures::SeedError> {
+        let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
+        let gateway = application::gateway(&self.database_url, &common).await.expect("second gateway starts");
+        gateway.seed(&Fixture::from_json(&fixture.to_string()).expect("fixture parses")).await
+    }
+
     pub async fn replica(&self) -> Replica {
         let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
         let gateway = application::gateway(&self.database_url, &common).await.expect("second gateway starts");

@@ -3,8 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
     TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -226,30 +227,8 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
         report.offers += 1;
     }
 
-    for (i, t) in fixture.target_users.iter().enumerate() {
-        let entry = format!("targetUsers[{i}] ({:?})", t.email);
-        require_company(txn, &t.company, &entry).await?;
-        let state = t.state.clone().unwrap_or_else(|| "active".into());
-        if !["active", "inactive", "deleted"].contains(&state.as_str()) {
-            return Err(invalid(entry, "state must be active, inactive or deleted"));
-        }
-        let existing = target_users::Entity::find()
-            .filter(target_users::Column::CompanyId.eq(&t.company))
-            .filter(target_users::Column::Email.eq(&t.email))
-            .one(txn)
-            .await?;
-        let mut model = match existing {
-            Some(found) => found.into_active_model(),
-            None => target_users::ActiveModel { create_time: Set(Utc::now()), ..Default::default() },
-        };
-        model.company_id = Set(t.company.clone());
-        model.email = Set(t.email.clone());
-        model.first_name = Set(t.first_name.clone());
-        model.last_name = Set(t.last_name.clone());
-        model.state = Set(state);
-        model.save(txn).await?;
-        report.target_users += 1;
-    }
+    seed_target_users(txn, &fixture.target_users, &known).await?;
+    report.target_users = fixture.target_users.len();
 
     for (i, c) in fixture.api_clients.iter().enumerate() {
         let entry = format!("apiClients[{i}] ({:?})", c.client_id);
@@ -283,6 +262,75 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
         report.api_clients.push(c.client_id.clone());
     }
     Ok(report)
+}
+
+/// Target users per statement: six values a row, well under both databases' limits.
+const TARGET_USER_BATCH: usize = 1000;
+
+/// Checks every entry (in order, so the first bad one is reported), then upserts them by
+/// (company, e-mail) in multi-row statements (a repeated key: the last entry wins) and recounts
+/// the companies they belong to. `known` holds the companies this fixture has just written.
+async fn seed_target_users(
+    txn: &impl ConnectionTrait,
+    users: &[FixtureTargetUser],
+    known: &HashSet<String>,
+) -> Result<(), SeedError> {
+    let mut unknown: Vec<&str> = users.iter().map(|t| t.company.as_str()).filter(|c| !known.contains(*c)).collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    let mut stored: HashSet<String> = HashSet::new();
+    for batch in unknown.chunks(TARGET_USER_BATCH) {
+        let found = companies::Entity::find()
+            .select_only()
+            .column(companies::Column::Id)
+            .filter(companies::Column::Id.is_in(batch.iter().copied()))
+            .into_tuple::<String>()
+            .all(txn)
+            .await?;
+        stored.extend(found);
+    }
+    let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(users.len());
+    for (i, t) in users.iter().enumerate() {
+        if !known.contains(&t.company) && !stored.contains(&t.company) {
+            let entry = format!("targetUsers[{i}] ({:?})", t.email);
+            return Err(invalid(entry, &format!("company {:?} is not a known company", t.company)));
+        }
+        if !["active", "inactive", "deleted"].contains(&t.state.as_deref().unwrap_or("active")) {
+            let entry = format!("targetUsers[{i}] ({:?})", t.email);
+            return Err(invalid(entry, "state must be active, inactive or deleted"));
+        }
+        latest.insert((t.company.as_str(), t.email.as_str()), i);
+    }
+    let mut rows: Vec<usize> = latest.into_values().collect();
+    rows.sort_unstable();
+    let now = Utc::now();
+    for batch in rows.chunks(TARGET_USER_BATCH) {
+        let models = batch.iter().map(|&i| {
+            let t = &users[i];
+            target_users::ActiveModel {
+                company_id: Set(t.company.clone()),
+                email: Set(t.email.clone()),
+                first_name: Set(t.first_name.clone()),
+                last_name: Set(t.last_name.clone()),
+                state: Set(t.state.clone().unwrap_or_else(|| "active".into())),
+                create_time: Set(now),
+                ..Default::default()
+            }
+        });
+        let on_key = OnConflict::columns([target_users::Column::CompanyId, target_users::Column::Email])
+            .update_columns([
+                target_users::Column::FirstName,
+                target_users::Column::LastName,
+                target_users::Column::State,
+            ])
+            .to_owned();
+        target_users::Entity::insert_many(models).on_conflict(on_key).exec_without_returning(txn).await?;
+    }
+    let mut touched: Vec<&str> = users.iter().map(|t| t.company.as_str()).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    crate::target_user_counts::recount(txn, &touched).await?;
+    Ok(())
 }
 
 /// Checks resource ids and gives every company one, generated where the fixture has none.

@@ -26,6 +26,7 @@ pub mod rate_limit;
 pub mod reseller_reads;
 pub mod search;
 pub mod sessions;
+mod target_user_counts;
 pub mod tokens;
 
 pub use actor::{Actor, ClientRole};

@@ -64,7 +64,7 @@ const RECORD: &str = "SELECT c.id, c.name, c.parent_id, c.description, c.address
        c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
        c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
        c.status_id, c.time_zone_id, c.date_format, c.time_format, c.privacy_duration_id,
-       (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'active') AS target_user_count
+       c.active_target_users AS target_user_count
   FROM companies c
   LEFT JOIN industries i ON i.id = c.industry_id
   LEFT JOIN countries co ON co.id = c.country_id

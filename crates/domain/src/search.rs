@@ -151,9 +151,8 @@ const COUNTED: &str = ", s AS (
     SELECT c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
            lt.name AS license_type_name, c.is_number_of_users_limited, c.number_of_users,
            c.privacy_duration_id, c.license_end_date, c.create_time, p.name AS reseller_name,
-           (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'active') AS target_user_count,
-           (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'inactive') AS inactive_target_user_count,
-           (SELECT COUNT(*) FROM target_users t WHERE t.company_id = c.id AND t.state = 'deleted') AS deleted_target_user_count
+           c.active_target_users AS target_user_count, c.inactive_target_users AS inactive_target_user_count,
+           c.deleted_target_users AS deleted_target_user_count
     FROM companies c
     LEFT JOIN companies p ON p.id = c.parent_id
     LEFT JOIN industries i ON i.id = c.industry_id

@@ -16,6 +16,8 @@ mod m20261123_000011_create_signing_keys;
 mod m20261123_000012_create_reference_tables;
 mod m20261123_000013_create_idempotency_keys;
 mod m20261124_000014_outbox_next_attempt;
+mod m20261201_000015_target_user_counts;
+mod m20261201_000016_target_users_natural_key;
 
 pub struct Migrator;
 
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_create_reference_tables::Migration),
             Box::new(m20261123_000013_create_idempotency_keys::Migration),
             Box::new(m20261124_000014_outbox_next_attempt::Migration),
+            Box::new(m20261201_000015_target_user_counts::Migration),
+            Box::new(m20261201_000016_target_users_natural_key::Migration),
         ]
     }
 }

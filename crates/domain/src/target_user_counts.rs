@@ -1,0 +1,35 @@
+//! A company's target users counted per state. The counts live on the company row
+//! (`active_target_users`, `inactive_target_users`, `deleted_target_users`) and are brought up to
+//! date in the same transaction as every write to the company's target users, so a read or a
+//! search page never counts rows per company.
+use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+
+/// Companies per statement (well under SQLite's and PostgreSQL's limits on bound values).
+const BATCH: usize = 500;
+
+/// Recounts the target users of each of `companies` (sorted, so concurrent writers lock them in
+/// one order); call inside the writing transaction.
+pub(crate) async fn recount(txn: &impl ConnectionTrait, companies: &[&str]) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
+    for batch in companies.chunks(BATCH) {
+        let list = (1..=batch.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+        let values: Vec<Value> = batch.iter().map(|id| (*id).into()).collect();
+        // The row locks first, in a statement of their own: a concurrent writer of the same
+        // company commits before the counting statement starts, so the count (which reads as of
+        // its statement's start on PostgreSQL) sees that writer's rows too.
+        let lock = format!("UPDATE companies SET version = version WHERE id IN ({list})");
+        txn.execute(Statement::from_sql_and_values(backend, lock, values.clone())).await?;
+        let count = |state: &str| {
+            format!("(SELECT COUNT(*) FROM target_users t WHERE t.company_id = companies.id AND t.state = '{state}')")
+        };
+        let update = format!(
+            "UPDATE companies SET active_target_users = {}, inactive_target_users = {}, deleted_target_users = {} \
+             WHERE id IN ({list})",
+            count("active"),
+            count("inactive"),
+            count("deleted")
+        );
+        txn.execute(Statement::from_sql_and_values(backend, update, values)).await?;
+    }
+    Ok(())
+}

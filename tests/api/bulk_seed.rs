@@ -1,0 +1,63 @@
+//! The bulk path of `seed`: target users upserted by (company, e-mail) in multi-row batches, the
+//! companies' per-state counts kept in the same transaction, and all or nothing.
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, TestApp, spawn_app};
+
+fn users(company: &str, n: usize, state: impl Fn(usize) -> &'static str) -> Vec<Value> {
+    (0..n).map(|i| json!({"company": company, "email": format!("u{i}@bulk.example"), "state": state(i)})).collect()
+}
+
+/// (active, inactive, deleted) as the reseller search shows them.
+async fn counts(app: &TestApp, token: &str, name: &str) -> (i64, i64, i64) {
+    let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": true,
+                      "filter": {"SearchInputTextValue": name}});
+    let page: Value = app.search(token, &body).await.json().await.unwrap();
+    let row = &page["data"]["results"][0];
+    assert_eq!(row["companyName"], name);
+    let n = |field: &str| row[field].as_i64().unwrap();
+    (n("targetUserCount"), n("inactiveTargetUserCount"), n("deletedTargetUserCount"))
+}
+
+async fn target_users_are_upserted_in_batches_and_counted(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    // The base fixture gives test-company-1 three active users and one inactive.
+    assert_eq!(counts(&app, &token, "test-company-1").await, (3, 1, 0));
+
+    // 2 500 users (three batches) in a company of the database, one e-mail twice: the last wins.
+    let mut load = users("Cust0mer0001", 2500, |i| if i % 5 == 0 { "inactive" } else { "active" });
+    load.push(json!({"company": "Cust0mer0001", "email": "u1@bulk.example", "state": "deleted"}));
+    let report = app.seed(&json!({"targetUsers": load})).await.expect("loads");
+    assert_eq!(report.target_users, 2501);
+    assert_eq!(app.count("target_users", "company_id", "Cust0mer0001").await, 4 + 2500);
+    assert_eq!(counts(&app, &token, "test-company-1").await, (3 + 1999, 1 + 500, 1));
+
+    // The same load again changes states, adds no row.
+    let again = users("Cust0mer0001", 2500, |i| if i < 100 { "deleted" } else { "active" });
+    app.seed(&json!({"targetUsers": again})).await.expect("loads again");
+    assert_eq!(app.count("target_users", "company_id", "Cust0mer0001").await, 4 + 2500);
+    assert_eq!(counts(&app, &token, "test-company-1").await, (3 + 2400, 1, 100));
+}
+
+async fn a_bad_target_user_loads_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let mut load = users("Cust0mer0001", 1500, |_| "active");
+    load.push(json!({"company": "NoSuchComp01", "email": "x@bulk.example"}));
+    let error = app.seed(&json!({"targetUsers": load})).await.unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "fixture is not valid: targetUsers[1500] (\"x@bulk.example\"): company \"NoSuchComp01\" is not a known company"
+    );
+    let load = vec![json!({"company": "Cust0mer0001", "email": "y@bulk.example", "state": "gone"})];
+    let error = app.seed(&json!({"targetUsers": load})).await.unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "fixture is not valid: targetUsers[0] (\"y@bulk.example\"): state must be active, inactive or deleted"
+    );
+    assert_eq!(app.count("target_users", "company_id", "Cust0mer0001").await, 4);
+    assert_eq!(counts(&app, &token, "test-company-1").await, (3, 1, 0));
+}
+
+crate::on_both_databases!(target_users_are_upserted_in_batches_and_counted, a_bad_target_user_loads_nothing);
