@@ -301,8 +301,10 @@ async fn seed_target_users(
         }
         latest.insert((t.company.as_str(), t.email.as_str()), i);
     }
-    let mut rows: Vec<usize> = latest.into_values().collect();
+    // In key order, so each batch lands in neighbouring index pages instead of all over them.
+    let mut rows: Vec<((&str, &str), usize)> = latest.into_iter().collect();
     rows.sort_unstable();
+    let rows: Vec<usize> = rows.into_iter().map(|(_, i)| i).collect();
     let now = Utc::now();
     for batch in rows.chunks(TARGET_USER_BATCH) {
         let models = batch.iter().map(|&i| {
