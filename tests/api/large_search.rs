@@ -1,7 +1,5 @@
 //! Search over 10 000 managed companies answers a filtered page from SQL, loading only that page.
 //! (How fast is measured by `benches/load.py`, not here.)
-use companygate_domain::entities::companies;
-use sea_orm::{EntityTrait, Set};
 use serde_json::json;
 
 use crate::test_app::{Db, TestApp, json, spawn_app};
@@ -14,32 +12,15 @@ async fn rows_loaded(app: &TestApp) -> u64 {
 async fn a_filtered_page_of_ten_thousand_companies_loads_only_the_page(db: Db) {
     let app = spawn_app(db).await;
     let base = chrono::Utc::now();
-    let rows: Vec<companies::ActiveModel> = (0..10_000)
-        .map(|n| companies::ActiveModel {
-            id: Set(format!("Bulk{n:08}")),
-            name: Set(format!("Bulk customer {n:05}")),
-            parent_id: Set(Some(if n % 2 == 0 { "xC5kfGz7w2Nz" } else { "SubReseller1" }.to_owned())),
-            has_finished_registration: Set(true),
-            is_blocked: Set(false),
-            is_disabled: Set(false),
-            version: Set(0),
-            number_of_users: Set(n % 50),
-            is_number_of_users_limited: Set(false),
-            status_id: Set(1),
-            create_time: Set(base - chrono::Duration::seconds(n.into())),
-            ..Default::default()
+    let companies: Vec<_> = (0..10_000)
+        .map(|n: i64| {
+            json!({"resourceId": format!("Bulk{n:08}"), "name": format!("Bulk customer {n:05}"),
+                   "parent": if n % 2 == 0 { "xC5kfGz7w2Nz" } else { "SubReseller1" },
+                   "numberOfUsers": n % 50, "createTime": base - chrono::Duration::seconds(n)})
         })
         .collect();
-    for chunk in rows.chunks(500) {
-        companies::Entity::insert_many(chunk.to_vec()).exec(&app.db).await.unwrap();
-    }
-    // Right after a bulk load PostgreSQL has no statistics and plans the subtree join as if
-    // `companies` held one row (2 s instead of tens of ms) until autovacuum analyzes it; a bulk
-    // load through `companygate seed` analyzes at once, and so does this test.
-    if db == Db::Postgres {
-        use sea_orm::ConnectionTrait;
-        app.db.execute_unprepared("ANALYZE").await.unwrap();
-    }
+    // Through the bulk path, which also analyzes PostgreSQL's fresh rows at once.
+    app.seed(&json!({"companies": companies})).await.expect("loads");
     let token = app.reseller_token().await;
     let before = rows_loaded(&app).await;
     let body = json!({"pageNumber": 3, "pageSize": 10, "orderBy": "CompanyName", "ascending": false,

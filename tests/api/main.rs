@@ -1,6 +1,7 @@
 mod authorization_matrix;
 mod bulk_seed;
 mod clients;
+mod company_tree;
 mod company_writes;
 mod concurrency;
 mod hardening;

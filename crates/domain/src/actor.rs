@@ -1,9 +1,6 @@
 //! Who is asking. Adapters turn a bearer token, a cookie or a god token into an `Actor`; every core
 //! operation takes one and decides what it may do.
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
-
 use crate::CompanyId;
-use crate::entities::companies;
 
 /// The role an API client carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,27 +63,4 @@ impl Actor {
             Self::God => "god".into(),
         }
     }
-}
-
-/// Deepest parent chain we follow; deeper (or cyclic) chains are treated as not managed.
-const MAX_DEPTH: usize = 64;
-
-/// Whether `manager` is a strict ancestor of `company` through the `parent` chain.
-pub(crate) async fn manages(
-    db: &impl ConnectionTrait,
-    manager: CompanyId,
-    company: &companies::Model,
-) -> Result<bool, DbErr> {
-    let Some(manager) = manager.resource_id() else {
-        return Ok(false);
-    };
-    let mut parent = company.parent_id.clone();
-    for _ in 0..MAX_DEPTH {
-        let Some(id) = parent else { return Ok(false) };
-        if id == manager {
-            return Ok(true);
-        }
-        parent = companies::Entity::find_by_id(id).one(db).await?.and_then(|c| c.parent_id);
-    }
-    Ok(false)
 }

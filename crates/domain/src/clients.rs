@@ -11,9 +11,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::actor::manages;
 use crate::entities::{access_tokens, api_clients, companies};
 use crate::search::filter::{MAX_SEARCH_TEXT, like_pattern};
+use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway, passwords};
 
 /// A role as the dialect lists it.
@@ -150,7 +150,7 @@ impl Gateway {
         }
         let key = target.resource_id().ok_or(ClientsError::NotFound)?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ClientsError::NotFound)?;
-        if target == *own || (*role == ClientRole::Reseller && manages(&self.db, *own, &company).await?) {
+        if target == *own || (*role == ClientRole::Reseller && manages(&self.db, *own, &company.id).await?) {
             Ok(company.id)
         } else {
             Err(ClientsError::Forbidden)

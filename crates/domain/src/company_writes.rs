@@ -7,9 +7,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::actor::manages;
 use crate::company_state::{Bump, lock_company};
 use crate::entities::{companies, company_tags};
+use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 /// The reference tables shipped by the migrations.
@@ -200,7 +200,7 @@ impl Gateway {
         let own = self.ensure_may_create(actor)?;
         let key = id.and_then(|i| i.resource_id().map(str::to_owned)).ok_or(WriteCompanyError::NotFound)?;
         let company = companies::Entity::find_by_id(&key).one(&self.db).await?.ok_or(WriteCompanyError::NotFound)?;
-        if !manages(&self.db, own, &company).await? {
+        if !manages(&self.db, own, &company.id).await? {
             return Err(WriteCompanyError::Forbidden);
         }
         Ok(company)
@@ -224,6 +224,7 @@ impl Gateway {
         };
         let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
+        crate::tree::attach_all(&txn, &[&id]).await?;
         replace_tags(&txn, &id, &draft.tags).await?;
         txn.commit().await?;
         Ok(id)
@@ -244,7 +245,7 @@ impl Gateway {
             return Err(WriteCompanyError::NotFound);
         }
         let company = companies::Entity::find_by_id(&key).one(&txn).await?.ok_or(WriteCompanyError::NotFound)?;
-        if !manages(&txn, own, &company).await? {
+        if !manages(&txn, own, &company.id).await? {
             return Err(WriteCompanyError::Forbidden);
         }
         apply(company.into(), &draft).update(&txn).await?;

@@ -10,12 +10,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::actor::{Actor, ClientRole, manages};
+use crate::actor::{Actor, ClientRole};
 use crate::company_state::{Bump, lock_company};
 use crate::entities::{
     access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers, sessions, target_users,
 };
 use crate::idempotency::{self, Claim, DeletedRecord, IdempotencyKey, RefusalRecord};
+use crate::tree::manages;
 use crate::{CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
@@ -251,7 +252,7 @@ async fn authorize(
         // A company account deletes its own company only.
         Actor::Account { .. } => actor.is_account_of(id),
         // A reseller deletes what it manages, never its own company.
-        Actor::Client { role: ClientRole::Reseller, company: own, .. } => manages(db, *own, company).await?,
+        Actor::Client { role: ClientRole::Reseller, company: own, .. } => manages(db, *own, &company.id).await?,
         _ => false,
     };
     if allowed { Ok(()) } else { Err(DeleteCompanyError::Forbidden(id)) }

@@ -149,33 +149,7 @@ impl Gateway {
 async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedReport, SeedError> {
     let mut report = SeedReport::default();
     let ids = plan_company_ids(fixture)?;
-    let mut known: HashSet<String> = HashSet::new();
-    let mut pending: Vec<usize> = (0..fixture.companies.len()).collect();
-    // Parents first: keep taking companies whose parent is known until none are left.
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut rest = Vec::new();
-        for i in pending {
-            let c = &fixture.companies[i];
-            let parent_ready = match &c.parent {
-                None => true,
-                Some(p) => known.contains(p) || companies::Entity::find_by_id(p).one(txn).await?.is_some(),
-            };
-            if !parent_ready {
-                rest.push(i);
-                continue;
-            }
-            upsert_company(txn, &ids[i], c).await?;
-            known.insert(ids[i].clone());
-            let hex_id = CompanyId::from_resource_id(&ids[i]).map(|id| id.hex()).unwrap_or_default();
-            report.companies.push(SeededCompany { name: c.name.clone(), resource_id: ids[i].clone(), hex_id });
-        }
-        if rest.len() == before {
-            let c = &fixture.companies[rest[0]];
-            return Err(invalid(format!("companies[{}] ({:?})", rest[0], c.name), "parent is not a known company"));
-        }
-        pending = rest;
-    }
+    let known = seed_companies(txn, fixture, &ids, &mut report).await?;
 
     for (i, a) in fixture.accounts.iter().enumerate() {
         let entry = format!("accounts[{i}] ({:?})", a.email);
@@ -364,18 +338,113 @@ async fn require_company(txn: &impl ConnectionTrait, id: &str, entry: &str) -> R
     }
 }
 
-async fn upsert_company(txn: &impl ConnectionTrait, id: &str, c: &FixtureCompany) -> Result<(), DbErr> {
-    let existing = companies::Entity::find_by_id(id).one(txn).await?;
-    let is_new = existing.is_none();
-    let mut model = match existing {
-        Some(found) => found.into_active_model(),
-        None => companies::ActiveModel {
-            id: Set(id.to_owned()),
-            version: Set(0),
-            create_time: Set(c.create_time.unwrap_or_else(Utc::now)),
-            ..Default::default()
-        },
+/// Companies per statement: about 25 values a row, well under both databases' limits.
+const COMPANY_BATCH: usize = 500;
+
+/// Writes the fixture's companies, parents before children: new ones in multi-row statements
+/// (with their tags and their links in the management tree), existing ones one by one (a changed
+/// parent moves the company's whole subtree). Returns the ids written.
+async fn seed_companies(
+    txn: &impl ConnectionTrait,
+    fixture: &Fixture,
+    ids: &[String],
+    report: &mut SeedReport,
+) -> Result<HashSet<String>, SeedError> {
+    let stored: HashMap<String, companies::Model> = {
+        let mut found = HashMap::new();
+        let mut wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+        wanted.extend(fixture.companies.iter().filter_map(|c| c.parent.as_deref()));
+        wanted.sort_unstable();
+        wanted.dedup();
+        for batch in wanted.chunks(COMPANY_BATCH) {
+            let rows =
+                companies::Entity::find().filter(companies::Column::Id.is_in(batch.iter().copied())).all(txn).await?;
+            found.extend(rows.into_iter().map(|c| (c.id.clone(), c)));
+        }
+        found
     };
+    // Parents first: keep taking companies whose parent is known until none are left. A
+    // company's layer is one below its parent's when the parent is in the fixture too.
+    let mut layer: HashMap<&str, usize> = HashMap::new();
+    let mut order: Vec<usize> = Vec::with_capacity(ids.len());
+    let mut pending: Vec<usize> = (0..fixture.companies.len()).collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for i in pending {
+            let depth = match fixture.companies[i].parent.as_deref() {
+                None => Some(0),
+                Some(p) => layer.get(p).map(|d| d + 1).or_else(|| stored.contains_key(p).then_some(0)),
+            };
+            match depth {
+                Some(depth) => {
+                    layer.insert(&ids[i], depth);
+                    order.push(i);
+                }
+                None => rest.push(i),
+            }
+        }
+        if rest.len() == before {
+            let c = &fixture.companies[rest[0]];
+            return Err(invalid(format!("companies[{}] ({:?})", rest[0], c.name), "parent is not a known company"));
+        }
+        pending = rest;
+    }
+    let mut by_layer: Vec<Vec<usize>> = Vec::new();
+    for &i in &order {
+        let depth = layer[ids[i].as_str()];
+        if by_layer.len() <= depth {
+            by_layer.resize_with(depth + 1, Vec::new);
+        }
+        by_layer[depth].push(i);
+    }
+    for members in &by_layer {
+        let (old, new): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&i| stored.contains_key(&ids[i]));
+        for batch in new.chunks(COMPANY_BATCH) {
+            let models = batch
+                .iter()
+                .map(|&i| company_model(new_company(&ids[i], &fixture.companies[i]), &fixture.companies[i]));
+            companies::Entity::insert_many(models).exec_without_returning(txn).await?;
+            let batch_ids: Vec<&str> = batch.iter().map(|&i| ids[i].as_str()).collect();
+            crate::tree::attach_all(txn, &batch_ids).await?;
+            insert_tags(txn, batch.iter().map(|&i| (ids[i].as_str(), &fixture.companies[i]))).await?;
+        }
+        for &i in &old {
+            let (id, c) = (&ids[i], &fixture.companies[i]);
+            let found = stored[id].clone();
+            let moved = found.parent_id != c.parent;
+            company_model(found.into_active_model(), c).update(txn).await?;
+            if moved {
+                crate::tree::move_subtree(txn, id, c.parent.as_deref()).await.map_err(|e| match e {
+                    crate::tree::MoveError::Cycle => {
+                        invalid(format!("companies[{i}] ({:?})", c.name), "parent is the company itself or below it")
+                    }
+                    crate::tree::MoveError::Database(e) => SeedError::Database(e),
+                })?;
+            }
+            company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(txn).await?;
+            insert_tags(txn, [(id.as_str(), c)]).await?;
+        }
+    }
+    for &i in &order {
+        let c = &fixture.companies[i];
+        let hex_id = CompanyId::from_resource_id(&ids[i]).map(|id| id.hex()).unwrap_or_default();
+        report.companies.push(SeededCompany { name: c.name.clone(), resource_id: ids[i].clone(), hex_id });
+    }
+    Ok(ids.iter().cloned().collect())
+}
+
+fn new_company(id: &str, c: &FixtureCompany) -> companies::ActiveModel {
+    companies::ActiveModel {
+        id: Set(id.to_owned()),
+        version: Set(0),
+        create_time: Set(c.create_time.unwrap_or_else(Utc::now)),
+        ..Default::default()
+    }
+}
+
+/// The fixture's fields over `model`.
+fn company_model(mut model: companies::ActiveModel, c: &FixtureCompany) -> companies::ActiveModel {
     model.name = Set(c.name.clone());
     model.parent_id = Set(c.parent.clone());
     model.contacts = Set(Some(serde_json::json!(c.contacts.clone().unwrap_or_default())));
@@ -396,15 +465,23 @@ async fn upsert_company(txn: &impl ConnectionTrait, id: &str, c: &FixtureCompany
     if let Some(time) = c.create_time {
         model.create_time = Set(time);
     }
-    // The id is chosen here, so `save` would take a new company for an update.
-    if is_new {
-        model.insert(txn).await?;
-    } else {
-        model.update(txn).await?;
+    model
+}
+
+/// The distinct tags of each company, in multi-row statements.
+async fn insert_tags<'a>(
+    txn: &impl ConnectionTrait,
+    companies: impl IntoIterator<Item = (&'a str, &'a FixtureCompany)>,
+) -> Result<(), DbErr> {
+    let mut rows = Vec::new();
+    for (id, c) in companies {
+        let mut seen = HashSet::new();
+        for tag in c.tags.iter().flatten().filter(|t| seen.insert(t.as_str())) {
+            rows.push(company_tags::ActiveModel { company_id: Set(id.to_owned()), tag: Set(tag.clone()) });
+        }
     }
-    company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(txn).await?;
-    for tag in c.tags.iter().flatten().collect::<HashSet<_>>() {
-        company_tags::ActiveModel { company_id: Set(id.to_owned()), tag: Set(tag.clone()) }.insert(txn).await?;
+    for batch in rows.chunks(TARGET_USER_BATCH) {
+        company_tags::Entity::insert_many(batch.to_vec()).exec_without_returning(txn).await?;
     }
     Ok(())
 }

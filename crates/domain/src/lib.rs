@@ -28,6 +28,7 @@ pub mod search;
 pub mod sessions;
 mod target_user_counts;
 pub mod tokens;
+mod tree;
 
 pub use actor::{Actor, ClientRole};
 pub use company_id::CompanyId;

@@ -2,11 +2,12 @@
 //! companies with their reference names.
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
+use std::collections::HashMap;
 
-use crate::actor::manages;
 use crate::deletion::tags_of;
 use crate::entities::companies;
 use crate::search::{Root, filter::Sql};
+use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +84,7 @@ impl Gateway {
         let id = id.ok_or(ReadCompanyError::NotFound)?;
         let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
-        if id != *own && !manages(&self.db, *own, &company).await? {
+        if id != *own && !manages(&self.db, *own, &company.id).await? {
             return Err(ReadCompanyError::Forbidden);
         }
         let statement = Statement::from_sql_and_values(self.db.get_database_backend(), RECORD, [key.into()]);
@@ -103,9 +104,8 @@ impl Gateway {
         if *role == ClientRole::Reseller {
             let mut sql = Sql::default();
             let cte = crate::search::managed_cte_for(&Root::Below(key.to_owned()), &mut sql);
-            let text = format!(
-                "{cte} SELECT c.* FROM companies c JOIN (SELECT DISTINCT id FROM managed) m ON m.id = c.id ORDER BY c.create_time, c.id"
-            );
+            let text =
+                format!("{cte} SELECT c.* FROM companies c JOIN managed m ON m.id = c.id ORDER BY c.create_time, c.id");
             managed = companies::Model::find_by_statement(Statement::from_sql_and_values(
                 self.db.get_database_backend(),
                 text,
@@ -118,9 +118,17 @@ impl Gateway {
     }
 }
 
+/// The tree under `company` from the managed companies (in creation order), in one pass.
 fn build_tree(company: companies::Model, rest: &mut Vec<companies::Model>) -> CompanyNode {
-    let (mine, others): (Vec<_>, Vec<_>) = rest.drain(..).partition(|c| c.parent_id.as_deref() == Some(&company.id));
-    *rest = others;
-    let children = mine.into_iter().map(|child| build_tree(child, rest)).collect();
-    CompanyNode { company, children }
+    let mut children: HashMap<String, Vec<companies::Model>> = HashMap::new();
+    for c in rest.drain(..) {
+        if let Some(parent) = c.parent_id.clone() {
+            children.entry(parent).or_default().push(c);
+        }
+    }
+    fn node(company: companies::Model, children: &mut HashMap<String, Vec<companies::Model>>) -> CompanyNode {
+        let mine = children.remove(&company.id).unwrap_or_default();
+        CompanyNode { children: mine.into_iter().map(|c| node(c, children)).collect(), company }
+    }
+    node(company, &mut children)
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement};
 
-use crate::actor::manages;
 use crate::entities::{companies, company_tags};
+use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 pub mod filter;
@@ -130,17 +130,16 @@ pub(crate) enum Root {
     At(String),
 }
 
-/// The managed companies with their depth below the root (UNION, so a parent cycle cannot loop).
+/// The managed companies with their depth below the root (the root itself, for `At`, at depth 1),
+/// from the closure table.
 pub(crate) fn managed_cte_for(root: &Root, sql: &mut filter::Sql) -> String {
-    let (base, id) = match root {
-        Root::Below(id) => ("parent_id", id),
-        Root::At(id) => ("id", id),
+    let (id, min_depth, shift) = match root {
+        Root::Below(id) => (id, 1, 0),
+        Root::At(id) => (id, 0, 1),
     };
     format!(
-        "WITH RECURSIVE managed(id, depth) AS (
-            SELECT id, 1 FROM companies WHERE {base} = {}
-            UNION
-            SELECT c.id, m.depth + 1 FROM companies c JOIN managed m ON c.parent_id = m.id WHERE m.depth < 64
+        "WITH managed(id, depth) AS (
+            SELECT descendant_id, depth + {shift} FROM company_tree WHERE ancestor_id = {} AND depth >= {min_depth}
         )",
         sql.bind(id.clone())
     )
@@ -157,8 +156,6 @@ const COUNTED: &str = ", s AS (
     LEFT JOIN companies p ON p.id = c.parent_id
     LEFT JOIN industries i ON i.id = c.industry_id
     LEFT JOIN license_types lt ON lt.id = c.license_type_id
-    -- A semi-join: joining the CTE directly lets PostgreSQL's (wildly high) row estimate for the
-    -- recursive part pick a nested loop over every pair of companies.
     WHERE c.id IN (SELECT id FROM managed)
 )";
 
@@ -179,7 +176,7 @@ impl Gateway {
                 let key = scope.resource_id().ok_or(SearchError::ScopeNotFound(scope))?;
                 let target =
                     companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(SearchError::ScopeNotFound(scope))?;
-                if manages(&self.db, *company, &target).await? {
+                if manages(&self.db, *company, &target.id).await? {
                     Ok(Root::At(target.id))
                 } else {
                     Err(SearchError::ScopeForbidden(scope))
@@ -194,8 +191,8 @@ impl Gateway {
         let cte = managed_cte_for(root, &mut sql);
         let predicate = filter::compile(filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
         let text = format!(
-            "{cte}{COUNTED} SELECT s.id, (SELECT MAX(depth) FROM managed d WHERE d.id = s.id) AS depth FROM s \
-             WHERE {predicate} ORDER BY depth DESC, s.id ASC"
+            "{cte}{COUNTED} SELECT s.id, m.depth FROM s JOIN managed m ON m.id = s.id \
+             WHERE {predicate} ORDER BY m.depth DESC, s.id ASC"
         );
         let rows = ManagedId::find_by_statement(Statement::from_sql_and_values(self.backend(), text, sql.values))
             .all(&self.db)

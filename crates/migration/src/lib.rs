@@ -18,6 +18,7 @@ mod m20261123_000013_create_idempotency_keys;
 mod m20261124_000014_outbox_next_attempt;
 mod m20261201_000015_target_user_counts;
 mod m20261201_000016_target_users_natural_key;
+mod m20261201_000017_company_tree;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_outbox_next_attempt::Migration),
             Box::new(m20261201_000015_target_user_counts::Migration),
             Box::new(m20261201_000016_target_users_natural_key::Migration),
+            Box::new(m20261201_000017_company_tree::Migration),
         ]
     }
 }

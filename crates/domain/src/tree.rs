@@ -1,0 +1,84 @@
+//! Who manages whom. A company manages every company below it through the parent links; the
+//! links are kept as a closure table (`company_tree`: ancestor, descendant, depth, each company
+//! its own ancestor at depth 0), written in the same transaction as the company, and every
+//! question about management is answered from it. Rows go with their companies (foreign keys
+//! cascade).
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+
+use crate::CompanyId;
+
+#[derive(FromQueryResult)]
+struct Found {
+    #[allow(dead_code)]
+    found: i32,
+}
+
+async fn exists(db: &impl ConnectionTrait, sql: &str, values: Vec<sea_orm::Value>) -> Result<bool, DbErr> {
+    let statement = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+    Ok(Found::find_by_statement(statement).one(db).await?.is_some())
+}
+
+/// Whether `manager` is a strict ancestor of the company with id `company`.
+pub(crate) async fn manages(db: &impl ConnectionTrait, manager: CompanyId, company: &str) -> Result<bool, DbErr> {
+    let Some(manager) = manager.resource_id() else { return Ok(false) };
+    exists(
+        db,
+        "SELECT 1 AS found FROM company_tree WHERE ancestor_id = $1 AND descendant_id = $2 AND depth > 0",
+        vec![manager.into(), company.into()],
+    )
+    .await
+}
+
+/// Links new companies (already inserted, their parents already linked) below their parents, in
+/// two statements for the lot.
+pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let backend = txn.get_database_backend();
+    let list = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let values: Vec<sea_orm::Value> = ids.iter().map(|id| (*id).into()).collect();
+    let own = format!(
+        "INSERT INTO company_tree (ancestor_id, descendant_id, depth) SELECT id, id, 0 FROM companies WHERE id IN ({list})"
+    );
+    txn.execute(Statement::from_sql_and_values(backend, own, values.clone())).await?;
+    let up = format!(
+        "INSERT INTO company_tree (ancestor_id, descendant_id, depth)
+         SELECT t.ancestor_id, c.id, t.depth + 1 FROM companies c JOIN company_tree t ON t.descendant_id = c.parent_id
+          WHERE c.id IN ({list})"
+    );
+    txn.execute(Statement::from_sql_and_values(backend, up, values)).await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MoveError {
+    #[error("the new parent is the company itself or below it")]
+    Cycle,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Moves company `id` and everything below it under `parent` (or makes it a root).
+pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) -> Result<(), MoveError> {
+    let backend = txn.get_database_backend();
+    if let Some(parent) = parent {
+        let below = "SELECT 1 AS found FROM company_tree WHERE ancestor_id = $1 AND descendant_id = $2";
+        if exists(txn, below, vec![id.into(), parent.into()]).await? {
+            return Err(MoveError::Cycle);
+        }
+    }
+    // Links from outside the subtree into it go; links inside it stay.
+    let cut = "DELETE FROM company_tree
+                WHERE descendant_id IN (SELECT descendant_id FROM company_tree WHERE ancestor_id = $1)
+                  AND ancestor_id NOT IN (SELECT descendant_id FROM company_tree WHERE ancestor_id = $1)";
+    txn.execute(Statement::from_sql_and_values(backend, cut, [id.into()])).await?;
+    if let Some(parent) = parent {
+        let graft = "INSERT INTO company_tree (ancestor_id, descendant_id, depth)
+                     SELECT above.ancestor_id, below.descendant_id, above.depth + below.depth + 1
+                       FROM company_tree above, company_tree below
+                      WHERE above.descendant_id = $1 AND below.ancestor_id = $2";
+        txn.execute(Statement::from_sql_and_values(backend, graft, [parent.into(), id.into()])).await?;
+    }
+    Ok(())
+}

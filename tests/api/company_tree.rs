@@ -1,0 +1,84 @@
+//! Who manages whom follows the parent links as they are now: a subtree moved by `seed` is
+//! managed by its new ancestors at once and no longer by the old ones; a move that would make a
+//! cycle is refused and changes nothing.
+use serde_json::{Value, json};
+
+use crate::test_app::{Db, TestApp, spawn_app};
+
+async fn managed_by_acme(app: &TestApp, token: &str) -> u64 {
+    let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": true, "filter": null});
+    let page: Value = app.search(token, &body).await.json().await.unwrap();
+    page["data"]["totalNumberOfRecords"].as_u64().unwrap()
+}
+
+async fn read_status(app: &TestApp, token: &str, id: &str) -> u16 {
+    app.client.get(app.url(&format!("/api/companies/{id}"))).bearer_auth(token).send().await.unwrap().status().as_u16()
+}
+
+fn northwind_under(parent: &str) -> Value {
+    json!({"companies": [{"resourceId": "SubReseller1", "name": "Northwind Sub-Reseller", "parent": parent}]})
+}
+
+async fn a_moved_subtree_changes_hands_at_once(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    assert_eq!(managed_by_acme(&app, &acme).await, 4);
+    assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 200);
+
+    // Northwind (with Contoso below it) moves to Globex.
+    app.seed(&northwind_under("OtherReslr01")).await.expect("moves");
+    assert_eq!(managed_by_acme(&app, &acme).await, 2);
+    assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 403);
+    assert_eq!(read_status(&app, &acme, "SubReseller1").await, 403);
+
+    // ... and back.
+    app.seed(&northwind_under("xC5kfGz7w2Nz")).await.expect("moves back");
+    assert_eq!(managed_by_acme(&app, &acme).await, 4);
+    assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 200);
+
+    // Below its own child: refused, nothing changes.
+    let error = app.seed(&northwind_under("Cust0mer0003")).await.unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "fixture is not valid: companies[0] (\"Northwind Sub-Reseller\"): parent is the company itself or below it"
+    );
+    assert_eq!(managed_by_acme(&app, &acme).await, 4);
+    assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 200);
+}
+
+async fn a_created_company_is_managed_by_every_ancestor(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    // A client of Northwind creates a company; Acme, two levels up, manages it too.
+    app.seed(&json!({"apiClients": [{"company": "SubReseller1", "clientId": "northwind", "clientSecret": "n0rthwind-secret", "role": "Reseller"}]}))
+        .await
+        .expect("adds a client");
+    let northwind = app.token("northwind", "n0rthwind-secret").await;
+    let form = reqwest::multipart::Form::new()
+        .text("Name", "Deep Customer")
+        .text("IndustryResourceId", "industry0001")
+        .text("CountryResourceId", "country00003")
+        .text("LicenseTypeResourceId", "licenseType2")
+        .text("LicensePeriodTypeResourceId", "licPeriod002")
+        .text("NumberOfUsers", "10")
+        .text("TimeZoneId", "UTC")
+        .text("DateFormat", "dd/MM/yyyy")
+        .text("TimeFormat", "HH:mm");
+    let created: Value = app
+        .client
+        .post(app.url("/api/companies"))
+        .bearer_auth(&northwind)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["data"]["resourceId"].as_str().unwrap_or_else(|| panic!("created: {created}")).to_owned();
+    assert_eq!(managed_by_acme(&app, &acme).await, 5);
+    assert_eq!(read_status(&app, &acme, &id).await, 200);
+    assert_eq!(read_status(&app, &northwind, &id).await, 200);
+}
+
+crate::on_both_databases!(a_moved_subtree_changes_hands_at_once, a_created_company_is_managed_by_every_ancestor);
