@@ -60,45 +60,22 @@ pub struct CompanyForm {
     #[oai(rename = "StatusId", validator(minimum(value = "1"), maximum(value = "2")))]
     pub status_id: Option<i32>,
     #[oai(rename = "Tags[]")]
-    pub tags: Option<Vec<TagText>>,
+    pub tags: Option<Vec<crate::documented::Text<TagSpelling>>>,
     #[oai(rename = "File")]
     pub file: Option<Upload>,
 }
 
 /// One of `Tags[]`, as the spec documents it: 1 to 64 characters, not all blank.
 #[derive(Debug)]
-pub struct TagText(pub String);
+pub struct TagSpelling;
 
-impl poem_openapi::types::Type for TagText {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = String;
-    type RawElementValueType = String;
-
-    fn name() -> std::borrow::Cow<'static, str> {
-        "string".into()
-    }
-
-    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
-        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
+impl crate::documented::Documented for TagSpelling {
+    fn schema() -> poem_openapi::registry::MetaSchema {
+        poem_openapi::registry::MetaSchema {
             min_length: Some(1),
             max_length: Some(64),
-            pattern: Some(r"\S".into()),
-            ..poem_openapi::registry::MetaSchema::new("string")
-        }))
-    }
-
-    fn as_raw_value(&self) -> Option<&String> {
-        Some(&self.0)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
-}
-
-impl poem_openapi::types::ParseFromMultipartField for TagText {
-    async fn parse_from_multipart(field: Option<poem::web::Field>) -> poem_openapi::types::ParseResult<Self> {
-        String::parse_from_multipart(field).await.map(Self).map_err(poem_openapi::types::ParseError::propagate)
+            ..crate::documented::pattern(r"\S".into())
+        }
     }
 }
 

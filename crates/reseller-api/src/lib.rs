@@ -11,6 +11,7 @@ mod clients;
 mod companies;
 mod company_form;
 mod deletion;
+mod documented;
 mod envelope;
 mod error;
 mod examples;

@@ -8,7 +8,9 @@ use poem_openapi::Object;
 use serde_json::Value;
 
 use crate::body::Fields;
+use crate::documented::{self, Documented, Text};
 use crate::error::ApiError;
+use poem_openapi::registry::MetaSchema;
 
 /// Search request. Keys of `filter` may be PascalCase or camelCase; `filter` may be null.
 #[derive(Object, Debug)]
@@ -158,13 +160,13 @@ const MAX_FILTER_VALUE: usize = companygate_domain::search::filter::MAX_VALUE;
 #[derive(Debug)]
 pub struct ConditionSpelling;
 
-impl Spelling for ConditionSpelling {
-    fn pattern() -> String {
-        "^(?:[Aa][Nn][Dd]|[Oo][Rr])$".into()
+impl Documented for ConditionSpelling {
+    fn schema() -> MetaSchema {
+        documented::pattern("^(?:[Aa][Nn][Dd]|[Oo][Rr])$".into())
     }
 }
 
-pub type FilterCondition = Spelled<ConditionSpelling>;
+pub type FilterCondition = Text<ConditionSpelling>;
 
 /// What a filter condition looks at.
 #[derive(poem_openapi::Enum, Debug, Clone, Copy)]
@@ -185,62 +187,13 @@ pub enum FilterField {
 #[derive(Debug)]
 pub struct OperatorSpelling;
 
-impl Spelling for OperatorSpelling {
-    fn pattern() -> String {
-        format!("^(?:{})$", Operator::ALL.join("|"))
+impl Documented for OperatorSpelling {
+    fn schema() -> MetaSchema {
+        documented::pattern(format!("^(?:{})$", Operator::ALL.join("|")))
     }
 }
 
-pub type FilterOperator = Spelled<OperatorSpelling>;
-
-/// The words a string field takes, as a pattern: client generators need no names for symbols
-/// such as `>=`, and cope with a nullable pattern better than with a nullable enum reference.
-pub trait Spelling: Send + Sync + 'static {
-    fn pattern() -> String;
-}
-
-#[derive(Debug)]
-pub struct Spelled<S>(pub String, std::marker::PhantomData<S>);
-
-impl<S: Spelling> poem_openapi::types::Type for Spelled<S> {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = String;
-    type RawElementValueType = String;
-
-    fn name() -> std::borrow::Cow<'static, str> {
-        "string".into()
-    }
-
-    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
-        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
-            pattern: Some(S::pattern()),
-            ..poem_openapi::registry::MetaSchema::new("string")
-        }))
-    }
-
-    fn as_raw_value(&self) -> Option<&String> {
-        Some(&self.0)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
-}
-
-impl<S: Spelling> poem_openapi::types::ParseFromJSON for Spelled<S> {
-    fn parse_from_json(value: Option<Value>) -> poem_openapi::types::ParseResult<Self> {
-        match value {
-            Some(Value::String(text)) => Ok(Self(text, std::marker::PhantomData)),
-            _ => Err(poem_openapi::types::ParseError::expected_type(Value::Null)),
-        }
-    }
-}
-
-impl<S: Spelling> poem_openapi::types::ToJSON for Spelled<S> {
-    fn to_json(&self) -> Option<Value> {
-        Some(Value::String(self.0.clone()))
-    }
-}
+pub type FilterOperator = Text<OperatorSpelling>;
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
