@@ -54,16 +54,7 @@ async fn a_created_company_is_managed_by_every_ancestor(db: Db) {
         .await
         .expect("adds a client");
     let northwind = app.token("northwind", "n0rthwind-secret").await;
-    let form = reqwest::multipart::Form::new()
-        .text("Name", "Deep Customer")
-        .text("IndustryResourceId", "industry0001")
-        .text("CountryResourceId", "country00003")
-        .text("LicenseTypeResourceId", "licenseType2")
-        .text("LicensePeriodTypeResourceId", "licPeriod002")
-        .text("NumberOfUsers", "10")
-        .text("TimeZoneId", "UTC")
-        .text("DateFormat", "dd/MM/yyyy")
-        .text("TimeFormat", "HH:mm");
+    let form = crate::company_writes::form("Deep Customer");
     let created: Value = app
         .client
         .post(app.url("/api/companies"))

@@ -6,7 +6,8 @@ use crate::test_app::{Db, TestApp, json, spawn_app};
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
 
-fn form(name: &str) -> Form {
+/// A complete, valid company form.
+pub(crate) fn form(name: &str) -> Form {
     Form::new()
         .text("Name", name.to_owned())
         .text("IndustryResourceId", "industry0001")
