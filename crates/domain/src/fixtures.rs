@@ -269,7 +269,7 @@ async fn seed_target_users(
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, &format!("company {:?} is not a known company", t.company)));
         }
-        if !["active", "inactive", "deleted"].contains(&t.state.as_deref().unwrap_or("active")) {
+        if !crate::target_user_counts::STATES.contains(&t.state.as_deref().unwrap_or("active")) {
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, "state must be active, inactive or deleted"));
         }

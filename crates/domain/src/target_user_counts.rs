@@ -2,7 +2,12 @@
 //! (`active_target_users`, `inactive_target_users`, `deleted_target_users`) and are brought up to
 //! date in the same transaction as every write to the company's target users, so a read or a
 //! search page never counts rows per company.
-use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+use crate::search::filter::Sql;
+
+/// The states a target user can be in; each has its count column `<state>_target_users`.
+pub(crate) const STATES: [&str; 3] = ["active", "inactive", "deleted"];
 
 /// Companies per statement (well under SQLite's and PostgreSQL's limits on bound values).
 const BATCH: usize = 500;
@@ -12,23 +17,24 @@ const BATCH: usize = 500;
 pub(crate) async fn recount(txn: &impl ConnectionTrait, companies: &[&str]) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     for batch in companies.chunks(BATCH) {
-        let list = (1..=batch.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-        let values: Vec<Value> = batch.iter().map(|id| (*id).into()).collect();
+        let mut sql = Sql::default();
+        let list = sql.bind_list(batch.iter().copied());
+        let values = sql.values;
         // The row locks first, in a statement of their own: a concurrent writer of the same
         // company commits before the counting statement starts, so the count (which reads as of
         // its statement's start on PostgreSQL) sees that writer's rows too.
         let lock = format!("UPDATE companies SET version = version WHERE id IN ({list})");
         txn.execute(Statement::from_sql_and_values(backend, lock, values.clone())).await?;
-        let count = |state: &str| {
-            format!("(SELECT COUNT(*) FROM target_users t WHERE t.company_id = companies.id AND t.state = '{state}')")
-        };
-        let update = format!(
-            "UPDATE companies SET active_target_users = {}, inactive_target_users = {}, deleted_target_users = {} \
-             WHERE id IN ({list})",
-            count("active"),
-            count("inactive"),
-            count("deleted")
-        );
+        let counts: Vec<String> = STATES
+            .iter()
+            .map(|state| {
+                format!(
+                    "{state}_target_users = (SELECT COUNT(*) FROM target_users t \
+                     WHERE t.company_id = companies.id AND t.state = '{state}')"
+                )
+            })
+            .collect();
+        let update = format!("UPDATE companies SET {} WHERE id IN ({list})", counts.join(", "));
         txn.execute(Statement::from_sql_and_values(backend, update, values)).await?;
     }
     Ok(())

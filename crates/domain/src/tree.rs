@@ -6,6 +6,7 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
 use crate::CompanyId;
+use crate::search::filter::Sql;
 
 #[derive(FromQueryResult)]
 struct Found {
@@ -36,8 +37,9 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         return Ok(());
     }
     let backend = txn.get_database_backend();
-    let list = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-    let values: Vec<sea_orm::Value> = ids.iter().map(|id| (*id).into()).collect();
+    let mut sql = Sql::default();
+    let list = sql.bind_list(ids.iter().copied());
+    let values = sql.values;
     let own = format!(
         "INSERT INTO company_tree (ancestor_id, descendant_id, depth) SELECT id, id, 0 FROM companies WHERE id IN ({list})"
     );

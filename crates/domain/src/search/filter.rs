@@ -141,6 +141,11 @@ impl Sql {
         self.values.push(value.into());
         format!("${}", self.values.len())
     }
+
+    /// `$i, $j, ...` for each of `values`, for an `IN (...)` list.
+    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> String {
+        values.into_iter().map(|v| self.bind(v)).collect::<Vec<_>>().join(", ")
+    }
 }
 
 pub(crate) fn like_pattern(text: &str) -> String {
