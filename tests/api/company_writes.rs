@@ -8,13 +8,18 @@ const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0]
 
 /// A complete, valid company form.
 pub(crate) fn form(name: &str) -> Form {
+    form_with_users(name, "25")
+}
+
+/// The same form with another (limited) number of users.
+pub(crate) fn form_with_users(name: &str, users: &str) -> Form {
     Form::new()
         .text("Name", name.to_owned())
         .text("IndustryResourceId", "industry0001")
         .text("CountryResourceId", "country00003")
         .text("LicenseTypeResourceId", "licenseType2")
         .text("LicensePeriodTypeResourceId", "licPeriod002")
-        .text("NumberOfUsers", "25")
+        .text("NumberOfUsers", users.to_owned())
         .text("TimeZoneId", "Europe/Lisbon")
         .text("DateFormat", "dd/MM/yyyy")
         .text("TimeFormat", "HH:mm")

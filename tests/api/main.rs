@@ -15,6 +15,7 @@ mod reseller_delete;
 mod reseller_more;
 mod search;
 mod search_filters;
+mod search_totals;
 mod session_auth;
 mod session_bodies;
 mod session_delete;

@@ -225,6 +225,8 @@ impl Gateway {
         let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
         crate::tree::attach_all(&txn, &[&id]).await?;
+        let created = crate::subtree_counts::Delta { companies: 1, exceeded: 0 };
+        crate::subtree_counts::adjust_ancestors(&txn, &[(&id, created)]).await?;
         replace_tags(&txn, &id, &draft.tags).await?;
         txn.commit().await?;
         Ok(id)
@@ -249,6 +251,8 @@ impl Gateway {
             return Err(WriteCompanyError::Forbidden);
         }
         apply(company.into(), &draft).update(&txn).await?;
+        crate::subtree_counts::sync_exceeded(&txn, &[&key]).await?;
+        crate::tree::refresh_keys(&txn, &[&key]).await?;
         replace_tags(&txn, &key, &draft.tags).await?;
         txn.commit().await?;
         Ok(())

@@ -61,15 +61,21 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> 
 }
 
 async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
+    // A SQLite connection is a file handle, not a socket that can break: testing it before each
+    // use (sqlx's default) cost one more round trip to its worker thread per statement.
     let mut write = ConnectOptions::new(url.to_owned());
-    write.sqlx_logging(false).max_connections(1).min_connections(1).acquire_timeout(WRITE_QUEUE).map_sqlx_sqlite_opts(
-        |o| {
+    write
+        .sqlx_logging(false)
+        .test_before_acquire(false)
+        .max_connections(1)
+        .min_connections(1)
+        .acquire_timeout(WRITE_QUEUE)
+        .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(WRITE_QUEUE)
                 .foreign_keys(true)
-        },
-    );
+        });
     let writer = Database::connect(write).await?;
     Migrator::up(&writer, None).await?;
     if url.contains(":memory:") {
@@ -77,9 +83,14 @@ async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
         return Ok(Pools { read: writer.clone(), write: writer });
     }
     let mut read = ConnectOptions::new(url.to_owned());
-    read.sqlx_logging(false).max_connections(8).min_connections(1).acquire_timeout(WRITE_QUEUE).map_sqlx_sqlite_opts(
-        |o| o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE).foreign_keys(true),
-    );
+    read.sqlx_logging(false)
+        .test_before_acquire(false)
+        .max_connections(8)
+        .min_connections(1)
+        .acquire_timeout(WRITE_QUEUE)
+        .map_sqlx_sqlite_opts(|o| {
+            o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE).foreign_keys(true)
+        });
     let reader = Database::connect(read).await?;
     Ok(Pools { read: reader, write: writer })
 }

@@ -16,6 +16,7 @@ use crate::entities::{
     access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers, sessions, target_users,
 };
 use crate::idempotency::{self, Claim, DeletedRecord, IdempotencyKey, RefusalRecord};
+use crate::subtree_counts::{Delta, adjust_ancestors};
 use crate::tree::manages;
 use crate::{CompanyId, Gateway};
 
@@ -159,6 +160,8 @@ impl Gateway {
             .into_tuple()
             .all(txn)
             .await?;
+        let gone = Delta { companies: -1, exceeded: -i64::from(company.limit_exceeded) };
+        adjust_ancestors(txn, &[(key, gone)]).await?;
         let counts = owned_rows(txn, key, Pass::Delete).await?;
 
         deletion_receipts::ActiveModel {

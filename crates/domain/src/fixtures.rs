@@ -149,7 +149,8 @@ impl Gateway {
 async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedReport, SeedError> {
     let mut report = SeedReport::default();
     let ids = plan_company_ids(fixture)?;
-    let known = seed_companies(txn, fixture, &ids, &mut report).await?;
+    let mut managers = Vec::new();
+    let known = seed_companies(txn, fixture, &ids, &mut report, &mut managers).await?;
 
     for (i, a) in fixture.accounts.iter().enumerate() {
         let entry = format!("accounts[{i}] ({:?})", a.email);
@@ -235,6 +236,17 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
         model.save(txn).await?;
         report.api_clients.push(c.client_id.clone());
     }
+
+    // The companies written and those whose target users changed, and everything managing them
+    // now or (for a moved company) before: their flags and counts, recounted once.
+    let mut touched: Vec<&str> = ids.iter().map(String::as_str).collect();
+    touched.extend(fixture.target_users.iter().map(|t| t.company.as_str()));
+    touched.sort_unstable();
+    touched.dedup();
+    managers.extend(crate::subtree_counts::ancestors_of(txn, &touched).await?);
+    managers.sort_unstable();
+    managers.dedup();
+    crate::subtree_counts::recount(txn, &touched, &managers).await?;
     Ok(report)
 }
 
@@ -343,12 +355,14 @@ const COMPANY_BATCH: usize = 500;
 
 /// Writes the fixture's companies, parents before children: new ones in multi-row statements
 /// (with their tags and their links in the management tree), existing ones one by one (a changed
-/// parent moves the company's whole subtree). Returns the ids written.
+/// parent moves the company's whole subtree). Returns the ids written; adds the former managers
+/// of moved companies to `managers`.
 async fn seed_companies(
     txn: &impl ConnectionTrait,
     fixture: &Fixture,
     ids: &[String],
     report: &mut SeedReport,
+    managers: &mut Vec<String>,
 ) -> Result<HashSet<String>, SeedError> {
     let stored: HashMap<String, companies::Model> = {
         let mut found = HashMap::new();
@@ -414,7 +428,9 @@ async fn seed_companies(
             let found = stored[id].clone();
             let moved = found.parent_id != c.parent;
             company_model(found.into_active_model(), c).update(txn).await?;
+            crate::tree::refresh_keys(txn, &[id.as_str()]).await?;
             if moved {
+                managers.extend(crate::subtree_counts::ancestors_of(txn, &[id.as_str()]).await?);
                 crate::tree::move_subtree(txn, id, c.parent.as_deref()).await.map_err(|e| match e {
                     crate::tree::MoveError::Cycle => {
                         invalid(format!("companies[{i}] ({:?})", c.name), "parent is the company itself or below it")

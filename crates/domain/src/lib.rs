@@ -26,9 +26,11 @@ pub mod rate_limit;
 pub mod reseller_reads;
 pub mod search;
 pub mod sessions;
+mod subtree_counts;
 mod target_user_counts;
 pub mod tokens;
 mod tree;
+mod verified_secrets;
 
 pub use actor::{Actor, ClientRole};
 pub use company_id::CompanyId;
@@ -86,6 +88,7 @@ pub struct Gateway {
     /// Every write, and reads that decide a write (see [`database::Pools`]).
     writer: DatabaseConnection,
     hasher: passwords::Hasher,
+    verified: Arc<verified_secrets::VerifiedSecrets>,
     config: Arc<Config>,
     mail: Mailer,
     keys: tokens::KeyRing,
@@ -100,6 +103,7 @@ impl Gateway {
             db: pools.read,
             writer: pools.write,
             hasher: passwords::Hasher::sized_to_machine(),
+            verified: Arc::new(verified_secrets::VerifiedSecrets::new()),
             config: Arc::new(config),
             mail,
             keys,

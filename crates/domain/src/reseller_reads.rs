@@ -2,11 +2,11 @@
 //! companies with their reference names.
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
+use serde::Deserialize;
 use std::collections::HashMap;
 
 use crate::deletion::tags_of;
 use crate::entities::companies;
-use crate::search::{Root, filter::Sql};
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
@@ -53,11 +53,51 @@ pub struct CompanyRecord {
     pub tags: Vec<String>,
 }
 
+/// What `GET /api/companies/my` shows of a company.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TreeCompany {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub logo: Option<String>,
+    pub privacy_duration_id: Option<String>,
+    #[serde(deserialize_with = "timestamp")]
+    pub license_end_date: Option<DateTime<Utc>>,
+}
+
+impl From<companies::Model> for TreeCompany {
+    fn from(c: companies::Model) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            parent_id: c.parent_id,
+            logo: c.logo,
+            privacy_duration_id: c.privacy_duration_id,
+            license_end_date: c.license_end_date,
+        }
+    }
+}
+
+/// A timestamp as either database writes it into JSON: RFC 3339 (PostgreSQL) or SQLite's
+/// stored text, `YYYY-MM-DD HH:MM:SS[.f]+HH:MM`.
+fn timestamp<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else { return Ok(None) };
+    DateTime::parse_from_rfc3339(&text)
+        .or_else(|_| DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f%:z"))
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(serde::de::Error::custom)
+}
+
 /// A node of `GET /api/companies/my`.
 #[derive(Clone, Debug)]
 pub struct CompanyNode {
-    pub company: companies::Model,
+    pub company: TreeCompany,
     pub children: Vec<CompanyNode>,
+}
+
+#[derive(FromQueryResult)]
+struct JsonRows {
+    managed_json: Option<String>,
 }
 
 const RECORD: &str = "SELECT c.id, c.name, c.parent_id, c.description, c.address, c.website_url, c.logo,
@@ -102,31 +142,38 @@ impl Gateway {
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
         let mut managed = Vec::new();
         if *role == ClientRole::Reseller {
-            let mut sql = Sql::default();
-            let cte = crate::search::managed_cte_for(&Root::Below(key.to_owned()), &mut sql);
-            let text =
-                format!("{cte} SELECT c.* FROM companies c JOIN managed m ON m.id = c.id ORDER BY c.create_time, c.id");
-            managed = companies::Model::find_by_statement(Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                text,
-                sql.values,
-            ))
-            .all(&self.db)
-            .await?;
+            // One row holding them all as JSON: a row at a time, SQLite hands each over from its
+            // worker thread, which cost more than the query for thousands of rows.
+            let (aggregate, object) = match self.db.get_database_backend() {
+                sea_orm::DatabaseBackend::Postgres => ("json_agg", "json_build_object"),
+                _ => ("json_group_array", "json_object"),
+            };
+            let text = format!(
+                "SELECT CAST({aggregate}({object}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
+                        'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date)
+                        ORDER BY t.create_time, t.descendant_id) AS TEXT) AS managed_json
+                   FROM company_tree t JOIN companies c ON c.id = t.descendant_id
+                  WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"
+            );
+            let statement = Statement::from_sql_and_values(self.db.get_database_backend(), text, [key.into()]);
+            let rows = JsonRows::find_by_statement(statement).one(&self.db).await?.and_then(|r| r.managed_json);
+            if let Some(rows) = rows {
+                managed = serde_json::from_str(&rows).map_err(|e| DbErr::Json(e.to_string()))?;
+            }
         }
-        Ok(build_tree(company, &mut managed))
+        Ok(build_tree(company.into(), &mut managed))
     }
 }
 
 /// The tree under `company` from the managed companies (in creation order), in one pass.
-fn build_tree(company: companies::Model, rest: &mut Vec<companies::Model>) -> CompanyNode {
-    let mut children: HashMap<String, Vec<companies::Model>> = HashMap::new();
+fn build_tree(company: TreeCompany, rest: &mut Vec<TreeCompany>) -> CompanyNode {
+    let mut children: HashMap<String, Vec<TreeCompany>> = HashMap::new();
     for c in rest.drain(..) {
         if let Some(parent) = c.parent_id.clone() {
             children.entry(parent).or_default().push(c);
         }
     }
-    fn node(company: companies::Model, children: &mut HashMap<String, Vec<companies::Model>>) -> CompanyNode {
+    fn node(company: TreeCompany, children: &mut HashMap<String, Vec<TreeCompany>>) -> CompanyNode {
         let mine = children.remove(&company.id).unwrap_or_default();
         CompanyNode { children: mine.into_iter().map(|c| node(c, children)).collect(), company }
     }

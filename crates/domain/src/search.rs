@@ -1,9 +1,9 @@
 //! Company search for resellers: everything the reseller manages, directly or through
 //! sub-resellers (or one managed subtree of it), filtered, ordered and paged in SQL.
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
 
-use crate::entities::{companies, company_tags};
+use crate::entities::companies;
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
@@ -33,6 +33,15 @@ impl OrderBy {
             "ResellerName" => Self::ResellerName,
             _ => return None,
         })
+    }
+
+    /// The column of `company_tree` that keeps this order for every managed company, if any.
+    fn tree_key(self) -> Option<&'static str> {
+        match self {
+            Self::CreateTime => Some("create_time"),
+            Self::CompanyName => Some("name"),
+            _ => None,
+        }
     }
 
     /// Nullable keys sort last in both directions on both databases; the id breaks ties.
@@ -112,6 +121,25 @@ pub enum SearchError {
     Database(#[from] DbErr),
 }
 
+/// A row of a search page, with its tags (a JSON array) and the totals of the whole search.
+struct PageRow {
+    row: SearchRow,
+    tags_json: Option<String>,
+    total_rows: Option<i64>,
+    exceeded_rows: Option<i64>,
+}
+
+impl FromQueryResult for PageRow {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: SearchRow::from_query_result(res, pre)?,
+            tags_json: res.try_get(pre, "tags_json")?,
+            total_rows: res.try_get(pre, "total_rows")?,
+            exceeded_rows: res.try_get(pre, "exceeded_rows")?,
+        })
+    }
+}
+
 #[derive(FromQueryResult)]
 struct Totals {
     total: i64,
@@ -130,36 +158,61 @@ pub(crate) enum Root {
     At(String),
 }
 
-/// The managed companies with their depth below the root (the root itself, for `At`, at depth 1),
-/// from the closure table.
-pub(crate) fn managed_cte_for(root: &Root, sql: &mut filter::Sql) -> String {
+/// The managed companies under a root, from the closure table.
+pub(crate) struct Managed {
+    /// `WITH managed(id, depth)`: the companies with their depth below the root (the root
+    /// itself, for `At`, at depth 1).
+    pub cte: String,
+    /// The root's bound placeholder.
+    root: String,
+    min_depth: i32,
+}
+
+pub(crate) fn managed_cte_for(root: &Root, sql: &mut filter::Sql) -> Managed {
     let (id, min_depth, shift) = match root {
         Root::Below(id) => (id, 1, 0),
         Root::At(id) => (id, 0, 1),
     };
-    format!(
+    let root = sql.bind(id.clone());
+    let cte = format!(
         "WITH managed(id, depth) AS (
-            SELECT descendant_id, depth + {shift} FROM company_tree WHERE ancestor_id = {} AND depth >= {min_depth}
-        )",
-        sql.bind(id.clone())
-    )
+            SELECT descendant_id, depth + {shift} FROM company_tree WHERE ancestor_id = {root} AND depth >= {min_depth}
+        )"
+    );
+    Managed { cte, root, min_depth }
 }
 
-/// Managed companies with everything search filters, orders and shows.
-const COUNTED: &str = ", s AS (
-    SELECT c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
+impl Managed {
+    /// `, s AS (...)`: managed companies with everything search filters, orders and shows. When
+    /// the predicate narrows by an indexed name search, each candidate is checked against the
+    /// tree instead, so the query starts from the few matching names, not from every managed row.
+    fn counted(&self, narrowed: bool) -> String {
+        let membership = if narrowed {
+            format!(
+                "EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = {} AND t.descendant_id = c.id \
+                 AND t.depth >= {})",
+                self.root, self.min_depth
+            )
+        } else {
+            "c.id IN (SELECT id FROM managed)".to_owned()
+        };
+        format!(", s AS (SELECT {COLUMNS} WHERE {membership})")
+    }
+}
+
+/// Everything search filters, orders and shows, of a company `c`.
+const COLUMNS: &str = "c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
            lt.name AS license_type_name, c.is_number_of_users_limited, c.number_of_users,
            c.privacy_duration_id, c.license_end_date, c.create_time, p.name AS reseller_name,
            c.active_target_users AS target_user_count, c.inactive_target_users AS inactive_target_user_count,
-           c.deleted_target_users AS deleted_target_user_count
+           c.deleted_target_users AS deleted_target_user_count, c.limit_exceeded
     FROM companies c
     LEFT JOIN companies p ON p.id = c.parent_id
     LEFT JOIN industries i ON i.id = c.industry_id
-    LEFT JOIN license_types lt ON lt.id = c.license_type_id
-    WHERE c.id IN (SELECT id FROM managed)
-)";
+    LEFT JOIN license_types lt ON lt.id = c.license_type_id";
 
-const EXCEEDED: &str = "(s.is_number_of_users_limited AND s.target_user_count > s.number_of_users)";
+/// Kept by every write (see [`crate::subtree_counts`]): active target users above a limited licence.
+const EXCEEDED: &str = "s.limit_exceeded";
 
 impl Gateway {
     /// Where a reseller's list call starts, honouring an optional scoping company: unknown is
@@ -187,12 +240,15 @@ impl Gateway {
 
     /// Ids under a root, deepest first (so children can be deleted before their parents).
     pub(crate) async fn managed_ids(&self, root: &Root, filter: &Filter) -> Result<Vec<String>, SearchError> {
-        let mut sql = filter::Sql::default();
-        let cte = managed_cte_for(root, &mut sql);
+        let mut sql = self.sql();
+        let managed = managed_cte_for(root, &mut sql);
         let predicate = filter::compile(filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
+        // The depth comes from the managed list, so the list drives this query.
         let text = format!(
-            "{cte}{COUNTED} SELECT s.id, m.depth FROM s JOIN managed m ON m.id = s.id \
-             WHERE {predicate} ORDER BY m.depth DESC, s.id ASC"
+            "{}{} SELECT s.id, m.depth FROM s JOIN managed m ON m.id = s.id \
+             WHERE {predicate} ORDER BY m.depth DESC, s.id ASC",
+            managed.cte,
+            managed.counted(false)
         );
         let rows = ManagedId::find_by_statement(Statement::from_sql_and_values(self.backend(), text, sql.values))
             .all(&self.db)
@@ -200,59 +256,121 @@ impl Gateway {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
+    /// How many companies a search from `root` covers, and how many of them exceed their limit,
+    /// from the counts kept on the root's row.
+    async fn kept_totals(&self, root: &Root) -> Result<(u64, u64), DbErr> {
+        let (id, with_root) = match root {
+            Root::Below(id) => (id, false),
+            Root::At(id) => (id, true),
+        };
+        let Some(row) = companies::Entity::find_by_id(id).one(&self.db).await? else { return Ok((0, 0)) };
+        let own = u64::from(with_root);
+        let own_exceeded = u64::from(with_root && row.limit_exceeded);
+        Ok((row.managed_companies.max(0) as u64 + own, row.managed_limit_exceeded.max(0) as u64 + own_exceeded))
+    }
+
     fn backend(&self) -> sea_orm::DatabaseBackend {
         self.db.get_database_backend()
+    }
+
+    /// A statement under construction for this database.
+    fn sql(&self) -> filter::Sql {
+        filter::Sql { name_index: self.backend() == sea_orm::DatabaseBackend::Sqlite, ..Default::default() }
     }
 
     /// A page of the companies the actor manages. Only resellers may search; the narrowing to
     /// managed companies happens here, not in the caller.
     pub async fn search_companies(&self, actor: &Actor, request: &SearchRequest) -> Result<SearchPage, SearchError> {
         let root = self.search_root(actor, request.scope).await?;
-        let mut sql = filter::Sql::default();
-        let cte = managed_cte_for(&root, &mut sql);
+        let mut sql = self.sql();
+        let managed = managed_cte_for(&root, &mut sql);
         let mut predicate =
             filter::compile(&request.filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
         if request.only_limit_exceeded {
             predicate = format!("({predicate}) AND {EXCEEDED}");
         }
+        let (cte, counted) = (&managed.cte, managed.counted(sql.narrowed));
 
-        let totals_sql = format!(
-            "{cte}{COUNTED} SELECT COUNT(*) AS total, \
-             COALESCE(SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END), 0) AS limit_exceeded FROM s WHERE {predicate}"
-        );
-        let totals =
-            Totals::find_by_statement(Statement::from_sql_and_values(self.backend(), totals_sql, sql.values.clone()))
-                .one(&self.db)
-                .await?
-                .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
-                .unwrap_or((0, 0));
-
+        let everything = request.filter.matches_everything();
         let page_size = request.page_size.max(1);
         let offset = request.page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
-        let limit = sql.bind(page_size as i64);
-        let offset = sql.bind(offset as i64);
-        let page_sql = format!(
-            "{cte}{COUNTED} SELECT s.* FROM s WHERE {predicate} ORDER BY {} LIMIT {limit} OFFSET {offset}",
-            request.order_by.sql(request.ascending)
-        );
-        let rows = SearchRow::find_by_statement(Statement::from_sql_and_values(self.backend(), page_sql, sql.values))
+        let order = request.order_by.sql(request.ascending);
+        // Each row carries its tags and the totals, so a page is one query.
+        let tags = match self.backend() {
+            sea_orm::DatabaseBackend::Postgres => "CAST(json_agg(t.tag) AS TEXT)",
+            _ => "json_group_array(t.tag)",
+        };
+        let tags = format!("(SELECT {tags} FROM company_tags t WHERE t.company_id = s.id) AS tags_json");
+        let kept = everything && !request.only_limit_exceeded;
+        let page_sql = match request.order_by.tree_key() {
+            // Every managed company, in an order the tree keeps: the page is read off the tree's
+            // index and the totals off the root's row.
+            Some(key) if kept => {
+                let dir = if request.ascending { "ASC" } else { "DESC" };
+                let (root_id, own) = match &root {
+                    Root::Below(id) => (id, 0),
+                    Root::At(id) => (id, 1),
+                };
+                let mut page = filter::Sql::default();
+                let id = page.bind(root_id.clone());
+                let others = if own == 1 { String::new() } else { format!("AND descendant_id <> {id}") };
+                let (limit, offset) = (page.bind(page_size as i64), page.bind(offset as i64));
+                sql = page;
+                format!(
+                    "WITH page AS (SELECT descendant_id FROM company_tree WHERE ancestor_id = {id} {others}
+                       ORDER BY {key} {dir}, descendant_id ASC LIMIT {limit} OFFSET {offset})
+                     SELECT s.*, {tags},
+                            (SELECT r.managed_companies + {own} FROM companies r WHERE r.id = {id}) AS total_rows,
+                            (SELECT r.managed_limit_exceeded + CASE WHEN {own} = 1 AND r.limit_exceeded THEN 1 ELSE 0 END
+                               FROM companies r WHERE r.id = {id}) AS exceeded_rows
+                       FROM (SELECT {COLUMNS} JOIN page ON page.descendant_id = c.id) s ORDER BY {order}"
+                )
+            }
+            _ => {
+                let (limit, offset) = (sql.bind(page_size as i64), sql.bind(offset as i64));
+                format!(
+                    "{cte}{counted} SELECT s.*, {tags}, COUNT(*) OVER () AS total_rows,
+                            SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END) OVER () AS exceeded_rows
+                       FROM s WHERE {predicate} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                )
+            }
+        };
+        let values = sql.values.clone();
+        let rows = PageRow::find_by_statement(Statement::from_sql_and_values(self.backend(), page_sql, values))
             .all(&self.db)
             .await?;
+        self.metrics.search_rows_loaded.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
 
-        self.metrics.search_rows_loaded.fetch_add(rows.len() as u64 + 1, std::sync::atomic::Ordering::Relaxed);
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let tags = if ids.is_empty() {
-            Vec::new()
-        } else {
-            company_tags::Entity::find().filter(company_tags::Column::CompanyId.is_in(ids)).all(&self.db).await?
+        let totals = match rows.first() {
+            Some(first) => {
+                (first.total_rows.unwrap_or(0).max(0) as u64, first.exceeded_rows.unwrap_or(0).max(0) as u64)
+            }
+            // A page past the end (or nothing at all) has no row to carry the totals.
+            None if kept => self.kept_totals(&root).await?,
+            None if offset == 0 => (0, 0),
+            None => {
+                let totals_sql = format!(
+                    "{cte}{counted} SELECT COUNT(*) AS total, \
+                     COALESCE(SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END), 0) AS limit_exceeded FROM s WHERE {predicate}"
+                );
+                let mut values = sql.values;
+                values.truncate(values.len() - 2); // the page's limit and offset
+                let statement = Statement::from_sql_and_values(self.backend(), totals_sql, values);
+                self.metrics.search_rows_loaded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Totals::find_by_statement(statement)
+                    .one(&self.db)
+                    .await?
+                    .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
+                    .unwrap_or((0, 0))
+            }
         };
         let results = rows
             .into_iter()
-            .map(|row| {
+            .map(|page_row| {
                 let mut tags: Vec<String> =
-                    tags.iter().filter(|t| t.company_id == row.id).map(|t| t.tag.clone()).collect();
+                    page_row.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
                 tags.sort();
-                SearchHit { row, tags }
+                SearchHit { row: page_row.row, tags }
             })
             .collect();
         Ok(SearchPage {

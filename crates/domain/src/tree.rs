@@ -1,6 +1,7 @@
 //! Who manages whom. A company manages every company below it through the parent links; the
 //! links are kept as a closure table (`company_tree`: ancestor, descendant, depth, each company
-//! its own ancestor at depth 0), written in the same transaction as the company, and every
+//! its own ancestor at depth 0, and the descendant's name and creation time, the keys a page of
+//! managed companies is ordered by), written in the same transaction as the company, and every
 //! question about management is answered from it. Rows go with their companies (foreign keys
 //! cascade).
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
@@ -41,12 +42,14 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
     let list = sql.bind_list(ids.iter().copied());
     let values = sql.values;
     let own = format!(
-        "INSERT INTO company_tree (ancestor_id, descendant_id, depth) SELECT id, id, 0 FROM companies WHERE id IN ({list})"
+        "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
+         SELECT id, id, 0, name, create_time FROM companies WHERE id IN ({list})"
     );
     txn.execute(Statement::from_sql_and_values(backend, own, values.clone())).await?;
     let up = format!(
-        "INSERT INTO company_tree (ancestor_id, descendant_id, depth)
-         SELECT t.ancestor_id, c.id, t.depth + 1 FROM companies c JOIN company_tree t ON t.descendant_id = c.parent_id
+        "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
+         SELECT t.ancestor_id, c.id, t.depth + 1, c.name, c.create_time
+           FROM companies c JOIN company_tree t ON t.descendant_id = c.parent_id
           WHERE c.id IN ({list})"
     );
     txn.execute(Statement::from_sql_and_values(backend, up, values)).await?;
@@ -76,11 +79,28 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
                   AND ancestor_id NOT IN (SELECT descendant_id FROM company_tree WHERE ancestor_id = $1)";
     txn.execute(Statement::from_sql_and_values(backend, cut, [id.into()])).await?;
     if let Some(parent) = parent {
-        let graft = "INSERT INTO company_tree (ancestor_id, descendant_id, depth)
-                     SELECT above.ancestor_id, below.descendant_id, above.depth + below.depth + 1
+        let graft = "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
+                     SELECT above.ancestor_id, below.descendant_id, above.depth + below.depth + 1,
+                            below.name, below.create_time
                        FROM company_tree above, company_tree below
                       WHERE above.descendant_id = $1 AND below.ancestor_id = $2";
         txn.execute(Statement::from_sql_and_values(backend, graft, [parent.into(), id.into()])).await?;
+    }
+    Ok(())
+}
+
+/// Copies the name and creation time of each of `ids` (just changed) into its rows of the tree.
+pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
+    for batch in ids.chunks(500) {
+        let mut sql = Sql::default();
+        let list = sql.bind_list(batch.iter().copied());
+        let text = format!(
+            "UPDATE company_tree SET
+               name = (SELECT c.name FROM companies c WHERE c.id = company_tree.descendant_id),
+               create_time = (SELECT c.create_time FROM companies c WHERE c.id = company_tree.descendant_id)
+             WHERE descendant_id IN ({list})"
+        );
+        txn.execute(Statement::from_sql_and_values(txn.get_database_backend(), text, sql.values)).await?;
     }
     Ok(())
 }

@@ -19,6 +19,9 @@ mod m20261124_000014_outbox_next_attempt;
 mod m20261201_000015_target_user_counts;
 mod m20261201_000016_target_users_natural_key;
 mod m20261201_000017_company_tree;
+mod m20261202_000018_subtree_counts;
+mod m20261202_000019_tree_sort_keys;
+mod m20261202_000020_company_name_search;
 
 pub struct Migrator;
 
@@ -43,6 +46,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_target_user_counts::Migration),
             Box::new(m20261201_000016_target_users_natural_key::Migration),
             Box::new(m20261201_000017_company_tree::Migration),
+            Box::new(m20261202_000018_subtree_counts::Migration),
+            Box::new(m20261202_000019_tree_sort_keys::Migration),
+            Box::new(m20261202_000020_company_name_search::Migration),
         ]
     }
 }

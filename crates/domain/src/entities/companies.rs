@@ -33,6 +33,12 @@ pub struct Model {
     pub status_id: i32,
     pub privacy_duration_id: Option<String>,
     pub create_time: DateTime<Utc>,
+    pub active_target_users: i64,
+    pub inactive_target_users: i64,
+    pub deleted_target_users: i64,
+    pub limit_exceeded: bool,
+    pub managed_companies: i64,
+    pub managed_limit_exceeded: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

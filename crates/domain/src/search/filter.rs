@@ -134,6 +134,11 @@ pub const MAX_VALUE: usize = 4096;
 #[derive(Default)]
 pub(crate) struct Sql {
     pub values: Vec<Value>,
+    /// Set by the caller on SQLite: name searches also consult the FTS5 trigram table of names.
+    pub name_index: bool,
+    /// Set by the compiler: the whole predicate requires a name search that consults the index,
+    /// so the matching names are the cheapest place for the query to start.
+    pub narrowed: bool,
 }
 
 impl Sql {
@@ -154,6 +159,14 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 impl Filter {
+    /// Whether the filter keeps every row: no search text and no condition in any group.
+    pub fn matches_everything(&self) -> bool {
+        fn empty(group: &FilterGroup) -> bool {
+            group.items.is_empty() && group.groups.iter().all(empty)
+        }
+        self.text.as_deref().is_none_or(|t| t.trim().is_empty()) && self.groups.iter().all(empty)
+    }
+
     /// One line per value that cannot be used (wrong type for its field, operator not allowed for
     /// the field, too deep, too many); empty when the filter compiles.
     pub fn problems(&self) -> Vec<String> {
@@ -169,12 +182,14 @@ pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Res
         if text.chars().count() > MAX_SEARCH_TEXT {
             compiler.problems.push(format!("the search text may be at most {MAX_SEARCH_TEXT} characters"));
         } else {
-            parts.push(format!("LOWER(s.name) LIKE {} ESCAPE '\\'", compiler.sql.bind(like_pattern(text))));
+            parts.push(compiler.contains("LOWER(s.name)", text, true));
         }
     }
-    let groups: Vec<String> = filter.groups.iter().map(|g| compiler.group(g, 1)).collect();
+    let outer = filter.condition.unwrap_or(Condition::And);
+    let top = filter.groups.len() == 1 || outer == Condition::And;
+    let groups: Vec<String> = filter.groups.iter().map(|g| compiler.group(g, 1, top)).collect();
     if !groups.is_empty() {
-        parts.push(format!("({})", groups.join(filter.condition.unwrap_or(Condition::And).sql())));
+        parts.push(format!("({})", groups.join(outer.sql())));
     }
     if !compiler.problems.is_empty() {
         return Err(compiler.problems);
@@ -190,20 +205,39 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn group(&mut self, group: &FilterGroup, depth: usize) -> String {
+    /// `top`: the group must hold for the whole predicate to hold.
+    fn group(&mut self, group: &FilterGroup, depth: usize, top: bool) -> String {
         if depth > MAX_DEPTH {
             self.problems.push(format!("filter groups may be nested at most {MAX_DEPTH} deep"));
             return "1 = 1".into();
         }
-        let mut parts: Vec<String> = group.items.iter().map(|i| self.item(i)).collect();
-        parts.extend(group.groups.iter().map(|g| self.group(g, depth + 1)));
+        let top = top && (group.items.len() + group.groups.len() == 1 || group.condition == Condition::And);
+        let mut parts: Vec<String> = group.items.iter().map(|i| self.item(i, top)).collect();
+        parts.extend(group.groups.iter().map(|g| self.group(g, depth + 1, top)));
         if parts.is_empty() {
             return "1 = 1".into();
         }
         format!("({})", parts.join(group.condition.sql()))
     }
 
-    fn item(&mut self, item: &FilterItem) -> String {
+    /// `column` contains `text`, case-insensitively. On SQLite, a company name searched for three
+    /// characters or more is also looked up in the trigram index (which matches a superset:
+    /// it folds case beyond ASCII), so the query can start from the few matching names.
+    fn contains(&mut self, column: &str, text: &str, top: bool) -> String {
+        let like = format!("{column} LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(text)));
+        let lower = text.to_lowercase();
+        if !(self.sql.name_index && column == "LOWER(s.name)" && lower.chars().count() >= 3) {
+            return like;
+        }
+        self.sql.narrowed |= top;
+        let phrase = self.sql.bind(format!("\"{}\"", lower.replace('"', "\"\"")));
+        format!(
+            "({like} AND s.id IN (SELECT cs.company_id FROM company_names n \
+             JOIN company_search cs ON cs.key = n.rowid WHERE company_names MATCH {phrase}))"
+        )
+    }
+
+    fn item(&mut self, item: &FilterItem, top: bool) -> String {
         self.items += 1;
         if self.items == MAX_ITEMS + 1 {
             self.problems.push(format!("a filter may hold at most {MAX_ITEMS} conditions"));
@@ -212,7 +246,7 @@ impl Compiler<'_> {
             self.problems.push(format!("a condition's value may be at most {MAX_VALUE} characters"));
             return "1 = 1".into();
         }
-        match self.try_item(item) {
+        match self.try_item(item, top) {
             Ok(sql) => sql,
             Err(problem) => {
                 self.problems.push(problem);
@@ -221,7 +255,7 @@ impl Compiler<'_> {
         }
     }
 
-    fn try_item(&mut self, item: &FilterItem) -> Result<String, String> {
+    fn try_item(&mut self, item: &FilterItem, top: bool) -> Result<String, String> {
         let FilterItem { field, operator: op, value } = item;
         let not_for = || format!("operator '{}' cannot be used with {field:?}", op.symbol());
         match field {
@@ -232,9 +266,7 @@ impl Compiler<'_> {
                     Operator::Eq | Operator::Ne => {
                         Ok(format!("{column} {} {}", op.symbol(), self.sql.bind(value.to_lowercase())))
                     }
-                    Operator::Contains => {
-                        Ok(format!("{column} LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(value))))
-                    }
+                    Operator::Contains => Ok(self.contains(column, value, top)),
                     Operator::Include => Ok(format!("{column} IN ({})", self.list(value, |v| Ok(v.to_lowercase()))?)),
                     _ => Err(not_for()),
                 }

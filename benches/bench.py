@@ -1,0 +1,549 @@
+#!/usr/bin/env python3
+"""companygate benchmark: every figure beside the same work done directly in SQL and beside the
+gateway's cheapest endpoint, measured in one run, on SQLite and on PostgreSQL.
+
+For each database it writes a data set (one reseller managing --companies companies through
+sub-resellers up to four levels deep, one sub-reseller managing --my-size of them, --target-users
+target users spread over them, one company owning --big-users target users, --offers offers and
+--sessions sessions, and a twin of that company for the direct SQL deletion), loads it through
+`companygate seed`, starts `companygate serve` and runs wrk against each endpoint. Direct SQL is
+the query an application would hand-write for the same answer, run in one transaction per
+operation on one connection (Python's sqlite3, psycopg for PostgreSQL).
+
+Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--databases sqlite,postgres]
+                     [--duration S] [--connections C] [--json FILE] [--bin PATH]
+PostgreSQL comes from TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+"""
+import argparse
+import json
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+ROOT = "BenchRes0000"
+SUB = "BenchSub0000"
+BIG = "BenchBig0000"
+TWIN = "BenchTwin000"
+SECRET = "bench-s3cret-value"
+PASSWORD = "bench-password-1"
+MARK = "Zephyr"  # one company in a thousand has it in its name: the Contains figure
+PREFIXES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell"]
+
+
+def cid(prefix, n):
+    return f"{prefix}{n:0{12 - len(prefix)}d}"
+
+
+def companies_of(args):
+    """The management tree: (id, parent, name, users limited?, number of users, create time)."""
+    start = datetime(2021, 1, 1, tzinfo=timezone.utc)
+
+    def company(i, id_, parent, reseller=False):
+        name = f"{PREFIXES[i % len(PREFIXES)]} {'Reseller' if reseller else 'Customer'} {i:07d}"
+        if not reseller and i % 1000 == 7:
+            name += f" {MARK}"
+        limited = not reseller and i % 10 == 3
+        return {"resourceId": id_, "name": name, "parent": parent,
+                "numberOfUsers": 5 if limited else 100, "isNumberOfUsersLimited": limited,
+                "createTime": (start + timedelta(minutes=17 * i)).isoformat().replace("+00:00", "Z"),
+                "tags": ["bench", "even" if i % 2 == 0 else "odd"]}
+
+    rows = [{"resourceId": ROOT, "name": "Bench Reseller", "numberOfUsers": 0, "tags": ["bench"]}]
+    n = 0
+    # The sub-reseller whose own tree /api/companies/my returns: 10 resellers below it, 10 below
+    # each of those, customers at depth 4.
+    rows.append(company(n, SUB, ROOT, reseller=True))
+    n += 1
+    mid = []
+    for a in range(10):
+        rows.append(company(n, cid("BenchMA", a), SUB, reseller=True))
+        n += 1
+        for b in range(10):
+            rows.append(company(n, cid("BenchMB", a * 10 + b), cid("BenchMA", a), reseller=True))
+            n += 1
+            mid.append(cid("BenchMB", a * 10 + b))
+    for k in range(max(args.my_size - 111, 0)):
+        rows.append(company(n, cid("BenchC", n), mid[k % len(mid)]))
+        n += 1
+    rows.append(company(n, BIG, ROOT))
+    n += 1
+    rows.append(company(n, TWIN, ROOT))
+    n += 1
+    # The rest: a third directly below the reseller, a third one level down, a third two levels.
+    level1 = [cid("BenchL1", k) for k in range(20)]
+    level2 = [cid("BenchL2", k) for k in range(100)]
+    for k, id_ in enumerate(level1):
+        rows.append(company(n, id_, ROOT, reseller=True))
+        n += 1
+    for k, id_ in enumerate(level2):
+        rows.append(company(n, id_, level1[k % 20], reseller=True))
+        n += 1
+    k = 0
+    while n < args.companies:
+        parent = [ROOT, level1[k % 20], level2[k % 100]][k % 3]
+        rows.append(company(n, cid("BenchC", n), parent))
+        n += 1
+        k += 1
+    return rows
+
+
+def write_fixture(path, args, companies):
+    customers = [c["resourceId"] for c in companies if "Customer" in c["name"] and c["resourceId"] not in (BIG, TWIN)]
+    spread = max(args.target_users - 2 * args.big_users, 0)
+    with open(path, "w") as f:
+        f.write('{"companies":')
+        json.dump(companies, f)
+        f.write(',"apiClients":')
+        json.dump([{"company": ROOT, "clientId": "bench", "clientSecret": SECRET, "role": "Reseller"},
+                   {"company": SUB, "clientId": "bench-sub", "clientSecret": SECRET, "role": "Reseller"},
+                   {"company": BIG, "clientId": "bench-big", "clientSecret": SECRET, "role": "Company Admin"},
+                   {"company": TWIN, "clientId": "bench-twin", "clientSecret": SECRET, "role": "Company Admin"}], f)
+        f.write(',"accounts":')
+        json.dump([{"email": "big@bench.example", "password": PASSWORD, "company": BIG},
+                   {"email": "twin@bench.example", "password": PASSWORD, "company": TWIN}], f)
+        f.write(',"offers":')
+        json.dump([{"company": c, "title": f"Offer {k:05d}", "description": "A benchmark offer."}
+                   for c in (BIG, TWIN) for k in range(args.offers)], f)
+        f.write(',"targetUsers":[')
+        first = True
+        states = ["active"] * 8 + ["inactive", "deleted"]
+        for owner in (BIG, TWIN):
+            for k in range(args.big_users):
+                f.write(("" if first else ",") + json.dumps(
+                    {"company": owner, "email": f"user{k:07d}@{owner.lower()}.example", "firstName": "Big",
+                     "lastName": f"User {k}", "state": states[k % 10]}))
+                first = False
+        for k in range(spread):
+            owner = customers[k % len(customers)]
+            f.write(("" if first else ",") + json.dumps(
+                {"company": owner, "email": f"user{k:07d}@bench.example", "state": states[k % 10]}))
+            first = False
+        f.write("]}")
+    return len(customers)
+
+
+def rss_mb(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def request(url, data=None, headers=None, method=None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=600) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers
+
+
+COUNT_5XX = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) server_errors = 0 end
+function response(status, headers, body) if status >= 500 then server_errors = server_errors + 1 end end
+function done(summary, latency, requests)
+  local n = 0
+  for _, t in ipairs(threads) do n = n + t:get("server_errors") end
+  io.write(string.format("server errors: %d\\n", n))
+end
+"""
+
+
+def lua(method, body, headers):
+    lines = [f'wrk.method = "{method}"']
+    if body is not None:
+        lines.append(f"wrk.body = {json.dumps(body)}")
+    for k, v in headers.items():
+        lines.append(f'wrk.headers["{k}"] = "{v}"')
+    return "\n".join(lines) + "\n" + COUNT_5XX
+
+
+def wrk(url, method="GET", body=None, headers=None, duration=10, connections=8):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(lua(method, body, headers or {}))
+    try:
+        out = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{duration}s",
+                              "--timeout", "30s", "--latency", "-s", f.name, url],
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(f.name)
+
+    def ms(text):
+        value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+    pct = {p: ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    server_errors = int(re.search(r"server errors: (\d+)", out).group(1))
+    return {"req_per_s": rps, "p50_ms": pct.get("50"), "p99_ms": pct.get("99"), "requests": total,
+            "non_2xx": int(bad.group(1)) if bad else 0, "server_errors": server_errors,
+            "socket_errors": sum(map(int, errors.groups())) if errors else 0}
+
+
+class Direct:
+    """The database itself, on one connection: each operation in one transaction."""
+
+    def __init__(self, url):
+        self.pg = url.startswith("postgres")
+        if self.pg:
+            import psycopg
+            self.conn = psycopg.connect(url, autocommit=True)
+        else:
+            path = urllib.parse.urlsplit(url).path
+            self.conn = sqlite3.connect(path, isolation_level=None)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def run(self, statements):
+        """statements: [(sql with $n, params)] in one transaction; returns the last one's rows."""
+        cur = self.conn.cursor()
+        cur.execute("BEGIN")
+        rows = None
+        try:
+            for sql, params in statements:
+                order = [int(n) - 1 for n in re.findall(r"\$(\d+)", sql)]
+                text = re.sub(r"\$\d+", "%s" if self.pg else "?", sql)
+                cur.execute(text, [params[i] for i in order])
+                rows = cur.fetchall() if cur.description else None
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+        return rows
+
+    def timed(self, statements, seconds):
+        """statements: a list, or a function of the iteration number giving one."""
+        samples = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline or len(samples) < 5:
+            batch = statements(len(samples)) if callable(statements) else statements
+            started = time.perf_counter()
+            self.run(batch)
+            samples.append((time.perf_counter() - started) * 1000)
+        return {"p50_ms": statistics.median(samples), "ops_per_s": len(samples) / sum(samples) * 1000}
+
+
+# The statements the gateway runs for each request (crates/domain: tokens.rs, search.rs,
+# reseller_reads.rs, deletion.rs), so "x direct" is what HTTP, the pools and the code add.
+BEARER = """SELECT t.company_id, t.expires_at, t.revoked, a.id AS client_key, a.client_id,
+       a.company_id AS client_company_id, a.status_id, a.role, c.is_disabled AS company_disabled
+  FROM access_tokens t LEFT JOIN api_clients a ON a.id = t.client_id LEFT JOIN companies c ON c.id = t.company_id
+ WHERE t.jti = $1"""
+GRANTEE = """SELECT a.id, a.client_id, a.secret_hash, a.role, a.status_id, a.has_ip_address_restriction,
+       a.allowed_ip_addresses, a.company_id, c.name AS company_name, c.is_disabled AS company_disabled,
+       p.id AS parent_id, p.name AS parent_name
+  FROM api_clients a LEFT JOIN companies c ON c.id = a.company_id LEFT JOIN companies p ON p.id = c.parent_id
+ WHERE a.client_id = $1"""
+COLUMNS = """c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
+  lt.name AS license_type_name, c.is_number_of_users_limited, c.number_of_users, c.privacy_duration_id,
+  c.license_end_date, c.create_time, p.name AS reseller_name, c.active_target_users AS target_user_count,
+  c.inactive_target_users AS inactive_target_user_count, c.deleted_target_users AS deleted_target_user_count,
+  c.limit_exceeded
+  FROM companies c LEFT JOIN companies p ON p.id = c.parent_id LEFT JOIN industries i ON i.id = c.industry_id
+  LEFT JOIN license_types lt ON lt.id = c.license_type_id"""
+RECORD = """SELECT c.id, c.name, c.parent_id, c.description, c.address, c.website_url, c.logo,
+       c.industry_id, i.name AS industry_name, c.country_id, co.name AS country_name,
+       c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
+       c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
+       c.status_id, c.time_zone_id, c.date_format, c.time_format, c.privacy_duration_id,
+       c.active_target_users AS target_user_count
+  FROM companies c LEFT JOIN industries i ON i.id = c.industry_id LEFT JOIN countries co ON co.id = c.country_id
+  LEFT JOIN license_types lt ON lt.id = c.license_type_id WHERE c.id = $1"""
+
+
+def tags_sql(pg):
+    agg = "CAST(json_agg(t.tag) AS TEXT)" if pg else "json_group_array(t.tag)"
+    return f"(SELECT {agg} FROM company_tags t WHERE t.company_id = s.id) AS tags_json"
+
+
+def search_unfiltered_sql(pg, jti):
+    page = f"""WITH page AS (SELECT descendant_id FROM company_tree WHERE ancestor_id = $1 AND descendant_id <> $1
+                 ORDER BY create_time DESC, descendant_id ASC LIMIT 10 OFFSET 0)
+               SELECT s.*, {tags_sql(pg)},
+                 (SELECT r.managed_companies FROM companies r WHERE r.id = $1) AS total_rows,
+                 (SELECT r.managed_limit_exceeded FROM companies r WHERE r.id = $1) AS exceeded_rows
+               FROM (SELECT {COLUMNS} JOIN page ON page.descendant_id = c.id) s ORDER BY s.create_time DESC, s.id ASC"""
+    return [(BEARER, [jti]), (page, [ROOT])]
+
+
+def search_contains_sql(pg, jti, text):
+    managed = ("WITH managed(id, depth) AS (SELECT descendant_id, depth FROM company_tree "
+               "WHERE ancestor_id = $1 AND depth >= 1)")
+    if pg:
+        where, params = "c.id IN (SELECT id FROM managed)", [ROOT, f"%{text}%"]
+        predicate = "LOWER(s.name) LIKE $2"
+    else:
+        where = "EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = $1 AND t.descendant_id = c.id AND t.depth >= 1)"
+        predicate = ("(LOWER(s.name) LIKE $2 AND s.id IN (SELECT cs.company_id FROM company_names n "
+                     "JOIN company_search cs ON cs.key = n.rowid WHERE company_names MATCH $3))")
+        params = [ROOT, f"%{text}%", f'"{text}"']
+    page = f"""{managed}, s AS (SELECT {COLUMNS} WHERE {where})
+               SELECT s.*, {tags_sql(pg)}, COUNT(*) OVER () AS total_rows,
+                 SUM(CASE WHEN s.limit_exceeded THEN 1 ELSE 0 END) OVER () AS exceeded_rows
+               FROM s WHERE {predicate} ORDER BY s.name ASC, s.id ASC LIMIT 10 OFFSET 0"""
+    return [(BEARER, [jti]), (page, params)]
+
+
+def my_sql(pg, jti):
+    agg, obj = ("json_agg", "json_build_object") if pg else ("json_group_array", "json_object")
+    # Python's own SQLite may predate ORDER BY inside an aggregate (3.44); the gateway's has it.
+    order = "ORDER BY t.create_time, t.descendant_id" if pg or sqlite3.sqlite_version_info >= (3, 44) else ""
+    tree = f"""SELECT CAST({agg}({obj}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
+                 'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date)
+                 {order}) AS TEXT) AS managed_json
+               FROM company_tree t JOIN companies c ON c.id = t.descendant_id
+               WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"""
+    return [(BEARER, [jti]), ("SELECT * FROM companies WHERE id = $1", [SUB]), (tree, [SUB])]
+
+
+def jti_of(token):
+    import base64
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
+
+
+def delete_sql(company):
+    accounts = "SELECT id FROM accounts WHERE company_id = $1"
+    clients = "SELECT id FROM api_clients WHERE company_id = $1"
+    return [(f"DELETE FROM sessions WHERE account_id IN ({accounts})", [company]),
+            (f"DELETE FROM access_tokens WHERE company_id = $1 OR client_id IN ({clients})", [company, company]),
+            ("DELETE FROM api_clients WHERE company_id = $1", [company]),
+            ("DELETE FROM offers WHERE company_id = $1", [company]),
+            ("DELETE FROM target_users WHERE company_id = $1", [company]),
+            ("DELETE FROM company_tags WHERE company_id = $1", [company]),
+            ("DELETE FROM accounts WHERE company_id = $1", [company]),
+            ("DELETE FROM companies WHERE id = $1", [company])]
+
+
+def measure(binary, url, args):
+    result = {"figures": {}, "notes": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        companies = companies_of(args)
+        fixture = os.path.join(tmp, "fixture.json")
+        write_fixture(fixture, args, companies)
+        result["data"] = {"companies": len(companies), "target_users": max(args.target_users, 2 * args.big_users),
+                          "big_company": {"target_users": args.big_users, "offers": args.offers,
+                                          "sessions": args.sessions},
+                          "fixture_mb": round(os.path.getsize(fixture) / 2**20, 1)}
+        started = time.perf_counter()
+        seed = subprocess.Popen([binary, "seed", fixture, "--database-url", url],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(seed.pid, 0)
+        seed.returncode = os.waitstatus_to_exitcode(status)
+        if seed.returncode != 0:
+            raise SystemExit(f"seed failed:\n{seed.stderr.read()[-3000:]}")
+        result["seed"] = {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+        os.unlink(fixture)
+
+    env = {**os.environ, "RUST_LOG": "warn", "TOKEN_RATE_LIMIT_PER_CLIENT": "100000000",
+           "TOKEN_RATE_LIMIT_PER_IP": "100000000", "API_RATE_LIMIT_PER_CLIENT": "100000000",
+           "LOGIN_RATE_LIMIT_PER_IP": "100000000", "LOGIN_RATE_LIMIT_PER_EMAIL": "100000000"}
+    server = subprocess.Popen([binary, "serve", "--bind", "127.0.0.1:0", "--database-url", url],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    direct = Direct(url)
+    try:
+        base = re.search(r"(http://\S+)", server.stdout.readline()).group(1)
+        threading.Thread(target=server.stdout.read, daemon=True).start()
+        time.sleep(1)
+        result["memory_mb"] = {"idle": round(rss_mb(server.pid), 1)}
+
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+        def token_body(client):
+            return urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client,
+                                           "client_secret": SECRET, "scope": "api1"})
+
+        def token(client):
+            status, body, _ = request(f"{base}/connect/token", token_body(client).encode(), form)
+            assert status == 200, (status, body)
+            return json.loads(body)["access_token"]
+
+        root_token, sub_token = token("bench"), token("bench-sub")
+        bearer = {"Authorization": f"Bearer {root_token}", "Content-Type": "application/json"}
+        sub = {"Authorization": f"Bearer {sub_token}"}
+        pg = direct.pg
+        jti, sub_jti = jti_of(root_token), jti_of(sub_token)
+        for _ in range(args.sessions):
+            status, body, _ = request(f"{base}/auth/login", json.dumps(
+                {"email": "big@bench.example", "password": PASSWORD}).encode(), {"Content-Type": "application/json"})
+            assert status == 200, (status, body)
+        for _ in range(args.sessions):
+            status, body, _ = request(f"{base}/auth/login", json.dumps(
+                {"email": "twin@bench.example", "password": PASSWORD}).encode(), {"Content-Type": "application/json"})
+            assert status == 200, (status, body)
+
+        def figure(name, path, direct_sql=None, goal=None, method="GET", body=None, headers=None, connections=None):
+            print(f"  {name}", file=sys.stderr, flush=True)
+            figure = wrk(f"{base}{path}", method, body, headers, args.duration, connections or args.connections)
+            figure["failed"] = figure["non_2xx"] + figure["socket_errors"]
+            if direct_sql is not None:
+                figure["direct"] = direct.timed(direct_sql, min(args.duration, 5))
+            figure["goal"] = goal
+            figure["rss_after_mb"] = round(rss_mb(server.pid), 1)
+            result["figures"][name] = figure
+            return figure
+
+        figure("cheapest: GET /healthz", "/healthz")
+        def issue(i):
+            return [(GRANTEE, ["bench"]),
+                    ("INSERT INTO access_tokens (jti, client_id, company_id, expires_at, revoked, create_time) "
+                     "VALUES ($1, (SELECT id FROM api_clients WHERE client_id = $2), $3, $4, false, $4)",
+                     [f"direct-{os.getpid()}-{i}", "bench", ROOT, "2099-01-01T00:00:00Z"])]
+
+        figure("POST /connect/token", "/connect/token", method="POST", body=token_body("bench"), headers=form,
+               direct_sql=issue, goal=">= 3000 req/s")
+        unfiltered = {"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": False, "filter": None}
+        figure("search, unfiltered by CreateTime", "/api/companies/search", method="POST",
+               body=json.dumps(unfiltered), headers=bearer, goal="p50 <= 5 ms, >= 1500 req/s",
+               direct_sql=search_unfiltered_sql(pg, jti))
+        contains = {"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": True,
+                    "filter": {"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [
+                        {"FieldName": "CompanyName", "Operator": "Contains", "Value": MARK.lower()}]}]}}
+        figure(f"search, Contains '{MARK.lower()}' by CompanyName", "/api/companies/search", method="POST",
+               body=json.dumps(contains), headers=bearer, goal="p50 <= 5 ms, >= 1500 req/s",
+               direct_sql=search_contains_sql(pg, jti, MARK.lower()))
+        deep = cid("BenchC", 111)  # the first customer below the sub-reseller: four levels down
+        figure("GET /api/companies/{id}", f"/api/companies/{deep}", headers=bearer, goal=">= 0.3x cheapest",
+               direct_sql=[(BEARER, [jti]),
+                           ("SELECT * FROM companies WHERE id = $1", [deep]),
+                           ("SELECT 1 AS found FROM company_tree WHERE ancestor_id = $1 AND descendant_id = $2 "
+                            "AND depth > 0", [ROOT, deep]),
+                           (RECORD, [deep]),
+                           ("SELECT tag FROM company_tags WHERE company_id = $1", [deep])])
+        figure("GET /api/industries", "/api/industries", headers=bearer, goal=">= 0.3x cheapest",
+               direct_sql=[(BEARER, [jti]), ("SELECT id, name FROM industries ORDER BY name", [])])
+        figure(f"GET /api/companies/my ({args.my_size} managed)", "/api/companies/my", headers=sub,
+               goal="p50 <= 50 ms", direct_sql=my_sql(pg, sub_jti))
+
+        # Floods of bad credentials, 500 connections at once: resident memory must stay bounded.
+        bad_token = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "bench",
+                                            "client_secret": "wrong-secret", "scope": "api1"})
+        flood = max(args.duration, 5)
+        before = rss_mb(server.pid)
+        for name, path, body, headers in [
+                ("500 concurrent bad token requests", "/connect/token", bad_token, form),
+                ("500 concurrent bad logins", "/auth/login",
+                 json.dumps({"email": "big@bench.example", "password": "wrong-password"}),
+                 {"Content-Type": "application/json"})]:
+            print(f"  {name}", file=sys.stderr, flush=True)
+            # Requests of the previous flood whose clients left still wait for a hashing thread
+            # (at most 10 s, then refused): let them drain so each flood is measured on its own.
+            time.sleep(11)
+            peak = [before]
+            done = threading.Event()
+
+            def sample():
+                while not done.wait(0.1):
+                    peak[0] = max(peak[0], rss_mb(server.pid))
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            flooded = wrk(f"{base}{path}", "POST", body, headers, flood, 500)
+            done.set()
+            sampler.join()
+            # Refusals are the point here; what must not happen is a 5xx or a dropped connection.
+            flooded["failed"] = flooded["server_errors"] + flooded["socket_errors"]
+            flooded["peak_rss_mb"] = round(peak[0], 1)
+            flooded["goal"] = "resident memory <= 150 MB"
+            result["figures"][name] = flooded
+
+        # Cascading deletion of the big company through the gateway, and of its twin directly.
+        print("  cascading delete", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        status, body, _ = request(f"{base}/api/companies/{BIG}", headers=bearer, method="DELETE")
+        gateway_ms = (time.perf_counter() - started) * 1000
+        assert status == 200, (status, body)
+        started = time.perf_counter()
+        direct.run(delete_sql(TWIN))
+        direct_ms = (time.perf_counter() - started) * 1000
+        result["figures"]["DELETE /api/companies/{id} (big company)"] = {
+            "p50_ms": gateway_ms, "requests": 1, "failed": 0 if status == 200 else 1, "direct": {"p50_ms": direct_ms},
+            "goal": "<= 1.25x direct"}
+        result["memory_mb"]["after"] = round(rss_mb(server.pid), 1)
+        result["memory_mb"]["peak"] = round(rss_mb(server.pid, "VmHWM"), 1)
+    finally:
+        server.terminate()
+        server.wait()
+    return result
+
+
+def print_table(db, result):
+    figures = result["figures"]
+    cheapest = figures["cheapest: GET /healthz"]["req_per_s"]
+    print(f"\n{db}: {result['data']['companies']} companies, {result['data']['target_users']} target users; "
+          f"seed {result['seed']['seconds']} s (peak {result['seed']['peak_rss_mb']} MB); "
+          f"memory idle {result['memory_mb']['idle']} MB, after {result['memory_mb']['after']} MB, "
+          f"peak {result['memory_mb']['peak']} MB")
+    print(f"{'figure':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'direct p50':>10} "
+          f"{'x direct':>8} {'x cheapest':>10}  goal")
+    for name, f in figures.items():
+        direct = f.get("direct", {}).get("p50_ms")
+        rps = f.get("req_per_s")
+        x_direct = f["p50_ms"] / direct if direct and f.get("p50_ms") is not None else None
+        x_cheap = rps / cheapest if rps else None
+        f["x_direct"], f["x_cheapest"] = x_direct, x_cheap
+        goal = f.get("goal") or ""
+        if "peak_rss_mb" in f:
+            goal = f"peak {f['peak_rss_mb']} MB; {goal}"
+        print(f"{name:52} {rps or 0:9.0f} {f.get('p50_ms') or 0:8.2f} {f.get('p99_ms') or 0:8.2f} {f['failed']:5d} "
+              f"{direct or 0:10.2f} {x_direct or 0:8.2f} {x_cheap or 0:10.3f}  {goal}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default="target/release/companygate")
+    parser.add_argument("--smoke", action="store_true", help="a tiny data set and 1 s per figure (CI)")
+    parser.add_argument("--companies", type=int, default=100_000)
+    parser.add_argument("--target-users", type=int, default=1_000_000)
+    parser.add_argument("--big-users", type=int, default=100_000)
+    parser.add_argument("--offers", type=int, default=5_000)
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--my-size", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per figure")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--json", default="bench.json")
+    args = parser.parse_args()
+    if args.smoke:
+        args.companies, args.target_users, args.big_users = 400, 4_000, 1_000
+        args.offers, args.sessions, args.my_size, args.duration = 50, 3, 150, 1
+    admin = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    report = {"args": vars(args), "databases": {}}
+    for db in args.databases.split(","):
+        print(f"{db}:", file=sys.stderr, flush=True)
+        if db == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                report["databases"][db] = measure(args.bin, f"sqlite://{tmp}/bench.db?mode=rwc", args)
+        elif db == "postgres":
+            name = f"companygate_bench_{os.getpid()}"
+            subprocess.run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True)
+            try:
+                url = urllib.parse.urlsplit(admin)._replace(path=f"/{name}").geturl()
+                report["databases"][db] = measure(args.bin, url, args)
+            finally:
+                subprocess.run(["psql", "-q", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+        else:
+            raise SystemExit(f"unknown database {db}")
+        print_table(db, report["databases"][db])
+    with open(args.json, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"\nwritten to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
