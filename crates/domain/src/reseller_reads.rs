@@ -5,9 +5,8 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use crate::deletion::tags_of;
 use crate::entities::companies;
-use crate::tree::manages;
+use crate::tree;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
@@ -100,17 +99,34 @@ struct JsonRows {
     managed_json: Option<String>,
 }
 
-const RECORD: &str = "SELECT c.id, c.name, c.parent_id, c.description, c.address, c.website_url, c.logo,
+const RECORD: &str = "c.id, c.name, c.parent_id, c.description, c.address, c.website_url, c.logo,
        c.industry_id, i.name AS industry_name, c.country_id, co.name AS country_name,
        c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
        c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
        c.status_id, c.time_zone_id, c.date_format, c.time_format, c.privacy_duration_id,
-       c.active_target_users AS target_user_count
-  FROM companies c
+       c.active_target_users AS target_user_count";
+
+const RECORD_FROM: &str = "companies c
   LEFT JOIN industries i ON i.id = c.industry_id
   LEFT JOIN countries co ON co.id = c.country_id
-  LEFT JOIN license_types lt ON lt.id = c.license_type_id
- WHERE c.id = $1";
+  LEFT JOIN license_types lt ON lt.id = c.license_type_id";
+
+/// A company's record with whether the caller manages it and its tags, from one query.
+struct Checked {
+    record: CompanyRecord,
+    managed: bool,
+    tags_json: Option<String>,
+}
+
+impl FromQueryResult for Checked {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            record: CompanyRecord::from_query_result(res, pre)?,
+            managed: res.try_get(pre, "managed")?,
+            tags_json: res.try_get(pre, "tags_json")?,
+        })
+    }
+}
 
 impl Gateway {
     /// One company for an API client: a Reseller reads its own company and every company it
@@ -123,14 +139,20 @@ impl Gateway {
         }
         let id = id.ok_or(ReadCompanyError::NotFound)?;
         let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
-        let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
-        if id != *own && !manages(&self.db, *own, &company.id).await? {
+        let manager = own.resource_id().unwrap_or_default();
+        let backend = self.db.get_database_backend();
+        let text = format!(
+            "SELECT {RECORD}, {} AS managed, {} AS tags_json FROM {RECORD_FROM} WHERE c.id = $1",
+            tree::manages_sql("$2", "c.id"),
+            crate::search::tags_json(backend, "c.id")
+        );
+        let statement = Statement::from_sql_and_values(backend, text, [key.into(), manager.into()]);
+        let found = Checked::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
+        if id != *own && !found.managed {
             return Err(ReadCompanyError::Forbidden);
         }
-        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), RECORD, [key.into()]);
-        let mut record =
-            CompanyRecord::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
-        record.tags = tags_of(&self.db, key).await?;
+        let mut record = found.record;
+        record.tags = found.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
         record.tags.sort();
         Ok(record)
     }

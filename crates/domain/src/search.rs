@@ -211,6 +211,15 @@ const COLUMNS: &str = "c.id, c.name, c.parent_id, c.industry_id, i.name AS indus
     LEFT JOIN industries i ON i.id = c.industry_id
     LEFT JOIN license_types lt ON lt.id = c.license_type_id";
 
+/// SQL: the tags of the company `id` (a column) as a JSON array of strings (NULL when none).
+pub(crate) fn tags_json(backend: sea_orm::DatabaseBackend, id: &str) -> String {
+    let aggregate = match backend {
+        sea_orm::DatabaseBackend::Postgres => "CAST(json_agg(t.tag) AS TEXT)",
+        _ => "json_group_array(t.tag)",
+    };
+    format!("(SELECT {aggregate} FROM company_tags t WHERE t.company_id = {id})")
+}
+
 /// Kept by every write (see [`crate::subtree_counts`]): active target users above a limited licence.
 const EXCEEDED: &str = "s.limit_exceeded";
 
@@ -296,11 +305,7 @@ impl Gateway {
         let offset = request.page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
         let order = request.order_by.sql(request.ascending);
         // Each row carries its tags and the totals, so a page is one query.
-        let tags = match self.backend() {
-            sea_orm::DatabaseBackend::Postgres => "CAST(json_agg(t.tag) AS TEXT)",
-            _ => "json_group_array(t.tag)",
-        };
-        let tags = format!("(SELECT {tags} FROM company_tags t WHERE t.company_id = s.id) AS tags_json");
+        let tags = format!("{} AS tags_json", tags_json(self.backend(), "s.id"));
         let kept = everything && !request.only_limit_exceeded;
         let page_sql = match request.order_by.tree_key() {
             // Every managed company, in an order the tree keeps: the page is read off the tree's

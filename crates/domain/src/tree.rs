@@ -20,15 +20,20 @@ async fn exists(db: &impl ConnectionTrait, sql: &str, values: Vec<sea_orm::Value
     Ok(Found::find_by_statement(statement).one(db).await?.is_some())
 }
 
+/// The rule, as SQL: the company `manager` (a placeholder or column) is a strict ancestor of
+/// `company`.
+pub(crate) fn manages_sql(manager: &str, company: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM company_tree mt WHERE mt.ancestor_id = {manager} AND mt.descendant_id = {company} \
+         AND mt.depth > 0)"
+    )
+}
+
 /// Whether `manager` is a strict ancestor of the company with id `company`.
 pub(crate) async fn manages(db: &impl ConnectionTrait, manager: CompanyId, company: &str) -> Result<bool, DbErr> {
     let Some(manager) = manager.resource_id() else { return Ok(false) };
-    exists(
-        db,
-        "SELECT 1 AS found FROM company_tree WHERE ancestor_id = $1 AND descendant_id = $2 AND depth > 0",
-        vec![manager.into(), company.into()],
-    )
-    .await
+    let sql = format!("SELECT 1 AS found WHERE {}", manages_sql("$1", "$2"));
+    exists(db, &sql, vec![manager.into(), company.into()]).await
 }
 
 /// Links new companies (already inserted, their parents already linked) below their parents, in
