@@ -6,9 +6,10 @@ For each database it writes a data set (one reseller managing --companies compan
 sub-resellers up to four levels deep, one sub-reseller managing --my-size of them, --target-users
 target users spread over them, one company owning --big-users target users, --offers offers and
 --sessions sessions, and a twin of that company for the direct SQL deletion), loads it through
-`companygate seed`, starts `companygate serve` and runs wrk against each endpoint. Direct SQL is
-the query an application would hand-write for the same answer, run in one transaction per
-operation on one connection (Python's sqlite3, psycopg for PostgreSQL).
+`companygate seed`, starts `companygate serve` and runs wrk against each endpoint. "Direct" is the
+statements the gateway runs for that request (copied from crates/domain), run in one transaction
+per operation on one connection (Python's sqlite3, psycopg for PostgreSQL); for the deletion, the
+DELETE statements that remove the company's rows.
 
 Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--databases sqlite,postgres]
                      [--duration S] [--connections C] [--json FILE] [--bin PATH]
@@ -301,11 +302,9 @@ def search_contains_sql(pg, jti, text):
 
 def my_sql(pg, jti):
     agg, obj = ("json_agg", "json_build_object") if pg else ("json_group_array", "json_object")
-    # Python's own SQLite may predate ORDER BY inside an aggregate (3.44); the gateway's has it.
-    order = "ORDER BY t.create_time, t.descendant_id" if pg or sqlite3.sqlite_version_info >= (3, 44) else ""
     tree = f"""SELECT CAST({agg}({obj}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
-                 'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date)
-                 {order}) AS TEXT) AS managed_json
+                 'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date,
+                 'create_time', c.create_time)) AS TEXT) AS managed_json
                FROM company_tree t JOIN companies c ON c.id = t.descendant_id
                WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"""
     return [(BEARER, [jti]), ("SELECT * FROM companies WHERE id = $1", [SUB]), (tree, [SUB])]

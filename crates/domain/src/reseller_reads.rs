@@ -62,6 +62,8 @@ pub struct TreeCompany {
     pub privacy_duration_id: Option<String>,
     #[serde(deserialize_with = "timestamp")]
     pub license_end_date: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "timestamp")]
+    pub create_time: Option<DateTime<Utc>>,
 }
 
 impl From<companies::Model> for TreeCompany {
@@ -73,6 +75,7 @@ impl From<companies::Model> for TreeCompany {
             logo: c.logo,
             privacy_duration_id: c.privacy_duration_id,
             license_end_date: c.license_end_date,
+            create_time: Some(c.create_time),
         }
     }
 }
@@ -162,7 +165,7 @@ impl Gateway {
         let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
         let key = own.resource_id().ok_or(ReadCompanyError::NotFound)?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
-        let mut managed = Vec::new();
+        let mut managed: Vec<TreeCompany> = Vec::new();
         if *role == ClientRole::Reseller {
             // One row holding them all as JSON: a row at a time, SQLite hands each over from its
             // worker thread, which cost more than the query for thousands of rows.
@@ -172,8 +175,8 @@ impl Gateway {
             };
             let text = format!(
                 "SELECT CAST({aggregate}({object}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
-                        'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date)
-                        ORDER BY t.create_time, t.descendant_id) AS TEXT) AS managed_json
+                        'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date,
+                        'create_time', c.create_time)) AS TEXT) AS managed_json
                    FROM company_tree t JOIN companies c ON c.id = t.descendant_id
                   WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"
             );
@@ -182,6 +185,8 @@ impl Gateway {
             if let Some(rows) = rows {
                 managed = serde_json::from_str(&rows).map_err(|e| DbErr::Json(e.to_string()))?;
             }
+            // In creation order; sorting here is cheaper than SQLite sorting inside the aggregate.
+            managed.sort_unstable_by(|a, b| (a.create_time, &a.id).cmp(&(b.create_time, &b.id)));
         }
         Ok(build_tree(company.into(), &mut managed))
     }
