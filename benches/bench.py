@@ -297,7 +297,8 @@ def search_contains_sql(pg, jti, text):
                SELECT s.*, {tags_sql(pg)}, COUNT(*) OVER () AS total_rows,
                  SUM(CASE WHEN s.limit_exceeded THEN 1 ELSE 0 END) OVER () AS exceeded_rows
                FROM s WHERE {predicate} ORDER BY s.name ASC, s.id ASC LIMIT 10 OFFSET 0"""
-    return [(BEARER, [jti]), (page, params)]
+    plan = [("SET LOCAL plan_cache_mode = force_custom_plan", [])] if pg else []
+    return [(BEARER, [jti])] + plan + [(page, params)]
 
 
 def my_sql(pg, jti):

@@ -1,7 +1,7 @@
 //! Company search for resellers: everything the reseller manages, directly or through
 //! sub-resellers (or one managed subtree of it), filtered, ordered and paged in SQL.
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, TransactionTrait};
 
 use crate::entities::companies;
 use crate::tree::manages;
@@ -341,9 +341,20 @@ impl Gateway {
             }
         };
         let values = sql.values.clone();
-        let rows = PageRow::find_by_statement(Statement::from_sql_and_values(self.backend(), page_sql, values))
-            .all(&self.db)
-            .await?;
+        let statement = Statement::from_sql_and_values(self.backend(), page_sql, values);
+        let rows = if kept || self.backend() != sea_orm::DatabaseBackend::Postgres {
+            PageRow::find_by_statement(statement).all(&self.db).await?
+        } else {
+            // A prepared statement switches to a generic plan after five runs, planned for an
+            // average subtree and an unknown pattern: for the reseller of 100 000 companies it
+            // walked every managed company instead of the names that match (370 ms, not 3 ms).
+            // A filtered page is planned for its values.
+            let txn = self.db.begin().await?;
+            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+            let rows = PageRow::find_by_statement(statement).all(&txn).await?;
+            txn.commit().await?;
+            rows
+        };
         self.metrics.search_rows_loaded.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
 
         let totals = match rows.first() {
