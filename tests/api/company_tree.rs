@@ -54,19 +54,7 @@ async fn a_created_company_is_managed_by_every_ancestor(db: Db) {
         .await
         .expect("adds a client");
     let northwind = app.token("northwind", "n0rthwind-secret").await;
-    let form = crate::company_writes::form("Deep Customer");
-    let created: Value = app
-        .client
-        .post(app.url("/api/companies"))
-        .bearer_auth(&northwind)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["data"]["resourceId"].as_str().unwrap_or_else(|| panic!("created: {created}")).to_owned();
+    let id = app.create_company(&northwind, crate::company_writes::form("Deep Customer")).await;
     assert_eq!(managed_by_acme(&app, &acme).await, 5);
     assert_eq!(read_status(&app, &acme, &id).await, 200);
     assert_eq!(read_status(&app, &northwind, &id).await, 200);

@@ -54,19 +54,7 @@ async fn totals(app: &TestApp, token: &str, scope: Option<&str>) -> (u64, u64) {
 }
 
 async fn create(app: &TestApp, token: &str, name: &str, users: &str) -> String {
-    let form = crate::company_writes::form_with_users(name, users);
-    let reply: Value = app
-        .client
-        .post(app.url("/api/companies"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    reply["data"]["resourceId"].as_str().unwrap_or_else(|| panic!("created: {reply}")).to_owned()
+    app.create_company(token, crate::company_writes::form_with_users(name, users)).await
 }
 
 async fn change(app: &TestApp, token: &str, id: &str, form: Form) {
@@ -103,10 +91,8 @@ async fn kept_totals_match_a_recount_through_every_write(db: Db) {
     assert_eq!(totals(&app, &acme, None).await, (base + 3, base_exceeded + 1));
 
     // Deleting an exceeding company and a plain one.
-    let deleted = app.client.delete(app.url(&format!("/api/companies/{a}"))).bearer_auth(&acme).send().await;
-    assert_eq!(deleted.unwrap().status(), 200);
-    let deleted = app.client.delete(app.url(&format!("/api/companies/{b}"))).bearer_auth(&acme).send().await;
-    assert_eq!(deleted.unwrap().status(), 200);
+    assert_eq!(app.delete_company(&acme, &a).await.status(), 200);
+    assert_eq!(app.delete_company(&acme, &b).await.status(), 200);
     assert_eq!(totals(&app, &acme, None).await, (base + 1, base_exceeded));
 
     // A seed that makes a Northwind customer exceed, then moves Northwind's subtree away and back.
@@ -178,8 +164,7 @@ async fn name_searches_find_what_the_names_say_now(db: Db) {
     change(&app, &acme, "NameSearch01", crate::company_writes::form("Renamed Company")).await;
     assert!(names(&app, &acme, contains("zephyr")).await.is_empty());
     assert_eq!(names(&app, &acme, contains("renamed comp")).await, ["Renamed Company"]);
-    let deleted = app.client.delete(app.url("/api/companies/NameSearch01")).bearer_auth(&acme).send().await;
-    assert_eq!(deleted.unwrap().status(), 200);
+    assert_eq!(app.delete_company(&acme, "NameSearch01").await.status(), 200);
     assert!(names(&app, &acme, contains("renamed comp")).await.is_empty());
 }
 

@@ -291,6 +291,13 @@ impl TestApp {
         self.token("acme-reseller", "s3cret-value").await
     }
 
+    /// Creates a company with `form` (multipart, as a reseller); returns its resource id.
+    pub async fn create_company(&self, token: &str, form: reqwest::multipart::Form) -> String {
+        let request = self.client.post(self.url("/api/companies")).bearer_auth(token).multipart(form);
+        let created: Value = request.send().await.unwrap().json().await.unwrap();
+        created["data"]["resourceId"].as_str().unwrap_or_else(|| panic!("created: {created}")).to_owned()
+    }
+
     pub async fn delete_company(&self, token: &str, resource_id: &str) -> reqwest::Response {
         self.client.delete(self.url(&format!("/api/companies/{resource_id}"))).bearer_auth(token).send().await.unwrap()
     }
