@@ -39,6 +39,10 @@ const WRITE_QUEUE: Duration = Duration::from_secs(30);
 pub struct Pools {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
+    /// Writes a crash may lose without harm: access-token rows (a token whose row is gone is
+    /// refused, and its client asks for another). PostgreSQL: a small pool whose commits do not
+    /// wait for the WAL to reach the disk; SQLite: the one writer.
+    pub tokens: DatabaseConnection,
 }
 
 /// Connects and applies pending migrations.
@@ -50,17 +54,22 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> 
     // Large cost estimates made PostgreSQL JIT-compile queries that then run in milliseconds:
     // measured on 10 000 companies, 1.6 s with JIT and 78 ms without. Nothing here is analytical
     // enough to gain from JIT.
-    // No ping before each use (one more round trip per statement): a connection broken by a
-    // restart fails its statement, which is answered 503 and closes it (the outage tests).
+    // The ping before each use stays: without it every pooled connection broken by a database
+    // restart fails one request with 503 after the database is back.
     options
         .sqlx_logging(false)
-        .test_before_acquire(false)
         .max_connections(16)
         .acquire_timeout(settings.acquire_timeout)
         .map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
+    let mut tokens = options.clone();
+    tokens
+        .max_connections(4)
+        .min_connections(0)
+        .map_sqlx_postgres_opts(|o| o.options([("jit", "off"), ("synchronous_commit", "off")]));
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
-    Ok(Pools { read: db.clone(), write: db })
+    let tokens = Database::connect(tokens).await?;
+    Ok(Pools { read: db.clone(), write: db, tokens })
 }
 
 async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
@@ -83,7 +92,7 @@ async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
     Migrator::up(&writer, None).await?;
     if url.contains(":memory:") {
         // Each connection to `sqlite::memory:` is a database of its own: share the one.
-        return Ok(Pools { read: writer.clone(), write: writer });
+        return Ok(Pools { read: writer.clone(), tokens: writer.clone(), write: writer });
     }
     let mut read = ConnectOptions::new(url.to_owned());
     read.sqlx_logging(false)
@@ -95,7 +104,7 @@ async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
             o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE).foreign_keys(true)
         });
     let reader = Database::connect(read).await?;
-    Ok(Pools { read: reader, write: writer })
+    Ok(Pools { read: reader, tokens: writer.clone(), write: writer })
 }
 
 /// Whether `err` means the database cannot be reached or is too busy right now (the request may

@@ -87,6 +87,8 @@ pub struct Gateway {
     db: DatabaseConnection,
     /// Every write, and reads that decide a write (see [`database::Pools`]).
     writer: DatabaseConnection,
+    /// Access-token rows (see [`database::Pools::tokens`]).
+    token_writer: DatabaseConnection,
     hasher: passwords::Hasher,
     verified: Arc<verified_secrets::VerifiedSecrets>,
     config: Arc<Config>,
@@ -102,6 +104,7 @@ impl Gateway {
         Ok(Self {
             db: pools.read,
             writer: pools.write,
+            token_writer: pools.tokens,
             hasher: passwords::Hasher::sized_to_machine(),
             verified: Arc::new(verified_secrets::VerifiedSecrets::new()),
             config: Arc::new(config),
