@@ -207,13 +207,16 @@ class Direct:
             self.conn = psycopg.connect(url, autocommit=True)
         else:
             path = urllib.parse.urlsplit(url).path
-            self.conn = sqlite3.connect(path, isolation_level=None)
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.conn.execute("PRAGMA foreign_keys = ON")
 
     def run(self, statements):
         """statements: [(sql with $n, params)] in one transaction; returns the last one's rows."""
         cur = self.conn.cursor()
-        cur.execute("BEGIN")
+        # On SQLite a transaction that writes takes the write lock first: one that reads, then
+        # writes after the gateway's writer committed, fails at once ("database is locked").
+        writes = any(re.match(r"\s*(INSERT|UPDATE|DELETE)", sql, re.I) for sql, _ in statements)
+        cur.execute("BEGIN IMMEDIATE" if writes and not self.pg else "BEGIN")
         rows = None
         try:
             for sql, params in statements:
