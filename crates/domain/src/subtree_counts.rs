@@ -15,7 +15,7 @@ use crate::search::filter::Sql;
 const BATCH: usize = 500;
 
 /// Whether a company row exceeds its limit, as SQL over `companies`.
-pub(crate) const EXCEEDS: &str =
+const EXCEEDS: &str =
     "(companies.is_number_of_users_limited AND companies.active_target_users > companies.number_of_users)";
 
 #[derive(FromQueryResult)]
@@ -74,12 +74,11 @@ pub(crate) async fn adjust_ancestors(txn: &impl ConnectionTrait, changes: &[(&st
     for batch in ids.chunks(BATCH) {
         let mut sql = Sql::default();
         let list = sql.bind_list(batch.iter().copied());
-        let list2 = sql.bind_list(batch.iter().copied());
         let text = format!(
             "SELECT t.ancestor_id, t.descendant_id, t.depth, m.level FROM company_tree t
                JOIN (SELECT descendant_id, MAX(depth) AS level FROM company_tree
                       WHERE descendant_id IN ({list}) GROUP BY descendant_id) m ON m.descendant_id = t.descendant_id
-              WHERE t.descendant_id IN ({list2}) AND t.depth > 0"
+              WHERE t.descendant_id IN ({list}) AND t.depth > 0"
         );
         for link in Link::find_by_statement(Statement::from_sql_and_values(backend, text, sql.values)).all(txn).await? {
             let delta = deltas[link.descendant_id.as_str()];
@@ -146,7 +145,7 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], manage
 }
 
 /// Both counts of a `companies` row, from the tree.
-pub const COUNTS: &str = "managed_companies = (SELECT COUNT(*) FROM company_tree t \
+const COUNTS: &str = "managed_companies = (SELECT COUNT(*) FROM company_tree t \
         WHERE t.ancestor_id = companies.id AND t.depth > 0), \
     managed_limit_exceeded = (SELECT COUNT(*) FROM company_tree t JOIN companies d ON d.id = t.descendant_id \
         WHERE t.ancestor_id = companies.id AND t.depth > 0 AND d.limit_exceeded)";
