@@ -13,6 +13,11 @@ pub(crate) fn form(name: &str) -> Form {
 
 /// The same form with another (limited) number of users.
 pub(crate) fn form_with_users(name: &str, users: &str) -> Form {
+    form_with(name, users, "2030-01-31")
+}
+
+/// The same form with another number of users and licence end date.
+pub(crate) fn form_with(name: &str, users: &str, license_end: &str) -> Form {
     Form::new()
         .text("Name", name.to_owned())
         .text("IndustryResourceId", "industry0001")
@@ -24,7 +29,7 @@ pub(crate) fn form_with_users(name: &str, users: &str) -> Form {
         .text("DateFormat", "dd/MM/yyyy")
         .text("TimeFormat", "HH:mm")
         .text("IsNumberOfUsersLimited", "true")
-        .text("LicenseEndDate", "2030-01-31")
+        .text("LicenseEndDate", license_end.to_owned())
         .text("Tags[]", "emea")
         .text("Tags[]", "pilot")
 }

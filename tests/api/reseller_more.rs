@@ -29,6 +29,93 @@ async fn my_companies_show_the_managed_tree(db: Db) {
     );
 }
 
+/// `(resourceId, name, licenceExpired)` of every company in an answer of `/api/companies/my`,
+/// depth first, with the path of parents above it.
+fn my_listing(reply: &Value) -> Vec<(String, String, String, bool)> {
+    fn walk(node: &Value, path: &str, out: &mut Vec<(String, String, String, bool)>) {
+        let id = node["resourceId"].as_str().unwrap().to_owned();
+        out.push((
+            path.to_owned(),
+            id.clone(),
+            node["name"].as_str().unwrap().to_owned(),
+            node["licenceExpired"] == true,
+        ));
+        for child in node["children"].as_array().unwrap() {
+            walk(child, &format!("{path}/{id}"), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&reply["data"][0], "", &mut out);
+    out
+}
+
+async fn my_listing_now(app: &TestApp, token: &str) -> Vec<(String, String, String, bool)> {
+    let (status, reply) = get(app, token, "/api/companies/my").await;
+    assert_eq!(status, 200, "{reply}");
+    my_listing(&reply)
+}
+
+fn entry<'a>(listing: &'a [(String, String, String, bool)], id: &str) -> Option<&'a (String, String, String, bool)> {
+    listing.iter().find(|(_, found, _, _)| found == id)
+}
+
+/// The tree is kept between requests; every write below the caller shows in the next answer, on
+/// this replica and on another one, whoever made it (a client further down, a seed, a deletion).
+async fn my_companies_follow_every_write_at_once(db: Db) {
+    use crate::company_writes::{form, form_with};
+    let app = spawn_app(db).await;
+    let other = app.replica().await;
+    let acme = app.reseller_token().await;
+    let before = my_listing_now(&app, &acme).await;
+    assert_eq!(my_listing_now(&app, &acme).await, before, "a repeated read answers the same");
+    app.seed(&json!({"apiClients": [{"company": "SubReseller1", "clientId": "northwind", "clientSecret": "n0rthwind-secret", "role": "Reseller"}]}))
+        .await
+        .expect("adds a client");
+    let northwind = app.token("northwind", "n0rthwind-secret").await;
+
+    // Created two levels down by another manager's client, on the other replica.
+    let request = app.client.post(other.url("/api/companies")).bearer_auth(&northwind).multipart(form("Deep Customer"));
+    let (status, reply) = json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    let deep = reply["data"]["resourceId"].as_str().unwrap().to_owned();
+    let listing = my_listing_now(&app, &acme).await;
+    assert_eq!(listing.len(), before.len() + 1);
+    assert_eq!(entry(&listing, &deep).map(|e| e.0.as_str()), Some("/xC5kfGz7w2Nz/SubReseller1"));
+
+    // Renamed with an expired licence, three levels down.
+    let path = "/api/companies/Cust0mer0003";
+    let request =
+        app.client.put(other.url(path)).bearer_auth(&acme).multipart(form_with("Renamed Deep", "25", "2020-01-31"));
+    assert_eq!(json(request.send().await.unwrap()).await.0, 200);
+    let listing = my_listing_now(&app, &acme).await;
+    let renamed = entry(&listing, "Cust0mer0003").unwrap();
+    assert_eq!((renamed.2.as_str(), renamed.3), ("Renamed Deep", true));
+    // Northwind's own listing, kept too, follows the same change.
+    let sub = my_listing_now(&app, &northwind).await;
+    assert_eq!(entry(&sub, "Cust0mer0003").map(|e| e.2.as_str()), Some("Renamed Deep"));
+
+    // Deleted.
+    assert_eq!(
+        json(app.client.delete(other.url(&format!("/api/companies/{deep}"))).bearer_auth(&acme).send().await.unwrap())
+            .await
+            .0,
+        200
+    );
+    let listing = my_listing_now(&app, &acme).await;
+    assert!(entry(&listing, &deep).is_none());
+    assert_eq!(listing.len(), before.len());
+
+    // Moved away by a seed, and back.
+    let move_to = |parent: &str| json!({"companies": [{"resourceId": "SubReseller1", "name": "Northwind Sub-Reseller", "parent": parent}]});
+    app.seed(&move_to("OtherReslr01")).await.expect("moves");
+    let listing = my_listing_now(&app, &acme).await;
+    assert!(entry(&listing, "SubReseller1").is_none() && entry(&listing, "Cust0mer0003").is_none());
+    app.seed(&move_to("xC5kfGz7w2Nz")).await.expect("moves back");
+    let listing = my_listing_now(&app, &acme).await;
+    assert_eq!(entry(&listing, "Cust0mer0003").map(|e| e.0.as_str()), Some("/xC5kfGz7w2Nz/SubReseller1"));
+    assert_eq!(listing.len(), before.len());
+}
+
 async fn reading_a_company_follows_the_management_rules(db: Db) {
     let app = spawn_app(db).await;
     let acme = app.reseller_token().await;
@@ -179,6 +266,7 @@ async fn bulk_delete_select_all_follows_the_filter_scope_and_exclusions(db: Db) 
 }
 
 crate::on_both_databases!(
+    my_companies_follow_every_write_at_once,
     my_companies_show_the_managed_tree,
     reading_a_company_follows_the_management_rules,
     a_preview_counts_what_a_delete_would_remove_and_changes_nothing,

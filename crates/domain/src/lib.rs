@@ -30,6 +30,7 @@ mod subtree_counts;
 mod target_user_counts;
 pub mod tokens;
 mod tree;
+mod tree_listing;
 mod verified_secrets;
 
 pub use actor::{Actor, ClientRole};
@@ -91,6 +92,7 @@ pub struct Gateway {
     token_writer: DatabaseConnection,
     hasher: passwords::Hasher,
     verified: Arc<verified_secrets::VerifiedSecrets>,
+    listings: Arc<tree_listing::TreeListings>,
     config: Arc<Config>,
     mail: Mailer,
     keys: tokens::KeyRing,
@@ -107,6 +109,7 @@ impl Gateway {
             token_writer: pools.tokens,
             hasher: passwords::Hasher::sized_to_machine(),
             verified: Arc::new(verified_secrets::VerifiedSecrets::new()),
+            listings: Arc::new(tree_listing::TreeListings::new()),
             config: Arc::new(config),
             mail,
             keys,

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::entities::companies;
 use crate::tree;
+use crate::tree_listing::Stamp;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
@@ -160,42 +162,69 @@ impl Gateway {
         Ok(record)
     }
 
-    /// The caller's own company, with the tree of companies it manages for a Reseller.
-    pub async fn my_company_tree(&self, actor: &Actor) -> Result<CompanyNode, ReadCompanyError> {
+    /// The caller's own company, with the tree of companies it manages for a Reseller. The tree
+    /// is kept between requests and used while the company's `subtree_version` is unchanged (see
+    /// [`crate::tree_listing`]); the company's own row is read fresh every time.
+    pub async fn my_company_tree(&self, actor: &Actor) -> Result<MyTree, ReadCompanyError> {
         let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
         let key = own.resource_id().ok_or(ReadCompanyError::NotFound)?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
-        let mut managed: Vec<TreeCompany> = Vec::new();
-        if *role == ClientRole::Reseller {
-            // One row holding them all as JSON: a row at a time, SQLite hands each over from its
-            // worker thread, which cost more than the query for thousands of rows.
-            let (aggregate, object) = match self.db.get_database_backend() {
-                sea_orm::DatabaseBackend::Postgres => ("json_agg", "json_build_object"),
-                _ => ("json_group_array", "json_object"),
-            };
-            let text = format!(
-                "SELECT CAST({aggregate}({object}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
-                        'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date,
-                        'create_time', c.create_time)) AS TEXT) AS managed_json
-                   FROM company_tree t JOIN companies c ON c.id = t.descendant_id
-                  WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"
-            );
-            let statement = Statement::from_sql_and_values(self.db.get_database_backend(), text, [key.into()]);
-            let rows = JsonRows::find_by_statement(statement).one(&self.db).await?.and_then(|r| r.managed_json);
-            if let Some(rows) = rows {
-                managed = serde_json::from_str(&rows).map_err(|e| DbErr::Json(e.to_string()))?;
-            }
-            // In creation order; sorting here is cheaper than SQLite sorting inside the aggregate.
-            managed.sort_unstable_by(|a, b| (a.create_time, &a.id).cmp(&(b.create_time, &b.id)));
-        }
-        Ok(build_tree(company.into(), &mut managed))
+        let stamp = Stamp { create_time: company.create_time, version: company.subtree_version };
+        let children = match role {
+            ClientRole::CompanyAdmin => Arc::default(),
+            ClientRole::Reseller => match self.listings.get(key, &stamp) {
+                Some(kept) => kept,
+                None => {
+                    let (nodes, children) = self.managed_tree(key).await?;
+                    let children = Arc::new(children);
+                    self.listings.put(key, stamp, nodes, children.clone());
+                    children
+                }
+            },
+        };
+        Ok(MyTree { company: company.into(), children })
+    }
+
+    /// The companies `key` manages as a tree (its direct children at the top), and how many.
+    async fn managed_tree(&self, key: &str) -> Result<(usize, Vec<CompanyNode>), DbErr> {
+        // One row holding them all as JSON: a row at a time, SQLite hands each over from its
+        // worker thread, which cost more than the query for thousands of rows.
+        let (aggregate, object) = match self.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => ("json_agg", "json_build_object"),
+            _ => ("json_group_array", "json_object"),
+        };
+        let text = format!(
+            "SELECT CAST({aggregate}({object}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
+                    'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date,
+                    'create_time', c.create_time)) AS TEXT) AS managed_json
+               FROM company_tree t JOIN companies c ON c.id = t.descendant_id
+              WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"
+        );
+        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), text, [key.into()]);
+        let rows = JsonRows::find_by_statement(statement).one(&self.db).await?.and_then(|r| r.managed_json);
+        let mut managed: Vec<TreeCompany> = match rows {
+            Some(rows) => serde_json::from_str(&rows).map_err(|e| DbErr::Json(e.to_string()))?,
+            None => Vec::new(),
+        };
+        // In creation order; sorting here is cheaper than SQLite sorting inside the aggregate.
+        managed.sort_unstable_by(|a, b| (a.create_time, &a.id).cmp(&(b.create_time, &b.id)));
+        let nodes = managed.len();
+        Ok((nodes, children_of(key, managed)))
     }
 }
 
-/// The tree under `company` from the managed companies (in creation order), in one pass.
-fn build_tree(company: TreeCompany, rest: &mut Vec<TreeCompany>) -> CompanyNode {
+/// A company with the tree of companies it manages, as `GET /api/companies/my` shows it.
+#[derive(Clone, Debug)]
+pub struct MyTree {
+    pub company: TreeCompany,
+    /// Shared with the kept listing: cloning a tree is cheap.
+    pub children: Arc<Vec<CompanyNode>>,
+}
+
+/// The trees under `root` from the companies it manages (in creation order), in one pass.
+fn children_of(root: &str, managed: Vec<TreeCompany>) -> Vec<CompanyNode> {
     let mut children: HashMap<String, Vec<TreeCompany>> = HashMap::new();
-    for c in rest.drain(..) {
+    for c in managed {
         if let Some(parent) = c.parent_id.clone() {
             children.entry(parent).or_default().push(c);
         }
@@ -204,5 +233,6 @@ fn build_tree(company: TreeCompany, rest: &mut Vec<TreeCompany>) -> CompanyNode 
         let mine = children.remove(&company.id).unwrap_or_default();
         CompanyNode { children: mine.into_iter().map(|c| node(c, children)).collect(), company }
     }
-    node(company, &mut children)
+    let top = children.remove(root).unwrap_or_default();
+    top.into_iter().map(|c| node(c, &mut children)).collect()
 }

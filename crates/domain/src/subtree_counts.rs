@@ -5,6 +5,10 @@
 //! deleted moves its ancestors' counts by one, a changed licence or target-user count flips the
 //! flag and moves the ancestors' exceeded counts, and a bulk load recounts the ancestors it
 //! touched. So the totals of an unfiltered search are one row, whatever the size of the tree.
+//!
+//! The same writes move each ancestor's `subtree_version`: a company created, deleted, moved or
+//! changed below it. A listing of the companies under one manager is current exactly while that
+//! manager's version is the one it was read at (see [`crate::tree_listing`]).
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
@@ -40,7 +44,7 @@ pub(crate) struct Delta {
 }
 
 /// Brings the `limit_exceeded` flag of each of `ids` up to date (after its licence or its target
-/// users changed) and moves its ancestors' exceeded counts by the flips.
+/// users changed), moves its ancestors' exceeded counts by the flips and their versions by one.
 pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let mut flips = Vec::new();
@@ -55,14 +59,16 @@ pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> R
             Flipped::find_by_statement(Statement::from_sql_and_values(backend, text, sql.values)).all(txn).await?;
         flips.extend(rows);
     }
-    let changes: Vec<(&str, Delta)> = flips
-        .iter()
-        .map(|f| (f.id.as_str(), Delta { companies: 0, exceeded: if f.limit_exceeded { 1 } else { -1 } }))
-        .collect();
+    let mut changes: HashMap<&str, Delta> = ids.iter().map(|&id| (id, Delta::default())).collect();
+    for f in &flips {
+        changes.insert(f.id.as_str(), Delta { companies: 0, exceeded: if f.limit_exceeded { 1 } else { -1 } });
+    }
+    let changes: Vec<(&str, Delta)> = changes.into_iter().collect();
     adjust_ancestors(txn, &changes).await
 }
 
-/// Moves the counts of every strict ancestor of each company in `changes` by that company's delta.
+/// Moves the counts of every strict ancestor of each company in `changes` by that company's delta,
+/// and its version by one (a zero delta still means the company changed).
 /// Ancestors are written deepest first, so every writer locks the rows of one chain in the same
 /// order (the written company, then upwards) and concurrent writers cannot deadlock.
 pub(crate) async fn adjust_ancestors(txn: &impl ConnectionTrait, changes: &[(&str, Delta)]) -> Result<(), DbErr> {
@@ -87,12 +93,12 @@ pub(crate) async fn adjust_ancestors(txn: &impl ConnectionTrait, changes: &[(&st
             entry.1.exceeded += delta.exceeded;
         }
     }
-    let mut ordered: Vec<(String, (i32, Delta))> =
-        totals.into_iter().filter(|(_, (_, d))| d.companies != 0 || d.exceeded != 0).collect();
+    let mut ordered: Vec<(String, (i32, Delta))> = totals.into_iter().collect();
     ordered.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
     for (id, (_, delta)) in ordered {
         let text = "UPDATE companies SET managed_companies = managed_companies + $1, \
-                    managed_limit_exceeded = managed_limit_exceeded + $2 WHERE id = $3";
+                    managed_limit_exceeded = managed_limit_exceeded + $2, subtree_version = subtree_version + 1 \
+                    WHERE id = $3";
         txn.execute(Statement::from_sql_and_values(
             backend,
             text,
@@ -125,8 +131,8 @@ pub(crate) async fn ancestors_of(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
     Ok(found)
 }
 
-/// Recomputes the flags of `touched` and, from the tree, the counts of `managers` (for a bulk
-/// write, which may have created, moved and changed many companies at once).
+/// Recomputes the flags of `touched` and, from the tree, the counts of `managers`, moving their
+/// versions (for a bulk write, which may have created, moved and changed many companies at once).
 pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], managers: &[String]) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     for batch in touched.chunks(BATCH) {
@@ -138,7 +144,7 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], manage
     for batch in managers.chunks(BATCH) {
         let mut sql = Sql::default();
         let list = sql.bind_list(batch.iter().cloned());
-        let text = format!("UPDATE companies SET {COUNTS} WHERE id IN ({list})");
+        let text = format!("UPDATE companies SET {COUNTS}, subtree_version = subtree_version + 1 WHERE id IN ({list})");
         txn.execute(Statement::from_sql_and_values(backend, text, sql.values)).await?;
     }
     Ok(())

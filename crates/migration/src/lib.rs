@@ -22,6 +22,7 @@ mod m20261201_000017_company_tree;
 mod m20261202_000018_subtree_counts;
 mod m20261202_000019_tree_sort_keys;
 mod m20261202_000020_company_name_search;
+mod m20261202_000021_subtree_version;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_subtree_counts::Migration),
             Box::new(m20261202_000019_tree_sort_keys::Migration),
             Box::new(m20261202_000020_company_name_search::Migration),
+            Box::new(m20261202_000021_subtree_version::Migration),
         ]
     }
 }

@@ -1,10 +1,11 @@
 //! `/api/companies/...`: search and reads.
 use chrono::{DateTime, Utc};
-use companygate_domain::reseller_reads::{CompanyNode, CompanyRecord};
+use companygate_domain::reseller_reads::{CompanyNode, CompanyRecord, MyTree, TreeCompany};
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::{Object, OpenApi};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::ApiTags;
 use crate::auth::ResellerAuth;
@@ -12,6 +13,8 @@ use crate::body::JsonBody;
 use crate::company_form::{self, CompanyForm, CompanyRefResponse, FormBody};
 use crate::deletion::{self, DeleteResponse};
 use crate::envelope::Envelope;
+use crate::error::ApiError;
+use crate::rendered::Rendered;
 use crate::scope;
 use crate::search::{self, SearchBody, SearchData};
 
@@ -112,23 +115,69 @@ pub struct MyCompany {
     pub children: Vec<MyCompany>,
 }
 
-impl MyCompany {
-    fn from_node(node: CompanyNode, now: DateTime<Utc>) -> Self {
-        let c = node.company;
-        Self {
-            licence_expired: c.license_end_date.is_some_and(|end| end < now),
-            name: c.name,
-            resource_id: c.id,
-            logo_url: c.logo,
-            privacy_duration_id: c.privacy_duration_id,
-            children: node.children.into_iter().map(|n| Self::from_node(n, now)).collect(),
-        }
+/// `MyCompany` written with serde straight from the core's tree (borrowed: a kept tree is shared,
+/// and thousands of companies are not copied into an intermediate value per request).
+struct MyCompanyView<'a> {
+    company: &'a TreeCompany,
+    children: &'a [CompanyNode],
+    now: DateTime<Utc>,
+}
+
+impl Serialize for MyCompanyView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.company;
+        let mut out = serializer.serialize_struct("MyCompany", 6)?;
+        out.serialize_field("name", &c.name)?;
+        out.serialize_field("resourceId", &c.id)?;
+        out.serialize_field("logoUrl", &c.logo)?;
+        out.serialize_field("privacyDurationId", &c.privacy_duration_id)?;
+        out.serialize_field("licenceExpired", &c.license_end_date.is_some_and(|end| end < self.now))?;
+        out.serialize_field("children", &Children { nodes: self.children, now: self.now })?;
+        out.end()
     }
+}
+
+struct Children<'a> {
+    nodes: &'a [CompanyNode],
+    now: DateTime<Utc>,
+}
+
+impl Serialize for Children<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.nodes.iter().map(|n| MyCompanyView {
+            company: &n.company,
+            children: &n.children,
+            now: self.now,
+        }))
+    }
+}
+
+/// The success envelope around `data`, as `Envelope<T>` writes it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuccessView<D> {
+    data: D,
+    status: &'static str,
+    message: Option<String>,
+    validation_messages: Option<Vec<String>>,
+    is_success: bool,
+}
+
+impl<D> SuccessView<D> {
+    fn new(data: D) -> Self {
+        Self { data, status: "SUCCESS", message: None, validation_messages: None, is_success: true }
+    }
+}
+
+/// The answer of `GET /api/companies/my`.
+fn render_my(tree: &MyTree, now: DateTime<Utc>) -> Result<Rendered<Envelope<Vec<MyCompany>>>, ApiError> {
+    let mine = MyCompanyView { company: &tree.company, children: &tree.children, now };
+    Rendered::new(&SuccessView::new([mine])).map_err(ApiError::internal)
 }
 
 crate::api_response!(SearchResponse, Envelope<SearchData>);
 crate::api_response!(CompanyResponse, Envelope<CompanyDto>);
-crate::api_response!(MyResponse, Envelope<Vec<MyCompany>>);
+crate::api_response!(MyResponse, Envelope<Vec<MyCompany>>, Rendered<Envelope<Vec<MyCompany>>>);
 
 pub struct CompaniesApi;
 
@@ -169,7 +218,7 @@ impl CompaniesApi {
     async fn my(&self, auth: ResellerAuth, gateway: Data<&Gateway>) -> MyResponse {
         let result = async {
             let tree = gateway.my_company_tree(&auth.0).await?;
-            Ok(Envelope::success(vec![MyCompany::from_node(tree, Utc::now())], None))
+            render_my(&tree, Utc::now())
         };
         result.await.into()
     }
@@ -230,5 +279,54 @@ impl CompaniesApi {
         idempotency: Header<Option<String>>,
     ) -> DeleteResponse {
         deletion::delete_company(auth, &gateway, resource_id, idempotency).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+
+    fn company(id: &str, parent: Option<&str>, end: Option<DateTime<Utc>>) -> TreeCompany {
+        TreeCompany {
+            id: id.into(),
+            name: format!("Name of {id} \"quoted\" \u{e9}"),
+            parent_id: parent.map(Into::into),
+            logo: id.starts_with('R').then(|| format!("/logos/{id}.png")),
+            privacy_duration_id: Some("P30".into()),
+            license_end_date: end,
+            create_time: None,
+        }
+    }
+
+    /// The same tree through poem-openapi's documented types, as `Json` would send it.
+    fn documented(company: &TreeCompany, children: &[CompanyNode], now: DateTime<Utc>) -> MyCompany {
+        MyCompany {
+            name: company.name.clone(),
+            resource_id: company.id.clone(),
+            logo_url: company.logo.clone(),
+            privacy_duration_id: company.privacy_duration_id.clone(),
+            licence_expired: company.license_end_date.is_some_and(|end| end < now),
+            children: children.iter().map(|n| documented(&n.company, &n.children, now)).collect(),
+        }
+    }
+
+    #[test]
+    fn my_answer_is_what_the_documented_envelope_would_send() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let past = Some(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap());
+        let future = Some(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+        let leaf = CompanyNode { company: company("Leaf00000001", Some("Mid000000001"), past), children: vec![] };
+        let mid = CompanyNode { company: company("Mid000000001", Some("Root00000001"), future), children: vec![leaf] };
+        let other = CompanyNode { company: company("Other0000001", Some("Root00000001"), None), children: vec![] };
+        let tree =
+            MyTree { company: company("Root00000001", None, None), children: std::sync::Arc::new(vec![mid, other]) };
+
+        let rendered = render_my(&tree, now).unwrap_or_else(|_| panic!("renders"));
+        let ours: serde_json::Value = serde_json::from_slice(rendered.bytes()).unwrap();
+        let theirs = Envelope::success(vec![documented(&tree.company, &tree.children, now)], None).0.to_json();
+        assert_eq!(Some(ours), theirs);
     }
 }

@@ -207,10 +207,14 @@ impl From<AuthenticateError> for ApiError {
 }
 
 /// Declares an operation's response: the success envelope plus every error status of the dialect,
-/// with poem-openapi's parse and security failures routed into the same envelope.
+/// with poem-openapi's parse and security failures routed into the same envelope. The success
+/// payload is `Json<$ok>` unless another payload documented as `$ok` is given.
 #[macro_export]
 macro_rules! api_response {
     ($name:ident, $ok:ty) => {
+        $crate::api_response!($name, $ok, poem_openapi::payload::Json<$ok>);
+    };
+    ($name:ident, $ok:ty, $payload:ty) => {
         // Built once per request and moved straight into the response; boxing buys nothing.
         #[allow(clippy::large_enum_variant)]
         #[derive(poem_openapi::ApiResponse)]
@@ -218,7 +222,7 @@ macro_rules! api_response {
         pub enum $name {
             /// Done.
             #[oai(status = 200)]
-            Ok(poem_openapi::payload::Json<$ok>),
+            Ok($payload),
             /// `INPUT_ERROR`: the body or a parameter is invalid; one line per problem.
             #[oai(status = 400)]
             BadRequest(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
@@ -283,8 +287,8 @@ macro_rules! api_response {
             }
         }
 
-        impl From<Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>> for $name {
-            fn from(result: Result<poem_openapi::payload::Json<$ok>, $crate::error::ApiError>) -> Self {
+        impl From<Result<$payload, $crate::error::ApiError>> for $name {
+            fn from(result: Result<$payload, $crate::error::ApiError>) -> Self {
                 match result {
                     Ok(body) => Self::Ok(body),
                     Err(e) => e.into(),

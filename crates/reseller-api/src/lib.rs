@@ -16,6 +16,7 @@ mod envelope;
 mod error;
 mod examples;
 mod rate_limit;
+mod rendered;
 mod scope;
 mod search;
 mod token;

@@ -39,6 +39,7 @@ pub struct Model {
     pub limit_exceeded: bool,
     pub managed_companies: i64,
     pub managed_limit_exceeded: i64,
+    pub subtree_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
