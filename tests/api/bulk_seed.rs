@@ -1,5 +1,6 @@
 //! The bulk path of `seed`: target users upserted by (company, e-mail) in multi-row batches, the
-//! companies' per-state counts kept in the same transaction, and all or nothing.
+//! companies' per-state counts kept in the same transaction, and all or nothing; offers upserted by
+//! (company, title) the same way.
 use serde_json::{Value, json};
 
 use crate::test_app::{Db, TestApp, spawn_app};
@@ -60,4 +61,63 @@ async fn a_bad_target_user_loads_nothing(db: Db) {
     assert_eq!(counts(&app, &token, "test-company-1").await, (3, 1, 0));
 }
 
-crate::on_both_databases!(target_users_are_upserted_in_batches_and_counted, a_bad_target_user_loads_nothing);
+/// `(title, location)` of a company's offers, as the session dialect lists them.
+async fn offers_of(app: &TestApp, company: &str) -> Vec<(String, Option<String>)> {
+    let path = format!("/offers/company/{company}");
+    let listed: Value = app.fresh_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    let mut offers: Vec<(String, Option<String>)> = listed
+        .as_array()
+        .unwrap_or_else(|| panic!("offers: {listed}"))
+        .iter()
+        .map(|o| (o["title"].as_str().unwrap().to_owned(), o["location"].as_str().map(str::to_owned)))
+        .collect();
+    offers.sort();
+    offers
+}
+
+async fn offers_are_upserted_by_company_and_title(db: Db) {
+    let app = spawn_app(db).await;
+    let first = json!({"offers": [{"company": "Cust0mer0001", "title": "Security Analyst", "location": "Porto"}]});
+    app.seed(&first).await.expect("loads");
+    let before = offers_of(&app, "Cust0mer0001").await;
+    assert!(before.contains(&("Security Analyst".to_owned(), Some("Porto".to_owned()))), "{before:?}");
+    let others = offers_of(&app, "Cust0mer0002").await;
+
+    let load = json!({"offers": [
+        {"company": "Cust0mer0001", "title": "Security Analyst", "location": "Lisbon"},
+        {"company": "Cust0mer0001", "title": "Data Engineer", "location": "Faro"},
+        {"company": "Cust0mer0002", "title": "Support Engineer", "location": "Braga"},
+        {"company": "Cust0mer0001", "title": "Data Engineer", "location": "Coimbra"},
+    ]});
+    let report = app.seed(&load).await.expect("loads");
+    assert_eq!(report.offers, 4);
+    let mut expected: Vec<(String, Option<String>)> =
+        before.iter().filter(|(title, _)| title != "Security Analyst").cloned().collect();
+    expected.push(("Security Analyst".to_owned(), Some("Lisbon".to_owned())));
+    expected.push(("Data Engineer".to_owned(), Some("Coimbra".to_owned())));
+    expected.sort();
+    assert_eq!(
+        offers_of(&app, "Cust0mer0001").await,
+        expected,
+        "a stored title is updated, a new one added once, the last entry wins"
+    );
+    let mut others_expected = others.clone();
+    others_expected.push(("Support Engineer".to_owned(), Some("Braga".to_owned())));
+    others_expected.sort();
+    assert_eq!(offers_of(&app, "Cust0mer0002").await, others_expected);
+
+    // An offer of an unknown company loads nothing, not even the offers before it.
+    let load = json!({"offers": [
+        {"company": "Cust0mer0001", "title": "Never Loaded"},
+        {"company": "NoSuchComp01", "title": "Orphan"},
+    ]});
+    let error = app.seed(&load).await.unwrap_err().to_string();
+    assert_eq!(error, "fixture is not valid: offers[1] (\"Orphan\"): company \"NoSuchComp01\" is not a known company");
+    assert_eq!(offers_of(&app, "Cust0mer0001").await, expected);
+}
+
+crate::on_both_databases!(
+    offers_are_upserted_by_company_and_title,
+    target_users_are_upserted_in_batches_and_counted,
+    a_bad_target_user_loads_nothing
+);

@@ -151,6 +151,7 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
     let ids = plan_company_ids(fixture)?;
     let mut managers = Vec::new();
     let known = seed_companies(txn, fixture, &ids, &mut report, &mut managers).await?;
+    refresh_statistics(txn, ids.len(), "companies, company_tree, company_tags").await?;
 
     for (i, a) in fixture.accounts.iter().enumerate() {
         let entry = format!("accounts[{i}] ({:?})", a.email);
@@ -181,26 +182,8 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
         report.accounts.push(email);
     }
 
-    for (i, o) in fixture.offers.iter().enumerate() {
-        let entry = format!("offers[{i}] ({:?})", o.title);
-        require_company(txn, &o.company, &entry).await?;
-        let existing = offers::Entity::find()
-            .filter(offers::Column::CompanyId.eq(&o.company))
-            .filter(offers::Column::Title.eq(&o.title))
-            .one(txn)
-            .await?;
-        let mut model = match existing {
-            Some(found) => found.into_active_model(),
-            None => offers::ActiveModel { create_time: Set(Utc::now()), is_archived: Set(false), ..Default::default() },
-        };
-        model.company_id = Set(o.company.clone());
-        model.title = Set(o.title.clone());
-        model.description = Set(o.description.clone());
-        model.location = Set(o.location.clone());
-        model.is_hidden = Set(o.is_hidden.unwrap_or(false));
-        model.save(txn).await?;
-        report.offers += 1;
-    }
+    seed_offers(txn, &fixture.offers, &known).await?;
+    report.offers = fixture.offers.len();
 
     seed_target_users(txn, &fixture.target_users, &known).await?;
     report.target_users = fixture.target_users.len();
@@ -253,6 +236,9 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
 /// Target users per statement: six values a row, well under both databases' limits.
 const TARGET_USER_BATCH: usize = 1000;
 
+/// Target users per statement where a batch is one JSON parameter (PostgreSQL).
+const TARGET_USER_JSON_BATCH: usize = 10_000;
+
 /// Checks every entry (in order, so the first bad one is reported), then upserts them by
 /// (company, e-mail) in multi-row statements (a repeated key: the last entry wins) and recounts
 /// the companies they belong to. `known` holds the companies this fixture has just written.
@@ -264,17 +250,7 @@ async fn seed_target_users(
     let mut unknown: Vec<&str> = users.iter().map(|t| t.company.as_str()).filter(|c| !known.contains(*c)).collect();
     unknown.sort_unstable();
     unknown.dedup();
-    let mut stored: HashSet<String> = HashSet::new();
-    for batch in unknown.chunks(TARGET_USER_BATCH) {
-        let found = companies::Entity::find()
-            .select_only()
-            .column(companies::Column::Id)
-            .filter(companies::Column::Id.is_in(batch.iter().copied()))
-            .into_tuple::<String>()
-            .all(txn)
-            .await?;
-        stored.extend(found);
-    }
+    let stored = stored_companies(txn, &unknown).await?;
     let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(users.len());
     for (i, t) in users.iter().enumerate() {
         if !known.contains(&t.company) && !stored.contains(&t.company) {
@@ -292,32 +268,154 @@ async fn seed_target_users(
     rows.sort_unstable();
     let rows: Vec<usize> = rows.into_iter().map(|(_, i)| i).collect();
     let now = Utc::now();
-    for batch in rows.chunks(TARGET_USER_BATCH) {
-        let models = batch.iter().map(|&i| {
-            let t = &users[i];
-            target_users::ActiveModel {
-                company_id: Set(t.company.clone()),
-                email: Set(t.email.clone()),
-                first_name: Set(t.first_name.clone()),
-                last_name: Set(t.last_name.clone()),
-                state: Set(t.state.clone().unwrap_or_else(|| "active".into())),
-                create_time: Set(now),
-                ..Default::default()
-            }
-        });
-        let on_key = OnConflict::columns([target_users::Column::CompanyId, target_users::Column::Email])
-            .update_columns([
-                target_users::Column::FirstName,
-                target_users::Column::LastName,
-                target_users::Column::State,
-            ])
-            .to_owned();
-        target_users::Entity::insert_many(models).on_conflict(on_key).exec_without_returning(txn).await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // PostgreSQL: each batch as one JSON parameter unpacked by the server, which parses and
+        // plans one short statement instead of one with six thousand placeholders.
+        for batch in rows.chunks(TARGET_USER_JSON_BATCH) {
+            let entries: Vec<serde_json::Value> = batch
+                .iter()
+                .map(|&i| {
+                    let t = &users[i];
+                    serde_json::json!({"c": t.company, "e": t.email, "f": t.first_name, "l": t.last_name,
+                        "s": t.state.as_deref().unwrap_or("active")})
+                })
+                .collect();
+            let text = "INSERT INTO target_users (company_id, email, first_name, last_name, state, create_time)
+                        SELECT u.c, u.e, u.f, u.l, u.s, $2
+                          FROM json_to_recordset(CAST($1 AS json)) AS u(c text, e text, f text, l text, s text)
+                        ON CONFLICT (company_id, email) DO UPDATE
+                           SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, state = EXCLUDED.state";
+            let values = [serde_json::Value::Array(entries).to_string().into(), now.into()];
+            txn.execute(sea_orm::Statement::from_sql_and_values(txn.get_database_backend(), text, values)).await?;
+        }
+    } else {
+        for batch in rows.chunks(TARGET_USER_BATCH) {
+            let models = batch.iter().map(|&i| {
+                let t = &users[i];
+                target_users::ActiveModel {
+                    company_id: Set(t.company.clone()),
+                    email: Set(t.email.clone()),
+                    first_name: Set(t.first_name.clone()),
+                    last_name: Set(t.last_name.clone()),
+                    state: Set(t.state.clone().unwrap_or_else(|| "active".into())),
+                    create_time: Set(now),
+                    ..Default::default()
+                }
+            });
+            let on_key = OnConflict::columns([target_users::Column::CompanyId, target_users::Column::Email])
+                .update_columns([
+                    target_users::Column::FirstName,
+                    target_users::Column::LastName,
+                    target_users::Column::State,
+                ])
+                .to_owned();
+            target_users::Entity::insert_many(models).on_conflict(on_key).exec_without_returning(txn).await?;
+        }
     }
     let mut touched: Vec<&str> = users.iter().map(|t| t.company.as_str()).collect();
     touched.sort_unstable();
     touched.dedup();
+    refresh_statistics(txn, rows.len(), "target_users").await?;
     crate::target_user_counts::recount(txn, &touched).await?;
+    Ok(())
+}
+
+/// The companies among `ids` that are stored, for the entries of a fixture that refer to
+/// companies it does not write itself.
+async fn stored_companies(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
+    let mut stored = HashSet::new();
+    for batch in ids.chunks(TARGET_USER_BATCH) {
+        let found = companies::Entity::find()
+            .select_only()
+            .column(companies::Column::Id)
+            .filter(companies::Column::Id.is_in(batch.iter().copied()))
+            .into_tuple::<String>()
+            .all(txn)
+            .await?;
+        stored.extend(found);
+    }
+    Ok(stored)
+}
+
+/// Checks every offer's company (in order, so the first bad one is reported), then upserts the
+/// offers by (company, title): new ones in multi-row statements, stored ones one by one (where a
+/// company already has several offers of one title, the oldest). A repeated key: the last entry
+/// wins.
+async fn seed_offers(
+    txn: &impl ConnectionTrait,
+    offers: &[FixtureOffer],
+    known: &HashSet<String>,
+) -> Result<(), SeedError> {
+    let mut others: Vec<&str> = offers.iter().map(|o| o.company.as_str()).filter(|c| !known.contains(*c)).collect();
+    others.sort_unstable();
+    others.dedup();
+    let stored = stored_companies(txn, &others).await?;
+    let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(offers.len());
+    for (i, o) in offers.iter().enumerate() {
+        if !known.contains(&o.company) && !stored.contains(&o.company) {
+            let entry = format!("offers[{i}] ({:?})", o.title);
+            return Err(invalid(entry, &format!("company {:?} is not a known company", o.company)));
+        }
+        latest.insert((o.company.as_str(), o.title.as_str()), i);
+    }
+    let mut companies_of: Vec<&str> = latest.keys().map(|(c, _)| *c).collect();
+    companies_of.sort_unstable();
+    companies_of.dedup();
+    let mut existing: HashMap<(String, String), i32> = HashMap::new();
+    for batch in companies_of.chunks(TARGET_USER_BATCH) {
+        let rows = offers::Entity::find()
+            .select_only()
+            .column(offers::Column::Id)
+            .column(offers::Column::CompanyId)
+            .column(offers::Column::Title)
+            .filter(offers::Column::CompanyId.is_in(batch.iter().copied()))
+            .into_tuple::<(i32, String, String)>()
+            .all(txn)
+            .await?;
+        for (id, company, title) in rows {
+            let slot = existing.entry((company, title)).or_insert(id);
+            *slot = (*slot).min(id);
+        }
+    }
+    let mut entries: Vec<usize> = latest.into_values().collect();
+    entries.sort_unstable();
+    let now = Utc::now();
+    let mut new = Vec::new();
+    for i in entries {
+        let o = &offers[i];
+        let mut model = match existing.get(&(o.company.clone(), o.title.clone())) {
+            Some(&id) => offers::ActiveModel { id: sea_orm::Unchanged(id), ..Default::default() },
+            None => offers::ActiveModel { create_time: Set(now), is_archived: Set(false), ..Default::default() },
+        };
+        model.company_id = Set(o.company.clone());
+        model.title = Set(o.title.clone());
+        model.description = Set(o.description.clone());
+        model.location = Set(o.location.clone());
+        model.is_hidden = Set(o.is_hidden.unwrap_or(false));
+        if model.id.is_unchanged() {
+            model.update(txn).await?;
+        } else {
+            new.push(model);
+        }
+    }
+    for batch in new.chunks(TARGET_USER_BATCH) {
+        offers::Entity::insert_many(batch.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
+/// Rows written at which a bulk load refreshes the planner's statistics before querying what it
+/// wrote.
+const STATISTICS_AFTER: usize = 10_000;
+
+/// On PostgreSQL, after a bulk write of `written` rows to `tables`: their statistics, taken inside
+/// the loading transaction (which counts its own rows), so the statements that follow in it are
+/// planned for the tables as they now are, not as they were (empty, for a first load: the lookups
+/// of ancestors and target-user counts were then planned as scans, ten times slower).
+async fn refresh_statistics(txn: &impl ConnectionTrait, written: usize, tables: &str) -> Result<(), DbErr> {
+    if written >= STATISTICS_AFTER && txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("ANALYZE {tables}")).await?;
+    }
     Ok(())
 }
 

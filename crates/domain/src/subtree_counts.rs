@@ -138,7 +138,10 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], manage
     for batch in touched.chunks(BATCH) {
         let mut sql = Sql::default();
         let list = sql.bind_list(batch.iter().copied());
-        let text = format!("UPDATE companies SET limit_exceeded = {EXCEEDS} WHERE id IN ({list})");
+        // Only flags that change are written (a bulk load of new companies flips few of them).
+        let text = format!(
+            "UPDATE companies SET limit_exceeded = {EXCEEDS} WHERE id IN ({list}) AND limit_exceeded <> {EXCEEDS}"
+        );
         txn.execute(Statement::from_sql_and_values(backend, text, sql.values)).await?;
     }
     for batch in managers.chunks(BATCH) {

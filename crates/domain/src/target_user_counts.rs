@@ -20,11 +20,16 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, companies: &[&str]) -> R
         let mut sql = Sql::default();
         let list = sql.bind_list(batch.iter().copied());
         let values = sql.values;
-        // The row locks first, in a statement of their own: a concurrent writer of the same
-        // company commits before the counting statement starts, so the count (which reads as of
-        // its statement's start on PostgreSQL) sees that writer's rows too.
-        let lock = format!("UPDATE companies SET version = version WHERE id IN ({list})");
-        txn.execute(Statement::from_sql_and_values(backend, lock, values.clone())).await?;
+        if backend == sea_orm::DatabaseBackend::Postgres {
+            // The row locks first, in a statement of their own: a concurrent writer of the same
+            // company commits before the counting statement starts, so the count (which reads as
+            // of its statement's start) sees that writer's rows too. `FOR UPDATE` locks without
+            // writing new row versions. SQLite writes one transaction at a time already.
+            let lock = format!("SELECT id FROM companies WHERE id IN ({list}) ORDER BY id FOR UPDATE");
+            txn.execute(Statement::from_sql_and_values(backend, lock, values.clone())).await?;
+        }
+        // Counted per company from the (company, state) index: a grouped join was planned as a
+        // scan of every target user per batch on a freshly loaded table.
         let counts: Vec<String> = STATES
             .iter()
             .map(|state| {

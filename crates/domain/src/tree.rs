@@ -51,10 +51,20 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
          SELECT id, id, 0, name, create_time FROM companies WHERE id IN ({list})"
     );
     txn.execute(Statement::from_sql_and_values(backend, own, values.clone())).await?;
+    // Each parent's links looked up by key: during a bulk load the planner has no statistics for
+    // the rows it is adding, and PostgreSQL planned the plain join as a scan of the whole tree
+    // per statement. LATERAL makes it one index lookup per company (SQLite has no LATERAL; its
+    // plan is a lookup per company anyway).
+    let parents_links = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "CROSS JOIN LATERAL (SELECT ancestor_id, depth FROM company_tree WHERE descendant_id = c.parent_id) t"
+        }
+        _ => "JOIN company_tree t ON t.descendant_id = c.parent_id",
+    };
     let up = format!(
         "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
          SELECT t.ancestor_id, c.id, t.depth + 1, c.name, c.create_time
-           FROM companies c JOIN company_tree t ON t.descendant_id = c.parent_id
+           FROM companies c {parents_links}
           WHERE c.id IN ({list})"
     );
     txn.execute(Statement::from_sql_and_values(backend, up, values)).await?;

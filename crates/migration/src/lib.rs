@@ -23,6 +23,7 @@ mod m20261202_000018_subtree_counts;
 mod m20261202_000019_tree_sort_keys;
 mod m20261202_000020_company_name_search;
 mod m20261202_000021_subtree_version;
+mod m20261202_000022_drop_redundant_target_user_index;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_tree_sort_keys::Migration),
             Box::new(m20261202_000020_company_name_search::Migration),
             Box::new(m20261202_000021_subtree_version::Migration),
+            Box::new(m20261202_000022_drop_redundant_target_user_index::Migration),
         ]
     }
 }
