@@ -139,8 +139,16 @@ impl Gateway {
         txn.commit().await?;
         // Fresh rows have no planner statistics until autovacuum gets to them; search plans
         // badly without them, so a bulk load refreshes them at once.
+        // The name index's pending entries (see migration 23) are merged too, so searches do not
+        // scan them.
         if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             self.writer.execute_unprepared("ANALYZE").await?;
+            self.writer
+                .execute_unprepared(
+                    "SELECT gin_clean_pending_list(CAST(indexname AS regclass)) FROM pg_indexes \
+                     WHERE indexname = 'idx_companies_name_trigrams'",
+                )
+                .await?;
         }
         Ok(report)
     }

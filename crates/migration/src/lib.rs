@@ -24,6 +24,7 @@ mod m20261202_000019_tree_sort_keys;
 mod m20261202_000020_company_name_search;
 mod m20261202_000021_subtree_version;
 mod m20261202_000022_drop_redundant_target_user_index;
+mod m20261202_000023_name_index_without_pending_list;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_company_name_search::Migration),
             Box::new(m20261202_000021_subtree_version::Migration),
             Box::new(m20261202_000022_drop_redundant_target_user_index::Migration),
+            Box::new(m20261202_000023_name_index_without_pending_list::Migration),
         ]
     }
 }
