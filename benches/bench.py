@@ -486,14 +486,23 @@ def measure(binary, url, args):
                 login_sessions()
                 if pg:
                     direct.run([("ANALYZE", [])])
-            started = time.perf_counter()
-            status, body, _ = request(f"{base}/api/companies/{BIG}", headers=bearer, method="DELETE")
-            gateway_ms.append((time.perf_counter() - started) * 1000)
-            failed += status != 200
-            assert status == 200, (status, body)
-            started = time.perf_counter()
-            direct.run(delete_sql(TWIN))
-            direct_ms.append((time.perf_counter() - started) * 1000)
+
+            def through_gateway():
+                nonlocal failed
+                started = time.perf_counter()
+                status, body, _ = request(f"{base}/api/companies/{BIG}", headers=bearer, method="DELETE")
+                gateway_ms.append((time.perf_counter() - started) * 1000)
+                failed += status != 200
+                assert status == 200, (status, body)
+
+            def directly():
+                started = time.perf_counter()
+                direct.run(delete_sql(TWIN))
+                direct_ms.append((time.perf_counter() - started) * 1000)
+
+            # Whichever goes first meets colder caches: the order alternates between rounds.
+            for delete in (through_gateway, directly) if round_ % 2 == 0 else (directly, through_gateway):
+                delete()
         result["figures"]["DELETE /api/companies/{id} (big company)"] = {
             "p50_ms": statistics.median(gateway_ms), "requests": len(gateway_ms), "failed": failed,
             "runs_ms": [round(ms, 1) for ms in gateway_ms],
