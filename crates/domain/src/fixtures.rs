@@ -255,10 +255,7 @@ async fn seed_target_users(
     users: &[FixtureTargetUser],
     known: &HashSet<String>,
 ) -> Result<(), SeedError> {
-    let mut unknown: Vec<&str> = users.iter().map(|t| t.company.as_str()).filter(|c| !known.contains(*c)).collect();
-    unknown.sort_unstable();
-    unknown.dedup();
-    let stored = stored_companies(txn, &unknown).await?;
+    let stored = stored_companies(txn, users.iter().map(|t| t.company.as_str()), known).await?;
     let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(users.len());
     for (i, t) in users.iter().enumerate() {
         if !known.contains(&t.company) && !stored.contains(&t.company) {
@@ -328,11 +325,18 @@ async fn seed_target_users(
     Ok(())
 }
 
-/// The companies among `ids` that are stored, for the entries of a fixture that refer to
-/// companies it does not write itself.
-async fn stored_companies(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
+/// The stored companies among those that entries of a fixture refer to (`referenced`) and that
+/// the fixture does not write itself (`known`).
+async fn stored_companies<'a>(
+    txn: &impl ConnectionTrait,
+    referenced: impl Iterator<Item = &'a str>,
+    known: &HashSet<String>,
+) -> Result<HashSet<String>, DbErr> {
+    let mut others: Vec<&str> = referenced.filter(|c| !known.contains(*c)).collect();
+    others.sort_unstable();
+    others.dedup();
     let mut stored = HashSet::new();
-    for batch in ids.chunks(TARGET_USER_BATCH) {
+    for batch in others.chunks(TARGET_USER_BATCH) {
         let found = companies::Entity::find()
             .select_only()
             .column(companies::Column::Id)
@@ -354,10 +358,7 @@ async fn seed_offers(
     offers: &[FixtureOffer],
     known: &HashSet<String>,
 ) -> Result<(), SeedError> {
-    let mut others: Vec<&str> = offers.iter().map(|o| o.company.as_str()).filter(|c| !known.contains(*c)).collect();
-    others.sort_unstable();
-    others.dedup();
-    let stored = stored_companies(txn, &others).await?;
+    let stored = stored_companies(txn, offers.iter().map(|o| o.company.as_str()), known).await?;
     let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(offers.len());
     for (i, o) in offers.iter().enumerate() {
         if !known.contains(&o.company) && !stored.contains(&o.company) {
