@@ -295,7 +295,8 @@ def search_contains_sql(pg, jti, text):
         where, params = "c.id IN (SELECT id FROM managed)", [ROOT, f"%{text}%"]
         predicate = "LOWER(s.name) LIKE $2"
     else:
-        where = "EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = $1 AND t.descendant_id = c.id AND t.depth >= 1)"
+        where = ("EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = $1 AND t.descendant_id = c.id "
+                 "AND t.descendant_id <> $1)")
         predicate = ("(LOWER(s.name) LIKE $2 AND s.id IN (SELECT cs.company_id FROM company_names n "
                      "JOIN company_search cs ON cs.key = n.rowid WHERE company_names MATCH $3))")
         params = [ROOT, f"%{text}%", f'"{text}"']
@@ -429,7 +430,7 @@ def measure(binary, url, args):
                direct_sql=[(BEARER, [jti]),
                            ("SELECT * FROM companies WHERE id = $1", [deep]),
                            ("SELECT 1 AS found FROM company_tree WHERE ancestor_id = $1 AND descendant_id = $2 "
-                            "AND depth > 0", [ROOT, deep]),
+                            "AND descendant_id <> ancestor_id", [ROOT, deep]),
                            (RECORD, [deep]),
                            ("SELECT tag FROM company_tags WHERE company_id = $1", [deep])])
         figure("GET /api/industries", "/api/industries", headers=bearer, goal=">= 0.3x cheapest",

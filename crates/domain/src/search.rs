@@ -188,10 +188,14 @@ impl Managed {
     /// tree instead, so the query starts from the few matching names, not from every managed row.
     fn counted(&self, narrowed: bool) -> String {
         let membership = if narrowed {
+            // Depth 0 is exactly the company's link to itself, so "strictly below" is a test on
+            // the key alone: the check is answered from the key's index without reading the row
+            // for its depth (a page the cache seldom holds: that read was half of a name search).
+            let below =
+                if self.min_depth > 0 { format!("AND t.descendant_id <> {}", self.root) } else { String::new() };
             format!(
-                "EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = {} AND t.descendant_id = c.id \
-                 AND t.depth >= {})",
-                self.root, self.min_depth
+                "EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = {} AND t.descendant_id = c.id {below})",
+                self.root
             )
         } else {
             "c.id IN (SELECT id FROM managed)".to_owned()

@@ -21,11 +21,12 @@ async fn exists(db: &impl ConnectionTrait, sql: &str, values: Vec<sea_orm::Value
 }
 
 /// The rule, as SQL: the company `manager` (a placeholder or column) is a strict ancestor of
-/// `company`.
+/// `company`. Depth 0 is exactly a company's link to itself, so "strict" is tested on the key,
+/// which the key's index answers without reading the row.
 pub(crate) fn manages_sql(manager: &str, company: &str) -> String {
     format!(
         "EXISTS (SELECT 1 FROM company_tree mt WHERE mt.ancestor_id = {manager} AND mt.descendant_id = {company} \
-         AND mt.depth > 0)"
+         AND mt.descendant_id <> mt.ancestor_id)"
     )
 }
 
