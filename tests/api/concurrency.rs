@@ -106,6 +106,10 @@ async fn reseller_company_writes_are_atomic(db: Db) {
     let app = spawn_app_with(db, UNLIMITED).await;
     let acme = app.reseller_token().await;
     let before = app.count_all("companies").await;
+    // The managed tree is kept between reads (and checked against the manager's version): read it
+    // first, so the answers after each round must come from a tree the writes invalidated.
+    let listed_before = my_ids(&app, &acme).await;
+    let version = app.subtree_version("xC5kfGz7w2Nz").await;
     let (tally, answers) = all_at_once(N, |i| {
         let request = app.client.post(app.url("/api/companies")).bearer_auth(&acme).multipart(company_form(i));
         async move { json(request.send().await.unwrap()).await }
@@ -116,6 +120,9 @@ async fn reseller_company_writes_are_atomic(db: Db) {
         answers.iter().map(|(_, b)| b["data"]["resourceId"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids.len(), N);
     assert_eq!(app.count_all("companies").await, before + N as i64);
+    assert_eq!(app.subtree_version("xC5kfGz7w2Nz").await, version + N as i64, "one move of the version per create");
+    let listed = my_ids(&app, &acme).await;
+    assert_eq!(listed, listed_before.union(&ids).cloned().collect(), "every created company is listed at once");
 
     let id = "Cust0mer0002";
     let start = version_of(&app, id).await;
@@ -134,6 +141,26 @@ async fn reseller_company_writes_are_atomic(db: Db) {
     let i: usize = name.trim_start_matches("Concurrent ").parse().unwrap();
     assert_eq!(company["data"]["numberOfUsers"], json!(i));
     assert_eq!(company["data"]["tags"], json!([format!("tag-{i}")]));
+    assert_eq!(app.subtree_version("xC5kfGz7w2Nz").await, version + 2 * N as i64, "one move per update too");
+    let (_, my) = json(app.client.get(app.url("/api/companies/my")).bearer_auth(&acme).send().await.unwrap()).await;
+    let listed = my["data"][0]["children"].as_array().unwrap().iter().find(|c| c["resourceId"] == id).cloned();
+    assert_eq!(listed.map(|c| c["name"].clone()), Some(json!(name)), "the last update is listed");
+}
+
+/// Every company `/api/companies/my` lists below the caller.
+async fn my_ids(app: &TestApp, token: &str) -> HashSet<String> {
+    fn walk(node: &Value, out: &mut HashSet<String>) {
+        for child in node["children"].as_array().unwrap() {
+            out.insert(child["resourceId"].as_str().unwrap().to_owned());
+            walk(child, out);
+        }
+    }
+    let (status, my) =
+        json(app.client.get(app.url("/api/companies/my")).bearer_auth(token).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{my}");
+    let mut out = HashSet::new();
+    walk(&my["data"][0], &mut out);
+    out
 }
 
 async fn tokens_and_logins_under_concurrency(db: Db) {

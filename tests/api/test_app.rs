@@ -355,6 +355,19 @@ impl TestApp {
         row.try_get::<i64>("", "n").expect("count column")
     }
 
+    /// The version of what `id` manages (moved by every write below it).
+    pub async fn subtree_version(&self, id: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let sql = "SELECT subtree_version AS n FROM companies WHERE id = $1";
+        let row = self
+            .db
+            .query_one(Statement::from_sql_and_values(backend, sql, [id.into()]))
+            .await
+            .expect("version query")
+            .expect("one row");
+        row.try_get::<i64>("", "n").expect("version column")
+    }
+
     pub async fn count_all(&self, table: &str) -> i64 {
         let row = self
             .db
