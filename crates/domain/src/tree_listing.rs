@@ -127,7 +127,7 @@ mod tests {
         kept.put("E", stamp(9), MAX_NODES + 1, listing(1));
         assert!(kept.get("E", &stamp(9)).is_none(), "a listing over the bound is not kept");
         kept.put("D", stamp(4), third, listing(1));
-        assert_eq!(kept.kept_nodes(), kept.kept_nodes().min(MAX_NODES));
+        assert!(kept.kept_nodes() <= MAX_NODES);
         assert!(kept.get("D", &stamp(3)).is_none() && kept.get("D", &stamp(4)).is_some());
     }
 }
