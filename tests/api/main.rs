@@ -24,3 +24,4 @@ mod session_more;
 mod session_upstream;
 mod test_app;
 mod token;
+mod vendor_spec;

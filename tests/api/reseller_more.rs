@@ -25,7 +25,8 @@ async fn my_companies_show_the_managed_tree(db: Db) {
     assert_eq!(
         reply["data"],
         json!([{"name": "test-company-1", "resourceId": "Cust0mer0001", "logoUrl": "https://one.example/logo.png",
-        "privacyDurationId": null, "licenceExpired": false, "children": []}])
+        "privacyDurationId": 0, "licenceExpired": false, "privacyDurationStartTime": null,
+        "privacyDurationEndTime": null, "children": []}])
     );
 }
 

@@ -48,7 +48,7 @@ pub struct CompanyRecord {
     pub time_zone_id: Option<String>,
     pub date_format: Option<String>,
     pub time_format: Option<String>,
-    pub privacy_duration_id: Option<String>,
+    pub privacy_duration_id: i32,
     pub target_user_count: i64,
     #[sea_orm(skip)]
     pub tags: Vec<String>,
@@ -61,7 +61,12 @@ pub struct TreeCompany {
     pub name: String,
     pub parent_id: Option<String>,
     pub logo: Option<String>,
-    pub privacy_duration_id: Option<String>,
+    /// `0` when none is set.
+    pub privacy_duration_id: i32,
+    #[serde(deserialize_with = "timestamp")]
+    pub privacy_duration_start_time: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "timestamp")]
+    pub privacy_duration_end_time: Option<DateTime<Utc>>,
     #[serde(deserialize_with = "timestamp")]
     pub license_end_date: Option<DateTime<Utc>>,
     #[serde(deserialize_with = "timestamp")]
@@ -76,6 +81,8 @@ impl From<companies::Model> for TreeCompany {
             parent_id: c.parent_id,
             logo: c.logo,
             privacy_duration_id: c.privacy_duration_id,
+            privacy_duration_start_time: c.privacy_duration_start_time,
+            privacy_duration_end_time: c.privacy_duration_end_time,
             license_end_date: c.license_end_date,
             create_time: Some(c.create_time),
         }
@@ -195,7 +202,9 @@ impl Gateway {
         };
         let text = format!(
             "SELECT CAST({aggregate}({object}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
-                    'privacy_duration_id', c.privacy_duration_id, 'license_end_date', c.license_end_date,
+                    'privacy_duration_id', c.privacy_duration_id,
+                    'privacy_duration_start_time', c.privacy_duration_start_time,
+                    'privacy_duration_end_time', c.privacy_duration_end_time, 'license_end_date', c.license_end_date,
                     'create_time', c.create_time)) AS TEXT) AS managed_json
                FROM company_tree t JOIN companies c ON c.id = t.descendant_id
               WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"

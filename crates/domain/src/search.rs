@@ -83,7 +83,7 @@ pub struct SearchRow {
     pub license_type_name: Option<String>,
     pub is_number_of_users_limited: bool,
     pub number_of_users: i32,
-    pub privacy_duration_id: Option<String>,
+    pub privacy_duration_id: i32,
     pub license_end_date: Option<DateTime<Utc>>,
     pub create_time: DateTime<Utc>,
     pub target_user_count: i64,

@@ -14,6 +14,7 @@ use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::scope;
+use crate::search::int32;
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
@@ -95,10 +96,10 @@ pub struct ClientSummary {
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct ClientSearchData {
-    pub page_number: i64,
-    pub page_size: i64,
-    pub total_number_of_pages: i64,
-    pub total_number_of_records: i64,
+    pub page_number: i32,
+    pub page_size: i32,
+    pub total_number_of_pages: i32,
+    pub total_number_of_records: i32,
     pub results: Vec<ClientSummary>,
 }
 
@@ -303,10 +304,10 @@ impl ClientsApi {
                 .collect();
             Ok(Envelope::success(
                 ClientSearchData {
-                    page_number: number as i64,
-                    page_size: size as i64,
-                    total_number_of_pages: page.total.div_ceil(size) as i64,
-                    total_number_of_records: page.total as i64,
+                    page_number: int32(number),
+                    page_size: int32(size),
+                    total_number_of_pages: int32(page.total.div_ceil(size)),
+                    total_number_of_records: int32(page.total),
                     results,
                 },
                 None,

@@ -55,7 +55,7 @@ pub struct CompanyDto {
     /// 1 Active, 2 Inactive.
     pub status_id: i32,
     pub status_name: String,
-    pub target_user_count: i64,
+    pub target_user_count: i32,
     #[oai(nullable)]
     pub time_zone_id: Option<String>,
     #[oai(nullable)]
@@ -90,7 +90,7 @@ impl From<CompanyRecord> for CompanyDto {
             number_of_users: r.number_of_users,
             status_id: r.status_id,
             status_name: if r.status_id == 1 { "Active" } else { "Inactive" }.into(),
-            target_user_count: r.target_user_count,
+            target_user_count: crate::search::int32(r.target_user_count),
             time_zone_id: r.time_zone_id,
             date_format: r.date_format,
             time_format: r.time_format,
@@ -108,10 +108,14 @@ pub struct MyCompany {
     pub resource_id: String,
     #[oai(nullable)]
     pub logo_url: Option<String>,
-    #[oai(nullable)]
-    pub privacy_duration_id: Option<String>,
+    /// `0` when none is set.
+    pub privacy_duration_id: i32,
     /// Spelling as in the original API.
     pub licence_expired: bool,
+    #[oai(nullable)]
+    pub privacy_duration_start_time: Option<DateTime<Utc>>,
+    #[oai(nullable)]
+    pub privacy_duration_end_time: Option<DateTime<Utc>>,
     pub children: Vec<MyCompany>,
 }
 
@@ -126,14 +130,26 @@ struct MyCompanyView<'a> {
 impl Serialize for MyCompanyView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let c = self.company;
-        let mut out = serializer.serialize_struct("MyCompany", 6)?;
+        let mut out = serializer.serialize_struct("MyCompany", 8)?;
         out.serialize_field("name", &c.name)?;
         out.serialize_field("resourceId", &c.id)?;
         out.serialize_field("logoUrl", &c.logo)?;
         out.serialize_field("privacyDurationId", &c.privacy_duration_id)?;
         out.serialize_field("licenceExpired", &c.license_end_date.is_some_and(|end| end < self.now))?;
+        out.serialize_field("privacyDurationStartTime", &c.privacy_duration_start_time.map(Rfc3339))?;
+        out.serialize_field("privacyDurationEndTime", &c.privacy_duration_end_time.map(Rfc3339))?;
         out.serialize_field("children", &Children { nodes: self.children, now: self.now })?;
         out.end()
+    }
+}
+
+/// A timestamp as poem-openapi writes `DateTime<Utc>` (`to_rfc3339`), so this answer and its
+/// documented type agree byte for byte.
+struct Rfc3339(DateTime<Utc>);
+
+impl Serialize for Rfc3339 {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_rfc3339())
     }
 }
 
@@ -295,7 +311,9 @@ mod tests {
             name: format!("Name of {id} \"quoted\" \u{e9}"),
             parent_id: parent.map(Into::into),
             logo: id.starts_with('R').then(|| format!("/logos/{id}.png")),
-            privacy_duration_id: Some("P30".into()),
+            privacy_duration_id: 30,
+            privacy_duration_start_time: end.map(|end| end - chrono::Duration::days(30)),
+            privacy_duration_end_time: end,
             license_end_date: end,
             create_time: None,
         }
@@ -307,8 +325,10 @@ mod tests {
             name: company.name.clone(),
             resource_id: company.id.clone(),
             logo_url: company.logo.clone(),
-            privacy_duration_id: company.privacy_duration_id.clone(),
+            privacy_duration_id: company.privacy_duration_id,
             licence_expired: company.license_end_date.is_some_and(|end| end < now),
+            privacy_duration_start_time: company.privacy_duration_start_time,
+            privacy_duration_end_time: company.privacy_duration_end_time,
             children: children.iter().map(|n| documented(&n.company, &n.children, now)).collect(),
         }
     }

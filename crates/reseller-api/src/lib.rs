@@ -61,7 +61,9 @@ pub fn service() -> Service {
     .description(
         "Manage the companies your reseller company manages: OAuth2 client credentials at \
              `/connect/token`, then bearer calls under `/api`. Every `/api` answer is an envelope \
-             `{data, status, message, validationMessages, isSuccess}`.",
+             `{data, status, message, validationMessages, isSuccess}`. The vendor's published \
+             schemas list no `isSuccess` although its quickstart says every answer carries it: it \
+             is sent, and documented here.",
     )
     .server("/")
 }

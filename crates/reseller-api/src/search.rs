@@ -214,31 +214,31 @@ pub struct SearchCompany {
     pub is_number_of_users_limited: bool,
     /// A string, as in the original API.
     pub number_of_users: String,
-    #[oai(nullable)]
-    pub privacy_duration_id: Option<String>,
+    /// `0` when none is set.
+    pub privacy_duration_id: i32,
     /// Spelling as in the original API.
     pub licence_expired: bool,
     #[oai(nullable)]
     pub license_end_date: Option<DateTime<Utc>>,
     pub create_time: DateTime<Utc>,
-    pub target_user_count: i64,
-    pub inactive_target_user_count: i64,
-    pub deleted_target_user_count: i64,
-    pub monthly_active_user_count: i64,
+    pub target_user_count: i32,
+    pub inactive_target_user_count: i32,
+    pub deleted_target_user_count: i32,
+    pub monthly_active_user_count: i32,
     pub tags: Vec<String>,
     /// Always null in search results.
     #[oai(nullable)]
-    pub children: Option<Vec<String>>,
+    pub children: Option<Vec<SearchCompany>>,
 }
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct SearchData {
-    pub page_number: i64,
-    pub page_size: i64,
-    pub total_number_of_pages: i64,
-    pub total_number_of_records: i64,
-    pub limit_exceeded_company_count: i64,
+    pub page_number: i32,
+    pub page_size: i32,
+    pub total_number_of_pages: i32,
+    pub total_number_of_records: i32,
+    pub limit_exceeded_company_count: i32,
     pub results: Vec<SearchCompany>,
 }
 
@@ -379,13 +379,18 @@ pub fn parse(body: &Value, scope: Option<CompanyId>) -> Result<SearchRequest, Ap
 pub fn to_data(page: SearchPage) -> SearchData {
     let now = Utc::now();
     SearchData {
-        page_number: page.page_number as i64,
-        page_size: page.page_size as i64,
-        total_number_of_pages: page.total_pages as i64,
-        total_number_of_records: page.total_records as i64,
-        limit_exceeded_company_count: page.limit_exceeded_company_count as i64,
+        page_number: int32(page.page_number),
+        page_size: int32(page.page_size),
+        total_number_of_pages: int32(page.total_pages),
+        total_number_of_records: int32(page.total_records),
+        limit_exceeded_company_count: int32(page.limit_exceeded_company_count),
         results: page.results.into_iter().map(|hit| to_company(hit, now)).collect(),
     }
+}
+
+/// A count as the vendor's int32 fields carry it (saturating: no count here comes near 2^31).
+pub(crate) fn int32<N: TryInto<i32>>(n: N) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
 }
 
 fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchCompany {
@@ -403,9 +408,9 @@ fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchC
         licence_expired: row.license_end_date.is_some_and(|end| end < now),
         license_end_date: row.license_end_date,
         create_time: row.create_time,
-        target_user_count: row.target_user_count,
-        inactive_target_user_count: row.inactive_target_user_count,
-        deleted_target_user_count: row.deleted_target_user_count,
+        target_user_count: int32(row.target_user_count),
+        inactive_target_user_count: int32(row.inactive_target_user_count),
+        deleted_target_user_count: int32(row.deleted_target_user_count),
         // Activity is not tracked yet; nothing counts as monthly active.
         monthly_active_user_count: 0,
         tags,

@@ -31,7 +31,7 @@ pub struct Model {
     pub address: Option<String>,
     pub website_url: Option<String>,
     pub status_id: i32,
-    pub privacy_duration_id: Option<String>,
+    pub privacy_duration_id: i32,
     pub create_time: DateTime<Utc>,
     pub active_target_users: i64,
     pub inactive_target_users: i64,
@@ -40,6 +40,8 @@ pub struct Model {
     pub managed_companies: i64,
     pub managed_limit_exceeded: i64,
     pub subtree_version: i64,
+    pub privacy_duration_start_time: Option<DateTime<Utc>>,
+    pub privacy_duration_end_time: Option<DateTime<Utc>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
