@@ -61,14 +61,20 @@ const MY_COMPANIES_DTO: Facts = &[
     ("children", "array", None, true),
 ];
 
+/// The vendor's fact about `property` of `what`; a property the vendor lacks fails the test.
+fn fact(facts: Facts, what: &str, property: &str) -> (&'static str, Option<&'static str>, bool) {
+    let Some(&(_, kind, format, nullable)) = facts.iter().find(|f| f.0 == property) else {
+        panic!("{what}.{property} is not in the vendor's schema");
+    };
+    (kind, format, nullable)
+}
+
 /// Our schema `name` in the committed spec declares only the vendor's properties, with the
 /// vendor's type and format, and is nullable only where the vendor's is.
 fn assert_schema_conforms(spec: &Value, name: &str, facts: Facts) {
     let properties = spec["components"]["schemas"][name]["properties"].as_object().unwrap_or_else(|| panic!("{name}"));
     for (property, schema) in properties {
-        let Some(&(_, kind, format, nullable)) = facts.iter().find(|f| f.0 == property) else {
-            panic!("{name}.{property} is not in the vendor's schema");
-        };
+        let (kind, format, nullable) = fact(facts, name, property);
         let declared = if schema["$ref"].is_string() { "object" } else { schema["type"].as_str().unwrap_or("") };
         assert_eq!(declared, kind, "{name}.{property}: type");
         assert_eq!(schema["format"].as_str(), format, "{name}.{property}: format");
@@ -90,9 +96,7 @@ fn shared_schemas_declare_the_vendors_fields_and_types() {
 /// An answer's object carries only the vendor's properties, each a value of the vendor's type.
 fn assert_answer_conforms(what: &str, object: &Value, facts: Facts) {
     for (property, value) in object.as_object().unwrap_or_else(|| panic!("{what} is an object")) {
-        let Some(&(_, kind, format, nullable)) = facts.iter().find(|f| f.0 == property) else {
-            panic!("{what}.{property} is not in the vendor's schema");
-        };
+        let (kind, format, nullable) = fact(facts, what, property);
         let fits = match (kind, value) {
             (_, Value::Null) => nullable,
             ("string", Value::String(text)) => {

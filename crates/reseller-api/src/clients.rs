@@ -12,9 +12,9 @@ use crate::ApiTags;
 use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
+use crate::envelope::int32;
 use crate::error::ApiError;
 use crate::scope;
-use crate::search::int32;
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]

@@ -90,7 +90,7 @@ impl From<CompanyRecord> for CompanyDto {
             number_of_users: r.number_of_users,
             status_id: r.status_id,
             status_name: if r.status_id == 1 { "Active" } else { "Inactive" }.into(),
-            target_user_count: crate::search::int32(r.target_user_count),
+            target_user_count: crate::envelope::int32(r.target_user_count),
             time_zone_id: r.time_zone_id,
             date_format: r.date_format,
             time_format: r.time_format,

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::body::Fields;
 use crate::documented::{self, Documented, Text};
+use crate::envelope::int32;
 use crate::error::ApiError;
 use poem_openapi::registry::MetaSchema;
 
@@ -386,11 +387,6 @@ pub fn to_data(page: SearchPage) -> SearchData {
         limit_exceeded_company_count: int32(page.limit_exceeded_company_count),
         results: page.results.into_iter().map(|hit| to_company(hit, now)).collect(),
     }
-}
-
-/// A count as the vendor's int32 fields carry it (saturating: no count here comes near 2^31).
-pub(crate) fn int32<N: TryInto<i32>>(n: N) -> i32 {
-    n.try_into().unwrap_or(i32::MAX)
 }
 
 fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchCompany {
