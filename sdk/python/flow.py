@@ -5,7 +5,13 @@ import sys
 from reseller_client import AuthenticatedClient as ResellerAuthClient
 from reseller_client import Client as ResellerClient
 from reseller_client.api.authentication import request_token
-from reseller_client.api.companies import delete_company, preview_company_deletion, search_companies
+from reseller_client.api.companies import (
+    delete_company,
+    get_company,
+    get_company_by_number,
+    preview_company_deletion,
+    search_companies,
+)
 from reseller_client.models import SearchBody, SearchOrderBy, TokenRequest
 from session_client import Client as SessionClient
 from session_client.api.auth import login, me
@@ -36,6 +42,9 @@ check("search succeeds", True, page.is_success)
 names = [c.company_name for c in page.data.results]
 check("search sees the subtree", 4, page.data.total_number_of_records)
 target = next(c.company_resource_id for c in page.data.results if c.company_name == "test-company-2")
+company = get_company.sync(target, client=api)
+parent = get_company_by_number.sync(company.data.parent_id, client=api)
+check("the parent by number", "xC5kfGz7w2Nz", parent.data.item1)
 preview = preview_company_deletion.sync(target, client=api)
 check("preview counts offers", 1, preview.data.offers)
 deleted = delete_company.sync(target, client=api)

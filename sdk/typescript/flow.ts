@@ -32,6 +32,10 @@ const page = await api.POST("/api/companies/search", {
 check("search succeeds", true, page.data?.isSuccess);
 check("search sees the subtree", 4, page.data?.data.totalNumberOfRecords);
 const target = page.data?.data.results.find((c) => c.companyName === "test-company-2")?.companyResourceId ?? "";
+const company = await api.GET("/api/companies/{resourceId}", { params: { path: { resourceId: target } } });
+const parentId = company.data?.data.parentId ?? 0;
+const parent = await api.GET("/api/companies/getcompany/{companyId}", { params: { path: { companyId: parentId } } });
+check("the parent by number", "xC5kfGz7w2Nz", parent.data?.data.item1);
 const preview = await api.GET("/api/companies/{resourceId}/deletion-preview", { params: { path: { resourceId: target } } });
 check("preview counts offers", 1, preview.data?.data.offers);
 const deleted = await api.DELETE("/api/companies/{resourceId}", { params: { path: { resourceId: target } } });

@@ -51,7 +51,10 @@ async fn a_reseller_creates_and_changes_a_company_with_a_multipart_form(db: Db) 
         json(app.client.get(app.url(&format!("/api/companies/{id}"))).bearer_auth(&acme).send().await.unwrap()).await;
     assert_eq!(status, 200);
     let dto = &company["data"];
-    assert_eq!((dto["name"].as_str(), dto["parentResourceId"].as_str()), (Some("New Customer"), Some("xC5kfGz7w2Nz")));
+    assert_eq!(dto["name"].as_str(), Some("New Customer"));
+    let parent = format!("/api/companies/getcompany/{}", dto["parentId"].as_i64().expect("parentId"));
+    let (status, parent) = json(app.client.get(app.url(&parent)).bearer_auth(&acme).send().await.unwrap()).await;
+    assert_eq!((status, parent["data"]["item1"].as_str()), (200, Some("xC5kfGz7w2Nz")), "created under the caller");
     assert_eq!(
         (dto["industryName"].as_str(), dto["countryName"].as_str(), dto["licenseTypeName"].as_str()),
         (Some("Technology"), Some("Portugal"), Some("Standard"))

@@ -69,6 +69,7 @@ fn each_spec_lists_every_operation_of_its_dialect() {
         "DELETE /api/companies/{resourceId}",
         "GET /api/companies/clients/generate-client-credentials",
         "GET /api/companies/clients/{resourceId}",
+        "GET /api/companies/getcompany/{companyId}",
         "GET /api/companies/my",
         "GET /api/companies/{resourceId}",
         "GET /api/companies/{resourceId}/deletion-preview",

@@ -117,6 +117,41 @@ async fn my_companies_follow_every_write_at_once(db: Db) {
     assert_eq!(listing.len(), before.len());
 }
 
+/// `parentId` is the parent's number, and `getcompany/{number}` reads a company by number under the
+/// rules of reading it by resource id.
+async fn companies_are_read_by_number_under_the_same_rules(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let northwind = app.token("northwind-reseller", "n0rth-s3cret").await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let parent_of = |id: &'static str| {
+        let (app, acme) = (&app, &acme);
+        async move { get(app, acme, &format!("/api/companies/{id}")).await.1["data"]["parentId"].clone() }
+    };
+    assert_eq!(parent_of("xC5kfGz7w2Nz").await, Value::Null, "a top company has no parent");
+    let acme_number = parent_of("Cust0mer0001").await.as_i64().unwrap();
+    let northwind_number = parent_of("Cust0mer0003").await.as_i64().unwrap();
+    assert_ne!(acme_number, northwind_number);
+    assert_eq!(parent_of("Cust0mer0002").await, json!(acme_number), "siblings share their parent's number");
+    let by_number = |token: &str, number: i64| {
+        let (app, token) = (&app, token.to_owned());
+        async move { get(app, &token, &format!("/api/companies/getcompany/{number}")).await }
+    };
+    let (status, reply) = by_number(&acme, acme_number).await;
+    assert_eq!((status, &reply["data"]), (200, &json!({"item1": "xC5kfGz7w2Nz", "item2": "Acme Security Reseller"})));
+    let (status, reply) = by_number(&acme, northwind_number).await;
+    assert_eq!((status, reply["data"]["item1"].as_str()), (200, Some("SubReseller1")), "managed");
+    assert_eq!(by_number(&northwind, northwind_number).await.0, 200, "its own company");
+    assert_eq!(by_number(&northwind, acme_number).await.0, 403, "its manager");
+    assert_eq!(by_number(&admin, northwind_number).await.0, 403, "a Company Admin reads its own company only");
+    let (status, reply) = by_number(&acme, 2_000_000_000).await;
+    assert_eq!((status, reply["status"].as_str()), (404, Some("NOT_FOUND")));
+    let (status, reply) = get(&app, &acme, "/api/companies/getcompany/first").await;
+    assert_eq!((status, reply["status"].as_str()), (400, Some("INPUT_ERROR")), "{reply}");
+    let status = app.client.get(app.url(&format!("/api/companies/getcompany/{acme_number}"))).send().await.unwrap();
+    assert_eq!(status.status(), 401);
+}
+
 async fn reading_a_company_follows_the_management_rules(db: Db) {
     let app = spawn_app(db).await;
     let acme = app.reseller_token().await;
@@ -125,10 +160,8 @@ async fn reading_a_company_follows_the_management_rules(db: Db) {
     let (status, reply) = get(&app, &acme, "/api/companies/Cust0mer0001").await;
     assert_eq!(status, 200);
     let dto = &reply["data"];
-    assert_eq!(
-        (dto["resourceId"].as_str(), dto["name"].as_str(), dto["parentResourceId"].as_str()),
-        (Some("Cust0mer0001"), Some("test-company-1"), Some("xC5kfGz7w2Nz"))
-    );
+    assert_eq!((dto["resourceId"].as_str(), dto["name"].as_str()), (Some("Cust0mer0001"), Some("test-company-1")));
+    assert!(dto["parentId"].is_i64(), "{dto}");
     assert_eq!(
         (dto["numberOfUsers"].as_i64(), dto["targetUserCount"].as_i64(), dto["statusName"].as_str()),
         (Some(2), Some(3), Some("Active"))
@@ -269,6 +302,7 @@ async fn bulk_delete_select_all_follows_the_filter_scope_and_exclusions(db: Db) 
 crate::on_both_databases!(
     my_companies_follow_every_write_at_once,
     my_companies_show_the_managed_tree,
+    companies_are_read_by_number_under_the_same_rules,
     reading_a_company_follows_the_management_rules,
     a_preview_counts_what_a_delete_would_remove_and_changes_nothing,
     an_idempotency_key_replays_the_first_answer,

@@ -5,8 +5,8 @@
 //! (`additionalProperties: false`) and require none.
 //!
 //! Known and kept: the envelope's `isSuccess` (the vendor's quickstart says every answer carries it,
-//! its schemas do not list it). Not yet conformed (so not pinned here): `CompanyDto`'s parent,
-//! bulk deletion's data and the API client DTOs.
+//! its schemas do not list it). Not yet conformed (so not pinned here): bulk deletion's data and the
+//! API client DTOs.
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -69,6 +69,57 @@ fn fact(facts: Facts, what: &str, property: &str) -> (&'static str, Option<&'sta
     (kind, format, nullable)
 }
 
+/// `KeepnetLabs.ApplicationService.Company.Dto.CompanyDto`
+const COMPANY_DTO: Facts = &[
+    ("resourceId", "string", None, true),
+    ("name", "string", None, true),
+    ("description", "string", None, true),
+    ("industryResourceId", "string", None, true),
+    ("industryName", "string", None, true),
+    ("countryResourceId", "string", None, true),
+    ("countryName", "string", None, true),
+    ("countryCode", "string", None, true),
+    ("address", "string", None, true),
+    ("websiteUrl", "string", None, true),
+    ("logoUrl", "string", None, true),
+    ("licenseTypeResourceId", "string", None, true),
+    ("licenseTypeName", "string", None, true),
+    ("licensePeriodTypeResourceId", "string", None, true),
+    ("licensePeriodTypeName", "string", None, true),
+    ("licenseStartDate", "string", Some("date-time"), true),
+    ("licenseEndDate", "string", Some("date-time"), true),
+    ("isNumberOfUsersLimited", "boolean", None, false),
+    ("numberOfUsers", "integer", Some("int32"), true),
+    ("notificationTemplateTypeResourceId", "string", None, true),
+    ("notificationTemplateTypeName", "string", None, true),
+    ("trainingContentTypeResourceId", "string", None, true),
+    ("trainingContentTypeName", "string", None, true),
+    ("smtpConfigurationTypeResourceId", "string", None, true),
+    ("smtpConfigurationTypeName", "string", None, true),
+    ("preferredLanguageTypeResourceId", "string", None, true),
+    ("preferredLanguageTypeName", "string", None, true),
+    ("isVersionVisible", "boolean", None, false),
+    ("isReleaseNotesVisible", "boolean", None, false),
+    ("releaseNotesUrl", "string", None, true),
+    ("companyGroups", "array", None, true),
+    ("parentId", "integer", Some("int32"), true),
+    ("baseManHourCost", "integer", Some("int32"), false),
+    ("baseManHour", "integer", Some("int32"), false),
+    ("statusId", "integer", Some("int32"), true),
+    ("statusName", "string", None, true),
+    ("licenseModules", "array", None, true),
+    ("targetUserCount", "integer", Some("int32"), false),
+    ("timeZoneId", "string", None, true),
+    ("callBackNumberBookingCount", "integer", Some("int32"), true),
+    ("dateFormat", "string", None, true),
+    ("timeFormat", "string", None, true),
+    ("tags", "array", None, true),
+    ("hasAgenticAILicense", "boolean", None, false),
+];
+
+/// `System.Tuple<string, string>`, the data of `GET /api/companies/getcompany/{companyId}`
+const STRING_PAIR: Facts = &[("item1", "string", None, true), ("item2", "string", None, true)];
+
 /// Our schema `name` in the committed spec declares only the vendor's properties, with the
 /// vendor's type and format, and is nullable only where the vendor's is.
 fn assert_schema_conforms(spec: &Value, name: &str, facts: Facts) {
@@ -91,6 +142,8 @@ fn shared_schemas_declare_the_vendors_fields_and_types() {
     assert_schema_conforms(&spec, "SearchCompany", SEARCH_COMPANY_DTO);
     assert_schema_conforms(&spec, "SearchData", COMPANY_PAGE);
     assert_schema_conforms(&spec, "MyCompany", MY_COMPANIES_DTO);
+    assert_schema_conforms(&spec, "CompanyDto", COMPANY_DTO);
+    assert_schema_conforms(&spec, "CompanyIdAndName", STRING_PAIR);
 }
 
 /// An answer's object carries only the vendor's properties, each a value of the vendor's type.
@@ -137,6 +190,16 @@ async fn answers_carry_the_vendors_fields_and_types(db: Db) {
         seen += 1;
     }
     assert!(seen >= 5, "the caller and the four companies it manages: {reply}");
+
+    let (status, reply) =
+        json(app.client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_answer_conforms("company", &reply["data"], COMPANY_DTO);
+    let parent = reply["data"]["parentId"].as_i64().expect("a managed company has a parent");
+    let path = format!("/api/companies/getcompany/{parent}");
+    let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_answer_conforms("company by number", &reply["data"], STRING_PAIR);
 }
 
 crate::on_both_databases!(answers_carry_the_vendors_fields_and_types);

@@ -29,6 +29,8 @@ pub struct CompanyRecord {
     pub id: String,
     pub name: String,
     pub parent_id: Option<String>,
+    /// The parent's number (see [`companies::Model::number`]).
+    pub parent_number: Option<i32>,
     pub description: Option<String>,
     pub address: Option<String>,
     pub website_url: Option<String>,
@@ -111,7 +113,8 @@ struct JsonRows {
     managed_json: Option<String>,
 }
 
-const RECORD: &str = "c.id, c.name, c.parent_id, c.description, c.address, c.website_url, c.logo,
+const RECORD: &str =
+    "c.id, c.name, c.parent_id, pc.number AS parent_number, c.description, c.address, c.website_url, c.logo,
        c.industry_id, i.name AS industry_name, c.country_id, co.name AS country_name,
        c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
        c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
@@ -119,6 +122,7 @@ const RECORD: &str = "c.id, c.name, c.parent_id, c.description, c.address, c.web
        c.active_target_users AS target_user_count";
 
 const RECORD_FROM: &str = "companies c
+  LEFT JOIN companies pc ON pc.id = c.parent_id
   LEFT JOIN industries i ON i.id = c.industry_id
   LEFT JOIN countries co ON co.id = c.country_id
   LEFT JOIN license_types lt ON lt.id = c.license_type_id";
@@ -167,6 +171,21 @@ impl Gateway {
         record.tags = found.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
         record.tags.sort();
         Ok(record)
+    }
+
+    /// The resource id and name of the company numbered `number`, under the rules of
+    /// [`Self::read_company`].
+    pub async fn company_by_number(&self, actor: &Actor, number: i32) -> Result<(String, String), ReadCompanyError> {
+        use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+        let id: Option<String> = companies::Entity::find()
+            .select_only()
+            .column(companies::Column::Id)
+            .filter(companies::Column::Number.eq(number))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let record = self.read_company(actor, id.as_deref().and_then(CompanyId::from_resource_id)).await?;
+        Ok((record.id, record.name))
     }
 
     /// The caller's own company, with the tree of companies it manages for a Reseller. The tree

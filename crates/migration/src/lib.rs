@@ -26,6 +26,7 @@ mod m20261202_000021_subtree_version;
 mod m20261202_000022_drop_redundant_target_user_index;
 mod m20261202_000023_name_index_without_pending_list;
 mod m20261202_000024_privacy_duration;
+mod m20261202_000025_company_numbers;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000022_drop_redundant_target_user_index::Migration),
             Box::new(m20261202_000023_name_index_without_pending_list::Migration),
             Box::new(m20261202_000024_privacy_duration::Migration),
+            Box::new(m20261202_000025_company_numbers::Migration),
         ]
     }
 }

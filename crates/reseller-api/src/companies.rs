@@ -63,9 +63,10 @@ pub struct CompanyDto {
     #[oai(nullable)]
     pub time_format: Option<String>,
     pub tags: Vec<String>,
-    /// The company that manages this one.
+    /// The number of the company that manages this one (the vendor's int32 company id; resolve it
+    /// with `GET /api/companies/getcompany/{companyId}`).
     #[oai(nullable)]
-    pub parent_resource_id: Option<String>,
+    pub parent_id: Option<i32>,
 }
 
 impl From<CompanyRecord> for CompanyDto {
@@ -95,9 +96,16 @@ impl From<CompanyRecord> for CompanyDto {
             date_format: r.date_format,
             time_format: r.time_format,
             tags: r.tags,
-            parent_resource_id: r.parent_id,
+            parent_id: r.parent_number,
         }
     }
+}
+
+/// A company's resource id (`item1`) and name (`item2`), as the vendor's `Tuple<string, string>`.
+#[derive(Object, Debug)]
+pub struct CompanyIdAndName {
+    pub item1: String,
+    pub item2: String,
 }
 
 /// Your company and, for a Reseller, the tree of companies it manages.
@@ -193,6 +201,7 @@ fn render_my(tree: &MyTree, now: DateTime<Utc>) -> Result<Rendered<Envelope<Vec<
 
 crate::api_response!(SearchResponse, Envelope<SearchData>);
 crate::api_response!(CompanyResponse, Envelope<CompanyDto>);
+crate::api_response!(CompanyIdAndNameResponse, Envelope<CompanyIdAndName>);
 crate::api_response!(MyResponse, Envelope<Vec<MyCompany>>, Rendered<Envelope<Vec<MyCompany>>>);
 
 pub struct CompaniesApi;
@@ -255,6 +264,26 @@ impl CompaniesApi {
         let result = async {
             let record = gateway.read_company(&auth.0, CompanyId::from_resource_id(&resource_id.0)).await?;
             Ok(Envelope::success(CompanyDto::from(record), None))
+        };
+        result.await.into()
+    }
+
+    /// A company by number
+    ///
+    /// The resource id (`item1`) and name (`item2`) of the company with this number (a
+    /// `CompanyDto.parentId`), under the same rules as reading the company.
+    #[oai(path = "/api/companies/getcompany/:companyId", method = "get", operation_id = "getCompanyByNumber")]
+    async fn get_by_number(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's number, e.g. a `parentId`.
+        #[oai(name = "companyId")]
+        company_id: Path<i32>,
+    ) -> CompanyIdAndNameResponse {
+        let result = async {
+            let (item1, item2) = gateway.company_by_number(&auth.0, company_id.0).await?;
+            Ok(Envelope::success(CompanyIdAndName { item1, item2 }, None))
         };
         result.await.into()
     }

@@ -67,6 +67,10 @@ async fn main() {
         .find(|c| c.company_name == "test-company-2")
         .map(|c| c.company_resource_id.clone())
         .unwrap_or_default();
+    let company = api.get_company(&target).await.expect("read").into_inner();
+    let number = company.data.parent_id.expect("a managed company has a parent");
+    let parent = api.get_company_by_number(number).await.expect("by number").into_inner();
+    checks.check("the parent by number", "xC5kfGz7w2Nz", parent.data.item1.as_str());
     let preview = api.preview_company_deletion(&target).await.expect("preview").into_inner();
     checks.check("preview counts offers", 1, preview.data.offers);
     let deleted = api.delete_company(&target, None).await.expect("delete").into_inner();

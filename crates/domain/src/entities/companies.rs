@@ -42,6 +42,9 @@ pub struct Model {
     pub subtree_version: i64,
     pub privacy_duration_start_time: Option<DateTime<Utc>>,
     pub privacy_duration_end_time: Option<DateTime<Utc>>,
+    /// The company's number (`CompanyDto.parentId`, `getcompany/{companyId}`), given by the
+    /// database on insert: read back as `None` by the insert itself on SQLite.
+    pub number: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
