@@ -73,8 +73,8 @@ async fn a_reseller_creates_reads_searches_and_deletes_a_customers_client(db: Db
     let (status, reply) =
         call(&app, reqwest::Method::GET, &format!("/api/companies/clients/{id}"), &acme, None, None).await;
     assert_eq!(status, 200);
-    assert_eq!(reply["data"]["companyResourceId"], "Cust0mer0002");
-    assert_eq!(reply["data"]["roleNames"], json!(["Company Admin"]));
+    assert_eq!(reply["data"]["roleResourceIdList"], json!(["RoleCompAdmn"]));
+    assert_eq!((reply["data"]["statusId"].as_i64(), reply["data"]["statusName"].as_str()), (Some(1), Some("Active")));
     assert!(!reply.to_string().contains("brand-new-s3cret"), "the secret is never shown");
     let search = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "Name", "ascending": true, "filter": {"SearchInputTextValue": "integ"}});
     let (status, reply) =

@@ -5,8 +5,7 @@
 //! (`additionalProperties: false`) and require none.
 //!
 //! Known and kept: the envelope's `isSuccess` (the vendor's quickstart says every answer carries it,
-//! its schemas do not list it). Not yet conformed (so not pinned here): bulk deletion's data and the
-//! API client DTOs.
+//! its schemas do not list it). Not yet conformed (so not pinned here): bulk deletion's data.
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -120,6 +119,39 @@ const COMPANY_DTO: Facts = &[
 /// `System.Tuple<string, string>`, the data of `GET /api/companies/getcompany/{companyId}`
 const STRING_PAIR: Facts = &[("item1", "string", None, true), ("item2", "string", None, true)];
 
+/// `KeepnetLabs.ApplicationService.Company.Dto.ClientDto`
+const CLIENT_DTO: Facts = &[
+    ("resourceId", "string", None, true),
+    ("name", "string", None, true),
+    ("clientId", "string", None, true),
+    ("clientSecret", "string", None, true),
+    ("statusId", "integer", Some("int32"), false),
+    ("statusName", "string", None, true),
+    ("hasIpAddressRestriction", "boolean", None, false),
+    ("allowedIpAddresses", "array", None, true),
+    ("roleResourceIdList", "array", None, true),
+];
+
+/// `KeepnetLabs.ApplicationService.Company.Dto.SearchClientDto`
+const SEARCH_CLIENT_DTO: Facts = &[
+    ("resourceId", "string", None, true),
+    ("clientName", "string", None, true),
+    ("clientId", "string", None, true),
+    ("createTime", "string", Some("date-time"), true),
+    ("statusId", "integer", Some("int32"), false),
+    ("statusName", "string", None, true),
+];
+
+/// `KeepnetLabs.Core.Pagination.PagedResults<SearchClientDto>` (the company page without its
+/// `limitExceededCompanyCount`)
+const CLIENT_PAGE: Facts = &[
+    ("pageNumber", "integer", Some("int32"), false),
+    ("pageSize", "integer", Some("int32"), false),
+    ("totalNumberOfPages", "integer", Some("int32"), false),
+    ("totalNumberOfRecords", "integer", Some("int32"), false),
+    ("results", "array", None, true),
+];
+
 /// Our schema `name` in the committed spec declares only the vendor's properties, with the
 /// vendor's type and format, and is nullable only where the vendor's is.
 fn assert_schema_conforms(spec: &Value, name: &str, facts: Facts) {
@@ -144,6 +176,9 @@ fn shared_schemas_declare_the_vendors_fields_and_types() {
     assert_schema_conforms(&spec, "MyCompany", MY_COMPANIES_DTO);
     assert_schema_conforms(&spec, "CompanyDto", COMPANY_DTO);
     assert_schema_conforms(&spec, "CompanyIdAndName", STRING_PAIR);
+    assert_schema_conforms(&spec, "ClientDto", CLIENT_DTO);
+    assert_schema_conforms(&spec, "ClientSummary", SEARCH_CLIENT_DTO);
+    assert_schema_conforms(&spec, "ClientSearchData", CLIENT_PAGE);
 }
 
 /// An answer's object carries only the vendor's properties, each a value of the vendor's type.
@@ -200,6 +235,21 @@ async fn answers_carry_the_vendors_fields_and_types(db: Db) {
     let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
     assert_eq!(status, 200, "{reply}");
     assert_answer_conforms("company by number", &reply["data"], STRING_PAIR);
+
+    let body = serde_json::json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    let request = app.client.post(app.url("/api/companies/clients/search")).bearer_auth(&token).json(&body);
+    let (status, reply) = json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_answer_conforms("client page", &reply["data"], CLIENT_PAGE);
+    let clients = reply["data"]["results"].as_array().unwrap();
+    assert!(!clients.is_empty(), "{reply}");
+    for client in clients {
+        assert_answer_conforms("client search result", client, SEARCH_CLIENT_DTO);
+    }
+    let path = format!("/api/companies/clients/{}", clients[0]["resourceId"].as_str().unwrap());
+    let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_answer_conforms("client", &reply["data"], CLIENT_DTO);
 }
 
 crate::on_both_databases!(answers_carry_the_vendors_fields_and_types);

@@ -12,7 +12,7 @@ use crate::ApiTags;
 use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
-use crate::envelope::int32;
+use crate::envelope::{int32, status_name};
 use crate::error::ApiError;
 use crate::scope;
 
@@ -71,26 +71,26 @@ impl poem_openapi::types::Example for ClientBody {
 #[oai(rename_all = "camelCase")]
 pub struct ClientDto {
     pub resource_id: String,
-    pub company_resource_id: String,
     pub name: String,
     pub client_id: String,
+    /// 1 Active, 2 Inactive.
     pub status_id: i32,
+    pub status_name: String,
     pub has_ip_address_restriction: bool,
     pub allowed_ip_addresses: Vec<String>,
     pub role_resource_id_list: Vec<String>,
-    pub role_names: Vec<String>,
-    pub create_time: DateTime<Utc>,
 }
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct ClientSummary {
     pub resource_id: String,
-    pub name: String,
+    pub client_name: String,
     pub client_id: String,
-    pub status_id: i32,
-    pub role_names: Vec<String>,
     pub create_time: DateTime<Utc>,
+    /// 1 Active, 2 Inactive.
+    pub status_id: i32,
+    pub status_name: String,
 }
 
 #[derive(Object, Debug)]
@@ -159,15 +159,13 @@ fn role_id(view: &ClientView) -> String {
 fn dto(view: ClientView) -> ClientDto {
     ClientDto {
         role_resource_id_list: vec![role_id(&view)],
-        role_names: vec![view.role.as_str().to_owned()],
         resource_id: view.resource_id,
-        company_resource_id: view.company_id,
         name: view.name,
         client_id: view.client_id,
         status_id: view.status_id,
+        status_name: status_name(view.status_id),
         has_ip_address_restriction: view.has_ip_address_restriction,
         allowed_ip_addresses: view.allowed_ip_addresses,
-        create_time: view.create_time,
     }
 }
 
@@ -294,12 +292,12 @@ impl ClientsApi {
                 .clients
                 .into_iter()
                 .map(|c| ClientSummary {
-                    role_names: vec![c.role.as_str().to_owned()],
                     resource_id: c.resource_id,
-                    name: c.name,
+                    client_name: c.name,
                     client_id: c.client_id,
-                    status_id: c.status_id,
                     create_time: c.create_time,
+                    status_id: c.status_id,
+                    status_name: status_name(c.status_id),
                 })
                 .collect();
             Ok(Envelope::success(

@@ -90,7 +90,7 @@ impl From<CompanyRecord> for CompanyDto {
             is_number_of_users_limited: r.is_number_of_users_limited,
             number_of_users: r.number_of_users,
             status_id: r.status_id,
-            status_name: if r.status_id == 1 { "Active" } else { "Inactive" }.into(),
+            status_name: crate::envelope::status_name(r.status_id),
             target_user_count: crate::envelope::int32(r.target_user_count),
             time_zone_id: r.time_zone_id,
             date_format: r.date_format,

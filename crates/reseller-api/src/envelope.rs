@@ -8,6 +8,11 @@ pub fn int32<N: TryInto<i32>>(n: N) -> i32 {
     n.try_into().unwrap_or(i32::MAX)
 }
 
+/// The vendor's `statusName` of a company's or an API client's `statusId` (1 Active, 2 Inactive).
+pub fn status_name(status_id: i32) -> String {
+    if status_id == 1 { "Active" } else { "Inactive" }.into()
+}
+
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
