@@ -140,6 +140,26 @@ impl FromQueryResult for PageRow {
     }
 }
 
+/// A page's company id with the totals of the whole search, in page order.
+#[derive(FromQueryResult)]
+struct PageKey {
+    id: String,
+    total_rows: Option<i64>,
+    exceeded_rows: Option<i64>,
+}
+
+/// What a result shows of one company.
+struct ShownRow {
+    row: SearchRow,
+    tags_json: Option<String>,
+}
+
+impl FromQueryResult for ShownRow {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self { row: SearchRow::from_query_result(res, pre)?, tags_json: res.try_get(pre, "tags_json")? })
+    }
+}
+
 #[derive(FromQueryResult)]
 struct Totals {
     total: i64,
@@ -183,7 +203,7 @@ pub(crate) fn managed_cte_for(root: &Root, sql: &mut filter::Sql) -> Managed {
 }
 
 impl Managed {
-    /// `, s AS (...)`: managed companies with everything search filters, orders and shows. When
+    /// `, s AS (...)`: managed companies with everything search filters and orders by. When
     /// the predicate narrows by an indexed name search, each candidate is checked against the
     /// tree instead, so the query starts from the few matching names, not from every managed row.
     fn counted(&self, narrowed: bool) -> String {
@@ -200,11 +220,18 @@ impl Managed {
         } else {
             "c.id IN (SELECT id FROM managed)".to_owned()
         };
-        format!(", s AS (SELECT {COLUMNS} WHERE {membership})")
+        format!(", s AS (SELECT {KEY_COLUMNS} WHERE {membership})")
     }
 }
 
-/// Everything search filters, orders and shows, of a company `c`.
+/// Everything search filters and orders by, of a company `c` (the parent's name is read only
+/// where a filter or the order uses it: the databases leave out a join nothing reads).
+const KEY_COLUMNS: &str = "c.id, c.name, c.create_time, c.license_end_date,
+           c.active_target_users AS target_user_count, c.limit_exceeded, p.name AS reseller_name
+    FROM companies c
+    LEFT JOIN companies p ON p.id = c.parent_id";
+
+/// Everything a search result shows, of a company `c`.
 const COLUMNS: &str = "c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
            lt.name AS license_type_name, c.is_number_of_users_limited, c.number_of_users,
            c.privacy_duration_id, c.license_end_date, c.create_time, p.name AS reseller_name,
@@ -282,6 +309,36 @@ impl Gateway {
         Ok((row.managed_companies.max(0) as u64 + own, row.managed_limit_exceeded.max(0) as u64 + own_exceeded))
     }
 
+    /// The rows a page shows for its keys, in the keys' order (a company deleted since the keys
+    /// were read, outside a transaction, is left out).
+    async fn page_rows(&self, db: &impl ConnectionTrait, keys: Vec<PageKey>) -> Result<Vec<PageRow>, DbErr> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = filter::Sql::default();
+        let ids = sql.bind_list(keys.iter().map(|k| k.id.clone()));
+        let text = format!(
+            "SELECT s.*, {} AS tags_json FROM (SELECT {COLUMNS} WHERE c.id IN ({ids})) s",
+            tags_json(self.backend(), "s.id")
+        );
+        let shown = ShownRow::find_by_statement(Statement::from_sql_and_values(self.backend(), text, sql.values))
+            .all(db)
+            .await?;
+        let mut by_id: std::collections::HashMap<String, ShownRow> =
+            shown.into_iter().map(|r| (r.row.id.clone(), r)).collect();
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| {
+                by_id.remove(&key.id).map(|shown| PageRow {
+                    row: shown.row,
+                    tags_json: shown.tags_json,
+                    total_rows: key.total_rows,
+                    exceeded_rows: key.exceeded_rows,
+                })
+            })
+            .collect())
+    }
+
     fn backend(&self) -> sea_orm::DatabaseBackend {
         self.db.get_database_backend()
     }
@@ -308,13 +365,13 @@ impl Gateway {
         let page_size = request.page_size.max(1);
         let offset = request.page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
         let order = request.order_by.sql(request.ascending);
-        // Each row carries its tags and the totals, so a page is one query.
         let tags = format!("{} AS tags_json", tags_json(self.backend(), "s.id"));
         let kept = everything && !request.only_limit_exceeded;
-        let page_sql = match request.order_by.tree_key() {
+        let tree_key = request.order_by.tree_key().filter(|_| kept);
+        let page_sql = match tree_key {
             // Every managed company, in an order the tree keeps: the page is read off the tree's
             // index and the totals off the root's row.
-            Some(key) if kept => {
+            Some(key) => {
                 let dir = if request.ascending { "ASC" } else { "DESC" };
                 let (root_id, own) = match &root {
                     Root::Below(id) => (id, 0),
@@ -335,10 +392,10 @@ impl Gateway {
                        FROM (SELECT {COLUMNS} JOIN page ON page.descendant_id = c.id) s ORDER BY {order}"
                 )
             }
-            _ => {
+            None => {
                 let (limit, offset) = (sql.bind(page_size as i64), sql.bind(offset as i64));
                 format!(
-                    "{cte}{counted} SELECT s.*, {tags}, COUNT(*) OVER () AS total_rows,
+                    "{cte}{counted} SELECT s.id, COUNT(*) OVER () AS total_rows,
                             SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END) OVER () AS exceeded_rows
                        FROM s WHERE {predicate} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
                 )
@@ -346,16 +403,26 @@ impl Gateway {
         };
         let values = sql.values.clone();
         let statement = Statement::from_sql_and_values(self.backend(), page_sql, values);
-        let rows = if kept || self.backend() != sea_orm::DatabaseBackend::Postgres {
+        let rows = if tree_key.is_some() {
             PageRow::find_by_statement(statement).all(&self.db).await?
         } else {
-            // A prepared statement switches to a generic plan after five runs, planned for an
-            // average subtree and an unknown pattern: for the reseller of 100 000 companies it
-            // walked every managed company instead of the names that match (370 ms, not 3 ms).
-            // A filtered page is planned for its values.
+            // The page's ids and the totals first, from the columns the filter and the order
+            // need, then what a result shows for those ids only: a name search no longer joins
+            // and shows every match (and PostgreSQL plans two small statements, not one large).
             let txn = self.db.begin().await?;
-            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-            let rows = PageRow::find_by_statement(statement).all(&txn).await?;
+            if self.backend() == sea_orm::DatabaseBackend::Postgres {
+                // A prepared statement switches to a generic plan after five runs, planned for an
+                // average subtree and an unknown pattern: for the reseller of 100 000 companies it
+                // walked every managed company instead of the names that match (370 ms, not 3 ms).
+                // A filtered page is planned for its values.
+                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+            }
+            let keys = PageKey::find_by_statement(statement).all(&txn).await?;
+            if self.backend() == sea_orm::DatabaseBackend::Postgres {
+                // The rows of given ids plan the same whatever the ids.
+                txn.execute_unprepared("SET LOCAL plan_cache_mode = auto").await?;
+            }
+            let rows = self.page_rows(&txn, keys).await?;
             txn.commit().await?;
             rows
         };

@@ -136,8 +136,9 @@ pub(crate) struct Sql {
     pub values: Vec<Value>,
     /// Set by the caller on SQLite: name searches also consult the FTS5 trigram table of names.
     pub name_index: bool,
-    /// Set by the compiler: the whole predicate requires a name search that consults the index,
-    /// so the matching names are the cheapest place for the query to start.
+    /// Set by the compiler: the whole predicate requires a name search of three characters or
+    /// more, which the trigram index answers, so the matching names are the cheapest place for
+    /// the query to start.
     pub narrowed: bool,
 }
 
@@ -220,16 +221,21 @@ impl Compiler<'_> {
         format!("({})", parts.join(group.condition.sql()))
     }
 
-    /// `column` contains `text`, case-insensitively. On SQLite, a company name searched for three
-    /// characters or more is also looked up in the trigram index (which matches a superset:
+    /// `column` contains `text`, case-insensitively. A company name searched for three characters
+    /// or more is answered from a trigram index: PostgreSQL's serves the `LIKE`; on SQLite it is
+    /// also looked up in the FTS5 trigram table (which matches a superset:
     /// it folds case beyond ASCII), so the query can start from the few matching names.
     fn contains(&mut self, column: &str, text: &str, top: bool) -> String {
         let like = format!("{column} LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(text)));
         let lower = text.to_lowercase();
-        if !(self.sql.name_index && column == "LOWER(s.name)" && lower.chars().count() >= 3) {
+        if !(column == "LOWER(s.name)" && lower.chars().count() >= 3) {
             return like;
         }
+        // Both databases index names by trigram (PostgreSQL answers the `LIKE` itself from it).
         self.sql.narrowed |= top;
+        if !self.sql.name_index {
+            return like;
+        }
         let phrase = self.sql.bind(format!("\"{}\"", lower.replace('"', "\"\"")));
         format!(
             "({like} AND s.id IN (SELECT cs.company_id FROM company_names n \
