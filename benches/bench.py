@@ -446,6 +446,39 @@ def measure(binary, url, args):
         figure(f"GET /api/companies/my ({args.my_size} managed)", "/api/companies/my", headers=sub,
                goal="p50 <= 50 ms", direct_sql=my_sql(pg, sub_jti))
 
+        # Exports of every company the reseller manages, streamed: rows, seconds, bytes and the
+        # server's resident memory while it streams (sampled every 50 ms), against before.
+        result["exports"] = {}
+        for kind in ("CSV", "XLSX"):
+            print(f"  export of every company as {kind}", file=sys.stderr, flush=True)
+            body = {"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": True,
+                    "exportType": kind, "reportAllPages": True}
+            before_export = rss_mb(server.pid)
+            peak = [before_export]
+            done = threading.Event()
+
+            def sample():
+                while not done.wait(0.05):
+                    peak[0] = max(peak[0], rss_mb(server.pid))
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            started = time.perf_counter()
+            status, data, _ = request(f"{base}/api/companies/search/export", json.dumps(body).encode(), bearer)
+            seconds = time.perf_counter() - started
+            done.set()
+            sampler.join()
+            assert status == 200, (status, data[:300])
+            if kind == "CSV":
+                rows = data.count(b"\n") - 1
+            else:
+                import io
+                import zipfile
+                rows = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").count(b"<row ") - 1
+            result["exports"][kind] = {"rows": rows, "seconds": round(seconds, 2), "mb": round(len(data) / 2**20, 1),
+                                       "rss_before_mb": round(before_export, 1), "peak_rss_mb": round(peak[0], 1),
+                                       "goal": f"rows = {len(companies) - 1}, memory flat"}
+
         # Floods of bad credentials, 500 connections at once: resident memory must stay bounded.
         bad_token = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "bench",
                                             "client_secret": "wrong-secret", "scope": "api1"})
@@ -529,6 +562,13 @@ def measure(binary, url, args):
     return result
 
 
+def print_exports(result):
+    for kind, e in result.get("exports", {}).items():
+        print(f"export of every company as {kind}: {e['rows']} rows in {e['seconds']} s ({e['mb']} MB); "
+              f"server memory {e['rss_before_mb']} MB before, peak {e['peak_rss_mb']} MB while streaming; "
+              f"goal {e['goal']}")
+
+
 def print_table(db, result):
     figures = result["figures"]
     cheapest = figures["cheapest: GET /healthz"]["req_per_s"]
@@ -590,6 +630,7 @@ def main():
         else:
             raise SystemExit(f"unknown database {db}")
         print_table(db, report["databases"][db])
+        print_exports(report["databases"][db])
     with open(args.json, "w") as f:
         json.dump(report, f, indent=2)
     print(f"\nwritten to {args.json}")

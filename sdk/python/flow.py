@@ -5,14 +5,27 @@ import sys
 from reseller_client import AuthenticatedClient as ResellerAuthClient
 from reseller_client import Client as ResellerClient
 from reseller_client.api.authentication import request_token
+from reseller_client.api.clients import export_clients
 from reseller_client.api.companies import (
+    check_company_license,
     delete_company,
+    export_companies,
     get_company,
     get_company_by_number,
+    get_company_logo,
     preview_company_deletion,
     search_companies,
+    search_my_companies,
 )
-from reseller_client.models import SearchBody, SearchOrderBy, TokenRequest
+from reseller_client.models import (
+    ClientExportBody,
+    ClientSearchOrderBy,
+    CompanyExportBody,
+    SearchBody,
+    SearchMyCompaniesBody,
+    SearchOrderBy,
+    TokenRequest,
+)
 from session_client import Client as SessionClient
 from session_client.api.auth import login, me
 from session_client.api.company import delete_company as session_delete
@@ -45,6 +58,18 @@ target = next(c.company_resource_id for c in page.data.results if c.company_name
 company = get_company.sync(target, client=api)
 parent = get_company_by_number.sync(company.data.parent_id, client=api)
 check("the parent by number", "xC5kfGz7w2Nz", parent.data.item1)
+mine = search_my_companies.sync(client=api, body=SearchMyCompaniesBody(text="TEST-company"))
+check("my search finds by name", ["test-company-1", "test-company-2"], [c.name for c in mine.data.results])
+licence = check_company_license.sync("Cust0mer0001", client=api)
+check("licence check", (2, 3, True), (licence.data.license_limit, licence.data.active_user_count, licence.data.is_license_exceeded))
+logo = get_company_logo.sync("Cust0mer0001", client=api)
+check("logo file name", "logo.png", logo.data.file_name)
+csv = export_companies.sync(client=api, body=CompanyExportBody(
+    page_number=1, page_size=10, order_by=SearchOrderBy("CompanyName"), ascending=True, export_type="CSV", report_all_pages=True))
+check("export has a header and every company", 5, len(csv.strip().splitlines()))
+clients_csv = export_clients.sync(client=api, body=ClientExportBody(
+    page_number=1, page_size=10, order_by=ClientSearchOrderBy("ClientId"), ascending=True, export_type="csv"))
+check("client export starts with its header", "Client Name", clients_csv.split(",")[0])
 preview = preview_company_deletion.sync(target, client=api)
 check("preview counts offers", 1, preview.data.offers)
 deleted = delete_company.sync(target, client=api)

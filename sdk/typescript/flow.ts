@@ -36,6 +36,23 @@ const company = await api.GET("/api/companies/{resourceId}", { params: { path: {
 const parentId = company.data?.data.parentId ?? 0;
 const parent = await api.GET("/api/companies/getcompany/{companyId}", { params: { path: { companyId: parentId } } });
 check("the parent by number", "xC5kfGz7w2Nz", parent.data?.data.item1);
+const mine = await api.POST("/api/companies/my/search", { body: { text: "TEST-company" } });
+check("my search finds by name", ["test-company-1", "test-company-2"], mine.data?.data.results.map((c) => c.name));
+const licence = await api.GET("/api/companies/{resourceId}/license-check", { params: { path: { resourceId: "Cust0mer0001" } } });
+const l = licence.data?.data;
+check("licence check", [2, 3, true], [l?.licenseLimit, l?.activeUserCount, l?.isLicenseExceeded]);
+const logo = await api.GET("/api/companies/{resourceId}/logo", { params: { path: { resourceId: "Cust0mer0001" } } });
+check("logo file name", "logo.png", logo.data?.data.fileName);
+const exportBody = { pageNumber: 1, pageSize: 10, orderBy: "CompanyName", ascending: true, exportType: "CSV", reportAllPages: true } as const;
+const csv = await api.POST("/api/companies/search/export", { body: exportBody, parseAs: "text" });
+check("export has a header and every company", 5, (csv.data ?? "").trim().split("\n").length);
+const xlsx = await api.POST("/api/companies/search/export", { body: { ...exportBody, exportType: "XLSX" }, parseAs: "arrayBuffer" });
+check("an XLSX export is a zip archive", "PK", Buffer.from(xlsx.data ?? new ArrayBuffer(0)).subarray(0, 2).toString());
+const clientsCsv = await api.POST("/api/companies/clients/search/export", {
+  body: { pageNumber: 1, pageSize: 10, orderBy: "ClientId", ascending: true, exportType: "csv" },
+  parseAs: "text",
+});
+check("client export starts with its header", "Client Name", (clientsCsv.data ?? "").split(",")[0]);
 const preview = await api.GET("/api/companies/{resourceId}/deletion-preview", { params: { path: { resourceId: target } } });
 check("preview counts offers", 1, preview.data?.data.offers);
 const deleted = await api.DELETE("/api/companies/{resourceId}", { params: { path: { resourceId: target } } });

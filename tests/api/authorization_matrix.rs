@@ -43,21 +43,29 @@ const TARGETS: [Target; 4] = [Target::NotManaged, Target::Unknown, Target::Own, 
 enum Endpoint {
     GetCompany,
     GetCompanyByNumber,
+    LicenseCheck,
+    Logo,
     PutCompany,
     Preview,
     SearchScoped,
     ClientsSearchScoped,
+    ExportScoped,
+    ClientsExportScoped,
     BulkDelete,
     Delete,
 }
 
-const TARGETED: [Endpoint; 8] = [
+const TARGETED: [Endpoint; 12] = [
     Endpoint::GetCompany,
     Endpoint::GetCompanyByNumber,
+    Endpoint::LicenseCheck,
+    Endpoint::Logo,
     Endpoint::PutCompany,
     Endpoint::Preview,
     Endpoint::SearchScoped,
     Endpoint::ClientsSearchScoped,
+    Endpoint::ExportScoped,
+    Endpoint::ClientsExportScoped,
     Endpoint::BulkDelete,
     Endpoint::Delete,
 ];
@@ -65,14 +73,16 @@ const TARGETED: [Endpoint; 8] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Untargeted {
     My,
+    MySearch,
     Roles,
     Industries,
     CreateCompany,
     GenerateCredentials,
 }
 
-const UNTARGETED: [Untargeted; 5] = [
+const UNTARGETED: [Untargeted; 6] = [
     Untargeted::My,
+    Untargeted::MySearch,
     Untargeted::Roles,
     Untargeted::Industries,
     Untargeted::CreateCompany,
@@ -112,7 +122,10 @@ fn expected(caller: Caller, endpoint: Endpoint, target: Target) -> (u16, Option<
     match caller {
         Caller::NoToken | Caller::BadToken | Caller::ExpiredToken | Caller::RevokedToken => (401, None),
         Caller::CompanyAdmin => match (endpoint, target) {
-            (GetCompany | GetCompanyByNumber | ClientsSearchScoped, Own) => (200, None),
+            (
+                GetCompany | GetCompanyByNumber | LicenseCheck | Logo | ClientsSearchScoped | ClientsExportScoped,
+                Own,
+            ) => (200, None),
             _ => (403, None),
         },
         _ => match (endpoint, target) {
@@ -122,7 +135,11 @@ fn expected(caller: Caller, endpoint: Endpoint, target: Target) -> (u16, Option<
             (_, Unknown) => (404, None),
             (_, NotManaged) => (403, None),
             (_, Managed) => (200, None),
-            (GetCompany | GetCompanyByNumber | SearchScoped | ClientsSearchScoped, Own) => (200, None),
+            (
+                GetCompany | GetCompanyByNumber | LicenseCheck | Logo | SearchScoped | ClientsSearchScoped
+                | ExportScoped | ClientsExportScoped,
+                Own,
+            ) => (200, None),
             (PutCompany | Preview | Delete, Own) => (403, None),
         },
     }
@@ -208,6 +225,8 @@ async fn number_of(app: &TestApp, id: &str) -> i64 {
 
 async fn call(app: &TestApp, token: Option<&str>, endpoint: Endpoint, id: &str) -> reqwest::Response {
     let search = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
+    let mut export = search.clone();
+    export["exportType"] = json!("CSV");
     let request = match endpoint {
         Endpoint::GetCompany => app.client.get(app.url(&format!("/api/companies/{id}"))),
         Endpoint::GetCompanyByNumber => {
@@ -217,6 +236,8 @@ async fn call(app: &TestApp, token: Option<&str>, endpoint: Endpoint, id: &str) 
         Endpoint::PutCompany => {
             app.client.put(app.url(&format!("/api/companies/{id}"))).multipart(company_form("Matrix"))
         }
+        Endpoint::LicenseCheck => app.client.get(app.url(&format!("/api/companies/{id}/license-check"))),
+        Endpoint::Logo => app.client.get(app.url(&format!("/api/companies/{id}/logo"))),
         Endpoint::Preview => app.client.get(app.url(&format!("/api/companies/{id}/deletion-preview"))),
         Endpoint::Delete => app.client.delete(app.url(&format!("/api/companies/{id}"))),
         Endpoint::SearchScoped => {
@@ -225,6 +246,14 @@ async fn call(app: &TestApp, token: Option<&str>, endpoint: Endpoint, id: &str) 
         Endpoint::ClientsSearchScoped => {
             app.client.post(app.url("/api/companies/clients/search")).header("X-KEEPNET-Company-Id", id).json(&search)
         }
+        Endpoint::ExportScoped => {
+            app.client.post(app.url("/api/companies/search/export")).header("X-KEEPNET-Company-Id", id).json(&export)
+        }
+        Endpoint::ClientsExportScoped => app
+            .client
+            .post(app.url("/api/companies/clients/search/export"))
+            .header("X-KEEPNET-Company-Id", id)
+            .json(&export),
         Endpoint::BulkDelete => app.client.delete(app.url("/api/companies/bulk-delete")).json(&json!({"items": [id]})),
     };
     let request = match token {
@@ -237,6 +266,7 @@ async fn call(app: &TestApp, token: Option<&str>, endpoint: Endpoint, id: &str) 
 async fn call_untargeted(app: &TestApp, token: Option<&str>, endpoint: Untargeted) -> reqwest::Response {
     let request = match endpoint {
         Untargeted::My => app.client.get(app.url("/api/companies/my")),
+        Untargeted::MySearch => app.client.post(app.url("/api/companies/my/search")).json(&json!({"text": "a"})),
         Untargeted::Roles => app.client.get(app.url("/api/roles")),
         Untargeted::Industries => app.client.get(app.url("/api/industries")),
         Untargeted::CreateCompany => app.client.post(app.url("/api/companies")).multipart(company_form("Matrix New")),
@@ -249,6 +279,20 @@ async fn call_untargeted(app: &TestApp, token: Option<&str>, endpoint: Untargete
         None => request,
     };
     request.send().await.unwrap()
+}
+
+/// The status and envelope of an answer; an export's file stands for a `SUCCESS` envelope when it
+/// is the CSV it should be.
+async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let csv = response.headers().get("content-type").is_some_and(|t| t.to_str().unwrap().starts_with("text/csv"));
+    if !csv {
+        return json(response).await;
+    }
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let header = text.lines().next().unwrap_or_default();
+    let good = header.starts_with("Company Name,") || header.starts_with("Client Name,");
+    (status, json!({"status": if good { "SUCCESS" } else { "not a CSV export" }, "file": text}))
 }
 
 async fn every_caller_endpoint_and_target_gets_its_status(db: Db) {
@@ -264,7 +308,7 @@ async fn every_caller_endpoint_and_target_gets_its_status(db: Db) {
                 for target in TARGETS {
                     let id = company(caller, target);
                     let response = call(&app, token.as_deref(), endpoint, id).await;
-                    let (status, body) = json(response).await;
+                    let (status, body) = answer(response).await;
                     let (want, result) = expected(caller, endpoint, target);
                     let mut ok = status == want && body["status"] == envelope_status(want);
                     if let Some(result) = result {

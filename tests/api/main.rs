@@ -6,6 +6,7 @@ mod company_writes;
 mod concurrency;
 mod hardening;
 mod large_search;
+mod lookup_family;
 mod mail_outbox;
 mod openapi;
 mod rate_limits;

@@ -5,7 +5,9 @@
 //! (`additionalProperties: false`) and require none.
 //!
 //! Known and kept: the envelope's `isSuccess` (the vendor's quickstart says every answer carries it,
-//! its schemas do not list it). Not yet conformed (so not pinned here): bulk deletion's data.
+//! its schemas do not list it). Not pinned here: bulk deletion's data (not yet conformed), the
+//! exports (the vendor documents no body for them) and `POST /api/companies/my/search`, whose
+//! answer the vendor documents as its own request (`{text}`): it answers a page of companies.
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -152,6 +154,18 @@ const CLIENT_PAGE: Facts = &[
     ("results", "array", None, true),
 ];
 
+/// `KeepnetLabs.ApplicationService.Company.Dto.CheckCompanyLicenseDto`
+const CHECK_COMPANY_LICENSE_DTO: Facts = &[
+    ("isLimited", "boolean", None, false),
+    ("licenseLimit", "integer", Some("int32"), true),
+    ("activeUserCount", "integer", Some("int32"), false),
+    ("totalUserCount", "integer", Some("int32"), false),
+    ("isLicenseExceeded", "boolean", None, false),
+];
+
+/// `KeepnetLabs.ApplicationService.Company.Dto.GetCompanyLogoServiceResponse`
+const COMPANY_LOGO: Facts = &[("fileName", "string", None, true), ("fileContent", "string", Some("byte"), true)];
+
 /// Our schema `name` in the committed spec declares only the vendor's properties, with the
 /// vendor's type and format, and is nullable only where the vendor's is.
 fn assert_schema_conforms(spec: &Value, name: &str, facts: Facts) {
@@ -179,6 +193,8 @@ fn shared_schemas_declare_the_vendors_fields_and_types() {
     assert_schema_conforms(&spec, "ClientDto", CLIENT_DTO);
     assert_schema_conforms(&spec, "ClientSummary", SEARCH_CLIENT_DTO);
     assert_schema_conforms(&spec, "ClientSearchData", CLIENT_PAGE);
+    assert_schema_conforms(&spec, "CheckCompanyLicense", CHECK_COMPANY_LICENSE_DTO);
+    assert_schema_conforms(&spec, "CompanyLogo", COMPANY_LOGO);
 }
 
 /// An answer's object carries only the vendor's properties, each a value of the vendor's type.
@@ -235,6 +251,16 @@ async fn answers_carry_the_vendors_fields_and_types(db: Db) {
     let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
     assert_eq!(status, 200, "{reply}");
     assert_answer_conforms("company by number", &reply["data"], STRING_PAIR);
+    for (id, what) in [("Cust0mer0001", "limited"), ("Cust0mer0003", "unlimited")] {
+        let path = format!("/api/companies/{id}/license-check");
+        let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{reply}");
+        assert_answer_conforms(&format!("licence check ({what})"), &reply["data"], CHECK_COMPANY_LICENSE_DTO);
+        let path = format!("/api/companies/{id}/logo");
+        let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{reply}");
+        assert_answer_conforms(&format!("logo ({what})"), &reply["data"], COMPANY_LOGO);
+    }
 
     let body = serde_json::json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true});
     let request = app.client.post(app.url("/api/companies/clients/search")).bearer_auth(&token).json(&body);

@@ -106,7 +106,7 @@ impl ClientOrder {
     }
 }
 
-fn view(c: api_clients::Model) -> ClientView {
+pub(crate) fn view(c: api_clients::Model) -> ClientView {
     ClientView {
         role: ClientRole::parse(&c.role).unwrap_or(ClientRole::CompanyAdmin),
         allowed_ip_addresses: c
@@ -327,6 +327,25 @@ impl Gateway {
         order: (ClientOrder, bool),
         text: Option<&str>,
     ) -> Result<ClientPage, ClientsError> {
+        let query = self.client_query(actor, scope, text).await?;
+        let total = query.clone().count(&self.db).await?;
+        let (number, size) = page;
+        let clients = ordered(query, order)
+            .limit(size)
+            .offset(number.saturating_sub(1).saturating_mul(size))
+            .all(&self.db)
+            .await?;
+        Ok(ClientPage { total, clients: clients.into_iter().map(view).collect() })
+    }
+
+    /// The clients a client search or export covers: the company's (see
+    /// [`Self::clients_company`]), optionally those whose name contains `text`.
+    pub(crate) async fn client_query(
+        &self,
+        actor: &Actor,
+        scope: Option<CompanyId>,
+        text: Option<&str>,
+    ) -> Result<sea_orm::Select<api_clients::Entity>, ClientsError> {
         let company = self.clients_company(actor, scope).await?;
         let mut query = api_clients::Entity::find().filter(api_clients::Column::CompanyId.eq(company));
         if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
@@ -338,23 +357,22 @@ impl Gateway {
             let lower_name = Func::lower(Expr::col(api_clients::Column::Name));
             query = query.filter(Expr::expr(lower_name).like(LikeExpr::new(like_pattern(text)).escape('\\')));
         }
-        let total = query.clone().count(&self.db).await?;
-        let column = match order.0 {
-            ClientOrder::CreateTime => api_clients::Column::CreateTime,
-            ClientOrder::Name => api_clients::Column::Name,
-            ClientOrder::ClientId => api_clients::Column::ClientId,
-        };
-        let direction = if order.1 { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
-        let (number, size) = page;
-        let clients = query
-            .order_by(column, direction)
-            .order_by_asc(api_clients::Column::Id)
-            .limit(size)
-            .offset(number.saturating_sub(1).saturating_mul(size))
-            .all(&self.db)
-            .await?;
-        Ok(ClientPage { total, clients: clients.into_iter().map(view).collect() })
+        Ok(query)
     }
+}
+
+/// `query` in a client search's order (ties broken by id).
+pub(crate) fn ordered(
+    query: sea_orm::Select<api_clients::Entity>,
+    order: (ClientOrder, bool),
+) -> sea_orm::Select<api_clients::Entity> {
+    let column = match order.0 {
+        ClientOrder::CreateTime => api_clients::Column::CreateTime,
+        ClientOrder::Name => api_clients::Column::Name,
+        ClientOrder::ClientId => api_clients::Column::ClientId,
+    };
+    let direction = if order.1 { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
+    query.order_by(column, direction).order_by_asc(api_clients::Column::Id)
 }
 
 async fn revoke_tokens(db: &impl sea_orm::ConnectionTrait, client: i32) -> Result<(), DbErr> {

@@ -97,6 +97,8 @@ pub struct Gateway {
     mail: Mailer,
     keys: tokens::KeyRing,
     metrics: Arc<Metrics>,
+    /// Exports that may start now (see [`search::export`]).
+    exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl Gateway {
@@ -114,6 +116,7 @@ impl Gateway {
             mail,
             keys,
             metrics: Arc::default(),
+            exports: search::export::permits(),
         })
     }
 

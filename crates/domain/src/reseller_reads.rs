@@ -52,8 +52,64 @@ pub struct CompanyRecord {
     pub time_format: Option<String>,
     pub privacy_duration_id: i32,
     pub target_user_count: i64,
+    pub inactive_target_user_count: i64,
+    /// Active target users above a limited licence (kept by every write, as search shows it).
+    pub limit_exceeded: bool,
     #[sea_orm(skip)]
     pub tags: Vec<String>,
+}
+
+/// A company's licence against its target users.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LicenseCheck {
+    /// Whether the licence limits the number of users.
+    pub is_limited: bool,
+    /// The limit, when there is one.
+    pub limit: Option<i32>,
+    /// Active target users (the ones a limit counts).
+    pub active_users: i64,
+    /// Active and inactive target users (deleted ones are not counted).
+    pub total_users: i64,
+    /// Active target users above a limited licence.
+    pub exceeded: bool,
+}
+
+/// A company's stored logo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredLogo {
+    /// Uploaded: the image, its type from its first bytes, and a file name with that type's
+    /// extension.
+    Image { file_name: String, content_type: String, bytes: Vec<u8> },
+    /// An address of an image held elsewhere (the session dialect stores addresses), with the
+    /// file name its path ends with, if any.
+    Address { url: String, file_name: Option<String> },
+}
+
+impl StoredLogo {
+    /// The logo as the `logo` column holds it: a `data:` URL of an uploaded image, or an address.
+    fn parse(company_id: &str, stored: &str) -> Option<Self> {
+        use base64::Engine;
+        if let Some(rest) = stored.strip_prefix("data:") {
+            let (content_type, data) = rest.split_once(";base64,")?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+            let extension = match content_type {
+                "image/png" => "png",
+                "image/jpeg" => "jpg",
+                "image/gif" => "gif",
+                "image/webp" => "webp",
+                _ => "bin",
+            };
+            return Some(Self::Image {
+                file_name: format!("{company_id}.{extension}"),
+                content_type: content_type.to_owned(),
+                bytes,
+            });
+        }
+        let path = stored.split(['?', '#']).next().unwrap_or_default();
+        let after_host = path.split_once("://").map_or(path, |(_, rest)| rest).split_once('/').map(|(_, p)| p);
+        let file_name = after_host.and_then(|p| p.rsplit('/').next()).filter(|name| !name.is_empty());
+        Some(Self::Address { url: stored.to_owned(), file_name: file_name.map(str::to_owned) })
+    }
 }
 
 /// What `GET /api/companies/my` shows of a company.
@@ -119,7 +175,8 @@ const RECORD: &str =
        c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
        c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
        c.status_id, c.time_zone_id, c.date_format, c.time_format, c.privacy_duration_id,
-       c.active_target_users AS target_user_count";
+       c.active_target_users AS target_user_count, c.inactive_target_users AS inactive_target_user_count,
+       c.limit_exceeded";
 
 const RECORD_FROM: &str = "companies c
   LEFT JOIN companies pc ON pc.id = c.parent_id
@@ -186,6 +243,29 @@ impl Gateway {
             .await?;
         let record = self.read_company(actor, id.as_deref().and_then(CompanyId::from_resource_id)).await?;
         Ok((record.id, record.name))
+    }
+
+    /// A company's licence against its target users, under the rules of [`Self::read_company`].
+    pub async fn license_check(&self, actor: &Actor, id: Option<CompanyId>) -> Result<LicenseCheck, ReadCompanyError> {
+        let record = self.read_company(actor, id).await?;
+        Ok(LicenseCheck {
+            is_limited: record.is_number_of_users_limited,
+            limit: record.is_number_of_users_limited.then_some(record.number_of_users),
+            active_users: record.target_user_count,
+            total_users: record.target_user_count + record.inactive_target_user_count,
+            exceeded: record.limit_exceeded,
+        })
+    }
+
+    /// A company's stored logo (`None` when it has none), under the rules of
+    /// [`Self::read_company`].
+    pub async fn company_logo(
+        &self,
+        actor: &Actor,
+        id: Option<CompanyId>,
+    ) -> Result<Option<StoredLogo>, ReadCompanyError> {
+        let record = self.read_company(actor, id).await?;
+        Ok(record.logo.as_deref().filter(|l| !l.is_empty()).and_then(|l| StoredLogo::parse(&record.id, l)))
     }
 
     /// The caller's own company, with the tree of companies it manages for a Reseller. The tree
@@ -263,4 +343,35 @@ fn children_of(root: &str, managed: Vec<TreeCompany>) -> Vec<CompanyNode> {
     }
     let top = children.remove(root).unwrap_or_default();
     top.into_iter().map(|c| node(c, &mut children)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoredLogo;
+
+    #[test]
+    fn an_uploaded_logo_is_its_image_with_a_file_name_of_its_type() {
+        let logo = StoredLogo::parse("Cust0mer0001", "data:image/png;base64,iVBORw0K").unwrap();
+        assert_eq!(
+            logo,
+            StoredLogo::Image {
+                file_name: "Cust0mer0001.png".into(),
+                content_type: "image/png".into(),
+                bytes: vec![0x89, b'P', b'N', b'G', b'\r', b'\n'],
+            }
+        );
+        assert_eq!(StoredLogo::parse("x", "data:image/png;base64,@@@"), None, "not base64");
+    }
+
+    #[test]
+    fn an_address_gives_the_file_name_its_path_ends_with() {
+        let name = |stored: &str| match StoredLogo::parse("x", stored) {
+            Some(StoredLogo::Address { file_name, .. }) => file_name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(name("https://one.example/img/logo.png?v=2").as_deref(), Some("logo.png"));
+        assert_eq!(name("https://one.example/"), None);
+        assert_eq!(name("https://one.example"), None);
+        assert_eq!(name("logo.svg").as_deref(), None);
+    }
 }

@@ -7,7 +7,9 @@ use crate::entities::companies;
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
+pub mod export;
 pub mod filter;
+pub mod mine;
 
 pub use filter::{Condition, Field, Filter, FilterGroup, FilterItem, Operator};
 
@@ -207,6 +209,12 @@ impl Managed {
     /// the predicate narrows by an indexed name search, each candidate is checked against the
     /// tree instead, so the query starts from the few matching names, not from every managed row.
     fn counted(&self, narrowed: bool) -> String {
+        self.with_columns(narrowed, KEY_COLUMNS)
+    }
+
+    /// As [`Self::counted`], with `columns` (a `SELECT` list of `c` and its `FROM` clause, such
+    /// as [`COLUMNS`]).
+    fn with_columns(&self, narrowed: bool, columns: &str) -> String {
         let membership = if narrowed {
             // Depth 0 is exactly the company's link to itself, so "strictly below" is a test on
             // the key alone: the check is answered from the key's index without reading the row
@@ -220,7 +228,7 @@ impl Managed {
         } else {
             "c.id IN (SELECT id FROM managed)".to_owned()
         };
-        format!(", s AS (SELECT {KEY_COLUMNS} WHERE {membership})")
+        format!(", s AS (SELECT {columns} WHERE {membership})")
     }
 }
 

@@ -14,6 +14,7 @@ use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::envelope::{int32, status_name};
 use crate::error::ApiError;
+use crate::export::{self, ExportOptions, ExportResponse};
 use crate::scope;
 
 #[derive(Object, Debug)]
@@ -122,6 +123,44 @@ pub struct ClientSearchBody {
     pub ascending: bool,
     #[oai(nullable)]
     pub filter: Option<crate::search::SearchFilter>,
+}
+
+/// `POST /api/companies/clients/search/export`: a client search with the export's type and
+/// extent.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ClientExportBody {
+    #[oai(flatten)]
+    pub search: ClientSearchBody,
+    #[oai(flatten)]
+    pub export: ExportOptions,
+}
+
+/// A client search's body, read.
+struct ClientSearch {
+    number: u64,
+    size: u64,
+    order: ClientOrder,
+    ascending: bool,
+    text: Option<String>,
+}
+
+fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, ApiError> {
+    let mut fields = Fields::of(body);
+    let number = fields.required_int("pageNumber", 1, Some(crate::search::MAX_PAGE_NUMBER));
+    let size = fields.required_int("pageSize", 1, Some(100));
+    let order = fields.required_str("orderBy").and_then(|o| {
+        ClientOrder::parse(o)
+            .or_else(|| fields.problem(format!("'orderBy' must be one of {}", ClientOrder::ALL.join(", "))))
+    });
+    let ascending = fields.required_bool("ascending");
+    let filter = crate::search::parse_filter(fields.optional("filter"), &mut fields.problems);
+    match (number, size, order, ascending) {
+        (Some(number), Some(size), Some(order), Some(ascending)) if fields.problems.is_empty() => {
+            Ok(ClientSearch { number: number as u64, size: size as u64, order, ascending, text: filter.text })
+        }
+        _ => Err(ApiError::Input(fields.problems)),
+    }
 }
 
 /// What client search results are ordered by (`CompanyName` is the same as `Name`).
@@ -269,25 +308,9 @@ impl ClientsApi {
     ) -> ClientSearchResponse {
         let result = async {
             let scope = scope::parse(scope_header.0, scope_query.0)?;
-            let mut fields = Fields::of(&body.value);
-            let number = fields.required_int("pageNumber", 1, Some(crate::search::MAX_PAGE_NUMBER));
-            let size = fields.required_int("pageSize", 1, Some(100));
-            let order = fields.required_str("orderBy").and_then(|o| {
-                ClientOrder::parse(o)
-                    .or_else(|| fields.problem(format!("'orderBy' must be one of {}", ClientOrder::ALL.join(", "))))
-            });
-            let ascending = fields.required_bool("ascending");
-            let filter = crate::search::parse_filter(fields.optional("filter"), &mut fields.problems);
-            let (Some(number), Some(size), Some(order), Some(ascending)) = (number, size, order, ascending) else {
-                return Err(ApiError::Input(fields.problems));
-            };
-            if !fields.problems.is_empty() {
-                return Err(ApiError::Input(fields.problems));
-            }
-            let (number, size) = (number as u64, size as u64);
-            let page = gateway
-                .search_clients(&auth.0, scope, (number, size), (order, ascending), filter.text.as_deref())
-                .await?;
+            let ClientSearch { number, size, order, ascending, text } = parse_client_search(&body.value)?;
+            let page =
+                gateway.search_clients(&auth.0, scope, (number, size), (order, ascending), text.as_deref()).await?;
             let results = page
                 .clients
                 .into_iter()
@@ -310,6 +333,38 @@ impl ClientsApi {
                 },
                 None,
             ))
+        };
+        result.await.into()
+    }
+
+    /// Export a company's REST clients
+    ///
+    /// The clients the same client search would list, as a CSV or XLSX file (`exportType`):
+    /// every one of them with `reportAllPages: true`, else the page `pageNumber` and `pageSize`
+    /// name. The file is streamed as it is written; `Content-Disposition` names it. At most two
+    /// exports run at once per server; another is refused with 429 and `Retry-After`.
+    #[oai(path = "/api/companies/clients/search/export", method = "post", operation_id = "exportClients")]
+    async fn export(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The managed company whose clients to export.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope_header: Header<Option<String>>,
+        /// Same as the `X-KEEPNET-Company-Id` header.
+        #[oai(name = "companyId")]
+        scope_query: Query<Option<String>>,
+        body: JsonBody<ClientExportBody>,
+    ) -> ExportResponse {
+        let result = async {
+            let scope = scope::parse(scope_header.0, scope_query.0)?;
+            let (search, format, all_pages) =
+                export::combine(parse_client_search(&body.value), export::parse(&body.value))?;
+            let page = (!all_pages).then_some((search.number, search.size));
+            let rows = gateway
+                .export_clients(&auth.0, scope, page, (search.order, search.ascending), search.text.as_deref())
+                .await?;
+            export::respond(rows, format).await
         };
         result.await.into()
     }

@@ -1,19 +1,23 @@
 //! `/api/companies/...`: search and reads.
 use chrono::{DateTime, Utc};
-use companygate_domain::reseller_reads::{CompanyNode, CompanyRecord, MyTree, TreeCompany};
+use companygate_domain::reseller_reads::{CompanyNode, CompanyRecord, LicenseCheck, MyTree, StoredLogo, TreeCompany};
+use companygate_domain::search::mine::MyCompaniesPage;
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::registry::MetaSchema;
 use poem_openapi::{Object, OpenApi};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::ApiTags;
 use crate::auth::ResellerAuth;
-use crate::body::JsonBody;
+use crate::body::{Fields, JsonBody};
 use crate::company_form::{self, CompanyForm, CompanyRefResponse, FormBody};
 use crate::deletion::{self, DeleteResponse};
-use crate::envelope::Envelope;
+use crate::documented::{Documented, Text};
+use crate::envelope::{Envelope, int32};
 use crate::error::ApiError;
+use crate::export::{self, ExportOptions, ExportResponse};
 use crate::rendered::Rendered;
 use crate::scope;
 use crate::search::{self, SearchBody, SearchData};
@@ -106,6 +110,180 @@ impl From<CompanyRecord> for CompanyDto {
 pub struct CompanyIdAndName {
     pub item1: String,
     pub item2: String,
+}
+
+/// `POST /api/companies/search/export`: a search with the export's type and extent.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CompanyExportBody {
+    #[oai(flatten)]
+    pub search: SearchBody,
+    #[oai(flatten)]
+    pub export: ExportOptions,
+}
+
+/// `POST /api/companies/my/search`: the vendor's `SearchMyCompaniesRequest` (`text`) with
+/// optional paging.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase", example)]
+pub struct SearchMyCompaniesBody {
+    /// Case-insensitive text the company name contains; empty or `null` lists every company.
+    #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 256))]
+    pub text: Option<String>,
+    /// 1-based page number (default 1).
+    #[oai(skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "10000000")))]
+    pub page_number: Option<i64>,
+    /// Rows per page, 1 to 100 (default 10).
+    #[oai(skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "100")))]
+    pub page_size: Option<i64>,
+}
+
+impl poem_openapi::types::Example for SearchMyCompaniesBody {
+    fn example() -> Self {
+        Self { text: Some("acme".into()), page_number: None, page_size: None }
+    }
+}
+
+/// Rows per page of `POST /api/companies/my/search` without `pageSize`.
+const MY_SEARCH_PAGE_SIZE: i64 = 10;
+
+fn parse_my_search(body: &serde_json::Value) -> Result<(String, u64, u64), ApiError> {
+    let mut fields = Fields::of(body);
+    let text = fields.optional_str("text").unwrap_or_default().to_owned();
+    let bounded = |fields: &mut Fields, name: &str, default: i64, max: i64| match fields.optional(name) {
+        None => Some(default),
+        Some(_) => fields.required_int(name, 1, Some(max)),
+    };
+    let page_number = bounded(&mut fields, "pageNumber", 1, search::MAX_PAGE_NUMBER);
+    let page_size = bounded(&mut fields, "pageSize", MY_SEARCH_PAGE_SIZE, 100);
+    match (page_number, page_size) {
+        (Some(number), Some(size)) if fields.problems.is_empty() => Ok((text, number as u64, size as u64)),
+        _ => Err(ApiError::Input(fields.problems)),
+    }
+}
+
+/// A company you may act as (`X-KEEPNET-Company-Id`), as `GET /api/companies/my` shows it,
+/// without children.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct MyCompanySummary {
+    pub name: String,
+    pub resource_id: String,
+    #[oai(nullable)]
+    pub logo_url: Option<String>,
+    /// `0` when none is set.
+    pub privacy_duration_id: i32,
+    /// Spelling as in the original API.
+    pub licence_expired: bool,
+    #[oai(nullable)]
+    pub privacy_duration_start_time: Option<DateTime<Utc>>,
+    #[oai(nullable)]
+    pub privacy_duration_end_time: Option<DateTime<Utc>>,
+}
+
+/// A page of the companies you may act as, ordered by name.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct MyCompaniesData {
+    pub page_number: i32,
+    pub page_size: i32,
+    pub total_number_of_pages: i32,
+    pub total_number_of_records: i32,
+    pub results: Vec<MyCompanySummary>,
+}
+
+impl From<MyCompaniesPage> for MyCompaniesData {
+    fn from(page: MyCompaniesPage) -> Self {
+        let now = Utc::now();
+        Self {
+            page_number: int32(page.page_number),
+            page_size: int32(page.page_size),
+            total_number_of_pages: int32(page.total_pages),
+            total_number_of_records: int32(page.total_records),
+            results: page
+                .results
+                .into_iter()
+                .map(|c| MyCompanySummary {
+                    licence_expired: c.license_end_date.is_some_and(|end| end < now),
+                    name: c.name,
+                    resource_id: c.id,
+                    logo_url: c.logo,
+                    privacy_duration_id: c.privacy_duration_id,
+                    privacy_duration_start_time: c.privacy_duration_start_time,
+                    privacy_duration_end_time: c.privacy_duration_end_time,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A company's licence against its target users, as the vendor's `CheckCompanyLicenseDto`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CheckCompanyLicense {
+    /// Whether the licence limits the number of users.
+    pub is_limited: bool,
+    /// The licence's user limit; `null` when the licence is not limited.
+    #[oai(nullable)]
+    pub license_limit: Option<i32>,
+    /// Active target users: the ones the limit counts.
+    pub active_user_count: i32,
+    /// Active and inactive target users (deleted ones are not counted).
+    pub total_user_count: i32,
+    /// Whether the active target users exceed a limited licence (as search's
+    /// `limitExceededCompanyCount` counts it).
+    pub is_license_exceeded: bool,
+}
+
+impl From<LicenseCheck> for CheckCompanyLicense {
+    fn from(c: LicenseCheck) -> Self {
+        Self {
+            is_limited: c.is_limited,
+            license_limit: c.limit,
+            active_user_count: int32(c.active_users),
+            total_user_count: int32(c.total_users),
+            is_license_exceeded: c.exceeded,
+        }
+    }
+}
+
+/// Base64 text, as the vendor's `format: byte`.
+#[derive(Debug)]
+pub struct Base64Spelling;
+
+impl Documented for Base64Spelling {
+    fn schema() -> MetaSchema {
+        MetaSchema::new_with_format("string", "byte")
+    }
+}
+
+/// A company's logo, as the vendor's `GetCompanyLogoServiceResponse`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CompanyLogo {
+    /// `{resourceId}.{png|jpg|gif|webp}` for an uploaded logo (the extension names its type);
+    /// for a logo held at an address, the file name that address ends with, if any; `null`
+    /// without a logo.
+    #[oai(nullable)]
+    pub file_name: Option<String>,
+    /// The uploaded image, base64-encoded; `null` without a logo and for a logo held at an
+    /// address (`logoUrl` of `GET /api/companies/my`).
+    #[oai(nullable)]
+    pub file_content: Option<Text<Base64Spelling>>,
+}
+
+impl From<Option<StoredLogo>> for CompanyLogo {
+    fn from(logo: Option<StoredLogo>) -> Self {
+        use base64::Engine;
+        match logo {
+            None => Self { file_name: None, file_content: None },
+            Some(StoredLogo::Image { file_name, bytes, .. }) => Self {
+                file_name: Some(file_name),
+                file_content: Some(Text::new(base64::engine::general_purpose::STANDARD.encode(bytes))),
+            },
+            Some(StoredLogo::Address { file_name, .. }) => Self { file_name, file_content: None },
+        }
+    }
 }
 
 /// Your company and, for a Reseller, the tree of companies it manages.
@@ -202,6 +380,9 @@ fn render_my(tree: &MyTree, now: DateTime<Utc>) -> Result<Rendered<Envelope<Vec<
 crate::api_response!(SearchResponse, Envelope<SearchData>);
 crate::api_response!(CompanyResponse, Envelope<CompanyDto>);
 crate::api_response!(CompanyIdAndNameResponse, Envelope<CompanyIdAndName>);
+crate::api_response!(MyCompaniesSearchResponse, Envelope<MyCompaniesData>);
+crate::api_response!(LicenseCheckResponse, Envelope<CheckCompanyLicense>);
+crate::api_response!(LogoResponse, Envelope<CompanyLogo>);
 crate::api_response!(MyResponse, Envelope<Vec<MyCompany>>, Rendered<Envelope<Vec<MyCompany>>>);
 
 pub struct CompaniesApi;
@@ -248,6 +429,56 @@ impl CompaniesApi {
         result.await.into()
     }
 
+    /// Export the companies you manage
+    ///
+    /// The companies the same search would list, as a CSV or XLSX file (`exportType`): every one
+    /// of them with `reportAllPages: true`, else the page `pageNumber` and `pageSize` name. The
+    /// file is streamed as it is written; `Content-Disposition` names it. At most two exports run
+    /// at once per server; another is refused with 429 and `Retry-After`.
+    #[oai(path = "/api/companies/search/export", method = "post", operation_id = "exportCompanies")]
+    async fn export(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// Narrow to this managed company and the companies under it.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope_header: Header<Option<String>>,
+        /// Same as the `X-KEEPNET-Company-Id` header.
+        #[oai(name = "companyId")]
+        scope_query: Query<Option<String>>,
+        body: JsonBody<CompanyExportBody>,
+    ) -> ExportResponse {
+        let result = async {
+            let scope = scope::parse(scope_header.0, scope_query.0)?;
+            let (request, format, all_pages) =
+                export::combine(search::parse(&body.value, scope), export::parse(&body.value))?;
+            let rows = gateway.export_companies(&auth.0, &request, all_pages).await?;
+            export::respond(rows, format).await
+        };
+        result.await.into()
+    }
+
+    /// Search the companies you may act as
+    ///
+    /// Your own company and, for a Reseller, every company it manages (the companies
+    /// `X-KEEPNET-Company-Id` may name), whose name contains `text`, a page at a time, ordered by
+    /// name. The vendor's spec documents this answer's `data` as the request's own shape
+    /// (`{text}`); this page is what the operation returns.
+    #[oai(path = "/api/companies/my/search", method = "post", operation_id = "searchMyCompanies")]
+    async fn my_search(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        body: JsonBody<SearchMyCompaniesBody>,
+    ) -> MyCompaniesSearchResponse {
+        let result = async {
+            let (text, page_number, page_size) = parse_my_search(&body.value)?;
+            let page = gateway.search_my_companies(&auth.0, &text, page_number, page_size).await?;
+            Ok(Envelope::success(MyCompaniesData::from(page), None))
+        };
+        result.await.into()
+    }
+
     /// One company
     ///
     /// A Reseller reads its own company and every company it manages; a Company Admin reads its
@@ -284,6 +515,47 @@ impl CompaniesApi {
         let result = async {
             let (item1, item2) = gateway.company_by_number(&auth.0, company_id.0).await?;
             Ok(Envelope::success(CompanyIdAndName { item1, item2 }, None))
+        };
+        result.await.into()
+    }
+
+    /// A company's licence check
+    ///
+    /// Whether the company's licence limits its users, the limit, its active and total target
+    /// users, and whether the active ones exceed the limit; under the same rules as reading the
+    /// company.
+    #[oai(path = "/api/companies/:resourceId/license-check", method = "get", operation_id = "checkCompanyLicense")]
+    async fn license_check(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
+        resource_id: Path<String>,
+    ) -> LicenseCheckResponse {
+        let result = async {
+            let check = gateway.license_check(&auth.0, CompanyId::from_resource_id(&resource_id.0)).await?;
+            Ok(Envelope::success(CheckCompanyLicense::from(check), None))
+        };
+        result.await.into()
+    }
+
+    /// A company's logo
+    ///
+    /// The uploaded logo as base64 with a file name whose extension names its type (both `null`
+    /// when the company has no logo); under the same rules as reading the company.
+    #[oai(path = "/api/companies/:resourceId/logo", method = "get", operation_id = "getCompanyLogo")]
+    async fn logo(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company's 12-character resource id, e.g. `Cust0mer0001`.
+        #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
+        resource_id: Path<String>,
+    ) -> LogoResponse {
+        let result = async {
+            let logo = gateway.company_logo(&auth.0, CompanyId::from_resource_id(&resource_id.0)).await?;
+            Ok(Envelope::success(CompanyLogo::from(logo), None))
         };
         result.await.into()
     }

@@ -18,6 +18,12 @@ pub trait Documented: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct Text<D>(pub String, PhantomData<D>);
 
+impl<D> Text<D> {
+    pub fn new(text: String) -> Self {
+        Self(text, PhantomData)
+    }
+}
+
 impl<D: Documented> Type for Text<D> {
     const IS_REQUIRED: bool = true;
     type RawValueType = String;

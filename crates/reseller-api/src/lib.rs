@@ -15,6 +15,7 @@ mod documented;
 mod envelope;
 mod error;
 mod examples;
+mod export;
 mod rate_limit;
 mod rendered;
 mod scope;

@@ -71,6 +71,49 @@ async fn main() {
     let number = company.data.parent_id.expect("a managed company has a parent");
     let parent = api.get_company_by_number(number).await.expect("by number").into_inner();
     checks.check("the parent by number", "xC5kfGz7w2Nz", parent.data.item1.as_str());
+    let mine = reseller::types::SearchMyCompaniesBody {
+        text: Some("TEST-company".parse().expect("a short text")),
+        page_number: None,
+        page_size: None,
+    };
+    let mine = api.search_my_companies(&mine).await.expect("my search").into_inner();
+    let names: Vec<&str> = mine.data.results.iter().map(|c| c.name.as_str()).collect();
+    checks.check("my search finds by name", vec!["test-company-1", "test-company-2"], names);
+    let licence = api.check_company_license("Cust0mer0001").await.expect("licence check").into_inner().data;
+    checks.check(
+        "licence check",
+        (Some(2), 3, true),
+        (licence.license_limit, licence.active_user_count, licence.is_license_exceeded),
+    );
+    let logo = api.get_company_logo("Cust0mer0001").await.expect("logo").into_inner().data;
+    checks.check("logo file name", Some("logo.png".to_owned()), logo.file_name);
+    let export = reseller::types::CompanyExportBody {
+        page_number: std::num::NonZeroU64::new(1).unwrap(),
+        page_size: std::num::NonZeroU64::new(10).unwrap(),
+        order_by: reseller::types::SearchOrderBy::CompanyName,
+        ascending: true,
+        filter: None,
+        is_target_user_count_exceeded_limit: None,
+        export_type: "CSV".parse().expect("an export type"),
+        report_all_pages: Some(true),
+    };
+    let csv = api.export_companies(None, None, &export).await.expect("export").into_inner();
+    let csv = String::from_utf8(collect(csv).await).expect("CSV is text");
+    checks.check("export has a header and every company", 5, csv.trim().lines().count());
+    let xlsx = reseller::types::CompanyExportBody { export_type: "xlsx".parse().expect("an export type"), ..export };
+    let xlsx = collect(api.export_companies(None, None, &xlsx).await.expect("export").into_inner()).await;
+    checks.check("an XLSX export is a zip archive", b"PK".as_slice(), &xlsx[..2]);
+    let clients = reseller::types::ClientExportBody {
+        page_number: std::num::NonZeroU64::new(1).unwrap(),
+        page_size: std::num::NonZeroU64::new(10).unwrap(),
+        order_by: reseller::types::ClientSearchOrderBy::ClientId,
+        ascending: true,
+        filter: None,
+        export_type: "csv".parse().expect("an export type"),
+        report_all_pages: None,
+    };
+    let clients = collect(api.export_clients(None, None, &clients).await.expect("client export").into_inner()).await;
+    checks.check("client export starts with its header", true, clients.starts_with(b"Client Name,"));
     let preview = api.preview_company_deletion(&target).await.expect("preview").into_inner();
     checks.check("preview counts offers", 1, preview.data.offers);
     let deleted = api.delete_company(&target, None).await.expect("delete").into_inner();
@@ -113,4 +156,11 @@ async fn main() {
 
     println!("rust-sdk: {} passed, {} failed", checks.passed, checks.failed);
     std::process::exit(if checks.failed == 0 { 0 } else { 1 });
+}
+
+/// The whole of a streamed answer.
+async fn collect(stream: progenitor_client::ByteStream) -> Vec<u8> {
+    use futures_util::TryStreamExt;
+    let chunks: Vec<_> = stream.into_inner().try_collect().await.expect("the whole answer");
+    chunks.concat()
 }

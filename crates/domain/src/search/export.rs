@@ -1,0 +1,168 @@
+//! Exports: every company (or API client) a search matches, not one page, handed over a row at
+//! a time. One statement streams the rows from the database on a task of its own into a short
+//! queue, so an export of 100 000 companies holds a few hundred rows at most, whatever its size;
+//! a reader that goes away stops it, and so does [`EXPORT_TIME_LIMIT`]. At most
+//! [`CONCURRENT_EXPORTS`] run at once per process (each holds a database connection while it
+//! streams); more are refused as [`ExportError::Busy`].
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryTrait, Statement, TransactionTrait};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use super::{COLUMNS, EXCEEDED, SearchError, SearchHit, SearchRequest, ShownRow, filter, managed_cte_for, tags_json};
+use crate::clients::{ClientOrder, ClientView, ClientsError};
+use crate::{Actor, CompanyId, Gateway};
+
+/// Exports streaming at once, per process.
+pub const CONCURRENT_EXPORTS: usize = 2;
+/// How long one export may take, slow readers included.
+pub const EXPORT_TIME_LIMIT: Duration = Duration::from_secs(600);
+/// Rows waiting between the database and the reader.
+const QUEUE: usize = 256;
+
+/// The exports that may run now.
+pub(crate) fn permits() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(CONCURRENT_EXPORTS))
+}
+
+/// Why an export does not start. A database failure once rows flow arrives as the stream's
+/// last item instead.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError<E> {
+    /// The same refusal the matching search gives.
+    #[error(transparent)]
+    Refused(E),
+    #[error("{CONCURRENT_EXPORTS} exports are running")]
+    Busy,
+}
+
+/// The rows of an export, in order; an `Err` ends it (the database failed, or the export ran
+/// past [`EXPORT_TIME_LIMIT`]).
+pub struct ExportRows<T> {
+    rx: mpsc::Receiver<Result<T, DbErr>>,
+}
+
+impl<T> ExportRows<T> {
+    pub async fn next(&mut self) -> Option<Result<T, DbErr>> {
+        self.rx.recv().await
+    }
+}
+
+/// Streams `statement`'s rows, each mapped by `map`, into the returned queue, on a task that
+/// holds `permit` and a database connection until the last row is taken or the reader goes away.
+fn spawn_export<R, T>(
+    db: DatabaseConnection,
+    statement: Statement,
+    permit: OwnedSemaphorePermit,
+    map: fn(R) -> T,
+) -> ExportRows<T>
+where
+    R: FromQueryResult + Send + Sync + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = mpsc::channel(QUEUE);
+    tokio::spawn(async move {
+        let _permit = permit;
+        let stream = async {
+            // One statement, one snapshot: the rows agree with each other.
+            let txn = db.begin().await?;
+            if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+                // Planned for its values, as a filtered search page is (see `search_companies`).
+                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+            }
+            {
+                let mut rows = R::find_by_statement(statement).stream(&txn).await?;
+                while let Some(row) = rows.next().await {
+                    if tx.send(row.map(map)).await.is_err() {
+                        return Ok(()); // the reader went away
+                    }
+                }
+            }
+            txn.commit().await
+        };
+        let failure = match tokio::time::timeout(EXPORT_TIME_LIMIT, stream).await {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error,
+            Err(_) => DbErr::Custom(format!("the export ran past {} s", EXPORT_TIME_LIMIT.as_secs())),
+        };
+        tracing::warn!(error = %failure, "export stopped");
+        let _ = tx.send(Err(failure)).await;
+    });
+    ExportRows { rx }
+}
+
+fn hit(shown: ShownRow) -> SearchHit {
+    let mut tags: Vec<String> =
+        shown.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    tags.sort();
+    SearchHit { row: shown.row, tags }
+}
+
+impl Gateway {
+    fn export_permit<E>(&self) -> Result<OwnedSemaphorePermit, ExportError<E>> {
+        self.exports.clone().try_acquire_owned().map_err(|_| ExportError::Busy)
+    }
+
+    /// Every company `request` matches, in its order, under the rules of
+    /// [`Gateway::search_companies`]; with `all_pages` false, only the page it names.
+    pub async fn export_companies(
+        &self,
+        actor: &Actor,
+        request: &SearchRequest,
+        all_pages: bool,
+    ) -> Result<ExportRows<SearchHit>, ExportError<SearchError>> {
+        let refused = ExportError::Refused;
+        let root = self.search_root(actor, request.scope).await.map_err(refused)?;
+        let mut sql = self.sql();
+        let managed = managed_cte_for(&root, &mut sql);
+        let mut predicate = filter::compile(&request.filter, &mut sql, Utc::now())
+            .map_err(|lines| refused(SearchError::InvalidFilter(lines)))?;
+        if request.only_limit_exceeded {
+            predicate = format!("({predicate}) AND {EXCEEDED}");
+        }
+        let page = if all_pages {
+            String::new()
+        } else {
+            let size = request.page_size.max(1);
+            let offset = request.page_number.saturating_sub(1).saturating_mul(size).min(i64::MAX as u64);
+            format!("LIMIT {} OFFSET {}", sql.bind(size as i64), sql.bind(offset as i64))
+        };
+        let text = format!(
+            "{}{} SELECT s.*, {} AS tags_json FROM s WHERE {predicate} ORDER BY {} {page}",
+            managed.cte,
+            managed.with_columns(sql.narrowed, COLUMNS),
+            tags_json(self.backend(), "s.id"),
+            request.order_by.sql(request.ascending),
+        );
+        let permit = self.export_permit()?;
+        let statement = Statement::from_sql_and_values(self.backend(), text, sql.values);
+        Ok(spawn_export(self.db.clone(), statement, permit, hit))
+    }
+
+    /// Every API client the matching client search would list, in its order, under the rules
+    /// of [`Gateway::search_clients`]; with `page` set, only that page.
+    pub async fn export_clients(
+        &self,
+        actor: &Actor,
+        scope: Option<CompanyId>,
+        page: Option<(u64, u64)>,
+        order: (ClientOrder, bool),
+        text: Option<&str>,
+    ) -> Result<ExportRows<ClientView>, ExportError<ClientsError>> {
+        let query = self.client_query(actor, scope, text).await.map_err(ExportError::Refused)?;
+        let query = crate::clients::ordered(query, order);
+        let query = match page {
+            Some((number, size)) => {
+                use sea_orm::QuerySelect;
+                query.limit(size).offset(number.saturating_sub(1).saturating_mul(size))
+            }
+            None => query,
+        };
+        let permit = self.export_permit()?;
+        let statement = query.build(self.backend());
+        Ok(spawn_export(self.db.clone(), statement, permit, crate::clients::view))
+    }
+}
