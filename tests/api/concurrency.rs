@@ -258,7 +258,7 @@ async fn deletes_and_bulk_deletes_under_concurrency(db: Db) {
     })
     .await;
     assert_eq!(tally, only(200, N));
-    let deleted: usize = answers.iter().map(|(_, b)| b["data"]["deletedCount"].as_u64().unwrap() as usize).sum();
+    let deleted: u64 = answers.iter().map(|(_, b)| crate::reseller_more::bulk_outcome(b).0.0).sum();
     assert_eq!(deleted, 3, "each company deleted exactly once over all bulk requests");
     assert_eq!(app.count_all("deletion_receipts").await, 3);
 }

@@ -5,8 +5,7 @@
 //! (`additionalProperties: false`) and require none.
 //!
 //! Known and kept: the envelope's `isSuccess` (the vendor's quickstart says every answer carries it,
-//! its schemas do not list it). Not pinned here: bulk deletion's data (not yet conformed), the
-//! exports (the vendor documents no body for them) and `POST /api/companies/my/search`, whose
+//! its schemas do not list it). Not pinned here: the exports (the vendor documents no body for them) and `POST /api/companies/my/search`, whose
 //! answer the vendor documents as its own request (`{text}`): it answers a page of companies.
 use std::path::PathBuf;
 
@@ -154,6 +153,9 @@ const CLIENT_PAGE: Facts = &[
     ("results", "array", None, true),
 ];
 
+/// `KeepnetLabs.Core.IdResult` (what deletion and bulk deletion answer)
+const ID_RESULT: Facts = &[("resourceId", "string", None, true)];
+
 /// `KeepnetLabs.ApplicationService.Company.Dto.CheckCompanyLicenseDto`
 const CHECK_COMPANY_LICENSE_DTO: Facts = &[
     ("isLimited", "boolean", None, false),
@@ -195,6 +197,8 @@ fn shared_schemas_declare_the_vendors_fields_and_types() {
     assert_schema_conforms(&spec, "ClientSearchData", CLIENT_PAGE);
     assert_schema_conforms(&spec, "CheckCompanyLicense", CHECK_COMPANY_LICENSE_DTO);
     assert_schema_conforms(&spec, "CompanyLogo", COMPANY_LOGO);
+    assert_schema_conforms(&spec, "DeletedData", ID_RESULT);
+    assert_schema_conforms(&spec, "BulkDeleteData", ID_RESULT);
 }
 
 /// An answer's object carries only the vendor's properties, each a value of the vendor's type.
@@ -276,6 +280,16 @@ async fn answers_carry_the_vendors_fields_and_types(db: Db) {
     let (status, reply) = json(app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap()).await;
     assert_eq!(status, 200, "{reply}");
     assert_answer_conforms("client", &reply["data"], CLIENT_DTO);
+
+    let bulk = serde_json::json!({"items": ["Cust0mer0002", "NoSuchCompny"]});
+    let request = app.client.delete(app.url("/api/companies/bulk-delete")).bearer_auth(&token).json(&bulk);
+    let (status, reply) = json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_answer_conforms("bulk deletion", &reply["data"], ID_RESULT);
+    let request = app.client.delete(app.url("/api/companies/Cust0mer0003")).bearer_auth(&token);
+    let (status, reply) = json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_answer_conforms("deletion", &reply["data"], ID_RESULT);
 }
 
 crate::on_both_databases!(answers_carry_the_vendors_fields_and_types);

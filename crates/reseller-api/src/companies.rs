@@ -130,11 +130,11 @@ pub struct SearchMyCompaniesBody {
     /// Case-insensitive text the company name contains; empty or `null` lists every company.
     #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 256))]
     pub text: Option<String>,
-    /// 1-based page number (default 1).
-    #[oai(skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "10000000")))]
+    /// 1-based page number (default 1, also when null).
+    #[oai(nullable, skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "10000000")))]
     pub page_number: Option<i64>,
-    /// Rows per page, 1 to 100 (default 10).
-    #[oai(skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "100")))]
+    /// Rows per page, 1 to 100 (default 10, also when null).
+    #[oai(nullable, skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "100")))]
     pub page_size: Option<i64>,
 }
 

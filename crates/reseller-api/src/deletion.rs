@@ -4,7 +4,7 @@ use companygate_domain::idempotency::IdempotencyKey;
 use companygate_domain::{CompanyId, DeletionCounts, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 
 use crate::ApiTags;
@@ -65,30 +65,26 @@ pub struct BulkDeleteBody {
     pub filter: Option<SearchFilter>,
 }
 
-#[derive(Enum, Debug, Clone, Copy)]
-#[oai(rename_all = "camelCase")]
-pub enum BulkResultKind {
-    Deleted,
-    NotFound,
-    Forbidden,
-    /// It still manages companies.
-    Conflict,
-    /// Unexpected failure; the company is untouched.
-    Failed,
-}
-
-#[derive(Object, Debug)]
-#[oai(rename_all = "camelCase")]
-pub struct BulkResult {
-    pub resource_id: String,
-    pub result: BulkResultKind,
-}
-
+/// A bulk deletion's `data`: the vendor's `IdResult`. A bulk deletion has no one id, so
+/// `resourceId` is null; `message` says how many of the selected companies were deleted and
+/// `validationMessages` has a line for each one that was not (`<resourceId>: <why>`).
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct BulkDeleteData {
-    pub deleted_count: u64,
-    pub results: Vec<BulkResult>,
+    /// Always null.
+    #[oai(nullable)]
+    pub resource_id: Option<String>,
+}
+
+/// Why a selected company was not deleted, as its `validationMessages` line says it.
+fn not_deleted(outcome: BulkOutcome) -> Option<&'static str> {
+    match outcome {
+        BulkOutcome::Deleted => None,
+        BulkOutcome::NotFound => Some("not found"),
+        BulkOutcome::Forbidden => Some("not a company you manage"),
+        BulkOutcome::Conflict => Some("still manages other companies"),
+        BulkOutcome::Failed => Some("failed; nothing of it was deleted"),
+    }
 }
 
 crate::api_response!(DeleteResponse, Envelope<DeletedData>);
@@ -185,9 +181,12 @@ impl DeletionApi {
 
     /// Delete many companies
     ///
-    /// Irreversible. Each company is deleted in its own transaction (never half-deleted); the
-    /// answer lists per company what happened. Children selected together with their parent are
-    /// deleted first. At most 1000 companies per request.
+    /// Irreversible. Each company is deleted in its own transaction (never half-deleted).
+    /// Children selected together with their parent are deleted first. At most 1000 companies per
+    /// request. The answer is the vendor's `IdResult` (`resourceId` null): `message` says
+    /// `<n> of <m> companies deleted`, and `validationMessages` has a line `<resourceId>: <why>`
+    /// for each selected company that was not (`not found`, `not a company you manage`,
+    /// `still manages other companies`, `failed; nothing of it was deleted`).
     #[oai(path = "/api/companies/bulk-delete", method = "delete", operation_id = "bulkDeleteCompanies")]
     async fn bulk_delete(
         &self,
@@ -206,21 +205,15 @@ impl DeletionApi {
             let scope = scope::parse(scope_header.0, scope_query.0)?;
             let selection = bulk_selection(&body.value, scope)?;
             let outcomes = gateway.bulk_delete(&auth.0, selection).await?;
-            let results: Vec<BulkResult> = outcomes
+            let selected = outcomes.len();
+            let refused: Vec<String> = outcomes
                 .into_iter()
-                .map(|(resource_id, outcome)| BulkResult {
-                    resource_id,
-                    result: match outcome {
-                        BulkOutcome::Deleted => BulkResultKind::Deleted,
-                        BulkOutcome::NotFound => BulkResultKind::NotFound,
-                        BulkOutcome::Forbidden => BulkResultKind::Forbidden,
-                        BulkOutcome::Conflict => BulkResultKind::Conflict,
-                        BulkOutcome::Failed => BulkResultKind::Failed,
-                    },
-                })
+                .filter_map(|(resource_id, outcome)| not_deleted(outcome).map(|why| format!("{resource_id}: {why}")))
                 .collect();
-            let deleted_count = results.iter().filter(|r| matches!(r.result, BulkResultKind::Deleted)).count() as u64;
-            Ok(Envelope::success(BulkDeleteData { deleted_count, results }, None))
+            let message = format!("{} of {selected} companies deleted", selected - refused.len());
+            let mut answer = Envelope::success(BulkDeleteData { resource_id: None }, Some(&message));
+            answer.0.validation_messages = (!refused.is_empty()).then_some(refused);
+            Ok(answer)
         };
         result.await.into()
     }

@@ -31,8 +31,8 @@ pub struct ExportOptions {
     #[oai(validator(pattern = "^(?:[Cc][Ss][Vv]|[Xx][Ll][Ss][Xx])$"))]
     pub export_type: String,
     /// Every row the search matches (`true`), or only the page `pageNumber` and `pageSize`
-    /// name (`false`, the default).
-    #[oai(skip_serializing_if_is_none)]
+    /// name (`false`, the default; also when null).
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub report_all_pages: Option<bool>,
 }
 

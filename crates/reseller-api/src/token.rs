@@ -35,8 +35,52 @@ pub struct TokenGranted {
     /// Always `Bearer`.
     pub token_type: String,
     /// Seconds until the token expires.
-    pub expires_in: u64,
+    pub expires_in: Seconds,
     pub scope: String,
+}
+
+/// A number of seconds, documented as the vendor documents `expires_in`: an `integer` without a
+/// format (so generated clients read it into their widest integer).
+#[derive(Debug, Clone, Copy)]
+pub struct Seconds(pub u64);
+
+impl poem_openapi::types::Type for Seconds {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = u64;
+    type RawElementValueType = u64;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "integer".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
+            minimum: Some(0.0),
+            ..poem_openapi::registry::MetaSchema::new("integer")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&u64> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a u64> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for Seconds {
+    fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
+        <u64 as poem_openapi::types::ParseFromJSON>::parse_from_json(value)
+            .map(Self)
+            .map_err(poem_openapi::types::ParseError::propagate)
+    }
+}
+
+impl poem_openapi::types::ToJSON for Seconds {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(self.0.into())
+    }
 }
 
 /// RFC 6749 section 5.2 error body.
@@ -198,7 +242,7 @@ impl TokenApi {
                 Json(TokenGranted {
                     access_token: token.access_token,
                     token_type: "Bearer".into(),
-                    expires_in: token.expires_in,
+                    expires_in: Seconds(token.expires_in),
                     scope: SCOPE.into(),
                 }),
                 "no-store".into(),
