@@ -12,8 +12,6 @@ use crate::{Actor, CompanyId, Gateway, passwords};
 pub enum LoginError {
     #[error("wrong e-mail or password")]
     BadCredentials,
-    #[error("the account's company is blocked")]
-    CompanyBlocked,
     #[error(transparent)]
     Overloaded(#[from] passwords::Overloaded),
     #[error(transparent)]
@@ -52,12 +50,9 @@ impl Gateway {
         let account = accounts::Entity::find().filter(accounts::Column::Email.eq(&email)).one(&self.db).await?;
         let stored = account.as_ref().map(|a| a.password_hash.clone());
         let verified = self.hasher.verify(password.to_owned(), stored).await?;
+        // A blocked company's account logs in as any other (upstream does too); what blocking
+        // closes is the company's profile (see `company_details`).
         let account = account.filter(|_| verified).ok_or(LoginError::BadCredentials)?;
-        if let Some(company) = &account.company_id
-            && companies::Entity::find_by_id(company).one(&self.db).await?.is_some_and(|c| c.is_blocked)
-        {
-            return Err(LoginError::CompanyBlocked);
-        }
         if let Some(previous) = previous {
             self.logout(previous).await?;
         }
@@ -96,10 +91,6 @@ impl Gateway {
             Some(id) => companies::Entity::find_by_id(id).one(&self.db).await?,
             None => None,
         };
-        // An admin blocked the company: its accounts act as logged out until it is unblocked.
-        if company.as_ref().is_some_and(|c| c.is_blocked) {
-            return Ok(None);
-        }
         if (now - session.last_seen).num_seconds() >= TOUCH_INTERVAL_SECS {
             sessions::Entity::update_many()
                 .col_expr(sessions::Column::LastSeen, sea_orm::sea_query::Expr::value(now))

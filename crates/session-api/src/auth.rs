@@ -148,10 +148,7 @@ impl AuthApi {
                 set_session_cookie(req, &cookie);
                 LoginResponse::Ok(Json(Empty {}))
             }
-            // A blocked company's account is refused like a wrong password: nothing to learn.
-            Err(LoginError::BadCredentials | LoginError::CompanyBlocked) => {
-                LoginResponse::Unauthorized(PlainText("Unauthorized".into()))
-            }
+            Err(LoginError::BadCredentials) => LoginResponse::Unauthorized(PlainText("Unauthorized".into())),
             Err(LoginError::Overloaded(cause)) => SessionError::overloaded(cause).into(),
             Err(LoginError::Database(cause)) => SessionError::database(cause).into(),
         }

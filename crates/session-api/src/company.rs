@@ -45,23 +45,29 @@ crate::session_response!(CompanyResponse, CompanyWithOffers);
 crate::session_response!(OnlineResponse, Online);
 crate::session_response!(ListResponse, CompanyList);
 
-/// An optional integer query parameter: `must-be-int` when it is not one, else
-/// `must-be-greater-than-or-equal-to:<min>` / `must-be-less-than-or-equal-to:<max>` out of bounds.
+/// An optional integer query parameter in `min..=max`, failed as the upstream validators fail it:
+/// one message for every way it can be wrong (not an integer, or out of bounds), naming the bound
+/// the validator was written for (`limit`: `must-be-lower-than-or-equal-to-100`; `offset`:
+/// `must-be-greater-than-or-equal-to-0`). An integer is what express-validator's `isInt` takes:
+/// an optional sign and digits, nothing around them.
 const LIMIT_MIN: i64 = 1;
 const LIMIT_MAX: i64 = 100;
 const OFFSET_MIN: i64 = 0;
 
-fn query_int(name: &str, raw: Option<&str>, default: u64, min: i64, max: Option<i64>) -> Result<u64, ErrorItem> {
+fn query_int(
+    name: &str,
+    raw: Option<&str>,
+    default: u64,
+    (min, max): (i64, Option<i64>),
+    message: String,
+) -> Result<u64, ErrorItem> {
     let Some(raw) = raw else { return Ok(default) };
-    let fail = |msg: String| ErrorItem::field("query", name, msg, Some(raw.into()));
-    let n: i64 = raw.trim().parse().map_err(|_| fail("must-be-int".into()))?;
-    if n < min {
-        return Err(fail(format!("must-be-greater-than-or-equal-to:{min}")));
+    let digits = raw.strip_prefix(['+', '-']).unwrap_or(raw);
+    let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match raw.strip_prefix('+').unwrap_or(raw).parse::<i64>() {
+        Ok(n) if integer && n >= min && max.is_none_or(|max| n <= max) => Ok(n.unsigned_abs()),
+        _ => Err(ErrorItem::field("query", name, message, Some(raw.into()))),
     }
-    if let Some(max) = max.filter(|max| n > *max) {
-        return Err(fail(format!("must-be-less-than-or-equal-to:{max}")));
-    }
-    Ok(n.unsigned_abs())
 }
 
 fn parse_id(raw: &str) -> Result<CompanyId, SessionError> {
@@ -81,9 +87,9 @@ impl CompanyApi {
     /// List companies
     ///
     /// A page of companies in creation order. Blocked and disabled companies are included only
-    /// with admin privileges (admin session or `god_token`). A bad `limit` or `offset` is a 422
-    /// naming it: `must-be-int`, `must-be-greater-than-or-equal-to:<min>` or
-    /// `must-be-less-than-or-equal-to:100`.
+    /// with admin privileges (admin session or `god_token`). A bad `limit` (not an integer from 1
+    /// to 100) is a 422 `must-be-lower-than-or-equal-to-100`, a bad `offset` (not an integer of 0
+    /// or more) `must-be-greater-than-or-equal-to-0`, as upstream.
     #[oai(path = "/company", method = "get", operation_id = "listCompanies")]
     async fn list(
         &self,
@@ -99,8 +105,20 @@ impl CompanyApi {
         let result = async {
             let token = god_token.0.map(serde_json::Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            let limit = query_int("limit", limit.0.as_deref(), 20, LIMIT_MIN, Some(LIMIT_MAX));
-            let offset = query_int("offset", offset.0.as_deref(), 0, OFFSET_MIN, None);
+            let limit = query_int(
+                "limit",
+                limit.0.as_deref(),
+                20,
+                (LIMIT_MIN, Some(LIMIT_MAX)),
+                format!("must-be-lower-than-or-equal-to-{LIMIT_MAX}"),
+            );
+            let offset = query_int(
+                "offset",
+                offset.0.as_deref(),
+                0,
+                (OFFSET_MIN, None),
+                format!("must-be-greater-than-or-equal-to-{OFFSET_MIN}"),
+            );
             let (limit, offset) = match (limit, offset) {
                 (Ok(l), Ok(o)) => (l, o),
                 (l, o) => {
@@ -118,8 +136,12 @@ impl CompanyApi {
 
     /// A company and its offers
     ///
-    /// Blocked and disabled companies are only shown to admins (admin session or `god_token`) and
-    /// to the company's own account.
+    /// The company with its newest offers (at most 5; hidden ones only for its own account and
+    /// admins). A company that has not finished its registration is closed to everyone: 403
+    /// `registration-not-finished-yet` for its own account and admins (session or `god_token`),
+    /// 422 not found for the others. A blocked company: 403 `company-blocked` for its own
+    /// account, shown to admins, not found for the others. A disabled company is shown to its
+    /// own account and admins only.
     #[oai(path = "/company/:companyId", method = "get", operation_id = "getCompany")]
     async fn get(
         &self,

@@ -1,7 +1,7 @@
 //! Every failure of the dialect, as `{error_code, errors:[{msg,...}], or?}`, mapped in one place.
 use companygate_domain::DeleteCompanyError;
 use companygate_domain::company_state::StateChangeError;
-use companygate_domain::lookup::LookupError;
+use companygate_domain::lookup::{ClosedProfile, LookupError};
 use companygate_domain::passwords::Overloaded;
 use companygate_domain::{DbErr, database};
 use poem::http::StatusCode;
@@ -194,6 +194,10 @@ impl SessionError {
     pub fn from_lookup(e: LookupError, raw: &str) -> Self {
         match e {
             LookupError::NotFound(_) => Self::no_company(raw),
+            LookupError::Closed(ClosedProfile::RegistrationNotFinished) => {
+                Self::forbidden("registration-not-finished-yet")
+            }
+            LookupError::Closed(ClosedProfile::Blocked) => Self::forbidden("company-blocked"),
             LookupError::Database(cause) => Self::database(cause),
         }
     }

@@ -19,8 +19,9 @@ pub struct OffersApi;
 impl OffersApi {
     /// A company's offers
     ///
-    /// Hidden offers, and the offers of blocked or disabled companies, only for admins and the
-    /// company's own account.
+    /// The company's newest offers (at most 5), whatever state the company is in; hidden offers
+    /// (among them those of a blocked or disabled company) only for admins and the company's own
+    /// account.
     #[oai(path = "/offers/company/:companyId", method = "get", operation_id = "listCompanyOffers")]
     async fn list(
         &self,
@@ -38,7 +39,7 @@ impl OffersApi {
             let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
             let details =
-                gateway.company_details(&caller.actor(), id).await.map_err(|e| SessionError::from_lookup(e, raw))?;
+                gateway.company_offers(&caller.actor(), id).await.map_err(|e| SessionError::from_lookup(e, raw))?;
             Ok(details.offers.iter().map(|o| OfferDoc::new(o, &details.company)).collect())
         };
         result.await.into()
