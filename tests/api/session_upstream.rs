@@ -675,3 +675,37 @@ mod me {
 
     crate::on_both_databases!(without_a_session_login_is_required, the_account_and_its_company);
 }
+
+/// `describe("PUT /company/:companyId/block")` … `describe("PUT /company/disable")`: the e-mail
+/// cases.
+mod notices {
+    use super::*;
+
+    // upstream: "should send an email to the company user when it is blocked", "... when it is
+    // unblocked", "... when it is disabled", "... when it is enabled"
+    async fn each_state_change_is_told_to_the_company(db: Db) {
+        let app = spawn_app(db).await;
+        let id = hex("Cust0mer0001");
+        let steps = [
+            ("block", json!({"god_token": GOD_TOKEN, "adminReason": "spam"}), "blocked"),
+            ("unblock", json!({"god_token": GOD_TOKEN}), "unblocked"),
+            ("disable", json!({"god_token": GOD_TOKEN}), "disabled"),
+            ("enable", json!({"god_token": GOD_TOKEN}), "enabled"),
+        ];
+        for (n, (route, body, done)) in steps.into_iter().enumerate() {
+            assert_eq!(put(&app, &app.fresh_client(), &format!("/company/{id}/{route}"), body).await.0, 200, "{route}");
+            let mail = app.wait_for_mail(n + 1).await;
+            let subject = format!("Subject: Your company account on companygate-test has been {done}");
+            let told = mail.iter().filter(|m| m.contains("To: company1@email.com") && m.contains(&subject)).count();
+            assert_eq!((mail.len(), told), (n + 1, 1), "{route}: {mail:#?}");
+        }
+        // A refused change tells nobody.
+        let refused =
+            put(&app, &app.fresh_client(), &format!("/company/{id}/block"), json!({"adminReason": "x"})).await;
+        assert_eq!(refused.0, 401);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(app.sent_mail().len(), 4);
+    }
+
+    crate::on_both_databases!(each_state_change_is_told_to_the_company);
+}

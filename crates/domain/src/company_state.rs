@@ -1,9 +1,9 @@
 //! Blocking, unblocking, disabling and enabling a company (session dialect). Each change bumps
 //! the company's version; blocking or disabling hides its offers, and undoing it shows them again.
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 
-use crate::entities::{companies, offers};
+use crate::entities::{accounts, companies, offers};
 use crate::{Actor, CompanyId, Gateway};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,10 +133,43 @@ impl Gateway {
                 .await?;
         }
         let updated = companies::Entity::find_by_id(key).one(&txn).await?.ok_or(StateChangeError::NotFound(id))?;
+        // The company's accounts are told, as upstream tells them, by the outbox: the notice is
+        // sent if and only if the change commits.
+        let emails: Vec<String> = accounts::Entity::find()
+            .select_only()
+            .column(accounts::Column::Email)
+            .filter(accounts::Column::CompanyId.eq(key))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let (subject, body) = notice(&self.config.site_name, &change, &updated.name);
+        for email in &emails {
+            self.mail.enqueue(&txn, email, &subject, &body).await?;
+        }
         txn.commit().await?;
+        if !emails.is_empty() {
+            self.mail.wake();
+        }
         tracing::info!(company_id = %id, actor = %actor.audit_name(), change = ?change_name(&change), "company state changed");
         Ok(updated)
     }
+}
+
+/// The notice a company's accounts get of a change: "Your company account on <site> has been
+/// blocked" (unblocked, disabled, enabled), as upstream words it.
+fn notice(site: &str, change: &StateChange, company: &str) -> (String, String) {
+    let done = match change {
+        StateChange::Block { .. } => "blocked",
+        StateChange::Unblock => "unblocked",
+        StateChange::Disable => "disabled",
+        StateChange::Enable => "enabled",
+    };
+    let subject = format!("Your company account on {site} has been {done}");
+    let mut body = format!("Hello,\n\nthe company \"{company}\" has been {done} on {site}.\n");
+    if let StateChange::Block { reason } = change {
+        body.push_str(&format!("Reason given: {reason}\n"));
+    }
+    (subject, body)
 }
 
 fn change_name(change: &StateChange) -> &'static str {
