@@ -366,3 +366,163 @@ fn time_range(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let instant = DateTime::parse_from_rfc3339(value).ok()?.with_timezone(&Utc);
     Some((instant, instant + Duration::microseconds(1)))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn item(field: Field, operator: Operator, value: &str) -> FilterItem {
+        FilterItem { field, operator, value: value.into() }
+    }
+
+    fn of(items: Vec<FilterItem>) -> Filter {
+        Filter {
+            condition: None,
+            text: None,
+            groups: vec![FilterGroup { condition: Condition::And, items, groups: vec![] }],
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
+    }
+
+    fn compiled(filter: &Filter) -> Result<(String, Vec<Value>), Vec<String>> {
+        let mut sql = Sql::default();
+        let predicate = compile(filter, &mut sql, now())?;
+        Ok((predicate, sql.values))
+    }
+
+    /// Every field with every operator: which pairs compile, for a value of the field's kind.
+    #[test]
+    fn each_field_takes_its_operators_only() {
+        use Operator::*;
+        let ops = [Eq, Ne, Contains, Include, Gt, Lt, Ge, Le];
+        let cases: [(Field, &str, &[Operator]); 7] = [
+            (Field::CompanyName, "acme", &[Eq, Ne, Contains, Include]),
+            (Field::ResellerName, "acme", &[Eq, Ne, Contains, Include]),
+            (Field::CreateTime, "2026-01-02", &[Eq, Ne, Gt, Lt, Ge, Le]),
+            (Field::LicenseEndDate, "2026-01-02T10:00:00Z", &[Eq, Ne, Gt, Lt, Ge, Le]),
+            (Field::TargetUserCount, "12", &[Eq, Ne, Include, Gt, Lt, Ge, Le]),
+            (Field::LicenceExpired, "true", &[Eq, Ne]),
+            (Field::Tags, "emea", &[Eq, Ne, Contains, Include]),
+        ];
+        for (field, value, allowed) in cases {
+            for op in ops {
+                let result = compiled(&of(vec![item(field, op, value)]));
+                if allowed.contains(&op) {
+                    assert!(result.is_ok(), "{field:?} {op:?}: {result:?}");
+                } else {
+                    let expected = format!("operator '{}' cannot be used with {field:?}", op.symbol());
+                    assert_eq!(result, Err(vec![expected]), "{field:?} {op:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_kind_are_named() {
+        let problems = compiled(&of(vec![
+            item(Field::CreateTime, Operator::Gt, "yesterday"),
+            item(Field::TargetUserCount, Operator::Eq, "many"),
+            item(Field::TargetUserCount, Operator::Include, "1, x"),
+            item(Field::LicenceExpired, Operator::Eq, "maybe"),
+            item(Field::Tags, Operator::Include, " , "),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "CreateTime needs a date (YYYY-MM-DD) or a timestamp (RFC 3339), not 'yesterday'",
+                "TargetUserCount needs whole numbers, not 'many'",
+                "TargetUserCount needs whole numbers, not 'x'",
+                "LicenceExpired needs true or false, not 'maybe'",
+                "Include needs at least one value (comma-separated)",
+            ]
+        );
+    }
+
+    #[test]
+    fn values_are_bound_never_spliced() {
+        let hostile = "x'); DROP TABLE companies; --";
+        let (predicate, values) = compiled(&of(vec![
+            item(Field::CompanyName, Operator::Eq, hostile),
+            item(Field::Tags, Operator::Contains, "50%_off\\"),
+        ]))
+        .unwrap();
+        assert!(!predicate.contains("DROP"), "{predicate}");
+        assert_eq!(predicate.matches('$').count(), values.len());
+        assert!(values.contains(&Value::from(hostile.to_lowercase())));
+        // LIKE's own characters in a value are matched literally.
+        assert!(values.contains(&Value::from("%50\\%\\_off\\\\%".to_owned())), "{values:?}");
+    }
+
+    #[test]
+    fn a_day_covers_the_whole_utc_day() {
+        let (predicate, values) = compiled(&of(vec![item(Field::CreateTime, Operator::Eq, "2026-01-02")])).unwrap();
+        assert_eq!(predicate, "(((s.create_time >= $1 AND s.create_time < $2)))", "outer, group, item");
+        let day = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        assert_eq!(values, [Value::from(day), Value::from(day + Duration::days(1))]);
+        let (predicate, _) = compiled(&of(vec![item(Field::CreateTime, Operator::Gt, "2026-01-02")])).unwrap();
+        assert_eq!(predicate, "((s.create_time >= $2))", "after the day: from its end");
+    }
+
+    #[test]
+    fn a_name_search_narrows_only_when_the_whole_predicate_needs_it() {
+        let narrowed = |filter: &Filter| {
+            let mut sql = Sql::default();
+            compile(filter, &mut sql, now()).unwrap();
+            sql.narrowed
+        };
+        let text = |t: &str| Filter { text: Some(t.into()), ..Filter::default() };
+        assert!(narrowed(&text("zephyr")));
+        assert!(!narrowed(&text("ze")), "two characters have no trigram");
+        assert!(narrowed(&of(vec![item(Field::CompanyName, Operator::Contains, "zephyr")])));
+        let either = Filter {
+            condition: None,
+            text: None,
+            groups: vec![FilterGroup {
+                condition: Condition::Or,
+                items: vec![
+                    item(Field::CompanyName, Operator::Contains, "zephyr"),
+                    item(Field::TargetUserCount, Operator::Gt, "5"),
+                ],
+                groups: vec![],
+            }],
+        };
+        assert!(!narrowed(&either), "an OR may keep rows whose name does not match");
+        assert!(!narrowed(&of(vec![item(Field::ResellerName, Operator::Contains, "zephyr")])));
+    }
+
+    #[test]
+    fn size_limits_are_problems_not_queries() {
+        let long_text = Filter { text: Some("x".repeat(MAX_SEARCH_TEXT + 1)), ..Filter::default() };
+        assert_eq!(
+            compiled(&long_text),
+            Err(vec![format!("the search text may be at most {MAX_SEARCH_TEXT} characters")])
+        );
+        let many = of((0..=MAX_ITEMS).map(|_| item(Field::TargetUserCount, Operator::Eq, "1")).collect());
+        assert_eq!(compiled(&many), Err(vec![format!("a filter may hold at most {MAX_ITEMS} conditions")]));
+        let mut deep = FilterGroup { condition: Condition::And, items: vec![], groups: vec![] };
+        for _ in 0..MAX_DEPTH {
+            deep = FilterGroup { condition: Condition::And, items: vec![], groups: vec![deep] };
+        }
+        let deep = Filter { condition: None, text: None, groups: vec![deep] };
+        assert_eq!(compiled(&deep), Err(vec![format!("filter groups may be nested at most {MAX_DEPTH} deep")]));
+        let long_value = of(vec![item(Field::CompanyName, Operator::Eq, &"y".repeat(MAX_VALUE + 1))]);
+        assert_eq!(
+            compiled(&long_value),
+            Err(vec![format!("a condition's value may be at most {MAX_VALUE} characters")])
+        );
+    }
+
+    #[test]
+    fn nothing_to_filter_keeps_every_row() {
+        assert_eq!(compiled(&Filter::default()), Ok(("1 = 1".into(), vec![])));
+        let blank = Filter { text: Some("   ".into()), ..Filter::default() };
+        assert!(blank.matches_everything());
+        assert_eq!(compiled(&blank).unwrap().0, "1 = 1");
+    }
+}
