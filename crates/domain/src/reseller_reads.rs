@@ -225,8 +225,7 @@ impl Gateway {
             return Err(ReadCompanyError::Forbidden);
         }
         let mut record = found.record;
-        record.tags = found.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-        record.tags.sort();
+        record.tags = crate::search::tags_from_json(found.tags_json.as_deref());
         Ok(record)
     }
 

@@ -259,6 +259,13 @@ pub(crate) fn tags_json(backend: sea_orm::DatabaseBackend, id: &str) -> String {
     format!("(SELECT {aggregate} FROM company_tags t WHERE t.company_id = {id})")
 }
 
+/// The tags [`tags_json`] wrote, sorted (none when the company has none).
+pub(crate) fn tags_from_json(json: Option<&str>) -> Vec<String> {
+    let mut tags: Vec<String> = json.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    tags.sort();
+    tags
+}
+
 /// Kept by every write (see [`crate::subtree_counts`]): active target users above a limited licence.
 const EXCEEDED: &str = "s.limit_exceeded";
 
@@ -306,7 +313,7 @@ impl Gateway {
 
     /// How many companies a search from `root` covers, and how many of them exceed their limit,
     /// from the counts kept on the root's row.
-    async fn kept_totals(&self, root: &Root) -> Result<(u64, u64), DbErr> {
+    pub(crate) async fn kept_totals(&self, root: &Root) -> Result<(u64, u64), DbErr> {
         let (id, with_root) = match root {
             Root::Below(id) => (id, false),
             Root::At(id) => (id, true),
@@ -373,7 +380,6 @@ impl Gateway {
         let page_size = request.page_size.max(1);
         let offset = request.page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
         let order = request.order_by.sql(request.ascending);
-        let tags = format!("{} AS tags_json", tags_json(self.backend(), "s.id"));
         let kept = everything && !request.only_limit_exceeded;
         let tree_key = request.order_by.tree_key().filter(|_| kept);
         let page_sql = match tree_key {
@@ -385,6 +391,7 @@ impl Gateway {
                     Root::Below(id) => (id, 0),
                     Root::At(id) => (id, 1),
                 };
+                let tags = format!("{} AS tags_json", tags_json(self.backend(), "s.id"));
                 let mut page = filter::Sql::default();
                 let id = page.bind(root_id.clone());
                 let others = if own == 1 { String::new() } else { format!("AND descendant_id <> {id}") };
@@ -461,12 +468,7 @@ impl Gateway {
         };
         let results = rows
             .into_iter()
-            .map(|page_row| {
-                let mut tags: Vec<String> =
-                    page_row.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-                tags.sort();
-                SearchHit { row: page_row.row, tags }
-            })
+            .map(|page_row| SearchHit { tags: tags_from_json(page_row.tags_json.as_deref()), row: page_row.row })
             .collect();
         Ok(SearchPage {
             page_number: request.page_number,

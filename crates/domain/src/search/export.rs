@@ -12,7 +12,10 @@ use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryTrait, Statement, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::{COLUMNS, EXCEEDED, SearchError, SearchHit, SearchRequest, ShownRow, filter, managed_cte_for, tags_json};
+use super::{
+    COLUMNS, EXCEEDED, SearchError, SearchHit, SearchRequest, ShownRow, filter, managed_cte_for, tags_from_json,
+    tags_json,
+};
 use crate::clients::{ClientOrder, ClientView, ClientsError};
 use crate::{Actor, CompanyId, Gateway};
 
@@ -95,10 +98,7 @@ where
 }
 
 fn hit(shown: ShownRow) -> SearchHit {
-    let mut tags: Vec<String> =
-        shown.tags_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-    tags.sort();
-    SearchHit { row: shown.row, tags }
+    SearchHit { tags: tags_from_json(shown.tags_json.as_deref()), row: shown.row }
 }
 
 impl Gateway {
