@@ -3,8 +3,8 @@ use serde_json::json;
 
 use crate::test_app::{Db, json, spawn_app};
 
-// upstream (auth.js, "POST /auth/login" › "Input Validation"): email required and a valid
-// e-mail, password required and a string; every failing field listed.
+// upstream (auth.js, "Login endpoint test" › "Input Validation" › email, password): email
+// required and a valid e-mail, password required and a string; ours: every failing field listed.
 async fn login_validation_lists_every_failing_field(db: Db) {
     let app = spawn_app(db).await;
     let cases = [
@@ -29,7 +29,8 @@ async fn login_validation_lists_every_failing_field(db: Db) {
     }
 }
 
-// upstream: "should fail with a wrong password" and "should fail if the e-mail is not registered"
+// upstream: "should unsuccessfully login with registered account (wrong password)"; ours: an
+// e-mail not registered is the same 401
 async fn bad_credentials_get_the_plain_text_unauthorized(db: Db) {
     let app = spawn_app(db).await;
     for (email, password) in [("company1@email.com", "wrong"), ("nobody@email.com", "password123")] {
@@ -46,8 +47,9 @@ async fn bad_credentials_get_the_plain_text_unauthorized(db: Db) {
     }
 }
 
-// upstream: "should login successfully" (e-mail trimmed, any case), "DELETE /auth/login" › "should
-// logout" and "should not be logged in after logout"
+// upstream: "should successfully login with registered account", "should be successful when
+// loging out the current user", "should return an error since no user is logged in", "Using logged
+// out user" › "should return OK since the logout is idempotent"; ours: the e-mail trimmed, any case
 async fn a_login_opens_a_session_that_me_reads_and_logout_closes(db: Db) {
     let app = spawn_app(db).await;
     let response = app

@@ -8,7 +8,7 @@ use crate::test_app::{Db, GOD_TOKEN, hex, json, spawn_app};
 const C1: &str = "Cust0mer0001";
 const C2: &str = "Cust0mer0002";
 
-// upstream: "Should fail to delete company if not logged in"
+// upstream: "should fail to delete company if not logged"
 async fn deleting_without_a_session_or_god_token_is_a_401_with_the_or_array(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = json(app.session_delete(&app.client, &hex(C1), None).await).await;
@@ -16,7 +16,7 @@ async fn deleting_without_a_session_or_god_token_is_a_401_with_the_or_array(db: 
     assert_eq!(app.count("companies", "id", C1).await, 1);
 }
 
-// upstream: "Should fail to delete company if logged in as admin"
+// upstream: "should fail to delete company if logged as admin"
 async fn an_admin_session_without_god_token_is_a_401(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("admin@email.com", "password123").await, 200);
@@ -24,7 +24,8 @@ async fn an_admin_session_without_god_token_is_a_401(db: Db) {
     assert_eq!((status, body), refused(&["must-be-company", "must-be-god"]));
 }
 
-// upstream: "Should fail if god token is invalid" (plus the falsy and non-string values of session.md)
+// ours (upstream has no such case): an invalid god token, the falsy and non-string values of
+// session.md
 async fn a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god(db: Db) {
     let app = spawn_app(db).await;
     for (token, second) in [
@@ -44,7 +45,7 @@ async fn a_wrong_god_token_says_invalid_and_a_falsy_one_says_must_be_god(db: Db)
     assert_eq!(app.count("companies", "id", C1).await, 1);
 }
 
-// upstream: "Should fail if trying to delete a non ObjectId id"
+// upstream: "Id validation" › "Should fail if using invalid id"
 async fn an_invalid_id_is_a_422_but_only_after_the_gate(db: Db) {
     let app = spawn_app(db).await;
     for bad in ["123", "%FF"] {
@@ -60,7 +61,7 @@ async fn an_invalid_id_is_a_422_but_only_after_the_gate(db: Db) {
     }
 }
 
-// upstream: "Should fail if trying to delete non existing company"
+// upstream: "Id validation" › "Should fail if company does not exist"
 async fn an_unknown_company_is_a_422_naming_the_id_exactly_as_sent(db: Db) {
     let app = spawn_app(db).await;
     let god = Some(json!({"god_token": GOD_TOKEN}));
@@ -69,7 +70,7 @@ async fn an_unknown_company_is_a_422_naming_the_id_exactly_as_sent(db: Db) {
     }
 }
 
-// upstream: "Should fail to delete company if logged in as another company"
+// upstream: "should fail to delete company if logged as different company"
 async fn another_company_account_is_a_403(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("company2@email.com", "password123").await, 200);
@@ -77,7 +78,7 @@ async fn another_company_account_is_a_403(db: Db) {
     assert_eq!(app.count("companies", "id", C1).await, 1);
 }
 
-// upstream: "Should delete company if logged in as the same company"
+// upstream: "Should delete company if logged as the same company"
 async fn a_company_deletes_itself_and_gets_its_document_back(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("company1@email.com", "password123").await, 200);
@@ -89,7 +90,7 @@ async fn a_company_deletes_itself_and_gets_its_document_back(db: Db) {
     assert_eq!((status, body), (401, json!({"error_code":3,"errors":[{"msg":"login-required"}]})));
 }
 
-// upstream: "Should delete company with god token"; both spellings name one company.
+// upstream: "Should delete company if god token is sent"; ours: both spellings name one company.
 async fn a_god_token_deletes_any_company_by_either_spelling_of_its_id(db: Db) {
     let app = spawn_app(db).await;
     let god = Some(json!({"god_token": GOD_TOKEN}));
@@ -104,7 +105,7 @@ async fn a_god_token_deletes_any_company_by_either_spelling_of_its_id(db: Db) {
     assert_eq!(json(app.session_delete(&app.client, "Cust0mer0003", god).await).await.0, 200);
 }
 
-// upstream: "Should delete all offers of the company" and "Should delete the company's account"
+// upstream: "Should delete company's offers when it is deleted"; ours: its account goes too
 async fn the_companys_offers_and_account_go_with_it(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.count("offers", "company_id", C1).await, 2);
@@ -117,7 +118,7 @@ async fn the_companys_offers_and_account_go_with_it(db: Db) {
     assert_eq!(app.count("offers", "company_id", C2).await, 1);
 }
 
-// upstream: "Should send an email to the company user when it is deleted"
+// upstream: "should send an email to the company user when it is deleted"
 async fn the_company_account_is_told_by_email(db: Db) {
     let app = spawn_app(db).await;
     assert_eq!(app.login("company1@email.com", "password123").await, 200);

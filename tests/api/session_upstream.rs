@@ -32,6 +32,31 @@ fn company1_offer(n: u8) -> Value {
            "ownerName": "test-company-1", "isHidden": hidden, "isArchived": false})
 }
 
+/// test-company-1's offers as stored: (title, hidden, why hidden), in title order.
+async fn offer_states(app: &TestApp) -> Vec<(String, bool, Option<String>)> {
+    let sql = "SELECT title, is_hidden, hidden_reason FROM offers WHERE company_id = 'Cust0mer0001' ORDER BY title";
+    let rows = app.db.query_all(sea_orm::Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "title").unwrap(),
+                r.try_get("", "is_hidden").unwrap(),
+                r.try_get("", "hidden_reason").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Gives test-company-1's hidden fixture offer ("Hidden Offer") the reason it was hidden for.
+async fn hide_second_offer_for(app: &TestApp, reason: &str) {
+    let sql = format!("UPDATE offers SET is_hidden = true, hidden_reason = '{reason}' WHERE title = 'Hidden Offer'");
+    app.db.execute_unprepared(&sql).await.unwrap();
+}
+
+fn state(title: &str, hidden: bool, reason: Option<&str>) -> (String, bool, Option<String>) {
+    (title.to_owned(), hidden, reason.map(str::to_owned))
+}
+
 fn names(list: &Value) -> Vec<&str> {
     list["companies"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect()
 }
@@ -80,14 +105,15 @@ mod list_companies {
         assert_eq!(get(&app, &anon, "/company?limit=%2B7&offset=007").await.0, 200, "a sign and leading zeros");
     }
 
-    // upstream: "Using a clean DB" › "should return an empty list"
+    // upstream: "should return an empty array"
     async fn a_clean_database_lists_nothing(db: Db) {
         let app = spawn_app_seeded(db, &[], "{}").await;
         let answer = get(&app, &app.fresh_client(), "/company").await;
         assert_eq!(answer, (200, json!({"companies": [], "totalDocCount": 0})));
     }
 
-    // upstream: "should return all companies" (full documents, creation order)
+    // upstream: "should return the newly created company"; ours: every company, full documents, in
+    // creation order
     async fn all_companies_in_creation_order(db: Db) {
         let app = spawn_app(db).await;
         let (status, body) = get(&app, &app.fresh_client(), "/company").await;
@@ -100,7 +126,7 @@ mod list_companies {
         );
     }
 
-    // upstream: "should respect the limit" and "should respect the offset"; the count is of all
+    // ours (upstream has no case for paging): limit and offset page through, the count is of all
     // companies, not of the page.
     async fn limit_and_offset_page_through(db: Db) {
         let app = spawn_app(db).await;
@@ -118,8 +144,11 @@ mod list_companies {
         assert_eq!(past_the_end, json!({"companies": [], "totalDocCount": 7}));
     }
 
-    // upstream: "should not return blocked companies if not logged in as admin" / "should return
-    // blocked companies to an admin", and the same for disabled companies.
+    // upstream: "should not return blocked created company if not logged in", "With Auth" ›
+    // "should return blocked created company logged in as admin", "Disabled companies" › "should
+    // return both companies if god token is sent", "should return both companies if logged as
+    // admin", "should return only the enabled company if logged as unprivileged user", "should
+    // return only the enabled company if not logged"; ours: a wrong god token is no privilege.
     async fn hidden_companies_only_with_admin_privileges(db: Db) {
         let app = spawn_app(db).await;
         let company = logged_in(&app, "company1@email.com").await;
@@ -167,7 +196,8 @@ mod list_companies {
 mod get_company {
     use super::*;
 
-    // upstream: "should fail if the id is not valid" and "should fail if the company does not exist"
+    // upstream: "Without Auth" › "should fail if invalid id", "should fail if company does not
+    // exist"
     async fn bad_and_unknown_ids_are_422(db: Db) {
         let app = spawn_app(db).await;
         let anon = app.fresh_client();
@@ -179,7 +209,8 @@ mod get_company {
         }
     }
 
-    // upstream: "should return the company and its offers" (hidden offers left out)
+    // upstream: "Without Auth" › "should not return hidden offers"; ours: by hex id and by resource
+    // id
     async fn the_company_and_its_visible_offers(db: Db) {
         let app = spawn_app(db).await;
         for raw in [hex("Cust0mer0001"), "Cust0mer0001".to_owned()] {
@@ -192,7 +223,9 @@ mod get_company {
         }
     }
 
-    // upstream: "should return hidden offers if logged in as the company" / "as admin"
+    // upstream: "With Auth" › "should return hidden offers when user is owner", "should return
+    // hidden offers when user is admin", "should return hidden offers when user is god"; ours:
+    // another company sees what anyone sees
     async fn hidden_offers_for_the_company_itself_and_admins(db: Db) {
         let app = spawn_app(db).await;
         let path = format!("/company/{}", hex("Cust0mer0001"));
@@ -206,8 +239,10 @@ mod get_company {
         assert_eq!(other.1["offers"], json!([company1_offer(1)]), "another company sees what anyone sees");
     }
 
-    // upstream: "should not return a blocked company unless admin" and "should not return a
-    // disabled company unless admin or the company itself"
+    // upstream: "Without Auth" › "should fail if company is disabled", "should fail if company is
+    // blocked"; "With Auth" › "should succeed if company is disabled and user is owner", "should
+    // succeed if company is disabled and user is admin", "should succeed if company is blocked and
+    // user is admin"
     async fn blocked_and_disabled_companies_are_not_found_for_others(db: Db) {
         let app = spawn_app(db).await;
         let id1 = hex("Cust0mer0001");
@@ -233,9 +268,9 @@ mod get_company {
         assert_eq!(get(&app, &admin, &format!("/company/{id2}")).await.0, 200);
     }
 
-    // upstream: "With Auth" › "should fail if company is blocked and user is owner",
-    // "should succeed if company is blocked and user is admin" / "... is god"; "Without Auth" ›
-    // "should fail if company is blocked"
+    // upstream: "With Auth" › "should fail if company is blocked and user is owner", "should
+    // succeed if company is blocked and user is admin", "should succeed if company is blocked and
+    // user is god"; "Without Auth" › "should fail if company is blocked"
     async fn a_blocked_company_is_closed_to_its_own_account(db: Db) {
         let app = spawn_app(db).await;
         let id = hex("Cust0mer0001");
@@ -253,8 +288,8 @@ mod get_company {
     }
 
     // upstream: "Without Auth" › "should fail if company hasn't finished registration" (422);
-    // "With Auth" › "... and user is owner" / "... is admin" / "... is god" (403
-    // registration-not-finished-yet)
+    // "With Auth" › "should fail if company hasn't finished registration and user is owner", "...
+    // and user is admin", "... and user is god" (403 registration-not-finished-yet)
     async fn an_unfinished_registration_is_closed_to_everyone(db: Db) {
         let app = spawn_app(db).await;
         app.db
@@ -272,8 +307,9 @@ mod get_company {
         assert_eq!(get(&app, &logged_in(&app, "company2@email.com").await, &path).await, not_found(&id));
     }
 
-    // upstream: "should return all offers when below limit", "... when at limit", "should limit
-    // number of offers" (CompanyConstants.offers.max_profile_visible: 5)
+    // upstream: "Without Auth" › "should succeed when the company has no offers", "should return
+    // all offers when below limit", "should return all offers when at limit", "should limit number
+    // of offers" (CompanyConstants.offers.max_profile_visible: 5)
     async fn a_profile_shows_at_most_five_offers(db: Db) {
         let app = spawn_app(db).await;
         let anon = app.fresh_client();
@@ -330,8 +366,8 @@ mod block {
         assert_eq!(answer, (422, json!({"error_code": 1, "errors": errors})));
     }
 
-    // upstream: "should fail if not logged in", "should fail if logged in as a company", "should
-    // fail if the god token is invalid"; the id is not looked at before the gate.
+    // upstream: "should fail if not logged in", "should fail if logged in as company"; ours: an
+    // invalid god token; the id is not looked at before the gate.
     async fn only_admins_and_god_may_block(db: Db) {
         let app = spawn_app(db).await;
         let path = format!("/company/{}/block", hex("Cust0mer0001"));
@@ -365,7 +401,7 @@ mod block {
         }
     }
 
-    // upstream: "should block the company if logged in as admin" and "... with god token"
+    // upstream: "should allow if logged in as admin", "should allow with god token"
     async fn admins_and_god_block(db: Db) {
         let app = spawn_app(db).await;
         let admin = logged_in(&app, "admin@email.com").await;
@@ -381,7 +417,7 @@ mod block {
         );
     }
 
-    // upstream: "testing with offers" › "should block active offers"; the company's account
+    // upstream: "testing with offers" › "should block active offers"; ours: the company's account
     // stays logged in (and may still log in), its profile is closed to it (403 company-blocked)
     // and its offers are hidden from everyone else.
     async fn blocking_hides_the_offers_and_closes_the_profile(db: Db) {
@@ -401,12 +437,25 @@ mod block {
         assert_eq!(get(&app, &again, &format!("/company/{id}")).await, closed);
     }
 
+    // upstream: "testing with offers" › "should not override offers already hidden"
+    async fn blocking_keeps_the_reason_of_offers_already_hidden(db: Db) {
+        let app = spawn_app(db).await;
+        hide_second_offer_for(&app, "ADMIN_BLOCK").await;
+        let body = json!({"god_token": GOD_TOKEN, "adminReason": "spam"});
+        assert_eq!(put(&app, &app.fresh_client(), "/company/Cust0mer0001/block", body).await.0, 200);
+        assert_eq!(
+            offer_states(&app).await,
+            [state("Hidden Offer", true, Some("ADMIN_BLOCK")), state("Test Offer", true, Some("COMPANY_BLOCKED"))]
+        );
+    }
+
     crate::on_both_databases!(
         input_validation,
         only_admins_and_god_may_block,
         an_unknown_company_is_422,
         admins_and_god_block,
         blocking_hides_the_offers_and_closes_the_profile,
+        blocking_keeps_the_reason_of_offers_already_hidden,
     );
 }
 
@@ -419,8 +468,8 @@ mod unblock {
         assert_eq!(put(app, &app.fresh_client(), "/company/Cust0mer0001/block", body).await.0, 200);
     }
 
-    // upstream: "should fail if not logged in", "should fail if logged in as a company", "should
-    // fail if the god token is invalid"
+    // upstream: "should fail if not logged in", "should fail if logged in as company"; ours: an
+    // invalid god token
     async fn only_admins_and_god_may_unblock(db: Db) {
         let app = spawn_app(db).await;
         blocked(&app).await;
@@ -435,7 +484,7 @@ mod unblock {
         );
     }
 
-    // upstream: "should fail if the id is not valid" / "if the company does not exist"
+    // upstream: "should fail if not a valid id", "should fail if company does not exist"
     async fn bad_and_unknown_ids_are_422(db: Db) {
         let app = spawn_app(db).await;
         let admin = logged_in(&app, "admin@email.com").await;
@@ -443,7 +492,7 @@ mod unblock {
         assert_eq!(put(&app, &admin, "/company/NoSuchCompny/unblock", json!({})).await, not_found("NoSuchCompny"));
     }
 
-    // upstream: "should unblock the company if logged in as admin" and "... with god token"
+    // upstream: "should allow if logged in as admin", "should allow with god token"
     async fn admins_and_god_unblock(db: Db) {
         let app = spawn_app(db).await;
         blocked(&app).await;
@@ -455,8 +504,8 @@ mod unblock {
         assert_eq!(answer, (200, company_one(json!({"__v": 4}))));
     }
 
-    // upstream: "should unblock the company's offers": what blocking hid comes back, what was
-    // hidden before stays hidden; the company's account can log in again.
+    // upstream: "testing with offers" › "should unblock offers blocked by company block"; ours:
+    // what was hidden before stays hidden, and the company's account sees both.
     async fn unblocking_brings_back_what_blocking_hid(db: Db) {
         let app = spawn_app(db).await;
         blocked(&app).await;
@@ -472,11 +521,30 @@ mod unblock {
         assert_eq!((status, offers), (200, json!([company1_offer(1), company1_offer(2)])));
     }
 
+    // upstream: "testing with offers" › "should not unblock offers hidden by company request" and
+    // "should not unblock offers hidden by admin request"
+    async fn unblocking_leaves_offers_hidden_for_another_reason(db: Db) {
+        for reason in ["COMPANY_REQUEST", "ADMIN_BLOCK"] {
+            let app = spawn_app(db).await;
+            hide_second_offer_for(&app, reason).await;
+            blocked(&app).await;
+            let answer =
+                put(&app, &app.fresh_client(), "/company/Cust0mer0001/unblock", json!({"god_token": GOD_TOKEN})).await;
+            assert_eq!((answer.0, answer.1["isBlocked"].as_bool()), (200, Some(false)), "{reason}");
+            assert_eq!(
+                offer_states(&app).await,
+                [state("Hidden Offer", true, Some(reason)), state("Test Offer", false, None)],
+                "{reason}"
+            );
+        }
+    }
+
     crate::on_both_databases!(
         only_admins_and_god_may_unblock,
         bad_and_unknown_ids_are_422,
         admins_and_god_unblock,
         unblocking_brings_back_what_blocking_hid,
+        unblocking_leaves_offers_hidden_for_another_reason,
     );
 }
 
@@ -484,8 +552,9 @@ mod unblock {
 mod disable {
     use super::*;
 
-    // upstream: "should fail if not logged in", "should fail if logged in as admin" (an admin is
-    // no company; only the god token stands for one), "should fail if the god token is invalid"
+    // upstream: "should fail to disable company if not logged", "should fail to disable company if
+    // logged as admin" (an admin is no company; only the god token stands for one); ours: an
+    // invalid god token
     async fn only_companies_and_god_may_disable(db: Db) {
         let app = spawn_app(db).await;
         let path = format!("/company/{}/disable", hex("Cust0mer0001"));
@@ -502,7 +571,7 @@ mod disable {
         );
     }
 
-    // upstream: "should fail if logged in as another company"
+    // upstream: "should fail to disable company if logged as different company"
     async fn another_company_is_403(db: Db) {
         let app = spawn_app(db).await;
         let other = logged_in(&app, "company2@email.com").await;
@@ -512,7 +581,8 @@ mod disable {
         assert_eq!(doc["company"], company_one(json!({})), "nothing changed");
     }
 
-    // upstream: "should fail if the id is not valid" / "if the company does not exist"
+    // upstream: "Id validation" › "Should fail if using invalid id", "Should fail if company does
+    // not exist"
     async fn bad_and_unknown_ids_are_422(db: Db) {
         let app = spawn_app(db).await;
         let company = logged_in(&app, "company1@email.com").await;
@@ -521,8 +591,9 @@ mod disable {
         assert_eq!(answer, not_found("NoSuchCompny"));
     }
 
-    // upstream: "should disable the company if logged in as the company" and "... with god token";
-    // its offers disappear for everyone else, the company still sees itself and stays logged in.
+    // upstream: "Should disable company if logged as same company", "Should disable company if god
+    // token is sent"; ours: its offers disappear for everyone else, the company still sees itself
+    // and stays logged in.
     async fn the_company_or_god_disables(db: Db) {
         let app = spawn_app(db).await;
         let company = logged_in(&app, "company1@email.com").await;
@@ -540,11 +611,27 @@ mod disable {
         assert_eq!((answer.0, answer.1["isDisabled"].as_bool()), (200, Some(true)));
     }
 
+    // upstream: "should change offers' 'isHidden' on company disable"; ours: an offer hidden for
+    // another reason keeps it.
+    async fn disabling_hides_the_offers_as_disabled(db: Db) {
+        let app = spawn_app(db).await;
+        hide_second_offer_for(&app, "COMPANY_REQUEST").await;
+        assert_eq!(offer_states(&app).await[1], state("Test Offer", false, None));
+        let answer =
+            put(&app, &app.fresh_client(), "/company/Cust0mer0001/disable", json!({"god_token": GOD_TOKEN})).await;
+        assert_eq!((answer.0, answer.1["isDisabled"].as_bool()), (200, Some(true)));
+        assert_eq!(
+            offer_states(&app).await,
+            [state("Hidden Offer", true, Some("COMPANY_REQUEST")), state("Test Offer", true, Some("COMPANY_DISABLED"))]
+        );
+    }
+
     crate::on_both_databases!(
         only_companies_and_god_may_disable,
         another_company_is_403,
         bad_and_unknown_ids_are_422,
         the_company_or_god_disables,
+        disabling_hides_the_offers_as_disabled,
     );
 }
 
@@ -557,7 +644,7 @@ mod enable {
         assert_eq!(put(app, &app.fresh_client(), "/company/Cust0mer0001/disable", body).await.0, 200);
     }
 
-    // upstream: "should fail if not logged in", "should fail if the god token is invalid"
+    // upstream: "should fail to enable if not logged"; ours: an invalid god token
     async fn anonymous_callers_may_not_enable(db: Db) {
         let app = spawn_app(db).await;
         disabled(&app).await;
@@ -569,7 +656,17 @@ mod enable {
         assert_eq!(answer, refused(&["must-be-company", "must-be-admin", "invalid-god-token"]));
     }
 
-    // upstream: "should fail if logged in as another company"
+    // upstream: "Id validation" › "Should fail if using invalid id", "Should fail if company does
+    // not exist"
+    async fn bad_and_unknown_ids_are_422(db: Db) {
+        let app = spawn_app(db).await;
+        let company = logged_in(&app, "company1@email.com").await;
+        assert_eq!(put(&app, &company, "/company/123/enable", json!({})).await, invalid_id("123"));
+        let answer = put(&app, &company, "/company/NoSuchCompny/enable", json!({})).await;
+        assert_eq!(answer, not_found("NoSuchCompny"));
+    }
+
+    // upstream: "should fail to enable if logged as different company"
     async fn another_company_is_403(db: Db) {
         let app = spawn_app(db).await;
         disabled(&app).await;
@@ -577,8 +674,8 @@ mod enable {
         assert_eq!(put(&app, &other, "/company/Cust0mer0001/enable", json!({})).await, not_allowed());
     }
 
-    // upstream: "should enable the company if logged in as the company", "... as admin", "...
-    // with god token"; the offers come back.
+    // upstream: "Should enable company if logged as same company", "Should enable company if
+    // logged as admin", "Should enable company if god token is sent"; ours: the offers come back.
     async fn the_company_an_admin_or_god_enables(db: Db) {
         let app = spawn_app(db).await;
         let id = hex("Cust0mer0001");
@@ -596,10 +693,28 @@ mod enable {
         }
     }
 
+    // upstream: "should change offers' 'isHidden' on company enable": what disabling hid is shown
+    // again with no reason; ours: an offer hidden for another reason stays hidden.
+    async fn enabling_shows_what_disabling_hid(db: Db) {
+        let app = spawn_app(db).await;
+        hide_second_offer_for(&app, "ADMIN_BLOCK").await;
+        disabled(&app).await;
+        assert_eq!(offer_states(&app).await[1], state("Test Offer", true, Some("COMPANY_DISABLED")));
+        let answer =
+            put(&app, &app.fresh_client(), "/company/Cust0mer0001/enable", json!({"god_token": GOD_TOKEN})).await;
+        assert_eq!((answer.0, answer.1["isDisabled"].as_bool()), (200, Some(false)));
+        assert_eq!(
+            offer_states(&app).await,
+            [state("Hidden Offer", true, Some("ADMIN_BLOCK")), state("Test Offer", false, None)]
+        );
+    }
+
     crate::on_both_databases!(
         anonymous_callers_may_not_enable,
         another_company_is_403,
-        the_company_an_admin_or_god_enables
+        bad_and_unknown_ids_are_422,
+        the_company_an_admin_or_god_enables,
+        enabling_shows_what_disabling_hid,
     );
 }
 
@@ -607,7 +722,8 @@ mod enable {
 mod company_offers {
     use super::*;
 
-    // upstream: "should fail if the id is not valid" / "if the company does not exist"
+    // upstream: "Id Validation" › "should fail if requested an invalid companyId", "should fail if
+    // there isn't a company with that id"
     async fn bad_and_unknown_ids_are_422(db: Db) {
         let app = spawn_app(db).await;
         let anon = app.fresh_client();
@@ -616,7 +732,8 @@ mod company_offers {
         assert_eq!(get(&app, &anon, &format!("/offers/company/{raw}")).await, not_found(raw));
     }
 
-    // upstream: "should return the company's offers" (only that company's, hidden ones left out)
+    // upstream: "Get offer by companyId" › "should return non-hidden offers"; ours: only that
+    // company's, and none for a company without offers
     async fn the_companys_visible_offers(db: Db) {
         let app = spawn_app(db).await;
         let anon = app.fresh_client();
@@ -629,7 +746,9 @@ mod company_offers {
         assert_eq!(get(&app, &anon, "/offers/company/Cust0mer0003").await, (200, json!([])));
     }
 
-    // upstream: "should return hidden offers if logged in as the company" / "as admin"
+    // upstream: "Get offer by companyId" › "should return hidden company offers as company",
+    // "should return hidden company offers as admin", "should return hidden company offers with
+    // god token"; ours: another company sees only the visible ones
     async fn hidden_offers_for_the_company_itself_and_admins(db: Db) {
         let app = spawn_app(db).await;
         let path = format!("/offers/company/{}", hex("Cust0mer0001"));
@@ -652,7 +771,9 @@ mod company_offers {
 mod me {
     use super::*;
 
-    // upstream: "should return 401 if not logged in"
+    // upstream: "should return forbidden when retrieving the information of the logged in user"
+    // (its status is 401), "should return an error since no user is logged in"; ours: a forged
+    // cookie is no session
     async fn without_a_session_login_is_required(db: Db) {
         let app = spawn_app(db).await;
         let answer = json(app.me(&app.fresh_client()).await).await;
@@ -661,7 +782,9 @@ mod me {
         assert_eq!(json(forged.unwrap()).await, answer);
     }
 
-    // upstream: "should return the logged in company account" and "... the admin account"
+    // upstream: "should return the informations of the logged in user (company)", "should return
+    // the informations of the logged in user (admin)" (upstream omits an admin's `company`; the
+    // contract, session.md, says null)
     async fn the_account_and_its_company(db: Db) {
         let app = spawn_app(db).await;
         let company = logged_in(&app, "company1@email.com").await;
