@@ -176,6 +176,16 @@ pub async fn spawn_app_seeded(db: Db, extra_flags: &[&str], fixture: &str) -> Te
     }
 }
 
+/// The Redis the shared-limit tests use (`TEST_REDIS_URL`, default the local one).
+pub fn test_redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A Redis key prefix no other test uses.
+pub fn unique_redis_prefix() -> String {
+    format!("companygate-test:{}:", uuid_like())
+}
+
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
@@ -226,7 +236,13 @@ impl TestApp {
     }
 
     pub async fn replica(&self) -> Replica {
-        let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
+        self.replica_with(&[]).await
+    }
+
+    /// Another replica, started with these extra `serve` flags.
+    pub async fn replica_with(&self, extra_flags: &[&str]) -> Replica {
+        let flags = ["--god-token", GOD_TOKEN].iter().chain(extra_flags).copied();
+        let common = CommonSettings::from_args(flags).expect("valid flags");
         let gateway = application::gateway(&self.database_url, &common).await.expect("second gateway starts");
         let app = Application::build("127.0.0.1:0", gateway, &common).await.expect("binds");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -70,6 +70,8 @@ pub struct Metrics {
     pub logins: AtomicU64,
     /// Rows search queries brought back from the database (a page plus one totals row each).
     pub search_rows_loaded: AtomicU64,
+    /// Requests refused for being over a rate limit.
+    pub rate_limited: AtomicU64,
 }
 
 /// Why the gateway cannot serve right now.
@@ -99,6 +101,7 @@ pub struct Gateway {
     metrics: Arc<Metrics>,
     /// Exports that may start now (see [`search::export`]).
     exports: Arc<tokio::sync::Semaphore>,
+    limits: Arc<rate_limit::Limiter>,
 }
 
 impl Gateway {
@@ -117,7 +120,23 @@ impl Gateway {
             keys,
             metrics: Arc::default(),
             exports: search::export::permits(),
+            limits: Arc::new(rate_limit::Limiter::in_memory(rate_limit::Rates::default())),
         })
+    }
+
+    /// The same core with these request-rate limits (in memory, with default rates, unless set).
+    pub fn with_limits(mut self, limits: rate_limit::Limiter) -> Self {
+        self.limits = Arc::new(limits);
+        self
+    }
+
+    /// Counts one request against `limit` for `key` (a client id, an address, an e-mail...).
+    pub async fn rate_limit(&self, limit: rate_limit::Limit, key: &str) -> Result<(), rate_limit::RateLimited> {
+        let checked = self.limits.check(limit, key).await;
+        if checked.is_err() {
+            self.metrics.rate_limited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        checked
     }
 
     pub fn metrics(&self) -> &Metrics {

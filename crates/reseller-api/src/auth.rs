@@ -1,7 +1,7 @@
 //! Bearer authentication of `/api` calls, documented as the OAuth2 client-credentials flow.
+use companygate_domain::rate_limit::Limit;
 use companygate_domain::tokens::AuthenticateError;
 use companygate_domain::{Actor, Gateway};
-use std::sync::Arc;
 
 use poem::Request;
 use poem::http::StatusCode;
@@ -9,7 +9,7 @@ use poem_openapi::auth::Bearer;
 use poem_openapi::{OAuthScopes, SecurityScheme};
 
 use crate::error::ApiError;
-use crate::rate_limit::Limiters;
+use crate::rate_limit::RateLimited;
 
 #[derive(OAuthScopes)]
 #[allow(dead_code)] // only documents the scope; a token always carries exactly `api1`
@@ -39,8 +39,8 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
             poem::Error::from_status(status)
         }
     })?;
-    if let (Actor::Client { client, .. }, Some(limiters)) = (&actor, req.data::<Arc<Limiters>>()) {
-        limiters.api(*client)?;
+    if let Actor::Client { client, .. } = &actor {
+        gateway.rate_limit(Limit::ApiPerClient, &client.to_string()).await.map_err(RateLimited::from)?;
     }
     Ok(actor)
 }

@@ -23,7 +23,6 @@ mod search;
 mod token;
 
 pub use error::ApiError;
-pub use rate_limit::RateLimits;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -71,13 +70,12 @@ pub fn service() -> Service {
 
 /// The dialect's routes. Whatever fails outside a handler (unknown route, a panic) is answered in
 /// the envelope too.
-pub fn endpoint(gateway: Gateway, limits: RateLimits) -> impl Endpoint {
+pub fn endpoint(gateway: Gateway) -> impl Endpoint {
     Route::new()
         .nest("/", service())
         .catch_all_error(|err: poem::Error| async move { ApiError::from_poem(&err).into_response() })
         .with(CatchPanic::new().with_handler(|_| ApiError::Internal.into_response()))
         .data(gateway)
-        .data(std::sync::Arc::new(rate_limit::Limiters::new(limits)))
 }
 
 /// The answer to a request whose body is larger than the gateway reads.

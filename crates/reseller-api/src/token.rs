@@ -2,8 +2,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use companygate_domain::Gateway;
+use companygate_domain::rate_limit::Limit;
 use companygate_domain::tokens::{IssueTokenError, SCOPE};
-use std::sync::Arc;
 
 use poem::Request;
 use poem::web::Data;
@@ -11,7 +11,7 @@ use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::ApiTags;
-use crate::rate_limit::{Limiters, RateLimited};
+use crate::rate_limit::RateLimited;
 
 /// Token request, `application/x-www-form-urlencoded`. Client credentials come either here
 /// (client_secret_post) or in an HTTP Basic header (client_secret_basic).
@@ -192,16 +192,12 @@ impl TokenApi {
     /// with the client id and secret either as form fields or as HTTP Basic authentication. The
     /// answer's `access_token` goes into `Authorization: Bearer ...` on every `/api` call.
     #[oai(path = "/connect/token", method = "post", operation_id = "requestToken")]
-    async fn token(
-        &self,
-        req: &Request,
-        gateway: Data<&Gateway>,
-        limiters: Data<&Arc<Limiters>>,
-        form: Form<TokenRequest>,
-    ) -> TokenResponse {
+    async fn token(&self, req: &Request, gateway: Data<&Gateway>, form: Form<TokenRequest>) -> TokenResponse {
         let from = req.remote_addr().as_socket_addr().map(|a| a.ip());
-        if let Err(limited) = limiters.token_ip(from) {
-            return TokenResponse::slow_down(limited);
+        if let Some(ip) = from
+            && let Err(limited) = gateway.rate_limit(Limit::TokenPerIp, &ip.to_string()).await
+        {
+            return TokenResponse::slow_down(limited.into());
         }
         let form = form.0;
         let credentials = match (basic_credentials(req), form.client_id, form.client_secret) {
@@ -234,8 +230,8 @@ impl TokenApi {
             Credentials::Form(id, secret) => (id, secret, false),
         };
         // Counted before the secret is checked, so guessing secrets is throttled too.
-        if let Err(limited) = limiters.token_client(&id) {
-            return TokenResponse::slow_down(limited);
+        if let Err(limited) = gateway.rate_limit(Limit::TokenPerClient, &id).await {
+            return TokenResponse::slow_down(limited.into());
         }
         match gateway.issue_token(&id, &secret, from).await {
             Ok(token) => TokenResponse::Granted(

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use companygate_domain::rate_limit::{Limiter, Rates, RedisLimits, WhenUnreachable};
 use companygate_domain::{Config, Gateway, MailSettings, Mailer, database};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{EndpointExt, Route, Server};
@@ -12,16 +13,14 @@ use secrecy::ExposeSecret;
 
 use crate::access_log;
 use crate::dispatch::Dialects;
-use crate::settings::CommonSettings;
+use crate::settings::{CommonSettings, FailureMode};
 use crate::{health, metrics};
-use companygate_reseller_api::RateLimits;
 use companygate_session_api::SessionOptions;
 
 pub struct Application {
     address: SocketAddr,
     acceptor: poem::listener::TcpAcceptor,
     gateway: Gateway,
-    rate_limits: RateLimits,
     session: SessionOptions,
 }
 
@@ -41,7 +40,25 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
         max_attempts: common.mail_max_attempts,
     };
     let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name, mail)?;
-    Ok(Gateway::new(pools, config, mailer).await?)
+    Ok(Gateway::new(pools, config, mailer).await?.with_limits(limiter(common)?))
+}
+
+/// The request-rate limits: shared through Redis when a URL is set, else in this process.
+fn limiter(common: &CommonSettings) -> anyhow::Result<Limiter> {
+    let rates = Rates {
+        token_per_client: common.token_rate_limit_per_client,
+        token_per_ip: common.token_rate_limit_per_ip,
+        api_per_client: common.api_rate_limit_per_client,
+        login_per_ip: common.login_rate_limit_per_ip,
+        login_per_email: common.login_rate_limit_per_email,
+    };
+    let Some(url) = common.redis_url.as_deref().filter(|u| !u.is_empty()) else { return Ok(Limiter::in_memory(rates)) };
+    let when_unreachable = match common.rate_limits_when_redis_unreachable {
+        FailureMode::Open => WhenUnreachable::Open,
+        FailureMode::Closed => WhenUnreachable::Closed,
+    };
+    let redis = RedisLimits { url: url.to_owned(), key_prefix: common.redis_key_prefix.clone(), when_unreachable };
+    Limiter::shared(rates, redis).context("--redis-url is not a Redis URL")
 }
 
 pub fn pool_settings(common: &CommonSettings) -> database::PoolSettings {
@@ -59,17 +76,8 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
-        let rate_limits = RateLimits {
-            token_per_client: common.token_rate_limit_per_client,
-            token_per_ip: common.token_rate_limit_per_ip,
-            api_per_client: common.api_rate_limit_per_client,
-        };
-        let session = SessionOptions {
-            trusted_proxies: common.trusted_proxies.clone(),
-            login_per_ip: common.login_rate_limit_per_ip,
-            login_per_email: common.login_rate_limit_per_email,
-        };
-        Ok(Self { address, acceptor, gateway, rate_limits, session })
+        let session = SessionOptions { trusted_proxies: common.trusted_proxies.clone() };
+        Ok(Self { address, acceptor, gateway, session })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -102,9 +110,7 @@ impl Application {
             .at("/readyz", health::ready(self.gateway.clone()));
         let app = Dialects {
             docs: docs.map_to_response().boxed(),
-            reseller: companygate_reseller_api::endpoint(self.gateway.clone(), self.rate_limits)
-                .map_to_response()
-                .boxed(),
+            reseller: companygate_reseller_api::endpoint(self.gateway.clone()).map_to_response().boxed(),
             session: companygate_session_api::endpoint(self.gateway.clone(), self.session).map_to_response().boxed(),
         }
         .around(access_log::record);

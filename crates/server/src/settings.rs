@@ -91,16 +91,16 @@ pub struct CommonSettings {
     /// Proxies (IP addresses, comma-separated) whose X-Forwarded-Proto is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
-    /// Token requests per minute for one client id (per replica).
+    /// Token requests per minute for one client id.
     #[arg(long, env = "TOKEN_RATE_LIMIT_PER_CLIENT", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub token_rate_limit_per_client: u32,
-    /// Token requests per minute from one IP address (per replica).
+    /// Token requests per minute from one IP address.
     #[arg(long, env = "TOKEN_RATE_LIMIT_PER_IP", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub token_rate_limit_per_ip: u32,
-    /// Login attempts per minute from one IP address (per replica).
+    /// Login attempts per minute from one IP address.
     #[arg(long, env = "LOGIN_RATE_LIMIT_PER_IP", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_rate_limit_per_ip: u32,
-    /// Login attempts per minute for one e-mail address (per replica).
+    /// Login attempts per minute for one e-mail address.
     #[arg(long, env = "LOGIN_RATE_LIMIT_PER_EMAIL", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_rate_limit_per_email: u32,
     /// The longest a request waits for a database connection before it is answered 503.
@@ -115,9 +115,26 @@ pub struct CommonSettings {
     /// A notification is given up (and kept in the outbox) after this many failed attempts.
     #[arg(long, env = "MAIL_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=100))]
     pub mail_max_attempts: i32,
-    /// `/api` requests per minute for one API client (per replica).
+    /// `/api` requests per minute for one API client.
     #[arg(long, env = "API_RATE_LIMIT_PER_CLIENT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     pub api_rate_limit_per_client: u32,
+    /// redis://[user:password@]host:port[/db]: the rate limits above are kept there, shared by
+    /// every replica given the same Redis and key prefix. Unset: each replica keeps its own in memory.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prepended to every Redis key the gateway writes.
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "companygate:")]
+    pub redis_key_prefix: String,
+    /// While Redis does not answer, requests are let through unlimited (open) or refused with 429
+    /// (closed).
+    #[arg(long, env = "RATE_LIMITS_WHEN_REDIS_UNREACHABLE", value_enum, default_value = "open")]
+    pub rate_limits_when_redis_unreachable: FailureMode,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailureMode {
+    Open,
+    Closed,
 }
 
 fn parse_secret(text: &str) -> Result<SecretString, String> {

@@ -1,7 +1,7 @@
 //! `/auth/login` and `/auth/me`: sessions as the original's clients see them.
-use std::sync::Arc;
 
 use companygate_domain::Gateway;
+use companygate_domain::rate_limit::Limit;
 use companygate_domain::sessions::LoginError;
 use poem::Request;
 use poem::web::Data;
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::ApiTags;
 use crate::body::JsonBody;
-use crate::caller::{self, LoginLimiters, SessionCookie, clear_session_cookie, session_cookie, set_session_cookie};
+use crate::caller::{self, SessionCookie, clear_session_cookie, session_cookie, set_session_cookie};
 use crate::documents::CompanyDoc;
 use crate::error::{ErrorBody, SessionError};
 use crate::validation::Checks;
@@ -123,25 +123,19 @@ impl AuthApi {
     /// Checks e-mail and password and opens a session carried by the `connect.sid` cookie. Any
     /// session the client already had is closed first.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
-    async fn login(
-        &self,
-        req: &Request,
-        gateway: Data<&Gateway>,
-        limiters: Data<&Arc<LoginLimiters>>,
-        body: JsonBody<LoginBody, true>,
-    ) -> LoginResponse {
+    async fn login(&self, req: &Request, gateway: Data<&Gateway>, body: JsonBody<LoginBody, true>) -> LoginResponse {
         if let Some(ip) = req.remote_addr().as_socket_addr().map(|a| a.ip())
-            && let Err(after) = limiters.per_ip.check(&ip)
+            && let Err(limited) = gateway.rate_limit(Limit::LoginPerIp, &ip.to_string()).await
         {
-            return LoginResponse::slow_down(after);
+            return LoginResponse::slow_down(limited.retry_after);
         }
         let (email, password) = match validate_login(&body.value) {
             Ok(v) => v,
             Err(e) => return e.into(),
         };
         // Counted before the password is checked, so guessing one account's password is throttled.
-        if let Err(after) = limiters.per_email.check(&email) {
-            return LoginResponse::slow_down(after);
+        if let Err(limited) = gateway.rate_limit(Limit::LoginPerEmail, &email).await {
+            return LoginResponse::slow_down(limited.retry_after);
         }
         match gateway.login(&email, &password, session_cookie(req).as_deref()).await {
             Ok(cookie) => {

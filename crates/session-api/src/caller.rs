@@ -2,7 +2,6 @@
 use std::net::IpAddr;
 
 use companygate_domain::Gateway;
-use companygate_domain::rate_limit::KeyedLimiter;
 use poem::Request;
 use poem::web::cookie::{Cookie, SameSite};
 use serde_json::Value;
@@ -21,12 +20,6 @@ pub struct SessionCookie(#[allow(dead_code)] poem_openapi::auth::ApiKey);
 /// Proxies whose `X-Forwarded-Proto` is believed.
 #[derive(Clone, Debug, Default)]
 pub struct TrustedProxies(pub Vec<IpAddr>);
-
-/// Login attempts per minute, per caller IP and per e-mail address (per replica).
-pub struct LoginLimiters {
-    pub per_ip: KeyedLimiter<IpAddr>,
-    pub per_email: KeyedLimiter<String>,
-}
 
 pub fn session_cookie(req: &Request) -> Option<String> {
     req.cookie().get(COOKIE).map(|c| c.value_str().to_owned()).filter(|v| !v.is_empty())

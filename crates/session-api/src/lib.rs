@@ -19,7 +19,6 @@ mod params;
 mod validation;
 
 use caller::TrustedProxies;
-use companygate_domain::rate_limit::KeyedLimiter;
 pub use error::SessionError;
 
 #[derive(Tags)]
@@ -55,17 +54,9 @@ pub fn service() -> Service {
 pub struct SessionOptions {
     /// Proxies whose `X-Forwarded-Proto: https` makes cookies `Secure`.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Login attempts per minute from one IP address.
-    pub login_per_ip: u32,
-    /// Login attempts per minute for one e-mail address.
-    pub login_per_email: u32,
 }
 
 pub fn endpoint(gateway: Gateway, options: SessionOptions) -> impl Endpoint {
-    let limiters = caller::LoginLimiters {
-        per_ip: KeyedLimiter::per_minute(options.login_per_ip),
-        per_email: KeyedLimiter::per_minute(options.login_per_email),
-    };
     Route::new()
         .nest("/", service())
         .catch_all_error(|err: poem::Error| async move { SessionError::from_poem(&err).into_response() })
@@ -73,7 +64,6 @@ pub fn endpoint(gateway: Gateway, options: SessionOptions) -> impl Endpoint {
         .with(CookieJarManager::new())
         .data(gateway)
         .data(TrustedProxies(options.trusted_proxies))
-        .data(std::sync::Arc::new(limiters))
 }
 
 /// The answer to a request whose body is larger than the gateway reads.
