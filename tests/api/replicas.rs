@@ -2,7 +2,12 @@
 //! or deletion on one is seen by the other at once.
 use serde_json::json;
 
-use crate::test_app::{Db, json, spawn_app};
+use companygate_domain::fixtures::Fixture;
+use companygate_server::application;
+use companygate_server::settings::CommonSettings;
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+use crate::test_app::{Db, EmptyDatabase, FIXTURE, GOD_TOKEN, json, spawn_app};
 
 async fn sessions_and_tokens_work_across_replicas(db: Db) {
     let a = spawn_app(db).await;
@@ -34,4 +39,42 @@ async fn sessions_and_tokens_work_across_replicas(db: Db) {
     assert_eq!(me_on_a.status(), 401);
 }
 
-crate::on_both_databases!(sessions_and_tokens_work_across_replicas);
+/// Six gateways starting at once on one empty database all come up: the schema is applied once
+/// (each migration recorded once), exactly one signing key is made, and a token one of them
+/// issues is honoured by every other.
+async fn replicas_starting_together_migrate_once_and_share_one_key(db: Db) {
+    let empty = EmptyDatabase::new(db).await;
+    let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
+    let starts = (0..6).map(|_| application::gateway(&empty.url, &common));
+    let gateways: Vec<_> = futures_util::future::join_all(starts)
+        .await
+        .into_iter()
+        .enumerate()
+        .map(|(i, started)| started.unwrap_or_else(|e| panic!("gateway {i} did not start: {e:#}")))
+        .collect();
+
+    let db = Database::connect(&empty.url).await.unwrap();
+    let count = |table: &str| {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let db = &db;
+        async move {
+            let row = db.query_one(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    use companygate_migration::MigratorTrait;
+    let migrations = companygate_migration::Migrator::migrations().len() as i64;
+    assert_eq!(count("seaql_migrations").await, migrations, "each migration applied and recorded once");
+    assert_eq!(count("signing_keys").await, 1, "one signing key");
+
+    gateways[0].seed(&Fixture::from_json(FIXTURE).unwrap()).await.unwrap();
+    let token = gateways[1].issue_token("acme-reseller", "s3cret-value", None).await.unwrap();
+    for (i, gateway) in gateways.iter().enumerate() {
+        assert!(gateway.authenticate_bearer(&token.access_token).await.is_ok(), "gateway {i} honours the token");
+    }
+}
+
+crate::on_both_databases!(
+    sessions_and_tokens_work_across_replicas,
+    replicas_starting_together_migrate_once_and_share_one_key,
+);

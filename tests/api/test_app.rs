@@ -136,16 +136,7 @@ pub async fn spawn_app_seeded(db: Db, extra_flags: &[&str], fixture: &str) -> Te
     init_logs();
     let files = tempfile::tempdir().expect("temporary directory");
     let mail_dir = files.path().join("mail");
-    let (database_url, pg_database) = match db {
-        Db::Sqlite => (format!("sqlite://{}?mode=rwc", files.path().join("test.db").display()), None),
-        Db::Postgres => {
-            let admin = Database::connect(admin_postgres_url()).await.expect("PostgreSQL is reachable");
-            let name = format!("companygate_test_{}", uuid_like());
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-            admin.close().await.ok();
-            (with_database(&admin_postgres_url(), &name), Some(name))
-        }
-    };
+    let (database_url, pg_database) = new_database(db, &files).await;
     let mut flags: Vec<String> =
         vec!["--god-token".into(), GOD_TOKEN.into(), "--site-name".into(), "companygate-test".into()];
     // Mail goes to files unless the test names its own relay.
@@ -186,6 +177,57 @@ pub fn unique_redis_prefix() -> String {
     format!("companygate-test:{}:", uuid_like())
 }
 
+/// A new empty database: a SQLite file in `files`, or a PostgreSQL database (its name returned, to
+/// be dropped with [`drop_postgres_database`]).
+async fn new_database(db: Db, files: &tempfile::TempDir) -> (String, Option<String>) {
+    match db {
+        Db::Sqlite => (format!("sqlite://{}?mode=rwc", files.path().join("test.db").display()), None),
+        Db::Postgres => {
+            let admin = Database::connect(admin_postgres_url()).await.expect("PostgreSQL is reachable");
+            let name = format!("companygate_test_{}", uuid_like());
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            (with_database(&admin_postgres_url(), &name), Some(name))
+        }
+    }
+}
+
+/// Drop cannot await; a short-lived runtime on its own thread removes the database.
+fn drop_postgres_database(name: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        rt.block_on(async {
+            let admin = Database::connect(admin_postgres_url()).await.ok()?;
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+            admin.close().await.ok()
+        })
+    })
+    .join();
+}
+
+/// An empty database nothing has started on yet; removed when dropped.
+pub struct EmptyDatabase {
+    pub url: String,
+    postgres: Option<String>,
+    _files: tempfile::TempDir,
+}
+
+impl EmptyDatabase {
+    pub async fn new(db: Db) -> Self {
+        let files = tempfile::tempdir().expect("temporary directory");
+        let (url, postgres) = new_database(db, &files).await;
+        Self { url, postgres, _files: files }
+    }
+}
+
+impl Drop for EmptyDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres.take() {
+            drop_postgres_database(name);
+        }
+    }
+}
+
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
@@ -198,16 +240,7 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
         if let Some(name) = self.pg_database.take() {
-            // Drop cannot await; a short-lived runtime on its own thread removes the database.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                rt.block_on(async {
-                    let admin = Database::connect(admin_postgres_url()).await.ok()?;
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
-                    admin.close().await.ok()
-                })
-            })
-            .join();
+            drop_postgres_database(name);
         }
     }
 }

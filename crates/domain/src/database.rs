@@ -3,7 +3,10 @@ use std::time::Duration;
 
 use companygate_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnAcquireErr, ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr,
+    TransactionTrait,
+};
 
 /// What a client is told to wait before retrying when the database is unavailable or the gateway
 /// is overloaded.
@@ -45,6 +48,46 @@ pub struct Pools {
     pub tokens: DatabaseConnection,
 }
 
+/// The PostgreSQL advisory lock start-up holds (any number that no other application on the
+/// database uses; this one spells "cgate").
+const START_UP_LOCK: i64 = 0x0063_6761_7465;
+
+/// Applies pending migrations, one gateway at a time however many start together: on PostgreSQL
+/// under a transaction-scoped advisory lock, the migrations in that transaction (its DDL is
+/// transactional); on SQLite in one `BEGIN IMMEDIATE` transaction on the one writer connection,
+/// which a second process waits for (busy timeout). Whoever comes second finds nothing pending.
+pub async fn migrate_exclusively(writer: &DatabaseConnection) -> Result<(), DbErr> {
+    match writer.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let txn = writer.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({START_UP_LOCK})")).await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => {
+            // sea-orm-migration runs SQLite migrations without a transaction of its own, and the
+            // writer pool has exactly one connection, so every statement below runs in this one.
+            writer.execute_unprepared("BEGIN IMMEDIATE").await?;
+            match Migrator::up(writer, None).await {
+                Ok(()) => writer.execute_unprepared("COMMIT").await.map(drop),
+                Err(e) => {
+                    let _ = writer.execute_unprepared("ROLLBACK").await;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// Takes the start-up lock for the rest of `txn` (PostgreSQL; SQLite's write transactions are
+/// one at a time anyway).
+pub(crate) async fn hold_start_up_lock(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({START_UP_LOCK})")).await?;
+    }
+    Ok(())
+}
+
 /// Connects and applies pending migrations.
 pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> {
     if url.starts_with("sqlite:") {
@@ -67,7 +110,7 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> 
         .min_connections(0)
         .map_sqlx_postgres_opts(|o| o.options([("jit", "off"), ("synchronous_commit", "off")]));
     let db = Database::connect(options).await?;
-    Migrator::up(&db, None).await?;
+    migrate_exclusively(&db).await?;
     let tokens = Database::connect(tokens).await?;
     Ok(Pools { read: db.clone(), write: db, tokens })
 }
@@ -89,7 +132,7 @@ async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
                 .foreign_keys(true)
         });
     let writer = Database::connect(write).await?;
-    Migrator::up(&writer, None).await?;
+    migrate_exclusively(&writer).await?;
     if url.contains(":memory:") {
         // Each connection to `sqlite::memory:` is a database of its own: share the one.
         return Ok(Pools { read: writer.clone(), tokens: writer.clone(), write: writer });

@@ -10,8 +10,8 @@ use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryOrder, Set,
-    Statement,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryOrder, Set, Statement,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -134,27 +134,57 @@ struct Keys {
 }
 
 impl KeyRing {
-    pub(crate) async fn load_or_create(db: &DatabaseConnection) -> Result<Self, DbErr> {
+    /// Loads the keys; when none is usable, creates one: exactly one however many gateways start
+    /// together on one database (they take turns, and whoever comes second finds the first's key).
+    /// `writer` is the writer pool (on SQLite its one connection).
+    pub(crate) async fn load_or_create(writer: &DatabaseConnection) -> Result<Self, DbErr> {
         let ring = Self { keys: Arc::default() };
-        if !ring.reload(db).await? {
-            let (mut secret, mut kid) = ([0u8; 32], [0u8; 8]);
-            rand::thread_rng().fill_bytes(&mut secret);
-            rand::thread_rng().fill_bytes(&mut kid);
-            signing_keys::ActiveModel {
-                kid: Set(hex::encode(kid)),
-                secret: Set(STANDARD.encode(secret)),
-                create_time: Set(Utc::now()),
-            }
-            .insert(db)
-            .await?;
-            ring.reload(db).await?;
+        if ring.reload(writer).await? {
+            return Ok(ring);
         }
+        if writer.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            let txn = writer.begin().await?;
+            crate::database::hold_start_up_lock(&txn).await?;
+            ring.create_unless_usable(&txn).await?;
+            txn.commit().await?;
+        } else {
+            // A deferred transaction that reads and then writes fails when another process wrote
+            // in between; IMMEDIATE takes the write lock first, and the other process waits.
+            writer.execute_unprepared("BEGIN IMMEDIATE").await?;
+            match ring.create_unless_usable(writer).await {
+                Ok(()) => {
+                    writer.execute_unprepared("COMMIT").await?;
+                }
+                Err(e) => {
+                    let _ = writer.execute_unprepared("ROLLBACK").await;
+                    return Err(e);
+                }
+            }
+        }
+        ring.reload(writer).await?;
         Ok(ring)
+    }
+
+    async fn create_unless_usable(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        if self.reload(db).await? {
+            return Ok(());
+        }
+        let (mut secret, mut kid) = ([0u8; 32], [0u8; 8]);
+        rand::thread_rng().fill_bytes(&mut secret);
+        rand::thread_rng().fill_bytes(&mut kid);
+        let key = signing_keys::ActiveModel {
+            kid: Set(hex::encode(kid)),
+            secret: Set(STANDARD.encode(secret)),
+            create_time: Set(Utc::now()),
+        };
+        signing_keys::Entity::insert(key).exec_without_returning(db).await?;
+        tracing::info!("token signing key created");
+        Ok(())
     }
 
     /// Reads every key; returns whether there is at least one usable key. A key whose secret is
     /// not base64 (or empty) is left out with an error in the log, and the newest usable key signs.
-    async fn reload(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
+    async fn reload(&self, db: &impl ConnectionTrait) -> Result<bool, DbErr> {
         let rows = signing_keys::Entity::find().order_by_asc(signing_keys::Column::CreateTime).all(db).await?;
         let mut keys = Keys::default();
         for key in rows {
