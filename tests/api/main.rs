@@ -8,6 +8,7 @@ mod hardening;
 mod large_search;
 mod lookup_family;
 mod mail_outbox;
+mod observability;
 mod openapi;
 mod rate_limits;
 mod real_client_flow;

@@ -186,11 +186,13 @@ async fn a_failure_halfway_through_deletion_leaves_every_row_in_place(db: Db) {
     }
     let before = snapshot(&app).await;
     let token = app.reseller_token().await;
-    let (status, body) = json(app.delete_company(&token, "Cust0mer0001").await).await;
+    let response = app.delete_company(&token, "Cust0mer0001").await;
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let (status, body) = json(response).await;
     assert_eq!(status, 500);
     assert_eq!(body["status"], "INTERNAL_SERVER_ERROR");
     let message = body["message"].as_str().unwrap();
-    assert!(message.contains("correlation id"), "{message}");
+    assert!(message.contains(&format!("correlation id {request_id}")), "the request id names it: {message}");
     assert!(!message.contains("sabotage"), "internals leaked: {message}");
     // The token issued above added one row; everything else is as it was.
     let mut after = snapshot(&app).await;

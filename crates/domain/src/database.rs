@@ -150,6 +150,21 @@ async fn connect_sqlite(url: &str) -> Result<Pools, DbErr> {
     Ok(Pools { read: reader, tokens: writer.clone(), write: writer })
 }
 
+/// Connections of a pool: (open, idle).
+pub fn pool_usage(connection: &DatabaseConnection) -> Option<(u32, usize)> {
+    match connection {
+        DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+            let pool = connection.get_postgres_connection_pool();
+            Some((pool.size(), pool.num_idle()))
+        }
+        DatabaseConnection::SqlxSqlitePoolConnection(_) => {
+            let pool = connection.get_sqlite_connection_pool();
+            Some((pool.size(), pool.num_idle()))
+        }
+        _ => None,
+    }
+}
+
 /// Whether `err` means the database cannot be reached or is too busy right now (the request may
 /// succeed later), as opposed to a fault in what was asked of it.
 pub fn is_unavailable(err: &DbErr) -> bool {

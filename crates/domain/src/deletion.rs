@@ -86,19 +86,57 @@ impl Gateway {
     /// in the same transaction and every request looks them up.
     #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
     pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<DeletedCompany, DeleteCompanyError> {
-        may_delete_at_all(actor)?;
-        let started = Instant::now();
-        let txn = self.writer.begin().await?;
-        let deleted = self.delete_in(&txn, actor, id).await?;
-        txn.commit().await?;
-        self.deleted(actor, &deleted, started);
-        Ok(deleted)
+        let outcome = async {
+            may_delete_at_all(actor)?;
+            let started = Instant::now();
+            let txn = self.writer.begin().await?;
+            let deleted = self.delete_in(&txn, actor, id).await?;
+            txn.commit().await?;
+            self.deleted(actor, &deleted, started);
+            Ok(deleted)
+        }
+        .await;
+        self.count_deletion(actor, outcome.as_ref().map(|_| "deleted"));
+        outcome
+    }
+
+    /// `companygate_company_deletions_total` by the actor's dialect and the outcome.
+    fn count_deletion(&self, actor: &Actor, outcome: Result<&'static str, &DeleteCompanyError>) {
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(DeleteCompanyError::NotPermitted | DeleteCompanyError::Forbidden(_)) => "forbidden",
+            Err(DeleteCompanyError::NotFound(_)) => "not_found",
+            Err(DeleteCompanyError::HasManagedCompanies(_) | DeleteCompanyError::IdempotencyKeyReused) => "conflict",
+            Err(DeleteCompanyError::Database(_)) => "failed",
+        };
+        let dialect = match actor {
+            Actor::Client { .. } => "reseller",
+            Actor::Account { .. } | Actor::God => "session",
+            Actor::Anonymous => "none",
+        };
+        self.telemetry.count("companygate_company_deletions_total", &[("dialect", dialect), ("outcome", outcome)], 1);
     }
 
     /// `delete_company` carried out once per caller and `key`: a repeat within 24 hours (also one
     /// sent while the first is still running) gets the first outcome, success or refusal.
     #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
     pub async fn delete_company_once(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+        key: &IdempotencyKey,
+    ) -> Result<Deletion, DeleteCompanyError> {
+        let outcome = self.delete_company_once_now(actor, id, key).await;
+        let counted = match &outcome {
+            Ok(Deletion::Done(_)) => Ok("deleted"),
+            Ok(Deletion::Replayed { .. }) => Ok("replayed"),
+            Err(e) => Err(e),
+        };
+        self.count_deletion(actor, counted);
+        outcome
+    }
+
+    async fn delete_company_once_now(
         &self,
         actor: &Actor,
         id: CompanyId,
@@ -188,7 +226,19 @@ impl Gateway {
             duration_ms = started.elapsed().as_millis() as u64,
             "company deleted"
         );
-        self.metrics.deletions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let counts = &deleted.counts;
+        for (table, rows) in [
+            ("companies", counts.companies),
+            ("offers", counts.offers),
+            ("target_users", counts.target_users),
+            ("accounts", counts.accounts),
+            ("api_clients", counts.api_clients),
+            ("access_tokens", counts.access_tokens),
+            ("sessions", counts.sessions),
+            ("company_tags", counts.tags),
+        ] {
+            self.telemetry.count("companygate_rows_deleted_total", &[("table", table)], rows);
+        }
         self.mail.wake();
     }
 

@@ -1,7 +1,6 @@
 //! The domain core of companygate: companies, actors, lookup and cascading deletion over one
 //! database. Nothing here knows about HTTP; both dialect adapters call into [`Gateway`].
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
@@ -14,6 +13,7 @@ pub mod clients;
 mod company_id;
 pub mod company_state;
 pub mod company_writes;
+pub mod correlation;
 pub mod database;
 pub mod deletion;
 pub mod entities;
@@ -28,6 +28,7 @@ pub mod search;
 pub mod sessions;
 mod subtree_counts;
 mod target_user_counts;
+pub mod telemetry;
 pub mod tokens;
 mod tree;
 mod tree_listing;
@@ -62,18 +63,6 @@ impl Default for Config {
     }
 }
 
-/// Counters for the operations that matter; exported by the server.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub deletions: AtomicU64,
-    pub tokens_issued: AtomicU64,
-    pub logins: AtomicU64,
-    /// Rows search queries brought back from the database (a page plus one totals row each).
-    pub search_rows_loaded: AtomicU64,
-    /// Requests refused for being over a rate limit.
-    pub rate_limited: AtomicU64,
-}
-
 /// Why the gateway cannot serve right now.
 #[derive(Debug, thiserror::Error)]
 pub enum Unready {
@@ -98,7 +87,7 @@ pub struct Gateway {
     config: Arc<Config>,
     mail: Mailer,
     keys: tokens::KeyRing,
-    metrics: Arc<Metrics>,
+    telemetry: telemetry::Telemetry,
     /// Exports that may start now (see [`search::export`]).
     exports: Arc<tokio::sync::Semaphore>,
     limits: Arc<rate_limit::Limiter>,
@@ -118,7 +107,7 @@ impl Gateway {
             config: Arc::new(config),
             mail,
             keys,
-            metrics: Arc::default(),
+            telemetry: telemetry::Telemetry::default(),
             exports: search::export::permits(),
             limits: Arc::new(rate_limit::Limiter::in_memory(rate_limit::Rates::default())),
         })
@@ -130,17 +119,43 @@ impl Gateway {
         self
     }
 
+    /// The same core recording its figures into `telemetry`.
+    pub fn with_telemetry(mut self, telemetry: telemetry::Telemetry) -> Self {
+        self.telemetry = telemetry;
+        // Counters without labels are shown from the start, at zero.
+        for counter in ["companygate_tokens_issued_total", "companygate_search_rows_loaded_total"] {
+            self.telemetry.count(counter, &[], 0);
+        }
+        self
+    }
+
+    pub fn telemetry(&self) -> &telemetry::Telemetry {
+        &self.telemetry
+    }
+
     /// Counts one request against `limit` for `key` (a client id, an address, an e-mail...).
     pub async fn rate_limit(&self, limit: rate_limit::Limit, key: &str) -> Result<(), rate_limit::RateLimited> {
         let checked = self.limits.check(limit, key).await;
         if checked.is_err() {
-            self.metrics.rate_limited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.telemetry.count("companygate_rate_limited_total", &[("limit", limit.name())], 1);
         }
         checked
     }
 
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+    /// Sets the gauges read at scrape time: connections of each pool in use and idle, and the
+    /// outbox backlog (left as it was while the database does not answer within a second).
+    pub async fn sample_gauges(&self) {
+        for (pool, connection) in [("read", &self.db), ("write", &self.writer), ("tokens", &self.token_writer)] {
+            if let Some((size, idle)) = database::pool_usage(connection) {
+                let in_use = (size as usize).saturating_sub(idle);
+                self.telemetry.set("companygate_db_connections", &[("pool", pool), ("state", "in_use")], in_use as f64);
+                self.telemetry.set("companygate_db_connections", &[("pool", pool), ("state", "idle")], idle as f64);
+            }
+        }
+        if let Ok(Ok(backlog)) = tokio::time::timeout(Duration::from_secs(1), self.outbox_backlog()).await {
+            self.telemetry.set("companygate_outbox_messages", &[("state", "pending")], backlog.pending as f64);
+            self.telemetry.set("companygate_outbox_messages", &[("state", "given_up")], backlog.failed as f64);
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -160,7 +175,14 @@ impl Gateway {
                 }
             }
         };
-        tokio::join!(self.mail.run(&self.writer), sweep);
+        let upkeep = async {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                self.telemetry.upkeep();
+            }
+        };
+        tokio::join!(self.mail.run(&self.writer, &self.telemetry), sweep, upkeep);
     }
 
     /// Messages waiting in the outbox and messages given up.

@@ -23,6 +23,7 @@ use sea_orm::{
 use tokio::sync::Notify;
 
 use crate::entities::outbox;
+use crate::telemetry::Telemetry;
 
 /// Messages claimed per round.
 const BATCH: u64 = 10;
@@ -140,9 +141,9 @@ impl Mailer {
 
     /// Sends the outbox until the task is dropped: at once when woken, otherwise every few
     /// seconds, as long as due messages remain.
-    pub(crate) async fn run(&self, db: &DatabaseConnection) {
+    pub(crate) async fn run(&self, db: &DatabaseConnection, telemetry: &Telemetry) {
         loop {
-            match self.send_due(db).await {
+            match self.send_due(db, telemetry).await {
                 Ok(claimed) if claimed as u64 == BATCH => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "outbox round failed; will retry"),
@@ -152,7 +153,7 @@ impl Mailer {
     }
 
     /// Claims the due messages and sends them; returns how many were claimed.
-    async fn send_due(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
+    async fn send_due(&self, db: &DatabaseConnection, telemetry: &Telemetry) -> Result<usize, DbErr> {
         let claimed = self.claim(db).await?;
         for message in &claimed {
             let outcome = match tokio::time::timeout(self.send_limit(), self.send(message)).await {
@@ -169,6 +170,8 @@ impl Mailer {
                     .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now() + self.backoff(message.attempts))),
             };
             update.exec(db).await?;
+            let result = if outcome.is_ok() { "sent" } else { "failed" };
+            telemetry.count("companygate_outbox_sends_total", &[("result", result)], 1);
             match outcome {
                 Ok(()) => tracing::info!(outbox_id = message.id, attempt = message.attempts, "notification sent"),
                 Err(error) if message.attempts >= self.settings.max_attempts => tracing::error!(

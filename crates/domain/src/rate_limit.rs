@@ -44,7 +44,7 @@ impl Limit {
     const ALL: [Limit; 5] =
         [Self::TokenPerClient, Self::TokenPerIp, Self::ApiPerClient, Self::LoginPerIp, Self::LoginPerEmail];
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::TokenPerClient => "token-client",
             Self::TokenPerIp => "token-ip",

@@ -441,7 +441,7 @@ impl Gateway {
             txn.commit().await?;
             rows
         };
-        self.metrics.search_rows_loaded.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
 
         let totals = match rows.first() {
             Some(first) => {
@@ -458,7 +458,7 @@ impl Gateway {
                 let mut values = sql.values;
                 values.truncate(values.len() - 2); // the page's limit and offset
                 let statement = Statement::from_sql_and_values(self.backend(), totals_sql, values);
-                self.metrics.search_rows_loaded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.telemetry.count("companygate_search_rows_loaded_total", &[], 1);
                 Totals::find_by_statement(statement)
                     .one(&self.db)
                     .await?

@@ -52,7 +52,10 @@ impl Gateway {
         let verified = self.hasher.verify(password.to_owned(), stored).await?;
         // A blocked company's account logs in as any other (upstream does too); what blocking
         // closes is the company's profile (see `company_details`).
-        let account = account.filter(|_| verified).ok_or(LoginError::BadCredentials)?;
+        let Some(account) = account.filter(|_| verified) else {
+            self.telemetry.count("companygate_logins_total", &[("outcome", "bad_credentials")], 1);
+            return Err(LoginError::BadCredentials);
+        };
         if let Some(previous) = previous {
             self.logout(previous).await?;
         }
@@ -71,7 +74,7 @@ impl Gateway {
         }
         .insert(&self.writer)
         .await?;
-        self.metrics.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.telemetry.count("companygate_logins_total", &[("outcome", "success")], 1);
         Ok(cookie)
     }
 

@@ -292,7 +292,7 @@ impl Gateway {
         let header = Header { kid: Some(kid), ..Header::new(Algorithm::HS256) };
         let access_token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret))
             .expect("HS256 signing cannot fail");
-        self.metrics.tokens_issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.telemetry.count("companygate_tokens_issued_total", &[], 1);
         Ok(IssuedToken { access_token, expires_in: ttl })
     }
 

@@ -124,9 +124,13 @@ impl ApiError {
     }
 }
 
+/// The request's id (see `X-Request-Id`), or a fresh one outside a request.
 fn correlation_id() -> String {
     use rand::Rng;
-    format!("{:016x}", rand::thread_rng().r#gen::<u64>())
+    match companygate_domain::correlation::current() {
+        Some(id) => id.to_string(),
+        None => format!("{:016x}", rand::thread_rng().r#gen::<u64>()),
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -1,10 +1,19 @@
-//! One log line per request: method, path, status and duration. Query values are left out
+//! One log line, one span and two figures per request: method, path, route template, status,
+//! duration and request id. Query values are left out
 //! except for a few harmless parameters, so secrets sent in a query (`?god_token=`) never reach
 //! the log.
 use std::sync::Arc;
 use std::time::Instant;
 
-use poem::{Endpoint, Request, Response, Result};
+use companygate_domain::correlation;
+use companygate_domain::telemetry::Telemetry;
+use poem::http::HeaderValue;
+use poem::{Endpoint, PathPattern, Request, Response, Result};
+use tracing::Instrument;
+
+use crate::dispatch;
+
+const REQUEST_ID: &str = "x-request-id";
 
 /// Query parameters whose values are logged as sent; every other value is replaced.
 const SHOWN: [&str; 3] = ["limit", "offset", "companyId"];
@@ -25,20 +34,62 @@ pub fn loggable(uri: &poem::http::Uri) -> String {
     format!("{}?{}", uri.path(), parts.join("&"))
 }
 
-pub async fn record<E: Endpoint<Output = Response>>(inner: Arc<E>, req: Request) -> Result<Response> {
+/// Whether a client's `X-Request-Id` is used as sent: 1 to 128 letters, digits and `-_.:`.
+fn sane(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+fn new_request_id() -> Arc<str> {
+    use rand::Rng;
+    format!("{:032x}", rand::thread_rng().r#gen::<u128>()).into()
+}
+
+/// Serves one request inside a `request` span (method, route template, request id): the request id
+/// is the client's `X-Request-Id` when sane, a new one otherwise, and is echoed in the answer's
+/// `X-Request-Id` (and named by 500 answers of the reseller dialect). Counts the request and its
+/// latency per dialect, route template and status, and logs one line.
+pub async fn record<E: Endpoint<Output = Response>>(
+    inner: Arc<E>,
+    req: Request,
+    telemetry: Telemetry,
+) -> Result<Response> {
     let method = req.method().clone();
     let uri = loggable(req.uri());
+    let dialect = dispatch::dialect_of(req.uri().path());
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| sane(id))
+        .map(Arc::<str>::from)
+        .unwrap_or_else(new_request_id);
+    let span = tracing::info_span!("request", %method, route = tracing::field::Empty, request_id = %request_id);
     let started = Instant::now();
-    let response = match inner.call(req).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    };
+    let served = correlation::scope(request_id.clone(), async {
+        match inner.call(req).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    });
+    let mut response = served.instrument(span.clone()).await;
+    let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Unknown paths share one label, so clients cannot grow the metrics without bound.
+    let route = response.data::<PathPattern>().map_or_else(|| "unmatched".to_owned(), |p| p.0.to_string());
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status_label = status.to_string();
+    let labels = [("dialect", dialect), ("route", route.as_str()), ("status", status_label.as_str())];
+    telemetry.count("companygate_http_requests_total", &labels, 1);
+    telemetry.observe("companygate_http_request_duration_seconds", &labels, elapsed.as_secs_f64());
+    span.record("route", route.as_str());
+    let _in_span = span.enter();
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::warn!(%method, %uri, status, duration_ms, "request");
+        tracing::warn!(%uri, status, duration_ms, "request");
     } else {
-        tracing::info!(%method, %uri, status, duration_ms, "request");
+        tracing::info!(%uri, status, duration_ms, "request");
     }
     Ok(response)
 }

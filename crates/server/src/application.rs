@@ -40,7 +40,7 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
         max_attempts: common.mail_max_attempts,
     };
     let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name, mail)?;
-    Ok(Gateway::new(pools, config, mailer).await?.with_limits(limiter(common)?))
+    Ok(Gateway::new(pools, config, mailer).await?.with_limits(limiter(common)?).with_telemetry(metrics::telemetry()))
 }
 
 /// The request-rate limits: shared through Redis when a URL is set, else in this process.
@@ -108,12 +108,13 @@ impl Application {
             .at("/metrics", metrics::endpoint(self.gateway.clone()))
             .at("/healthz", health::alive())
             .at("/readyz", health::ready(self.gateway.clone()));
+        let telemetry = self.gateway.telemetry().clone();
         let app = Dialects {
             docs: docs.map_to_response().boxed(),
             reseller: companygate_reseller_api::endpoint(self.gateway.clone()).map_to_response().boxed(),
             session: companygate_session_api::endpoint(self.gateway.clone(), self.session).map_to_response().boxed(),
         }
-        .around(access_log::record);
+        .around(move |inner, req| access_log::record(inner, req, telemetry.clone()));
 
         let background = self.gateway.clone();
         let background = tokio::spawn(async move { background.run_background().await });

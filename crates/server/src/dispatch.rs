@@ -31,14 +31,11 @@ impl Endpoint for Dialects {
         }
         let path = req.uri().path().to_owned();
         let token = path == "/connect/token";
-        let reseller = token || path == "/api" || path.starts_with("/api/");
-        if !reseller
-            && (OUTSIDE_DIALECTS.contains(&path.as_str())
-                || path.starts_with("/docs/")
-                || path.starts_with("/openapi/"))
-        {
+        let dialect = dialect_of(&path);
+        if dialect == OUTSIDE {
             return self.docs.call(req).await;
         }
+        let reseller = dialect == RESELLER;
         match read_limited(req.take_body()).await {
             Ok(bytes) => req.set_body(bytes),
             Err(_) if token => return Ok(companygate_reseller_api::token_body_too_large(MAX_BODY)),
@@ -87,6 +84,22 @@ async fn read_limited(body: poem::Body) -> std::result::Result<Bytes, ()> {
 
 /// Paths served outside both dialects (besides `/docs/...` and `/openapi/...`).
 const OUTSIDE_DIALECTS: [&str; 3] = ["/metrics", "/healthz", "/readyz"];
+
+pub const RESELLER: &str = "reseller";
+pub const SESSION: &str = "session";
+/// Docs, specs, health and metrics.
+pub const OUTSIDE: &str = "none";
+
+/// Which dialect serves `path` (after percent-decoding).
+pub fn dialect_of(path: &str) -> &'static str {
+    if path == "/connect/token" || path == "/api" || path.starts_with("/api/") {
+        RESELLER
+    } else if OUTSIDE_DIALECTS.contains(&path) || path.starts_with("/docs/") || path.starts_with("/openapi/") {
+        OUTSIDE
+    } else {
+        SESSION
+    }
+}
 
 /// The methods both specs declare for `path`, as an `Allow` header value.
 fn allowed_methods(path: &str) -> Option<HeaderValue> {
