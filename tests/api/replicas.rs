@@ -74,7 +74,24 @@ async fn replicas_starting_together_migrate_once_and_share_one_key(db: Db) {
     }
 }
 
+/// Shutting down, a replica first answers `/readyz` 503 for its drain time while it still serves
+/// requests (so the load balancer takes it out first), then closes its listener.
+async fn a_replica_shutting_down_is_unready_while_it_drains(db: Db) {
+    let mut app = crate::test_app::spawn_app_with(db, &["--shutdown-drain-seconds", "2"]).await;
+    let client = app.fresh_client();
+    let (readyz, healthz) = (app.url("/readyz"), app.url("/healthz"));
+    assert_eq!(client.get(&readyz).send().await.unwrap().status(), 200);
+    app.begin_shutdown();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, body) = json(client.get(&readyz).send().await.unwrap()).await;
+    assert_eq!((status, body), (503, json!({"status": "draining"})));
+    assert_eq!(client.get(&healthz).send().await.unwrap().status(), 200, "still serving while draining");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert!(app.fresh_client().get(&healthz).send().await.is_err(), "the listener is closed after the drain");
+}
+
 crate::on_both_databases!(
     sessions_and_tokens_work_across_replicas,
+    a_replica_shutting_down_is_unready_while_it_drains,
     replicas_starting_together_migrate_once_and_share_one_key,
 );

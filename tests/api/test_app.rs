@@ -290,6 +290,13 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Tells the server to shut down, as SIGTERM does.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// A client without cookies, for requests that must not carry a session.
     pub fn fresh_client(&self) -> reqwest::Client {
         reqwest::Client::builder().cookie_store(true).build().expect("http client")

@@ -2,6 +2,8 @@
 //! dialects until told to stop.
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,6 +24,7 @@ pub struct Application {
     acceptor: poem::listener::TcpAcceptor,
     gateway: Gateway,
     session: SessionOptions,
+    drain: Duration,
 }
 
 /// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
@@ -77,7 +80,8 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
         let session = SessionOptions { trusted_proxies: common.trusted_proxies.clone() };
-        Ok(Self { address, acceptor, gateway, session })
+        let drain = Duration::from_secs(common.shutdown_drain_seconds);
+        Ok(Self { address, acceptor, gateway, session, drain })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -92,8 +96,26 @@ impl Application {
         &self.gateway
     }
 
-    /// Serves until `shutdown` resolves, then drains in-flight requests (up to 10 s).
+    /// Serves until `shutdown` resolves; then `/readyz` answers 503 for the drain time (so a load
+    /// balancer stops sending requests while the listener still takes them), then the listener
+    /// closes and in-flight requests finish (up to 10 s).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        let draining = Arc::new(AtomicBool::new(false));
+        let drain = self.drain;
+        let shutdown = {
+            let draining = draining.clone();
+            async move {
+                shutdown.await;
+                draining.store(true, Ordering::Relaxed);
+                if !drain.is_zero() {
+                    tracing::info!(
+                        seconds = drain.as_secs(),
+                        "draining: /readyz answers 503 until the listener closes"
+                    );
+                    tokio::time::sleep(drain).await;
+                }
+            }
+        };
         let reseller_spec = companygate_reseller_api::service();
         let session_spec = companygate_session_api::service();
         let docs = Route::new()
@@ -107,7 +129,7 @@ impl Application {
             .at("/openapi/session.yaml", session_spec.spec_endpoint_yaml())
             .at("/metrics", metrics::endpoint(self.gateway.clone()))
             .at("/healthz", health::alive())
-            .at("/readyz", health::ready(self.gateway.clone()));
+            .at("/readyz", health::ready(self.gateway.clone(), draining));
         let telemetry = self.gateway.telemetry().clone();
         let app = Dialects {
             docs: docs.map_to_response().boxed(),

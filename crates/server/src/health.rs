@@ -1,5 +1,7 @@
 //! `/healthz` (the process answers) and `/readyz` (the database answers and its schema is
 //! current), outside both dialects, for load balancers and orchestrators.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use companygate_domain::{Gateway, database};
@@ -18,10 +20,15 @@ pub fn alive() -> impl Endpoint<Output = Response> {
     poem::endpoint::make_sync(|_| answer(StatusCode::OK, json!({"status": "ok"})))
 }
 
-pub fn ready(gateway: Gateway) -> impl Endpoint<Output = Response> {
+/// Ready: not shutting down, and the database answers with a current schema.
+pub fn ready(gateway: Gateway, draining: Arc<AtomicBool>) -> impl Endpoint<Output = Response> {
     poem::endpoint::make(move |_| {
         let gateway = gateway.clone();
+        let draining = draining.load(Ordering::Relaxed);
         async move {
+            if draining {
+                return answer(StatusCode::SERVICE_UNAVAILABLE, json!({"status": "draining"}));
+            }
             let reason = match tokio::time::timeout(READY_WITHIN, gateway.readiness()).await {
                 Ok(Ok(())) => return answer(StatusCode::OK, json!({"status": "ready"})),
                 Ok(Err(unready)) => {

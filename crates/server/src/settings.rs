@@ -118,6 +118,10 @@ pub struct CommonSettings {
     /// `/api` requests per minute for one API client.
     #[arg(long, env = "API_RATE_LIMIT_PER_CLIENT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     pub api_rate_limit_per_client: u32,
+    /// On SIGTERM, `/readyz` answers 503 this long before the listener closes, so that a load
+    /// balancer's health check takes the replica out first; in-flight requests then finish.
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub shutdown_drain_seconds: u64,
     /// redis://[user:password@]host:port[/db]: the rate limits above are kept there, shared by
     /// every replica given the same Redis and key prefix. Unset: each replica keeps its own in memory.
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
