@@ -4,6 +4,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 
 use crate::entities::{accounts, companies, offers};
+use crate::gate::GatedOperation;
 use crate::{Actor, CompanyId, Gateway};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +18,18 @@ pub enum StateChange {
     Disable,
     /// By the company itself, an admin or god.
     Enable,
+}
+
+impl StateChange {
+    /// The gate in front of this change.
+    pub fn gate(&self) -> GatedOperation {
+        match self {
+            Self::Block { .. } => GatedOperation::Block,
+            Self::Unblock => GatedOperation::Unblock,
+            Self::Disable => GatedOperation::Disable,
+            Self::Enable => GatedOperation::Enable,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,13 +79,7 @@ impl Gateway {
         id: CompanyId,
         change: StateChange,
     ) -> Result<companies::Model, StateChangeError> {
-        let company_account = matches!(actor, Actor::Account { company: Some(_), .. });
-        let may_try = match change {
-            StateChange::Block { .. } | StateChange::Unblock => actor.has_admin_privileges(),
-            StateChange::Disable => matches!(actor, Actor::God) || company_account,
-            StateChange::Enable => actor.has_admin_privileges() || company_account,
-        };
-        if !may_try {
+        if !change.gate().admits(actor) {
             return Err(StateChangeError::NotPermitted);
         }
         let key = id.resource_id().ok_or(StateChangeError::NotFound(id))?;

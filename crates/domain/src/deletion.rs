@@ -25,8 +25,9 @@ pub enum DeleteCompanyError {
     /// The actor may not delete companies at all (checked before the company is looked up).
     #[error("actor may not delete companies")]
     NotPermitted,
+    /// No company has this resource id (as given).
     #[error("company {0} does not exist")]
-    NotFound(CompanyId),
+    NotFound(String),
     #[error("actor may not delete company {0}")]
     Forbidden(CompanyId),
     #[error("company {0} still manages other companies")]
@@ -98,6 +99,43 @@ impl Gateway {
         .await;
         self.count_deletion(actor, outcome.as_ref().map(|_| "deleted"));
         outcome
+    }
+
+    /// The reseller dialect's deletion in one call, in its order of checks: whether the actor may
+    /// delete at all (so a Company Admin learns nothing about ids), then the id (one that cannot
+    /// name a company is not found), then the deletion, carried out once per idempotency key when
+    /// one is given.
+    pub async fn delete_company_named(
+        &self,
+        actor: &Actor,
+        resource_id: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Deletion, DeleteCompanyError> {
+        if let Err(refused) = may_delete_at_all(actor) {
+            self.count_deletion(actor, Err(&refused));
+            return Err(refused);
+        }
+        let Some(id) = CompanyId::from_resource_id(resource_id) else {
+            let unknown = DeleteCompanyError::NotFound(resource_id.to_owned());
+            self.count_deletion(actor, Err(&unknown));
+            return Err(unknown);
+        };
+        match key {
+            Some(key) => self.delete_company_once(actor, id, key).await,
+            None => self.delete_company(actor, id).await.map(|deleted| Deletion::Done(Box::new(deleted))),
+        }
+    }
+
+    /// [`Self::preview_deletion`] in the order of checks of [`Self::delete_company_named`].
+    pub async fn preview_deletion_named(
+        &self,
+        actor: &Actor,
+        resource_id: &str,
+    ) -> Result<DeletionCounts, DeleteCompanyError> {
+        may_delete_at_all(actor)?;
+        let id = CompanyId::from_resource_id(resource_id)
+            .ok_or_else(|| DeleteCompanyError::NotFound(resource_id.to_owned()))?;
+        self.preview_deletion(actor, id).await
     }
 
     /// `companygate_company_deletions_total` by the actor's dialect and the outcome.
@@ -181,11 +219,12 @@ impl Gateway {
         actor: &Actor,
         id: CompanyId,
     ) -> Result<DeletedCompany, DeleteCompanyError> {
-        let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
+        let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id.to_string()))?;
         if !lock_company(txn, key, Bump::LockOnly).await? {
-            return Err(DeleteCompanyError::NotFound(id));
+            return Err(DeleteCompanyError::NotFound(id.to_string()));
         }
-        let company = companies::Entity::find_by_id(key).one(txn).await?.ok_or(DeleteCompanyError::NotFound(id))?;
+        let company =
+            companies::Entity::find_by_id(key).one(txn).await?.ok_or(DeleteCompanyError::NotFound(id.to_string()))?;
         authorize(txn, actor, id, &company).await?;
         if manages_any(txn, key).await? {
             return Err(DeleteCompanyError::HasManagedCompanies(id));
@@ -245,9 +284,11 @@ impl Gateway {
     /// What `delete_company` would remove, with the same checks, changing nothing.
     pub async fn preview_deletion(&self, actor: &Actor, id: CompanyId) -> Result<DeletionCounts, DeleteCompanyError> {
         may_delete_at_all(actor)?;
-        let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id))?;
-        let company =
-            companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(DeleteCompanyError::NotFound(id))?;
+        let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id.to_string()))?;
+        let company = companies::Entity::find_by_id(key)
+            .one(&self.db)
+            .await?
+            .ok_or(DeleteCompanyError::NotFound(id.to_string()))?;
         authorize(&self.db, actor, id, &company).await?;
         if manages_any(&self.db, key).await? {
             return Err(DeleteCompanyError::HasManagedCompanies(id));
@@ -278,19 +319,20 @@ impl RefusalRecord {
     fn into_error(self, id: CompanyId) -> DeleteCompanyError {
         match self {
             Self::NotPermitted => DeleteCompanyError::NotPermitted,
-            Self::NotFound => DeleteCompanyError::NotFound(id),
+            Self::NotFound => DeleteCompanyError::NotFound(id.to_string()),
             Self::Forbidden => DeleteCompanyError::Forbidden(id),
             Self::HasManagedCompanies => DeleteCompanyError::HasManagedCompanies(id),
         }
     }
 }
 
+/// Resellers' API clients, and whoever the session dialect's deletion gate admits.
 fn may_delete_at_all(actor: &Actor) -> Result<(), DeleteCompanyError> {
-    match actor {
-        Actor::God | Actor::Client { role: ClientRole::Reseller, .. } | Actor::Account { company: Some(_), .. } => {
-            Ok(())
-        }
-        _ => Err(DeleteCompanyError::NotPermitted),
+    let reseller = matches!(actor, Actor::Client { role: ClientRole::Reseller, .. });
+    if reseller || crate::gate::GatedOperation::DeleteCompany.admits(actor) {
+        Ok(())
+    } else {
+        Err(DeleteCompanyError::NotPermitted)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod database;
 pub mod deletion;
 pub mod entities;
 pub mod fixtures;
+pub mod gate;
 pub mod idempotency;
 pub mod lookup;
 pub mod mail;

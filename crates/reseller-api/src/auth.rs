@@ -1,10 +1,8 @@
 //! Bearer authentication of `/api` calls, documented as the OAuth2 client-credentials flow.
 use companygate_domain::rate_limit::Limit;
-use companygate_domain::tokens::AuthenticateError;
 use companygate_domain::{Actor, Gateway};
 
 use poem::Request;
-use poem::http::StatusCode;
 use poem_openapi::auth::Bearer;
 use poem_openapi::{OAuthScopes, SecurityScheme};
 
@@ -32,13 +30,12 @@ pub struct ResellerAuth(pub Actor);
 /// Authenticates, then counts the request against the client's rate limit.
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
     let gateway = req.data::<Gateway>().expect("the gateway is attached to every request");
-    let actor = gateway.authenticate_bearer(&bearer.token).await.map_err(|e| match e {
-        AuthenticateError::InvalidToken => poem::Error::from_status(StatusCode::UNAUTHORIZED),
-        AuthenticateError::Database(cause) => {
-            let status = ApiError::database(cause).status();
-            poem::Error::from_status(status)
-        }
-    })?;
+    // poem-openapi answers a checker's error by its status; the envelope is written from that
+    // status by `ApiError::from_poem`.
+    let actor = gateway
+        .authenticate_bearer(&bearer.token)
+        .await
+        .map_err(|e| poem::Error::from_status(ApiError::from(e).status()))?;
     if let Actor::Client { client, .. } = &actor {
         gateway.rate_limit(Limit::ApiPerClient, &client.to_string()).await.map_err(RateLimited::from)?;
     }

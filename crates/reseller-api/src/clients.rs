@@ -1,7 +1,7 @@
 //! `/api/roles` and the REST clients of a company (`/api/companies/clients/...`), scoped with
 //! `X-KEEPNET-Company-Id`; without it they act on the caller's own company.
 use chrono::{DateTime, Utc};
-use companygate_domain::clients::{ClientInput, ClientOrder, ClientView, ClientsError, ROLES, generate_credentials};
+use companygate_domain::clients::{ClientInput, ClientOrder, ClientView, ROLES, generate_credentials};
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -178,18 +178,6 @@ crate::api_response!(CredentialsResponse, Envelope<Credentials>);
 crate::api_response!(ClientRefResponse, Envelope<ClientRef>);
 crate::api_response!(ClientResponse, Envelope<ClientDto>);
 crate::api_response!(ClientSearchResponse, Envelope<ClientSearchData>);
-
-impl From<ClientsError> for ApiError {
-    fn from(e: ClientsError) -> Self {
-        match e {
-            ClientsError::NotPermitted | ClientsError::Forbidden => Self::Forbidden("Not allowed for this company"),
-            ClientsError::NotFound => Self::NotFound("Not found"),
-            ClientsError::Invalid(lines) => Self::Input(lines),
-            ClientsError::Overloaded(cause) => Self::overloaded(cause),
-            ClientsError::Database(cause) => Self::database(cause),
-        }
-    }
-}
 
 fn role_id(view: &ClientView) -> String {
     ROLES.iter().find(|r| r.role == view.role).map(|r| r.resource_id.to_owned()).unwrap_or_default()

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use companygate_domain::company_writes::{CompanyDraft, Logo, MAX_LOGO_BYTES, Reference, WriteCompanyError};
+use companygate_domain::company_writes::{CompanyDraft, Logo, MAX_LOGO_BYTES, Reference};
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
 use poem::{FromRequest, Request, RequestBody};
@@ -203,18 +203,6 @@ async fn checked_draft(gateway: &Gateway, parts: &[(String, Vec<u8>)]) -> Result
         return Err(ApiError::Input(problems));
     }
     Ok(draft)
-}
-
-impl From<WriteCompanyError> for ApiError {
-    fn from(e: WriteCompanyError) -> Self {
-        match e {
-            WriteCompanyError::NotPermitted => Self::Forbidden("Only a Reseller may create or change companies"),
-            WriteCompanyError::NotFound => Self::NotFound("Company not found"),
-            WriteCompanyError::Forbidden => Self::Forbidden("You do not manage this company"),
-            WriteCompanyError::Invalid(lines) => Self::Input(lines),
-            WriteCompanyError::Database(cause) => Self::database(cause),
-        }
-    }
 }
 
 #[derive(Object, Debug)]

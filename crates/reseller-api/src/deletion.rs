@@ -137,14 +137,8 @@ pub async fn delete_company(
 ) -> DeleteResponse {
     let result = async {
         let key = idempotency_key(idempotency.0)?;
-        // The role is checked before existence, so a Company Admin learns nothing about ids.
-        gateway.ensure_may_delete(&auth.0)?;
-        let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
-        let resource_id = match &key {
-            Some(key) => gateway.delete_company_once(&auth.0, id, key).await?.resource_id().to_owned(),
-            None => gateway.delete_company(&auth.0, id).await?.company.id,
-        };
-        Ok(Envelope::success(DeletedData { resource_id }, Some("Company deleted")))
+        let deletion = gateway.delete_company_named(&auth.0, &resource_id.0, key.as_ref()).await?;
+        Ok(Envelope::success(DeletedData { resource_id: deletion.resource_id().to_owned() }, Some("Company deleted")))
     };
     result.await.into()
 }
@@ -171,9 +165,7 @@ impl DeletionApi {
         resource_id: Path<String>,
     ) -> PreviewResponse {
         let result = async {
-            gateway.ensure_may_delete(&auth.0)?;
-            let id = CompanyId::from_resource_id(&resource_id.0).ok_or(ApiError::NotFound("Company not found"))?;
-            let counts = gateway.preview_deletion(&auth.0, id).await?;
+            let counts = gateway.preview_deletion_named(&auth.0, &resource_id.0).await?;
             Ok(Envelope::success(DeletionCountsDto::from(counts), None))
         };
         result.await.into()

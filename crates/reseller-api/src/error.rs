@@ -2,6 +2,8 @@
 use companygate_domain::DbErr;
 use companygate_domain::DeleteCompanyError;
 use companygate_domain::bulk_deletion::BulkDeleteError;
+use companygate_domain::clients::ClientsError;
+use companygate_domain::company_writes::WriteCompanyError;
 use companygate_domain::database;
 use companygate_domain::passwords::Overloaded;
 use companygate_domain::reseller_reads::ReadCompanyError;
@@ -197,6 +199,30 @@ impl From<BulkDeleteError> for ApiError {
             BulkDeleteError::TooMany => Self::input(e.to_string()),
             BulkDeleteError::Select(e) => e.into(),
             BulkDeleteError::NotPermitted(e) => e.into(),
+        }
+    }
+}
+
+impl From<ClientsError> for ApiError {
+    fn from(e: ClientsError) -> Self {
+        match e {
+            ClientsError::NotPermitted | ClientsError::Forbidden => Self::Forbidden("Not allowed for this company"),
+            ClientsError::NotFound => Self::NotFound("Not found"),
+            ClientsError::Invalid(lines) => Self::Input(lines),
+            ClientsError::Overloaded(cause) => Self::overloaded(cause),
+            ClientsError::Database(cause) => Self::database(cause),
+        }
+    }
+}
+
+impl From<WriteCompanyError> for ApiError {
+    fn from(e: WriteCompanyError) -> Self {
+        match e {
+            WriteCompanyError::NotPermitted => Self::Forbidden("Only a Reseller may create or change companies"),
+            WriteCompanyError::NotFound => Self::NotFound("Company not found"),
+            WriteCompanyError::Forbidden => Self::Forbidden("You do not manage this company"),
+            WriteCompanyError::Invalid(lines) => Self::Input(lines),
+            WriteCompanyError::Database(cause) => Self::database(cause),
         }
     }
 }

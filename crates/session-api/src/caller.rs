@@ -7,7 +7,9 @@ use poem::web::cookie::{Cookie, SameSite};
 use serde_json::Value;
 
 use crate::error::SessionError;
-use crate::gate::{Caller, GodToken};
+use companygate_domain::gate::Presented;
+
+use crate::gate::judge_god_token;
 
 pub const COOKIE: &str = "connect.sid";
 
@@ -26,12 +28,12 @@ pub fn session_cookie(req: &Request) -> Option<String> {
 }
 
 /// Reads the session (if any) and judges the god token the request carried.
-pub async fn identify(req: &Request, gateway: &Gateway, god_token: Option<&Value>) -> Result<Caller, SessionError> {
+pub async fn identify(req: &Request, gateway: &Gateway, god_token: Option<&Value>) -> Result<Presented, SessionError> {
     let session = match session_cookie(req) {
         Some(cookie) => gateway.session(&cookie).await.map_err(SessionError::database)?,
         None => None,
     };
-    Ok(Caller { session, god: GodToken::judge(gateway, god_token) })
+    Ok(Presented { session, god: judge_god_token(gateway, god_token) })
 }
 
 /// `Secure` only when the request came over HTTPS, directly or through a trusted proxy, so plain

@@ -10,8 +10,9 @@ use crate::body::JsonBody;
 use crate::caller;
 use crate::documents::{CompanyDoc, OfferDoc};
 use crate::error::{ErrorItem, SessionError};
-use crate::gate::{self, Member};
+use crate::gate;
 use crate::params::{CompanyIdParam, IntegerText, Raw};
+use companygate_domain::gate::GatedOperation;
 
 /// Optional body of operations that accept god mode.
 #[derive(Object, Debug)]
@@ -184,13 +185,10 @@ impl CompanyApi {
     ) -> DeleteResponse {
         let result = async {
             let caller = caller::identify(req, &gateway, body.get("god_token")).await?;
-            let members = [Member::Company, Member::God];
-            gate::or(&members, &caller)?;
+            let actor = gate::admit(GatedOperation::DeleteCompany, &caller)?;
             let id = parse_id(&company_id.0.0)?;
-            let deleted = gateway
-                .delete_company(&caller.actor(), id)
-                .await
-                .map_err(|e| SessionError::from_delete(e, &company_id.0.0))?;
+            let deleted =
+                gateway.delete_company(&actor, id).await.map_err(|e| SessionError::from_delete(e, &company_id.0.0))?;
             Ok(CompanyDoc::from(&deleted.company))
         };
         result.await.into()

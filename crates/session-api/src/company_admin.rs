@@ -13,9 +13,10 @@ use crate::caller;
 use crate::company::GodTokenBody;
 use crate::documents::CompanyDoc;
 use crate::error::SessionError;
-use crate::gate::{self, Member};
+use crate::gate;
 use crate::params::CompanyIdParam;
 use crate::validation::Checks;
+use companygate_domain::gate::GatedOperation;
 
 #[derive(Object, Debug)]
 pub struct BlockBody {
@@ -70,11 +71,11 @@ async fn change(
     gateway: &Gateway,
     raw: &str,
     body: &Value,
-    members: &[Member],
+    operation: GatedOperation,
     make: impl FnOnce(&Value, &mut Checks) -> Option<StateChange>,
 ) -> Result<CompanyDoc, SessionError> {
     let caller = caller::identify(req, gateway, body.get("god_token")).await?;
-    gate::or(members, &caller)?;
+    let actor = gate::admit(operation, &caller)?;
     let mut checks = Checks::new("params");
     let id = CompanyId::parse_session_id(raw);
     if id.is_none() {
@@ -83,10 +84,8 @@ async fn change(
     let mut body_checks = Checks::new("body");
     let change = make(body, &mut body_checks);
     let (id, change) = checks.merge(body_checks).finish(id.zip(change))?;
-    let company = gateway
-        .change_company_state(&caller.actor(), id, change)
-        .await
-        .map_err(|e| SessionError::from_state_change(e, raw))?;
+    let company =
+        gateway.change_company_state(&actor, id, change).await.map_err(|e| SessionError::from_state_change(e, raw))?;
     Ok(CompanyDoc::from(&company))
 }
 
@@ -108,10 +107,9 @@ impl CompanyAdminApi {
         company_id: Path<CompanyIdParam>,
         body: JsonBody<BlockBody, true>,
     ) -> StateResponse {
-        let result =
-            change(req, &gateway, &company_id.0.0, &body.value, &[Member::God, Member::Admin], |body, checks| {
-                checks.string(body, "adminReason").map(|reason| StateChange::Block { reason: reason.to_owned() })
-            });
+        let result = change(req, &gateway, &company_id.0.0, &body.value, GatedOperation::Block, |body, checks| {
+            checks.string(body, "adminReason").map(|reason| StateChange::Block { reason: reason.to_owned() })
+        });
         result.await.into()
     }
 
@@ -126,8 +124,8 @@ impl CompanyAdminApi {
         company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
-        let members = [Member::God, Member::Admin];
-        change(req, &gateway, &company_id.0.0, &body.value, &members, |_, _| Some(StateChange::Unblock)).await.into()
+        let operation = GatedOperation::Unblock;
+        change(req, &gateway, &company_id.0.0, &body.value, operation, |_, _| Some(StateChange::Unblock)).await.into()
     }
 
     /// Disable your company
@@ -144,8 +142,8 @@ impl CompanyAdminApi {
         company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
-        let members = [Member::Company, Member::God];
-        change(req, &gateway, &company_id.0.0, &body.value, &members, |_, _| Some(StateChange::Disable)).await.into()
+        let operation = GatedOperation::Disable;
+        change(req, &gateway, &company_id.0.0, &body.value, operation, |_, _| Some(StateChange::Disable)).await.into()
     }
 
     /// Enable a company
@@ -161,8 +159,8 @@ impl CompanyAdminApi {
         company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
     ) -> StateResponse {
-        let members = [Member::Company, Member::Admin, Member::God];
-        change(req, &gateway, &company_id.0.0, &body.value, &members, |_, _| Some(StateChange::Enable)).await.into()
+        let operation = GatedOperation::Enable;
+        change(req, &gateway, &company_id.0.0, &body.value, operation, |_, _| Some(StateChange::Enable)).await.into()
     }
 
     /// Preview a deletion
@@ -183,11 +181,10 @@ impl CompanyAdminApi {
         let result = async {
             let token = god_token.0.map(Value::String);
             let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            gate::or(&[Member::Company, Member::God], &caller)?;
+            let actor = gate::admit(GatedOperation::DeleteCompany, &caller)?;
             let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
-            let counts =
-                gateway.preview_deletion(&caller.actor(), id).await.map_err(|e| SessionError::from_delete(e, raw))?;
+            let counts = gateway.preview_deletion(&actor, id).await.map_err(|e| SessionError::from_delete(e, raw))?;
             Ok(Preview { counts: counts.into() })
         };
         result.await.into()
