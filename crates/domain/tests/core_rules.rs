@@ -1,0 +1,114 @@
+//! The core's rules without HTTP, on an in-memory SQLite database: who manages whom (the tree), and
+//! the order of checks of the operations whose order the core owns. Runs in `cargo test` in
+//! seconds.
+use companygate_domain::database::{self, PoolSettings};
+use companygate_domain::deletion::Deletion;
+use companygate_domain::fixtures::Fixture;
+use companygate_domain::gate::{GatedOperation, GodToken, Presented};
+use companygate_domain::idempotency::IdempotencyKey;
+use companygate_domain::reseller_reads::ReadCompanyError;
+use companygate_domain::{Actor, ClientRole, CompanyId, Config, DeleteCompanyError, Gateway, MailSettings, Mailer};
+
+/// Acme manages Northwind and Customer1; Northwind manages Customer3; Globex manages its customer.
+const FIXTURE: &str = r#"{
+  "companies": [
+    {"resourceId": "xC5kfGz7w2Nz", "name": "Acme"},
+    {"resourceId": "SubReseller1", "name": "Northwind", "parent": "xC5kfGz7w2Nz"},
+    {"resourceId": "Cust0mer0001", "name": "Customer1", "parent": "xC5kfGz7w2Nz"},
+    {"resourceId": "Cust0mer0003", "name": "Customer3", "parent": "SubReseller1"},
+    {"resourceId": "OtherReslr01", "name": "Globex"},
+    {"resourceId": "OtherCust001", "name": "Globex Customer", "parent": "OtherReslr01"}
+  ]
+}"#;
+
+async fn core() -> Gateway {
+    let pools = database::connect("sqlite::memory:", PoolSettings::default()).await.expect("in-memory database");
+    let mail = Mailer::from_url(None, "test", MailSettings::default()).expect("log-only mail");
+    let gateway = Gateway::new(pools, Config::default(), mail).await.expect("core starts");
+    gateway.seed(&Fixture::from_json(FIXTURE).expect("fixture parses")).await.expect("fixture loads");
+    gateway
+}
+
+fn id(resource_id: &str) -> CompanyId {
+    CompanyId::from_resource_id(resource_id).expect("a resource id")
+}
+
+fn client(company: &str, role: ClientRole) -> Actor {
+    Actor::Client { client: 1, client_id: "c".into(), company: id(company), role }
+}
+
+#[tokio::test]
+async fn a_company_manages_every_company_below_it_and_no_other() {
+    let core = core().await;
+    let acme = client("xC5kfGz7w2Nz", ClientRole::Reseller);
+    let northwind = client("SubReseller1", ClientRole::Reseller);
+    for (actor, company, readable) in [
+        (&acme, "SubReseller1", true),
+        (&acme, "Cust0mer0003", true), // two levels down
+        (&acme, "OtherCust001", false),
+        (&northwind, "Cust0mer0003", true),
+        (&northwind, "Cust0mer0001", false), // a sibling's customer
+        (&northwind, "xC5kfGz7w2Nz", false), // its own manager
+        (&northwind, "SubReseller1", true),  // itself
+    ] {
+        let read = core.read_company(actor, Some(id(company))).await;
+        assert_eq!(read.is_ok(), readable, "{actor:?} reads {company}: {:?}", read.err());
+        if !readable {
+            assert!(matches!(read, Err(ReadCompanyError::Forbidden)), "{company}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reseller_delete_checks_the_role_then_the_id_then_management() {
+    let core = core().await;
+    let admin = client("Cust0mer0001", ClientRole::CompanyAdmin);
+    let acme = client("xC5kfGz7w2Nz", ClientRole::Reseller);
+    // The role comes first: a Company Admin learns nothing about ids, not even malformed ones.
+    for raw in ["not an id", "NoSuchCompny", "Cust0mer0003"] {
+        let refused = core.delete_company_named(&admin, raw, None).await;
+        assert!(matches!(refused, Err(DeleteCompanyError::NotPermitted)), "{raw}: {refused:?}");
+    }
+    // Then the id: malformed and unknown ids are not found, as the caller spelled them.
+    for raw in ["not an id", "NoSuchCompny"] {
+        match core.delete_company_named(&acme, raw, None).await {
+            Err(DeleteCompanyError::NotFound(given)) => assert_eq!(given, raw),
+            other => panic!("{raw}: {other:?}"),
+        }
+    }
+    // Then management, then what the company still manages.
+    let other = core.delete_company_named(&acme, "OtherCust001", None).await;
+    assert!(matches!(other, Err(DeleteCompanyError::Forbidden(_))), "{other:?}");
+    let parent = core.delete_company_named(&acme, "SubReseller1", None).await;
+    assert!(matches!(parent, Err(DeleteCompanyError::HasManagedCompanies(_))), "{parent:?}");
+    // With a key, the same deletion is carried out once and answered again.
+    let key = IdempotencyKey::parse("once-1").expect("a key");
+    let first = core.delete_company_named(&acme, "Cust0mer0003", Some(&key)).await.expect("deleted");
+    assert!(matches!(first, Deletion::Done(_)));
+    let again = core.delete_company_named(&acme, "Cust0mer0003", Some(&key)).await.expect("replayed");
+    assert!(matches!(again, Deletion::Replayed { ref resource_id } if resource_id == "Cust0mer0003"));
+    let without_key = core.delete_company_named(&acme, "Cust0mer0003", None).await;
+    assert!(matches!(without_key, Err(DeleteCompanyError::NotFound(_))), "{without_key:?}");
+}
+
+#[tokio::test]
+async fn the_session_gates_let_through_whom_they_name() {
+    let nobody = Presented { session: None, god: GodToken::Absent };
+    let god = Presented { session: None, god: GodToken::Valid };
+    for operation in [
+        GatedOperation::DeleteCompany,
+        GatedOperation::Block,
+        GatedOperation::Unblock,
+        GatedOperation::Disable,
+        GatedOperation::Enable,
+    ] {
+        assert!(operation.admit(&nobody).is_err(), "{operation:?}");
+        assert_eq!(operation.admit(&god), Ok(Actor::God), "{operation:?}");
+        let refused = operation.admit(&nobody).unwrap_err();
+        assert_eq!(refused.0.len(), operation.members().len(), "every member says why, {operation:?}");
+    }
+    // The core's own operations ask the same gate: an anonymous caller may not delete.
+    let core = core().await;
+    let refused = core.delete_company(&Actor::Anonymous, id("Cust0mer0001")).await;
+    assert!(matches!(refused, Err(DeleteCompanyError::NotPermitted)), "{refused:?}");
+}
