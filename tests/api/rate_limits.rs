@@ -140,7 +140,39 @@ async fn an_unreachable_redis_fails_open_or_closed_as_told(db: Db) {
     assert_eq!(response.status(), 401, "authentication comes before the limit");
 }
 
+/// Redis coming back while requests keep arriving (closer together than the reconnect pause) is
+/// found again, and the limit holds again.
+async fn limits_are_shared_again_once_redis_is_back(db: Db) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let prefix = unique_redis_prefix();
+    let flags = ["--redis-url", &url, "--redis-key-prefix", &prefix, "--token-rate-limit-per-client", "2"];
+    let app = spawn_app_with(db, &flags).await;
+    let ask = || token(&app.client, &app.address, "acme-reseller", "s3cret-value");
+    for _ in 0..4 {
+        assert_eq!(ask().await.status(), 200, "Redis away: fail open");
+    }
+    let mut redis = std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    // Requests every 200 ms: within a few seconds the limit (2 a minute) refuses again.
+    let mut refused = false;
+    for _ in 0..40 {
+        if ask().await.status() == 429 {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let _ = redis.kill();
+    let _ = redis.wait();
+    assert!(refused, "the limit is enforced again once Redis answers");
+}
+
 crate::on_both_databases!(
+    limits_are_shared_again_once_redis_is_back,
     token_requests_are_limited_per_client_and_per_address,
     api_calls_are_limited_per_client_in_the_envelope,
     replicas_sharing_redis_enforce_each_limit_once,

@@ -232,12 +232,15 @@ impl SharedLimits {
         let key = format!("{}{}:{key}", self.key_prefix, limit.name());
         let interval_ms = (60_000 / u64::from(per_minute)).max(1);
         match tokio::time::timeout(REDIS_TIMEOUT, self.run(&key, interval_ms, per_minute)).await {
-            Ok(Ok(wait_ms)) => {
+            Ok(Ok(Some(wait_ms))) => {
                 if self.unreachable.swap(false, Ordering::Relaxed) {
                     tracing::info!("rate limits: Redis answers again; limits are shared again");
                 }
                 (wait_ms > 0).then(|| whole_seconds(Duration::from_millis(wait_ms)))
             }
+            // Redis failed less than `RECONNECT_AFTER` ago: not tried again yet (and the time of
+            // that failure stays, so a steady stream of requests does not put the retry off).
+            Ok(Ok(None)) => self.refusal(),
             failed => {
                 let error = match failed {
                     Ok(Err(error)) => error.to_string(),
@@ -252,22 +255,26 @@ impl SharedLimits {
                         if open { "let through unlimited (fail open)" } else { "refused with 429 (fail closed)" }
                     );
                 }
-                match self.when_unreachable {
-                    WhenUnreachable::Open => None,
-                    WhenUnreachable::Closed => Some(1),
-                }
+                self.refusal()
             }
         }
     }
 
-    async fn run(&self, key: &str, interval_ms: u64, burst: u32) -> redis::RedisResult<u64> {
+    /// What a check answers while Redis is away.
+    fn refusal(&self) -> Option<u64> {
+        match self.when_unreachable {
+            WhenUnreachable::Open => None,
+            WhenUnreachable::Closed => Some(1),
+        }
+    }
+
+    /// The milliseconds to wait (0: allowed), or `None` when Redis failed too recently to try.
+    async fn run(&self, key: &str, interval_ms: u64, burst: u32) -> redis::RedisResult<Option<u64>> {
         let mut connection = {
             let mut held = self.connection.lock().await;
             match &*held {
                 Connection::Up(connection) => connection.clone(),
-                Connection::Failed(at) if at.elapsed() < RECONNECT_AFTER => {
-                    return Err(redis::RedisError::from((redis::ErrorKind::Io, "Redis failed a moment ago")));
-                }
+                Connection::Failed(at) if at.elapsed() < RECONNECT_AFTER => return Ok(None),
                 _ => {
                     let connection = self.client.get_multiplexed_async_connection().await?;
                     *held = Connection::Up(connection.clone());
@@ -275,6 +282,6 @@ impl SharedLimits {
                 }
             }
         };
-        self.script.key(key).arg(interval_ms).arg(burst).invoke_async(&mut connection).await
+        self.script.key(key).arg(interval_ms).arg(burst).invoke_async(&mut connection).await.map(Some)
     }
 }
