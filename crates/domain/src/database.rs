@@ -60,7 +60,7 @@ pub async fn migrate_exclusively(writer: &DatabaseConnection) -> Result<(), DbEr
     match writer.get_database_backend() {
         DatabaseBackend::Postgres => {
             let txn = writer.begin().await?;
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({START_UP_LOCK})")).await?;
+            hold_start_up_lock(&txn).await?;
             Migrator::up(&txn, None).await?;
             txn.commit().await
         }
@@ -68,13 +68,19 @@ pub async fn migrate_exclusively(writer: &DatabaseConnection) -> Result<(), DbEr
             // sea-orm-migration runs SQLite migrations without a transaction of its own, and the
             // writer pool has exactly one connection, so every statement below runs in this one.
             writer.execute_unprepared("BEGIN IMMEDIATE").await?;
-            match Migrator::up(writer, None).await {
-                Ok(()) => writer.execute_unprepared("COMMIT").await.map(drop),
-                Err(e) => {
-                    let _ = writer.execute_unprepared("ROLLBACK").await;
-                    Err(e)
-                }
-            }
+            end_immediate(writer, Migrator::up(writer, None).await).await
+        }
+    }
+}
+
+/// Ends a `BEGIN IMMEDIATE` transaction begun on SQLite's one writer connection: commits after
+/// `outcome` succeeded, rolls back after it failed.
+pub(crate) async fn end_immediate<T>(writer: &DatabaseConnection, outcome: Result<T, DbErr>) -> Result<T, DbErr> {
+    match outcome {
+        Ok(value) => writer.execute_unprepared("COMMIT").await.map(|_| value),
+        Err(e) => {
+            let _ = writer.execute_unprepared("ROLLBACK").await;
+            Err(e)
         }
     }
 }

@@ -151,15 +151,7 @@ impl KeyRing {
             // A deferred transaction that reads and then writes fails when another process wrote
             // in between; IMMEDIATE takes the write lock first, and the other process waits.
             writer.execute_unprepared("BEGIN IMMEDIATE").await?;
-            match ring.create_unless_usable(writer).await {
-                Ok(()) => {
-                    writer.execute_unprepared("COMMIT").await?;
-                }
-                Err(e) => {
-                    let _ = writer.execute_unprepared("ROLLBACK").await;
-                    return Err(e);
-                }
-            }
+            crate::database::end_immediate(writer, ring.create_unless_usable(writer).await).await?;
         }
         ring.reload(writer).await?;
         Ok(ring)
