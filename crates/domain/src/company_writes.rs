@@ -46,7 +46,8 @@ pub struct Logo {
 
 pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
 
-/// The fields of a company form as sent; `None` where a field was missing or unreadable.
+/// The fields of a company draft as sent; `None` where a field was missing or not of its type
+/// (those are listed in `not_of_its_type`, in the order they were read).
 #[derive(Clone, Debug, Default)]
 pub struct CompanyDraft {
     pub name: Option<String>,
@@ -67,7 +68,61 @@ pub struct CompanyDraft {
     pub status_id: Option<i32>,
     pub tags: Vec<String>,
     pub logo: Option<Logo>,
+    /// Fields that were sent but could not be read as their type (a number, a date, a yes/no).
+    pub not_of_its_type: Vec<DraftField>,
 }
+
+/// A field of a company draft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftField {
+    Name,
+    Industry,
+    Country,
+    LicenseType,
+    LicensePeriodType,
+    NumberOfUsers,
+    TimeZone,
+    DateFormat,
+    TimeFormat,
+    Description,
+    Address,
+    WebsiteUrl,
+    LicenseStartDate,
+    LicenseEndDate,
+    NumberOfUsersLimited,
+    Status,
+    Tag,
+    Logo,
+}
+
+/// One thing wrong with a draft; a refused draft lists every one, in this order: fields not of
+/// their type, missing fields, lengths, values, the logo, unknown references.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DraftProblem {
+    NotOfItsType(DraftField),
+    Missing(DraftField),
+    /// A text outside `min..=max` characters (for `Tag`: one of the tags).
+    Length {
+        field: DraftField,
+        min: usize,
+        max: usize,
+    },
+    Negative(DraftField),
+    UnknownStatus,
+    EndsBeforeItStarts,
+    LogoTooLarge {
+        max_bytes: usize,
+    },
+    LogoNotAnImage,
+    UnknownReference {
+        field: DraftField,
+        id: String,
+    },
+}
+
+/// Why the adapter could not read a draft at all, in the adapter's own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableDraft(pub String);
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteCompanyError {
@@ -77,8 +132,10 @@ pub enum WriteCompanyError {
     NotFound,
     #[error("company is not managed by the actor")]
     Forbidden,
+    #[error("the draft could not be read: {}", .0.0)]
+    Unreadable(UnreadableDraft),
     #[error("invalid company")]
-    Invalid(Vec<String>),
+    Invalid(Vec<DraftProblem>),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -94,11 +151,11 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn length(problems: &mut Vec<String>, field: &str, value: &Option<String>, min: usize, max: usize) {
+fn length(problems: &mut Vec<DraftProblem>, field: DraftField, value: &Option<String>, min: usize, max: usize) {
     if let Some(v) = value
         && !(min..=max).contains(&v.chars().count())
     {
-        problems.push(format!("{field} must be {min} to {max} characters"));
+        problems.push(DraftProblem::Length { field, min, max });
     }
 }
 
@@ -114,102 +171,82 @@ impl Gateway {
         Ok(ReferenceRow::find_by_statement(statement).one(&self.db).await?.is_some())
     }
 
-    /// Every problem with a draft: missing required fields, lengths, unknown references, logo.
-    pub async fn draft_problems(&self, draft: &CompanyDraft) -> Result<Vec<String>, DbErr> {
-        let mut problems = Vec::new();
-        let required: [(&str, bool); 9] = [
-            ("Name", draft.name.is_some()),
-            ("IndustryResourceId", draft.industry_id.is_some()),
-            ("CountryResourceId", draft.country_id.is_some()),
-            ("LicenseTypeResourceId", draft.license_type_id.is_some()),
-            ("LicensePeriodTypeResourceId", draft.license_period_type_id.is_some()),
-            ("NumberOfUsers", draft.number_of_users.is_some()),
-            ("TimeZoneId", draft.time_zone_id.is_some()),
-            ("DateFormat", draft.date_format.is_some()),
-            ("TimeFormat", draft.time_format.is_some()),
+    /// Every problem with a draft, in the order of [`DraftProblem`].
+    pub async fn draft_problems(&self, draft: &CompanyDraft) -> Result<Vec<DraftProblem>, DbErr> {
+        use DraftField as F;
+        let mut problems: Vec<DraftProblem> =
+            draft.not_of_its_type.iter().copied().map(DraftProblem::NotOfItsType).collect();
+        let required = [
+            (F::Name, draft.name.is_some()),
+            (F::Industry, draft.industry_id.is_some()),
+            (F::Country, draft.country_id.is_some()),
+            (F::LicenseType, draft.license_type_id.is_some()),
+            (F::LicensePeriodType, draft.license_period_type_id.is_some()),
+            (F::NumberOfUsers, draft.number_of_users.is_some()),
+            (F::TimeZone, draft.time_zone_id.is_some()),
+            (F::DateFormat, draft.date_format.is_some()),
+            (F::TimeFormat, draft.time_format.is_some()),
         ];
-        for (field, present) in required {
-            if !present {
-                problems.push(format!("{field} is required"));
-            }
-        }
-        length(&mut problems, "Name", &draft.name, 1, 64);
-        length(&mut problems, "Description", &draft.description, 0, 300);
-        length(&mut problems, "Address", &draft.address, 0, 200);
-        length(&mut problems, "WebsiteUrl", &draft.website_url, 0, 300);
+        problems.extend(required.into_iter().filter(|(_, present)| !present).map(|(f, _)| DraftProblem::Missing(f)));
+        length(&mut problems, F::Name, &draft.name, 1, 64);
+        length(&mut problems, F::Description, &draft.description, 0, 300);
+        length(&mut problems, F::Address, &draft.address, 0, 200);
+        length(&mut problems, F::WebsiteUrl, &draft.website_url, 0, 300);
         for (field, value) in [
-            ("TimeZoneId", &draft.time_zone_id),
-            ("DateFormat", &draft.date_format),
-            ("TimeFormat", &draft.time_format),
+            (F::TimeZone, &draft.time_zone_id),
+            (F::DateFormat, &draft.date_format),
+            (F::TimeFormat, &draft.time_format),
         ] {
             length(&mut problems, field, value, 1, 64);
         }
         if draft.number_of_users.is_some_and(|n| n < 0) {
-            problems.push("NumberOfUsers must not be negative".into());
+            problems.push(DraftProblem::Negative(F::NumberOfUsers));
         }
         if draft.status_id.is_some_and(|s| s != 1 && s != 2) {
-            problems.push("StatusId must be 1 (Active) or 2 (Inactive)".into());
+            problems.push(DraftProblem::UnknownStatus);
         }
         if let (Some(start), Some(end)) = (draft.license_start_date, draft.license_end_date)
             && end < start
         {
-            problems.push("LicenseEndDate must not be before LicenseStartDate".into());
+            problems.push(DraftProblem::EndsBeforeItStarts);
         }
         for tag in &draft.tags {
             if !(1..=64).contains(&tag.chars().count()) {
-                problems.push("Each of Tags[] must be 1 to 64 characters".into());
+                problems.push(DraftProblem::Length { field: F::Tag, min: 1, max: 64 });
             }
         }
         if let Some(logo) = &draft.logo {
             if logo.bytes.len() > MAX_LOGO_BYTES {
-                problems.push("File must be at most 1 MiB".into());
+                problems.push(DraftProblem::LogoTooLarge { max_bytes: MAX_LOGO_BYTES });
             } else if image_type(&logo.bytes).is_none() {
-                problems.push("File must be a PNG, JPEG, GIF or WebP image".into());
+                problems.push(DraftProblem::LogoNotAnImage);
             }
         }
         let references = [
-            ("IndustryResourceId", Reference::Industries, &draft.industry_id),
-            ("CountryResourceId", Reference::Countries, &draft.country_id),
-            ("LicenseTypeResourceId", Reference::LicenseTypes, &draft.license_type_id),
-            ("LicensePeriodTypeResourceId", Reference::LicensePeriodTypes, &draft.license_period_type_id),
+            (F::Industry, Reference::Industries, &draft.industry_id),
+            (F::Country, Reference::Countries, &draft.country_id),
+            (F::LicenseType, Reference::LicenseTypes, &draft.license_type_id),
+            (F::LicensePeriodType, Reference::LicensePeriodTypes, &draft.license_period_type_id),
         ];
         for (field, table, value) in references {
             if let Some(id) = value
                 && !self.reference_exists(table, id).await?
             {
-                problems.push(format!("{field} '{id}' does not exist"));
+                problems.push(DraftProblem::UnknownReference { field, id: id.clone() });
             }
         }
         Ok(problems)
     }
 
-    /// Only a Reseller creates companies.
-    pub fn ensure_may_create(&self, actor: &Actor) -> Result<CompanyId, WriteCompanyError> {
-        match actor {
-            Actor::Client { role: ClientRole::Reseller, company, .. } => Ok(*company),
-            _ => Err(WriteCompanyError::NotPermitted),
-        }
-    }
-
-    /// Only a Reseller changes companies, and only those it manages; returns the company.
-    pub async fn ensure_may_update(
+    /// Creates a company under the caller's own company, in this order of checks: only a Reseller
+    /// creates; then the draft as a whole (unreadable), then every problem with it at once.
+    pub async fn create_company(
         &self,
         actor: &Actor,
-        id: Option<CompanyId>,
-    ) -> Result<companies::Model, WriteCompanyError> {
-        let own = self.ensure_may_create(actor)?;
-        let key = id.and_then(|i| i.resource_id().map(str::to_owned)).ok_or(WriteCompanyError::NotFound)?;
-        let company = companies::Entity::find_by_id(&key).one(&self.db).await?.ok_or(WriteCompanyError::NotFound)?;
-        if !manages(&self.db, own, &company.id).await? {
-            return Err(WriteCompanyError::Forbidden);
-        }
-        Ok(company)
-    }
-
-    /// Creates a company under the caller's own company.
-    pub async fn create_company(&self, actor: &Actor, draft: CompanyDraft) -> Result<String, WriteCompanyError> {
-        let own = self.ensure_may_create(actor)?;
-        self.check_draft(&draft).await?;
+        draft: Result<CompanyDraft, UnreadableDraft>,
+    ) -> Result<String, WriteCompanyError> {
+        let own = may_write_companies(actor)?;
+        let draft = self.checked(draft).await?;
         let id = CompanyId::generate().to_string();
         let model = companies::ActiveModel {
             id: Set(id.clone()),
@@ -232,16 +269,25 @@ impl Gateway {
         Ok(id)
     }
 
-    /// Replaces the form fields of a managed company; without a new `File` the logo stays.
+    /// Replaces the fields of a managed company (without a new logo the logo stays), in this order
+    /// of checks: only a Reseller changes companies; the id as given names an existing company the
+    /// caller manages; then the draft as a whole, then every problem with it at once. Existence and
+    /// management are checked again under the company's lock before the write.
     pub async fn update_company(
         &self,
         actor: &Actor,
-        id: Option<CompanyId>,
-        draft: CompanyDraft,
+        resource_id: &str,
+        draft: Result<CompanyDraft, UnreadableDraft>,
     ) -> Result<(), WriteCompanyError> {
-        let own = self.ensure_may_create(actor)?;
-        let key = id.and_then(|i| i.resource_id().map(str::to_owned)).ok_or(WriteCompanyError::NotFound)?;
-        self.check_draft(&draft).await?;
+        let own = may_write_companies(actor)?;
+        let key = CompanyId::from_resource_id(resource_id)
+            .and_then(|id| id.resource_id().map(str::to_owned))
+            .ok_or(WriteCompanyError::NotFound)?;
+        let company = companies::Entity::find_by_id(&key).one(&self.db).await?.ok_or(WriteCompanyError::NotFound)?;
+        if !manages(&self.db, own, &company.id).await? {
+            return Err(WriteCompanyError::Forbidden);
+        }
+        let draft = self.checked(draft).await?;
         let txn = self.writer.begin().await?;
         if !lock_company(&txn, &key, Bump::Version).await? {
             return Err(WriteCompanyError::NotFound);
@@ -258,9 +304,18 @@ impl Gateway {
         Ok(())
     }
 
-    async fn check_draft(&self, draft: &CompanyDraft) -> Result<(), WriteCompanyError> {
-        let problems = self.draft_problems(draft).await?;
-        if problems.is_empty() { Ok(()) } else { Err(WriteCompanyError::Invalid(problems)) }
+    async fn checked(&self, draft: Result<CompanyDraft, UnreadableDraft>) -> Result<CompanyDraft, WriteCompanyError> {
+        let draft = draft.map_err(WriteCompanyError::Unreadable)?;
+        let problems = self.draft_problems(&draft).await?;
+        if problems.is_empty() { Ok(draft) } else { Err(WriteCompanyError::Invalid(problems)) }
+    }
+}
+
+/// Only a Reseller creates and changes companies; returns its own company.
+fn may_write_companies(actor: &Actor) -> Result<CompanyId, WriteCompanyError> {
+    match actor {
+        Actor::Client { role: ClientRole::Reseller, company, .. } => Ok(*company),
+        _ => Err(WriteCompanyError::NotPermitted),
     }
 }
 

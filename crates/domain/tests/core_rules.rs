@@ -1,6 +1,9 @@
 //! The core's rules without HTTP, on an in-memory SQLite database: who manages whom (the tree), and
 //! the order of checks of the operations whose order the core owns. Runs in `cargo test` in
 //! seconds.
+use companygate_domain::company_writes::{
+    CompanyDraft, DraftField, DraftProblem, Logo, UnreadableDraft, WriteCompanyError,
+};
 use companygate_domain::database::{self, PoolSettings};
 use companygate_domain::deletion::Deletion;
 use companygate_domain::fixtures::Fixture;
@@ -111,4 +114,68 @@ async fn the_session_gates_let_through_whom_they_name() {
     let core = core().await;
     let refused = core.delete_company(&Actor::Anonymous, id("Cust0mer0001")).await;
     assert!(matches!(refused, Err(DeleteCompanyError::NotPermitted)), "{refused:?}");
+}
+
+fn valid_draft(name: &str) -> CompanyDraft {
+    CompanyDraft {
+        name: Some(name.into()),
+        industry_id: Some("industry0001".into()),
+        country_id: Some("country00001".into()),
+        license_type_id: Some("licenseType1".into()),
+        license_period_type_id: Some("licPeriod001".into()),
+        number_of_users: Some(10),
+        time_zone_id: Some("UTC".into()),
+        date_format: Some("dd/MM/yyyy".into()),
+        time_format: Some("HH:mm".into()),
+        ..CompanyDraft::default()
+    }
+}
+
+#[tokio::test]
+async fn company_writes_check_the_role_then_the_company_then_the_draft() {
+    let core = core().await;
+    let admin = client("Cust0mer0001", ClientRole::CompanyAdmin);
+    let acme = client("xC5kfGz7w2Nz", ClientRole::Reseller);
+    let unreadable = || Err(UnreadableDraft("no form".into()));
+    // The role first, whatever the id and the draft.
+    let refused = core.create_company(&admin, unreadable()).await;
+    assert!(matches!(refused, Err(WriteCompanyError::NotPermitted)), "{refused:?}");
+    for raw in ["not an id", "OtherCust001", "Cust0mer0001"] {
+        let refused = core.update_company(&admin, raw, unreadable()).await;
+        assert!(matches!(refused, Err(WriteCompanyError::NotPermitted)), "{raw}: {refused:?}");
+    }
+    // Then the company (an update): malformed or unknown, then not managed; the draft is not read.
+    for (raw, expected) in [("not an id", "NotFound"), ("NoSuchCompny", "NotFound"), ("OtherCust001", "Forbidden")] {
+        let refused = core.update_company(&acme, raw, unreadable()).await;
+        assert_eq!(format!("{:?}", refused.as_ref().unwrap_err()), expected, "{raw}");
+    }
+    // Then the draft as a whole, then every problem with it, in the core's order and terms.
+    let refused = core.update_company(&acme, "Cust0mer0003", unreadable()).await;
+    assert!(matches!(refused, Err(WriteCompanyError::Unreadable(_))), "{refused:?}");
+    let draft = CompanyDraft {
+        name: Some(String::new()),
+        industry_id: Some("nope".into()),
+        number_of_users: None,
+        not_of_its_type: vec![DraftField::NumberOfUsers],
+        logo: Some(Logo { bytes: b"not an image".to_vec() }),
+        ..valid_draft("x")
+    };
+    match core.create_company(&acme, Ok(draft)).await {
+        Err(WriteCompanyError::Invalid(problems)) => assert_eq!(
+            problems,
+            [
+                DraftProblem::NotOfItsType(DraftField::NumberOfUsers),
+                DraftProblem::Missing(DraftField::NumberOfUsers),
+                DraftProblem::Length { field: DraftField::Name, min: 1, max: 64 },
+                DraftProblem::LogoNotAnImage,
+                DraftProblem::UnknownReference { field: DraftField::Industry, id: "nope".into() },
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A valid draft is written, under the caller, and a managed company takes a new one.
+    let created = core.create_company(&acme, Ok(valid_draft("Fresh"))).await.expect("created");
+    core.update_company(&acme, &created, Ok(valid_draft("Renamed"))).await.expect("updated");
+    let record = core.read_company(&acme, Some(id(&created))).await.expect("readable by its manager");
+    assert_eq!(record.name, "Renamed");
 }

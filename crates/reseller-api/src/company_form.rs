@@ -3,8 +3,8 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use companygate_domain::company_writes::{CompanyDraft, Logo, MAX_LOGO_BYTES, Reference};
-use companygate_domain::{CompanyId, Gateway};
+use companygate_domain::Gateway;
+use companygate_domain::company_writes::{CompanyDraft, DraftField, Logo, MAX_LOGO_BYTES, Reference, UnreadableDraft};
 use poem::web::Data;
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::param::Path;
@@ -87,8 +87,8 @@ pub struct FormBody<T> {
 }
 
 impl<T> FormBody<T> {
-    pub(crate) fn parts(&self) -> Result<&[(String, Vec<u8>)], ApiError> {
-        self.parts.as_deref().map_err(|why| ApiError::input(*why))
+    pub(crate) fn parts(&self) -> Result<&[(String, Vec<u8>)], &'static str> {
+        self.parts.as_deref().map_err(|why| *why)
     }
 }
 
@@ -142,10 +142,11 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc))
 }
 
-/// The draft and the problems found reading it (types); the core adds the rest.
-pub(crate) fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<String>) {
+/// The draft as sent: each field read as its type, the ones that could not be noted in the draft
+/// for the core to list; a body that is not a readable form at all is `UnreadableDraft`.
+pub(crate) fn read_form(parts: Result<&[(String, Vec<u8>)], &'static str>) -> Result<CompanyDraft, UnreadableDraft> {
+    let parts = parts.map_err(|why| UnreadableDraft(why.to_owned()))?;
     let mut draft = CompanyDraft::default();
-    let mut problems = Vec::new();
     let text = |name: &str| -> Option<String> {
         parts.iter().find(|(n, _)| n == name).map(|(_, b)| String::from_utf8_lossy(b).trim().to_owned())
     };
@@ -161,21 +162,22 @@ pub(crate) fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<Strin
     draft.description = optional("Description");
     draft.address = optional("Address");
     draft.website_url = optional("WebsiteUrl");
-    let mut number = |name: &str| -> Option<i32> {
-        let t = optional(name)?;
+    let mut unread = Vec::new();
+    let mut number = |field: DraftField| -> Option<i32> {
+        let t = optional(field_name(field))?;
         t.parse().ok().or_else(|| {
-            problems.push(format!("{name} must be a whole number"));
+            unread.push(field);
             None
         })
     };
-    draft.number_of_users = number("NumberOfUsers");
-    draft.status_id = number("StatusId");
-    for name in ["LicenseStartDate", "LicenseEndDate"] {
-        if let Some(t) = optional(name) {
+    draft.number_of_users = number(DraftField::NumberOfUsers);
+    draft.status_id = number(DraftField::Status);
+    for field in [DraftField::LicenseStartDate, DraftField::LicenseEndDate] {
+        if let Some(t) = optional(field_name(field)) {
             match parse_time(&t) {
-                Some(time) if name == "LicenseStartDate" => draft.license_start_date = Some(time),
+                Some(time) if field == DraftField::LicenseStartDate => draft.license_start_date = Some(time),
                 Some(time) => draft.license_end_date = Some(time),
-                None => problems.push(format!("{name} must be a date (YYYY-MM-DD or RFC 3339)")),
+                None => unread.push(field),
             }
         }
     }
@@ -183,26 +185,41 @@ pub(crate) fn read_form(parts: &[(String, Vec<u8>)]) -> (CompanyDraft, Vec<Strin
         match t.to_ascii_lowercase().as_str() {
             "true" => draft.is_number_of_users_limited = Some(true),
             "false" => draft.is_number_of_users_limited = Some(false),
-            _ => problems.push("IsNumberOfUsersLimited must be true or false".into()),
+            _ => unread.push(DraftField::NumberOfUsersLimited),
         }
     }
+    draft.not_of_its_type = unread;
     draft.tags = parts
         .iter()
         .filter(|(n, _)| n == "Tags[]" || n == "Tags")
         .map(|(_, b)| String::from_utf8_lossy(b).trim().to_owned())
         .collect();
     draft.logo = parts.iter().find(|(n, b)| n == "File" && !b.is_empty()).map(|(_, b)| Logo { bytes: b.clone() });
-    (draft, problems)
+    Ok(draft)
 }
 
-/// Reads the form and checks all of it, reporting every problem at once.
-async fn checked_draft(gateway: &Gateway, parts: &[(String, Vec<u8>)]) -> Result<CompanyDraft, ApiError> {
-    let (draft, mut problems) = read_form(parts);
-    if !problems.is_empty() {
-        problems.extend(gateway.draft_problems(&draft).await.map_err(ApiError::database)?);
-        return Err(ApiError::Input(problems));
+/// The form's name for a field of the draft.
+pub(crate) fn field_name(field: DraftField) -> &'static str {
+    match field {
+        DraftField::Name => "Name",
+        DraftField::Industry => "IndustryResourceId",
+        DraftField::Country => "CountryResourceId",
+        DraftField::LicenseType => "LicenseTypeResourceId",
+        DraftField::LicensePeriodType => "LicensePeriodTypeResourceId",
+        DraftField::NumberOfUsers => "NumberOfUsers",
+        DraftField::TimeZone => "TimeZoneId",
+        DraftField::DateFormat => "DateFormat",
+        DraftField::TimeFormat => "TimeFormat",
+        DraftField::Description => "Description",
+        DraftField::Address => "Address",
+        DraftField::WebsiteUrl => "WebsiteUrl",
+        DraftField::LicenseStartDate => "LicenseStartDate",
+        DraftField::LicenseEndDate => "LicenseEndDate",
+        DraftField::NumberOfUsersLimited => "IsNumberOfUsersLimited",
+        DraftField::Status => "StatusId",
+        DraftField::Tag => "Tags[]",
+        DraftField::Logo => "File",
     }
-    Ok(draft)
 }
 
 #[derive(Object, Debug)]
@@ -240,11 +257,7 @@ pub async fn update_company(
     form: FormBody<CompanyForm>,
 ) -> CompanyRefResponse {
     let result = async {
-        let id = CompanyId::from_resource_id(&resource_id.0);
-        // Role, existence and management come before the form is judged.
-        gateway.ensure_may_update(&auth.0, id).await?;
-        let draft = checked_draft(gateway, form.parts()?).await?;
-        gateway.update_company(&auth.0, id, draft).await?;
+        gateway.update_company(&auth.0, &resource_id.0, read_form(form.parts())).await?;
         Ok(Envelope::success(CompanyRef { resource_id: resource_id.0.clone() }, None))
     };
     result.await.into()
@@ -265,9 +278,7 @@ impl CompanyFormApi {
         form: FormBody<CompanyForm>,
     ) -> CompanyRefResponse {
         let result = async {
-            gateway.ensure_may_create(&auth.0)?;
-            let draft = checked_draft(&gateway, form.parts()?).await?;
-            let resource_id = gateway.create_company(&auth.0, draft).await?;
+            let resource_id = gateway.create_company(&auth.0, read_form(form.parts())).await?;
             Ok(Envelope::success(CompanyRef { resource_id }, None))
         };
         result.await.into()

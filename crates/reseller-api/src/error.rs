@@ -3,7 +3,7 @@ use companygate_domain::DbErr;
 use companygate_domain::DeleteCompanyError;
 use companygate_domain::bulk_deletion::BulkDeleteError;
 use companygate_domain::clients::ClientsError;
-use companygate_domain::company_writes::WriteCompanyError;
+use companygate_domain::company_writes::{DraftField, DraftProblem, WriteCompanyError};
 use companygate_domain::database;
 use companygate_domain::passwords::Overloaded;
 use companygate_domain::reseller_reads::ReadCompanyError;
@@ -221,9 +221,38 @@ impl From<WriteCompanyError> for ApiError {
             WriteCompanyError::NotPermitted => Self::Forbidden("Only a Reseller may create or change companies"),
             WriteCompanyError::NotFound => Self::NotFound("Company not found"),
             WriteCompanyError::Forbidden => Self::Forbidden("You do not manage this company"),
-            WriteCompanyError::Invalid(lines) => Self::Input(lines),
+            WriteCompanyError::Unreadable(why) => Self::Input(vec![why.0]),
+            WriteCompanyError::Invalid(problems) => Self::Input(problems.iter().map(draft_problem).collect()),
             WriteCompanyError::Database(cause) => Self::database(cause),
         }
+    }
+}
+
+/// One problem with a company form, in the form's field names.
+fn draft_problem(problem: &DraftProblem) -> String {
+    use crate::company_form::field_name;
+    match problem {
+        DraftProblem::NotOfItsType(field @ (DraftField::NumberOfUsers | DraftField::Status)) => {
+            format!("{} must be a whole number", field_name(*field))
+        }
+        DraftProblem::NotOfItsType(field @ (DraftField::LicenseStartDate | DraftField::LicenseEndDate)) => {
+            format!("{} must be a date (YYYY-MM-DD or RFC 3339)", field_name(*field))
+        }
+        DraftProblem::NotOfItsType(field @ DraftField::NumberOfUsersLimited) => {
+            format!("{} must be true or false", field_name(*field))
+        }
+        DraftProblem::NotOfItsType(field) => format!("{} is not readable", field_name(*field)),
+        DraftProblem::Missing(field) => format!("{} is required", field_name(*field)),
+        DraftProblem::Length { field: DraftField::Tag, min, max } => {
+            format!("Each of {} must be {min} to {max} characters", field_name(DraftField::Tag))
+        }
+        DraftProblem::Length { field, min, max } => format!("{} must be {min} to {max} characters", field_name(*field)),
+        DraftProblem::Negative(field) => format!("{} must not be negative", field_name(*field)),
+        DraftProblem::UnknownStatus => "StatusId must be 1 (Active) or 2 (Inactive)".into(),
+        DraftProblem::EndsBeforeItStarts => "LicenseEndDate must not be before LicenseStartDate".into(),
+        DraftProblem::LogoTooLarge { max_bytes } => format!("File must be at most {} MiB", max_bytes / (1024 * 1024)),
+        DraftProblem::LogoNotAnImage => "File must be a PNG, JPEG, GIF or WebP image".into(),
+        DraftProblem::UnknownReference { field, id } => format!("{} '{id}' does not exist", field_name(*field)),
     }
 }
 

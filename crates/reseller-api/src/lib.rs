@@ -122,8 +122,8 @@ pub mod fuzzing {
             },
         )
         .await;
-        if let Ok(parts) = form.as_ref().map(|f| f.parts()) {
-            let _ = parts.map(crate::company_form::read_form);
+        if let Ok(form) = form {
+            let _ = crate::company_form::read_form(form.parts());
         }
     }
 }
