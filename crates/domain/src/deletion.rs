@@ -1,5 +1,7 @@
 //! Cascading deletion of a company: one transaction, per-table counts, a receipt and an outbox
 //! e-mail written in the same transaction.
+pub mod bulk;
+
 use std::time::Instant;
 
 use chrono::Utc;
@@ -11,12 +13,12 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::actor::{Actor, ClientRole};
-use crate::company_state::{Bump, lock_company};
+use crate::companies::state::{Bump, lock_company};
 use crate::entities::{
     access_tokens, accounts, api_clients, companies, company_tags, deletion_receipts, offers, sessions, target_users,
 };
 use crate::idempotency::{self, Claim, DeletedRecord, IdempotencyKey, RefusalRecord};
-use crate::subtree_counts::{Delta, adjust_ancestors};
+use crate::tree::counts::{Delta, adjust_ancestors};
 use crate::tree::manages;
 use crate::{CompanyId, Gateway};
 

@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::credentials::passwords;
 use crate::entities::{accounts, api_clients, companies, company_tags, offers, target_users};
-use crate::{ClientRole, CompanyId, Gateway, passwords};
+use crate::{ClientRole, CompanyId, Gateway};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -234,10 +235,10 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
     touched.extend(fixture.target_users.iter().map(|t| t.company.as_str()));
     touched.sort_unstable();
     touched.dedup();
-    managers.extend(crate::subtree_counts::ancestors_of(txn, &touched).await?);
+    managers.extend(crate::tree::counts::ancestors_of(txn, &touched).await?);
     managers.sort_unstable();
     managers.dedup();
-    crate::subtree_counts::recount(txn, &touched, &managers).await?;
+    crate::tree::counts::recount(txn, &touched, &managers).await?;
     Ok(report)
 }
 
@@ -262,7 +263,7 @@ async fn seed_target_users(
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, &format!("company {:?} is not a known company", t.company)));
         }
-        if !crate::target_user_counts::STATES.contains(&t.state.as_deref().unwrap_or("active")) {
+        if !crate::companies::target_user_counts::STATES.contains(&t.state.as_deref().unwrap_or("active")) {
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, "state must be active, inactive or deleted"));
         }
@@ -321,7 +322,7 @@ async fn seed_target_users(
     touched.sort_unstable();
     touched.dedup();
     refresh_statistics(txn, rows.len(), "target_users").await?;
-    crate::target_user_counts::recount(txn, &touched).await?;
+    crate::companies::target_user_counts::recount(txn, &touched).await?;
     Ok(())
 }
 
@@ -537,7 +538,7 @@ async fn seed_companies(
             company_model(found.into_active_model(), c).update(txn).await?;
             crate::tree::refresh_keys(txn, &[id.as_str()]).await?;
             if moved {
-                managers.extend(crate::subtree_counts::ancestors_of(txn, &[id.as_str()]).await?);
+                managers.extend(crate::tree::counts::ancestors_of(txn, &[id.as_str()]).await?);
                 crate::tree::move_subtree(txn, id, c.parent.as_deref()).await.map_err(|e| match e {
                     crate::tree::MoveError::Cycle => {
                         invalid(format!("companies[{i}] ({:?})", c.name), "parent is the company itself or below it")

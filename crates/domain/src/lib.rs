@@ -5,38 +5,29 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
+use crate::credentials::{passwords, tokens, verified_secrets};
 use crate::database::Pools;
+use crate::tree::listing as tree_listing;
 
 pub mod actor;
-pub mod bulk_deletion;
-pub mod clients;
-mod company_id;
-pub mod company_state;
-pub mod company_writes;
+pub mod companies;
 pub mod correlation;
+pub mod credentials;
 pub mod database;
 pub mod deletion;
 pub mod entities;
 pub mod fixtures;
 pub mod gate;
 pub mod idempotency;
-pub mod lookup;
 pub mod mail;
-pub mod passwords;
 pub mod rate_limit;
-pub mod reseller_reads;
 pub mod search;
 pub mod sessions;
-mod subtree_counts;
-mod target_user_counts;
 pub mod telemetry;
-pub mod tokens;
 mod tree;
-mod tree_listing;
-mod verified_secrets;
 
 pub use actor::{Actor, ClientRole};
-pub use company_id::CompanyId;
+pub use companies::CompanyId;
 pub use deletion::{DeleteCompanyError, DeletedCompany, DeletionCounts};
 pub use mail::{MailSettings, Mailer};
 pub use sea_orm::DbErr;

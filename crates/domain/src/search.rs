@@ -114,7 +114,7 @@ pub enum SearchError {
     #[error("actor may not search companies")]
     NotPermitted,
     #[error("invalid filter")]
-    InvalidFilter(Vec<String>),
+    InvalidFilter(Vec<filter::FilterProblem>),
     #[error("scope company {0} does not exist")]
     ScopeNotFound(CompanyId),
     #[error("scope company {0} is not managed by the actor")]
@@ -266,7 +266,7 @@ pub(crate) fn tags_from_json(json: Option<&str>) -> Vec<String> {
     tags
 }
 
-/// Kept by every write (see [`crate::subtree_counts`]): active target users above a limited licence.
+/// Kept by every write (see [`crate::tree::counts`]): active target users above a limited licence.
 const EXCEEDED: &str = "s.limit_exceeded";
 
 impl Gateway {

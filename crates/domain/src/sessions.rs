@@ -5,8 +5,9 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
+use crate::credentials::passwords;
 use crate::entities::{accounts, companies, sessions};
-use crate::{Actor, CompanyId, Gateway, passwords};
+use crate::{Actor, CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {

@@ -4,6 +4,9 @@
 //! managed companies is ordered by), written in the same transaction as the company, and every
 //! question about management is answered from it. Rows go with their companies (foreign keys
 //! cascade).
+pub(crate) mod counts;
+pub(crate) mod listing;
+
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
 use crate::CompanyId;

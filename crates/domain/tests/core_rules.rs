@@ -1,7 +1,8 @@
 //! The core's rules without HTTP, on an in-memory SQLite database: who manages whom (the tree), and
 //! the order of checks of the operations whose order the core owns. Runs in `cargo test` in
 //! seconds.
-use companygate_domain::company_writes::{
+use companygate_domain::companies::record::ReadCompanyError;
+use companygate_domain::companies::writes::{
     CompanyDraft, DraftField, DraftProblem, Logo, UnreadableDraft, WriteCompanyError,
 };
 use companygate_domain::database::{self, PoolSettings};
@@ -9,7 +10,6 @@ use companygate_domain::deletion::Deletion;
 use companygate_domain::fixtures::Fixture;
 use companygate_domain::gate::{GatedOperation, GodToken, Presented};
 use companygate_domain::idempotency::IdempotencyKey;
-use companygate_domain::reseller_reads::ReadCompanyError;
 use companygate_domain::{Actor, ClientRole, CompanyId, Config, DeleteCompanyError, Gateway, MailSettings, Mailer};
 
 /// Acme manages Northwind and Customer1; Northwind manages Customer3; Globex manages its customer.

@@ -1,7 +1,7 @@
 //! `/api/roles` and the REST clients of a company (`/api/companies/clients/...`), scoped with
 //! `X-KEEPNET-Company-Id`; without it they act on the caller's own company.
 use chrono::{DateTime, Utc};
-use companygate_domain::clients::{ClientInput, ClientOrder, ClientView, ROLES, generate_credentials};
+use companygate_domain::credentials::clients::{ClientInput, ClientOrder, ClientView, ROLES, generate_credentials};
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};

@@ -1,6 +1,8 @@
 //! `/api/companies/...`: search and reads.
 use chrono::{DateTime, Utc};
-use companygate_domain::reseller_reads::{CompanyNode, CompanyRecord, LicenseCheck, MyTree, StoredLogo, TreeCompany};
+use companygate_domain::companies::record::{
+    CompanyNode, CompanyRecord, LicenseCheck, MyTree, StoredLogo, TreeCompany,
+};
 use companygate_domain::search::mine::MyCompaniesPage;
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;

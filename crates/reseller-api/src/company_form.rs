@@ -4,7 +4,9 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use companygate_domain::Gateway;
-use companygate_domain::company_writes::{CompanyDraft, DraftField, Logo, MAX_LOGO_BYTES, Reference, UnreadableDraft};
+use companygate_domain::companies::writes::{
+    CompanyDraft, DraftField, Logo, MAX_LOGO_BYTES, Reference, UnreadableDraft,
+};
 use poem::web::Data;
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::param::Path;

@@ -1,5 +1,5 @@
 //! Deleting companies: one, a preview of one, or many.
-use companygate_domain::bulk_deletion::{BulkOutcome, BulkSelection};
+use companygate_domain::deletion::bulk::{BulkOutcome, BulkSelection};
 use companygate_domain::idempotency::IdempotencyKey;
 use companygate_domain::{CompanyId, DeletionCounts, Gateway};
 use poem::web::Data;

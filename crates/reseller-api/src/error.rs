@@ -1,14 +1,14 @@
 //! Every failure of the dialect, mapped to its envelope in one place.
 use companygate_domain::DbErr;
 use companygate_domain::DeleteCompanyError;
-use companygate_domain::bulk_deletion::BulkDeleteError;
-use companygate_domain::clients::ClientsError;
-use companygate_domain::company_writes::{DraftField, DraftProblem, WriteCompanyError};
+use companygate_domain::companies::record::ReadCompanyError;
+use companygate_domain::companies::writes::{DraftField, DraftProblem, WriteCompanyError};
+use companygate_domain::credentials::clients::{ClientProblem, ClientsError};
+use companygate_domain::credentials::passwords::Overloaded;
+use companygate_domain::credentials::tokens::AuthenticateError;
 use companygate_domain::database;
-use companygate_domain::passwords::Overloaded;
-use companygate_domain::reseller_reads::ReadCompanyError;
+use companygate_domain::deletion::bulk::BulkDeleteError;
 use companygate_domain::search::SearchError;
-use companygate_domain::tokens::AuthenticateError;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 
@@ -173,7 +173,9 @@ impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
         match e {
             SearchError::NotPermitted => Self::Forbidden("Only a Reseller may list companies"),
-            SearchError::InvalidFilter(lines) => Self::Input(lines),
+            SearchError::InvalidFilter(problems) => {
+                Self::Input(problems.iter().map(crate::search::filter_problem).collect())
+            }
             SearchError::ScopeNotFound(_) => Self::NotFound("Company not found"),
             SearchError::ScopeForbidden(_) => Self::Forbidden("You do not manage this company"),
             SearchError::Database(cause) => Self::database(cause),
@@ -208,7 +210,7 @@ impl From<ClientsError> for ApiError {
         match e {
             ClientsError::NotPermitted | ClientsError::Forbidden => Self::Forbidden("Not allowed for this company"),
             ClientsError::NotFound => Self::NotFound("Not found"),
-            ClientsError::Invalid(lines) => Self::Input(lines),
+            ClientsError::Invalid(problems) => Self::Input(problems.iter().map(client_problem).collect()),
             ClientsError::Overloaded(cause) => Self::overloaded(cause),
             ClientsError::Database(cause) => Self::database(cause),
         }
@@ -225,6 +227,26 @@ impl From<WriteCompanyError> for ApiError {
             WriteCompanyError::Invalid(problems) => Self::Input(problems.iter().map(draft_problem).collect()),
             WriteCompanyError::Database(cause) => Self::database(cause),
         }
+    }
+}
+
+/// One problem with an API client as sent, in the dialect's words.
+fn client_problem(problem: &ClientProblem) -> String {
+    match problem {
+        ClientProblem::NameLength { min, max } => format!("Name must be {min} to {max} characters"),
+        ClientProblem::ClientIdLength { min, max } => format!("Client id must be {min} to {max} characters"),
+        ClientProblem::SecretMissing => "Client secret is required".into(),
+        ClientProblem::SecretLength { min, max } => format!("Client secret must be {min} to {max} characters"),
+        ClientProblem::UnknownStatus => "Status must be 1 (Active) or 2 (Inactive)".into(),
+        ClientProblem::NotAnIpAddress(ip) => format!("'{ip}' is not an IP address"),
+        ClientProblem::RestrictionWithoutAddresses => {
+            "An IP address restriction needs at least one allowed address".into()
+        }
+        ClientProblem::NoRole => "Role should be selected".into(),
+        ClientProblem::RoleNotGrantable(role) => format!("Role '{role}' cannot be given here"),
+        ClientProblem::SeveralRoles => "Select exactly one role".into(),
+        ClientProblem::ClientIdTaken => "Client id is already taken".into(),
+        ClientProblem::SearchTextTooLong { max } => format!("the search text may be at most {max} characters"),
     }
 }
 

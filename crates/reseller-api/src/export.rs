@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
 use companygate_domain::DbErr;
-use companygate_domain::clients::ClientView;
+use companygate_domain::credentials::clients::ClientView;
 use companygate_domain::search::SearchHit;
 use companygate_domain::search::export::{ExportError, ExportRows};
 use futures_util::stream;

@@ -1,6 +1,7 @@
 //! `POST /api/companies/search`: request parsing and the SearchCompany shape.
 use chrono::{DateTime, Utc};
 use companygate_domain::CompanyId;
+use companygate_domain::search::filter::FilterProblem;
 use companygate_domain::search::{
     Condition, Field, Filter, FilterGroup, FilterItem, Operator, OrderBy, SearchHit, SearchPage, SearchRequest,
 };
@@ -190,7 +191,7 @@ pub struct OperatorSpelling;
 
 impl Documented for OperatorSpelling {
     fn schema() -> MetaSchema {
-        documented::pattern(format!("^(?:{})$", Operator::ALL.join("|")))
+        documented::pattern(format!("^(?:{})$", OPERATORS.map(|(spelling, _)| spelling).join("|")))
     }
 }
 
@@ -243,6 +244,77 @@ pub struct SearchData {
     pub results: Vec<SearchCompany>,
 }
 
+/// The dialect's names of the filter's fields.
+const FIELDS: [(&str, Field); 7] = [
+    ("CompanyName", Field::CompanyName),
+    ("ResellerName", Field::ResellerName),
+    ("LicenseEndDate", Field::LicenseEndDate),
+    ("CreateTime", Field::CreateTime),
+    ("TargetUserCount", Field::TargetUserCount),
+    ("LicenceExpired", Field::LicenceExpired),
+    ("Tags", Field::Tags),
+];
+
+/// The dialect's spellings of the filter's operators (`Contains` and `Include` in any letter case).
+const OPERATORS: [(&str, Operator); 8] = [
+    ("=", Operator::Eq),
+    ("!=", Operator::Ne),
+    ("Contains", Operator::Contains),
+    ("Include", Operator::Include),
+    (">", Operator::Gt),
+    ("<", Operator::Lt),
+    (">=", Operator::Ge),
+    ("<=", Operator::Le),
+];
+
+fn field_named(name: &str) -> Option<Field> {
+    FIELDS.iter().find(|(spelling, _)| *spelling == name).map(|(_, field)| *field)
+}
+
+pub(crate) fn field_name(field: Field) -> &'static str {
+    FIELDS.iter().find(|(_, f)| *f == field).map_or("?", |(spelling, _)| spelling)
+}
+
+fn operator_named(text: &str) -> Option<Operator> {
+    OPERATORS.iter().find(|(spelling, _)| spelling.eq_ignore_ascii_case(text)).map(|(_, op)| *op)
+}
+
+fn condition_named(text: &str) -> Option<Condition> {
+    match text.to_ascii_uppercase().as_str() {
+        "AND" => Some(Condition::And),
+        "OR" => Some(Condition::Or),
+        _ => None,
+    }
+}
+
+/// One problem with a filter the core refused, in the dialect's words.
+pub(crate) fn filter_problem(problem: &FilterProblem) -> String {
+    match problem {
+        FilterProblem::SearchTextTooLong { max } => format!("the search text may be at most {max} characters"),
+        FilterProblem::NestedTooDeep { max } => format!("filter groups may be nested at most {max} deep"),
+        FilterProblem::TooManyConditions { max } => format!("a filter may hold at most {max} conditions"),
+        FilterProblem::ValueTooLong { max } => format!("a condition's value may be at most {max} characters"),
+        FilterProblem::OperatorNotForField { operator, field } => {
+            // `!=` has always been named by its SQL spelling here.
+            let operator = match operator {
+                Operator::Ne => "<>",
+                other => OPERATORS.iter().find(|(_, op)| op == other).map_or("?", |(spelling, _)| spelling),
+            };
+            format!("operator '{operator}' cannot be used with {}", field_name(*field))
+        }
+        FilterProblem::NotATime { field, value } => {
+            format!("{} needs a date (YYYY-MM-DD) or a timestamp (RFC 3339), not '{value}'", field_name(*field))
+        }
+        FilterProblem::NotAWholeNumber { field, value } => {
+            format!("{} needs whole numbers, not '{value}'", field_name(*field))
+        }
+        FilterProblem::NotTrueOrFalse { field, value } => {
+            format!("{} needs true or false, not '{value}'", field_name(*field))
+        }
+        FilterProblem::EmptyList => "Include needs at least one value (comma-separated)".into(),
+    }
+}
+
 /// Reads a key in PascalCase or camelCase.
 fn either<'v>(object: &'v serde_json::Map<String, Value>, pascal: &str) -> Option<&'v Value> {
     let camel = format!("{}{}", pascal[..1].to_lowercase(), &pascal[1..]);
@@ -265,14 +337,14 @@ pub fn parse_filter(value: Option<&Value>, problems: &mut Vec<String>) -> Filter
     }
     filter.groups = groups(object, "filter", problems);
     // Values of well-formed items are checked by the core; report those problems alongside.
-    problems.extend(filter.problems());
+    problems.extend(filter.problems().iter().map(filter_problem));
     filter
 }
 
 fn condition(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec<String>) -> Option<Condition> {
     match either(object, "Condition") {
         None => None,
-        Some(Value::String(c)) if Condition::parse(c).is_some() => Condition::parse(c),
+        Some(Value::String(c)) if condition_named(c).is_some() => condition_named(c),
         Some(_) => {
             problems.push(format!("'{path}.Condition' must be AND or OR"));
             None
@@ -315,18 +387,20 @@ fn items(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec
             continue;
         };
         let field = match either(object, "FieldName") {
-            Some(Value::String(name)) => Field::parse(name),
+            Some(Value::String(name)) => field_named(name),
             _ => None,
         };
         if field.is_none() {
-            problems.push(format!("'{path}.FieldName' must be one of {}", Field::ALL.join(", ")));
+            let names = FIELDS.map(|(spelling, _)| spelling).join(", ");
+            problems.push(format!("'{path}.FieldName' must be one of {names}"));
         }
         let operator = match either(object, "Operator") {
-            Some(Value::String(op)) => Operator::parse(op),
+            Some(Value::String(op)) => operator_named(op),
             _ => None,
         };
         if operator.is_none() {
-            problems.push(format!("'{path}.Operator' must be one of {}", Operator::ALL.join(", ")));
+            let names = OPERATORS.map(|(spelling, _)| spelling).join(", ");
+            problems.push(format!("'{path}.Operator' must be one of {names}"));
         }
         // The original sends every value as a string; numbers and booleans are accepted as such,
         // and a list for Include may also be a JSON array.

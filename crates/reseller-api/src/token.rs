@@ -2,8 +2,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use companygate_domain::Gateway;
+use companygate_domain::credentials::tokens::{IssueTokenError, SCOPE};
 use companygate_domain::rate_limit::Limit;
-use companygate_domain::tokens::{IssueTokenError, SCOPE};
 
 use poem::Request;
 use poem::web::Data;

@@ -1,5 +1,5 @@
 //! Blocking, unblocking, disabling, enabling and the deletion preview of a company.
-use companygate_domain::company_state::StateChange;
+use companygate_domain::companies::state::StateChange;
 use companygate_domain::{CompanyId, DeletionCounts, Gateway};
 use poem::Request;
 use poem::web::Data;

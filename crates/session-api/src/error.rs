@@ -1,8 +1,8 @@
 //! Every failure of the dialect, as `{error_code, errors:[{msg,...}], or?}`, mapped in one place.
 use companygate_domain::DeleteCompanyError;
-use companygate_domain::company_state::StateChangeError;
-use companygate_domain::lookup::{ClosedProfile, LookupError};
-use companygate_domain::passwords::Overloaded;
+use companygate_domain::companies::profile::{ClosedProfile, LookupError};
+use companygate_domain::companies::state::StateChangeError;
+use companygate_domain::credentials::passwords::Overloaded;
 use companygate_domain::{DbErr, database};
 use poem::http::StatusCode;
 use poem_openapi::Object;

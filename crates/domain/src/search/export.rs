@@ -16,7 +16,7 @@ use super::{
     COLUMNS, EXCEEDED, SearchError, SearchHit, SearchRequest, ShownRow, filter, managed_cte_for, tags_from_json,
     tags_json,
 };
-use crate::clients::{ClientOrder, ClientView, ClientsError};
+use crate::credentials::clients::{ClientOrder, ClientView, ClientsError};
 use crate::{Actor, CompanyId, Gateway};
 
 /// Exports streaming at once, per process.
@@ -153,7 +153,7 @@ impl Gateway {
         text: Option<&str>,
     ) -> Result<ExportRows<ClientView>, ExportError<ClientsError>> {
         let query = self.client_query(actor, scope, text).await.map_err(ExportError::Refused)?;
-        let query = crate::clients::ordered(query, order);
+        let query = crate::credentials::clients::ordered(query, order);
         let query = match page {
             Some((number, size)) => {
                 use sea_orm::QuerySelect;
@@ -163,6 +163,6 @@ impl Gateway {
         };
         let permit = self.export_permit()?;
         let statement = query.build(self.backend());
-        Ok(spawn_export(self.db.clone(), statement, permit, crate::clients::view))
+        Ok(spawn_export(self.db.clone(), statement, permit, crate::credentials::clients::view))
     }
 }

@@ -33,14 +33,6 @@ pub enum Operator {
 }
 
 impl Condition {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.to_ascii_uppercase().as_str() {
-            "AND" => Some(Self::And),
-            "OR" => Some(Self::Or),
-            _ => None,
-        }
-    }
-
     fn sql(self) -> &'static str {
         match self {
             Self::And => " AND ",
@@ -49,42 +41,8 @@ impl Condition {
     }
 }
 
-impl Field {
-    pub const ALL: [&'static str; 7] =
-        ["CompanyName", "ResellerName", "LicenseEndDate", "CreateTime", "TargetUserCount", "LicenceExpired", "Tags"];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "CompanyName" => Self::CompanyName,
-            "ResellerName" => Self::ResellerName,
-            "LicenseEndDate" => Self::LicenseEndDate,
-            "CreateTime" => Self::CreateTime,
-            "TargetUserCount" => Self::TargetUserCount,
-            "LicenceExpired" => Self::LicenceExpired,
-            "Tags" => Self::Tags,
-            _ => return None,
-        })
-    }
-}
-
 impl Operator {
-    pub const ALL: [&'static str; 8] = ["=", "!=", "Contains", "Include", ">", "<", ">=", "<="];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "=" => Self::Eq,
-            "!=" => Self::Ne,
-            ">" => Self::Gt,
-            "<" => Self::Lt,
-            ">=" => Self::Ge,
-            "<=" => Self::Le,
-            t if t.eq_ignore_ascii_case("contains") => Self::Contains,
-            t if t.eq_ignore_ascii_case("include") => Self::Include,
-            _ => return None,
-        })
-    }
-
-    fn symbol(self) -> &'static str {
+    fn sql(self) -> &'static str {
         match self {
             Self::Eq => "=",
             Self::Ne => "<>",
@@ -92,10 +50,47 @@ impl Operator {
             Self::Lt => "<",
             Self::Ge => ">=",
             Self::Le => "<=",
-            Self::Contains => "Contains",
-            Self::Include => "Include",
+            Self::Contains => "LIKE",
+            Self::Include => "IN",
         }
     }
+}
+
+/// One thing wrong with a filter; a refused filter lists every one, in the order met.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterProblem {
+    SearchTextTooLong {
+        max: usize,
+    },
+    NestedTooDeep {
+        max: usize,
+    },
+    TooManyConditions {
+        max: usize,
+    },
+    ValueTooLong {
+        max: usize,
+    },
+    OperatorNotForField {
+        operator: Operator,
+        field: Field,
+    },
+    /// A date or time field's value is neither a day nor a timestamp.
+    NotATime {
+        field: Field,
+        value: String,
+    },
+    /// A count's value (or one entry of its list) is not a whole number.
+    NotAWholeNumber {
+        field: Field,
+        value: String,
+    },
+    NotTrueOrFalse {
+        field: Field,
+        value: String,
+    },
+    /// `Include` with no value in its list.
+    EmptyList,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -170,18 +165,18 @@ impl Filter {
 
     /// One line per value that cannot be used (wrong type for its field, operator not allowed for
     /// the field, too deep, too many); empty when the filter compiles.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<FilterProblem> {
         compile(self, &mut Sql::default(), Utc::now()).err().unwrap_or_default()
     }
 }
 
 /// The predicate for `filter`, or one line per problem.
-pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Result<String, Vec<String>> {
+pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Result<String, Vec<FilterProblem>> {
     let mut compiler = Compiler { sql, now, problems: Vec::new(), items: 0 };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > MAX_SEARCH_TEXT {
-            compiler.problems.push(format!("the search text may be at most {MAX_SEARCH_TEXT} characters"));
+            compiler.problems.push(FilterProblem::SearchTextTooLong { max: MAX_SEARCH_TEXT });
         } else {
             parts.push(compiler.contains("LOWER(s.name)", text, true));
         }
@@ -201,7 +196,7 @@ pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Res
 struct Compiler<'a> {
     sql: &'a mut Sql,
     now: DateTime<Utc>,
-    problems: Vec<String>,
+    problems: Vec<FilterProblem>,
     items: usize,
 }
 
@@ -209,7 +204,7 @@ impl Compiler<'_> {
     /// `top`: the group must hold for the whole predicate to hold.
     fn group(&mut self, group: &FilterGroup, depth: usize, top: bool) -> String {
         if depth > MAX_DEPTH {
-            self.problems.push(format!("filter groups may be nested at most {MAX_DEPTH} deep"));
+            self.problems.push(FilterProblem::NestedTooDeep { max: MAX_DEPTH });
             return "1 = 1".into();
         }
         let top = top && (group.items.len() + group.groups.len() == 1 || group.condition == Condition::And);
@@ -246,10 +241,10 @@ impl Compiler<'_> {
     fn item(&mut self, item: &FilterItem, top: bool) -> String {
         self.items += 1;
         if self.items == MAX_ITEMS + 1 {
-            self.problems.push(format!("a filter may hold at most {MAX_ITEMS} conditions"));
+            self.problems.push(FilterProblem::TooManyConditions { max: MAX_ITEMS });
         }
         if item.value.chars().count() > MAX_VALUE {
-            self.problems.push(format!("a condition's value may be at most {MAX_VALUE} characters"));
+            self.problems.push(FilterProblem::ValueTooLong { max: MAX_VALUE });
             return "1 = 1".into();
         }
         match self.try_item(item, top) {
@@ -261,16 +256,16 @@ impl Compiler<'_> {
         }
     }
 
-    fn try_item(&mut self, item: &FilterItem, top: bool) -> Result<String, String> {
+    fn try_item(&mut self, item: &FilterItem, top: bool) -> Result<String, FilterProblem> {
         let FilterItem { field, operator: op, value } = item;
-        let not_for = || format!("operator '{}' cannot be used with {field:?}", op.symbol());
+        let not_for = || FilterProblem::OperatorNotForField { operator: *op, field: *field };
         match field {
             Field::CompanyName | Field::ResellerName => {
                 let column =
                     if *field == Field::CompanyName { "LOWER(s.name)" } else { "LOWER(COALESCE(s.reseller_name, ''))" };
                 match op {
                     Operator::Eq | Operator::Ne => {
-                        Ok(format!("{column} {} {}", op.symbol(), self.sql.bind(value.to_lowercase())))
+                        Ok(format!("{column} {} {}", op.sql(), self.sql.bind(value.to_lowercase())))
                     }
                     Operator::Contains => Ok(self.contains(column, value, top)),
                     Operator::Include => Ok(format!("{column} IN ({})", self.list(value, |v| Ok(v.to_lowercase()))?)),
@@ -279,9 +274,8 @@ impl Compiler<'_> {
             }
             Field::CreateTime | Field::LicenseEndDate => {
                 let column = if *field == Field::CreateTime { "s.create_time" } else { "s.license_end_date" };
-                let (from, to) = time_range(value).ok_or_else(|| {
-                    format!("{field:?} needs a date (YYYY-MM-DD) or a timestamp (RFC 3339), not '{value}'")
-                })?;
+                let (from, to) =
+                    time_range(value).ok_or_else(|| FilterProblem::NotATime { field: *field, value: value.clone() })?;
                 let (from, to) = (self.sql.bind(from), self.sql.bind(to));
                 match op {
                     Operator::Eq => Ok(format!("({column} >= {from} AND {column} < {to})")),
@@ -295,19 +289,21 @@ impl Compiler<'_> {
             }
             Field::TargetUserCount => {
                 let number = |v: &str| {
-                    v.trim().parse::<i64>().map_err(|_| format!("TargetUserCount needs whole numbers, not '{v}'"))
+                    v.trim()
+                        .parse::<i64>()
+                        .map_err(|_| FilterProblem::NotAWholeNumber { field: *field, value: v.to_owned() })
                 };
                 match op {
                     Operator::Include => Ok(format!("s.target_user_count IN ({})", self.list(value, number)?)),
                     Operator::Contains => Err(not_for()),
-                    _ => Ok(format!("s.target_user_count {} {}", op.symbol(), self.sql.bind(number(value)?))),
+                    _ => Ok(format!("s.target_user_count {} {}", op.sql(), self.sql.bind(number(value)?))),
                 }
             }
             Field::LicenceExpired => {
                 let wanted = match value.trim().to_ascii_lowercase().as_str() {
                     "true" => true,
                     "false" => false,
-                    _ => return Err(format!("LicenceExpired needs true or false, not '{value}'")),
+                    _ => return Err(FilterProblem::NotTrueOrFalse { field: *field, value: value.clone() }),
                 };
                 let expired =
                     format!("(s.license_end_date IS NOT NULL AND s.license_end_date < {})", self.sql.bind(self.now));
@@ -342,11 +338,11 @@ impl Compiler<'_> {
     fn list<T: Into<Value>>(
         &mut self,
         value: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<String, String> {
+        parse: impl Fn(&str) -> Result<T, FilterProblem>,
+    ) -> Result<String, FilterProblem> {
         let entries: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
         if entries.is_empty() {
-            return Err("Include needs at least one value (comma-separated)".into());
+            return Err(FilterProblem::EmptyList);
         }
         let mut bound = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -389,7 +385,7 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
     }
 
-    fn compiled(filter: &Filter) -> Result<(String, Vec<Value>), Vec<String>> {
+    fn compiled(filter: &Filter) -> Result<(String, Vec<Value>), Vec<FilterProblem>> {
         let mut sql = Sql::default();
         let predicate = compile(filter, &mut sql, now())?;
         Ok((predicate, sql.values))
@@ -415,7 +411,7 @@ mod tests {
                 if allowed.contains(&op) {
                     assert!(result.is_ok(), "{field:?} {op:?}: {result:?}");
                 } else {
-                    let expected = format!("operator '{}' cannot be used with {field:?}", op.symbol());
+                    let expected = FilterProblem::OperatorNotForField { operator: op, field };
                     assert_eq!(result, Err(vec![expected]), "{field:?} {op:?}");
                 }
             }
@@ -435,11 +431,11 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "CreateTime needs a date (YYYY-MM-DD) or a timestamp (RFC 3339), not 'yesterday'",
-                "TargetUserCount needs whole numbers, not 'many'",
-                "TargetUserCount needs whole numbers, not 'x'",
-                "LicenceExpired needs true or false, not 'maybe'",
-                "Include needs at least one value (comma-separated)",
+                FilterProblem::NotATime { field: Field::CreateTime, value: "yesterday".into() },
+                FilterProblem::NotAWholeNumber { field: Field::TargetUserCount, value: "many".into() },
+                FilterProblem::NotAWholeNumber { field: Field::TargetUserCount, value: "x".into() },
+                FilterProblem::NotTrueOrFalse { field: Field::LicenceExpired, value: "maybe".into() },
+                FilterProblem::EmptyList,
             ]
         );
     }
@@ -499,23 +495,17 @@ mod tests {
     #[test]
     fn size_limits_are_problems_not_queries() {
         let long_text = Filter { text: Some("x".repeat(MAX_SEARCH_TEXT + 1)), ..Filter::default() };
-        assert_eq!(
-            compiled(&long_text),
-            Err(vec![format!("the search text may be at most {MAX_SEARCH_TEXT} characters")])
-        );
+        assert_eq!(compiled(&long_text), Err(vec![FilterProblem::SearchTextTooLong { max: MAX_SEARCH_TEXT }]));
         let many = of((0..=MAX_ITEMS).map(|_| item(Field::TargetUserCount, Operator::Eq, "1")).collect());
-        assert_eq!(compiled(&many), Err(vec![format!("a filter may hold at most {MAX_ITEMS} conditions")]));
+        assert_eq!(compiled(&many), Err(vec![FilterProblem::TooManyConditions { max: MAX_ITEMS }]));
         let mut deep = FilterGroup { condition: Condition::And, items: vec![], groups: vec![] };
         for _ in 0..MAX_DEPTH {
             deep = FilterGroup { condition: Condition::And, items: vec![], groups: vec![deep] };
         }
         let deep = Filter { condition: None, text: None, groups: vec![deep] };
-        assert_eq!(compiled(&deep), Err(vec![format!("filter groups may be nested at most {MAX_DEPTH} deep")]));
+        assert_eq!(compiled(&deep), Err(vec![FilterProblem::NestedTooDeep { max: MAX_DEPTH }]));
         let long_value = of(vec![item(Field::CompanyName, Operator::Eq, &"y".repeat(MAX_VALUE + 1))]);
-        assert_eq!(
-            compiled(&long_value),
-            Err(vec![format!("a condition's value may be at most {MAX_VALUE} characters")])
-        );
+        assert_eq!(compiled(&long_value), Err(vec![FilterProblem::ValueTooLong { max: MAX_VALUE }]));
     }
 
     #[test]

@@ -4,8 +4,8 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement, TransactionTrait};
 
 use super::{PageKey, Root, SearchError, filter, managed_cte_for};
+use crate::companies::record::TreeCompany;
 use crate::entities::companies;
-use crate::reseller_reads::TreeCompany;
 use crate::{Actor, ClientRole, Gateway};
 
 /// A page of the companies the caller may act as, ordered by name (ties by id).

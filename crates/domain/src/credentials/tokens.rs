@@ -16,8 +16,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ClientRole};
+use crate::credentials::passwords;
 use crate::entities::{access_tokens, signing_keys};
-use crate::{CompanyId, Gateway, passwords};
+use crate::{CompanyId, Gateway};
 
 /// The only scope there is.
 pub const SCOPE: &str = "api1";
@@ -208,7 +209,7 @@ impl KeyRing {
 impl Gateway {
     /// Client-credentials grant: checks the secret (argon2, the same work whether the id exists or
     /// not, unless this process already verified this very secret against the stored hash: see
-    /// [`crate::verified_secrets`]), then signs a token and records its `jti`.
+    /// [`crate::credentials::verified_secrets`]), then signs a token and records its `jti`.
     /// `from` is the caller's address, checked against the client's IP restriction if it has one.
     pub async fn issue_token(
         &self,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::entities::companies;
 use crate::tree;
-use crate::tree_listing::Stamp;
+use crate::tree::listing::Stamp;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 #[derive(Debug, thiserror::Error)]
@@ -269,7 +269,7 @@ impl Gateway {
 
     /// The caller's own company, with the tree of companies it manages for a Reseller. The tree
     /// is kept between requests and used while the company's `subtree_version` is unchanged (see
-    /// [`crate::tree_listing`]); the company's own row is read fresh every time.
+    /// [`crate::tree::listing`]); the company's own row is read fresh every time.
     pub async fn my_company_tree(&self, actor: &Actor) -> Result<MyTree, ReadCompanyError> {
         let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
         let key = own.resource_id().ok_or(ReadCompanyError::NotFound)?;

@@ -1,6 +1,6 @@
 //! Listings of the companies under one manager (`GET /api/companies/my`), kept in memory and
 //! checked on every use against the manager's `subtree_version`, which every write below the
-//! manager moves in its own transaction (see [`crate::subtree_counts`]). A kept listing is served
+//! manager moves in its own transaction (see [`crate::tree::counts`]). A kept listing is served
 //! only while the version read with the manager's row in the same request is the one it was built
 //! at, so an answer is never older than the database, on any replica. The memory is bounded: at
 //! most [`MAX_NODES`] companies over all listings (least recently used go first), and a listing
@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use lru::LruCache;
 
-use crate::reseller_reads::CompanyNode;
+use crate::companies::record::CompanyNode;
 
 /// Companies kept over all listings (each about 250 bytes).
 pub(crate) const MAX_NODES: usize = 100_000;
@@ -81,7 +81,7 @@ impl TreeListings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reseller_reads::TreeCompany;
+    use crate::companies::record::TreeCompany;
 
     fn listing(n: usize) -> Arc<Vec<CompanyNode>> {
         let node = |i: usize| CompanyNode {

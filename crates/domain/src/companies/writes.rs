@@ -7,7 +7,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::company_state::{Bump, lock_company};
+use crate::companies::state::{Bump, lock_company};
 use crate::entities::{companies, company_tags};
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
@@ -262,8 +262,8 @@ impl Gateway {
         let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
         crate::tree::attach_all(&txn, &[&id]).await?;
-        let created = crate::subtree_counts::Delta { companies: 1, exceeded: 0 };
-        crate::subtree_counts::adjust_ancestors(&txn, &[(&id, created)]).await?;
+        let created = crate::tree::counts::Delta { companies: 1, exceeded: 0 };
+        crate::tree::counts::adjust_ancestors(&txn, &[(&id, created)]).await?;
         replace_tags(&txn, &id, &draft.tags).await?;
         txn.commit().await?;
         Ok(id)
@@ -297,7 +297,7 @@ impl Gateway {
             return Err(WriteCompanyError::Forbidden);
         }
         apply(company.into(), &draft).update(&txn).await?;
-        crate::subtree_counts::sync_exceeded(&txn, &[&key]).await?;
+        crate::tree::counts::sync_exceeded(&txn, &[&key]).await?;
         crate::tree::refresh_keys(&txn, &[&key]).await?;
         replace_tags(&txn, &key, &draft.tags).await?;
         txn.commit().await?;

@@ -8,7 +8,7 @@
 //!
 //! The same writes move each ancestor's `subtree_version`: a company created, deleted, moved or
 //! changed below it. A listing of the companies under one manager is current exactly while that
-//! manager's version is the one it was read at (see [`crate::tree_listing`]).
+//! manager's version is the one it was read at (see [`crate::tree::listing`]).
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};

@@ -11,10 +11,11 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::credentials::passwords;
 use crate::entities::{access_tokens, api_clients, companies};
 use crate::search::filter::{MAX_SEARCH_TEXT, like_pattern};
 use crate::tree::manages;
-use crate::{Actor, ClientRole, CompanyId, Gateway, passwords};
+use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 /// A role as the dialect lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,12 +37,43 @@ pub enum ClientsError {
     NotFound,
     #[error("not allowed for this company")]
     Forbidden,
-    #[error("invalid input")]
-    Invalid(Vec<String>),
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<ClientProblem>),
     #[error(transparent)]
     Overloaded(#[from] passwords::Overloaded),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+/// One thing wrong with a client as given (or with a client search); a refusal lists every one
+/// found, in this order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientProblem {
+    /// The name is outside `min..=max` characters.
+    NameLength {
+        min: usize,
+        max: usize,
+    },
+    ClientIdLength {
+        min: usize,
+        max: usize,
+    },
+    SecretMissing,
+    SecretLength {
+        min: usize,
+        max: usize,
+    },
+    UnknownStatus,
+    NotAnIpAddress(String),
+    RestrictionWithoutAddresses,
+    NoRole,
+    /// A role the caller may not give (or that does not exist).
+    RoleNotGrantable(String),
+    SeveralRoles,
+    ClientIdTaken,
+    SearchTextTooLong {
+        max: usize,
+    },
 }
 
 /// Two clients given the same client id at once: the database's unique index refuses the second,
@@ -49,7 +81,7 @@ pub enum ClientsError {
 fn taken_or_database(e: DbErr) -> ClientsError {
     match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ClientsError::Invalid(vec!["Client id is already taken".into()])
+            ClientsError::Invalid(vec![ClientProblem::ClientIdTaken])
         }
         _ => ClientsError::Database(e),
     }
@@ -172,44 +204,44 @@ impl Gateway {
     fn validate(&self, actor: &Actor, input: &ClientInput, creating: bool) -> Result<ClientRole, ClientsError> {
         let mut problems = Vec::new();
         if !(1..=64).contains(&input.name.chars().count()) {
-            problems.push("Name must be 1 to 64 characters".to_owned());
+            problems.push(ClientProblem::NameLength { min: 1, max: 64 });
         }
         if !(1..=32).contains(&input.client_id.chars().count()) {
-            problems.push("Client id must be 1 to 32 characters".to_owned());
+            problems.push(ClientProblem::ClientIdLength { min: 1, max: 32 });
         }
         match &input.secret {
-            None if creating => problems.push("Client secret is required".to_owned()),
+            None if creating => problems.push(ClientProblem::SecretMissing),
             Some(s) if !(1..=100).contains(&s.chars().count()) => {
-                problems.push("Client secret must be 1 to 100 characters".to_owned())
+                problems.push(ClientProblem::SecretLength { min: 1, max: 100 })
             }
             _ => {}
         }
         if input.status_id != 1 && input.status_id != 2 {
-            problems.push("Status must be 1 (Active) or 2 (Inactive)".to_owned());
+            problems.push(ClientProblem::UnknownStatus);
         }
         for ip in &input.allowed_ip_addresses {
             if ip.parse::<IpAddr>().is_err() {
-                problems.push(format!("'{ip}' is not an IP address"));
+                problems.push(ClientProblem::NotAnIpAddress(ip.clone()));
             }
         }
         if input.has_ip_address_restriction && input.allowed_ip_addresses.is_empty() {
-            problems.push("An IP address restriction needs at least one allowed address".to_owned());
+            problems.push(ClientProblem::RestrictionWithoutAddresses);
         }
         let grantable = self.grantable_roles(actor)?;
         let role = match input.role_resource_ids.as_slice() {
             [] => {
-                problems.push("Role should be selected".to_owned());
+                problems.push(ClientProblem::NoRole);
                 None
             }
             [one] => match grantable.iter().find(|r| r.resource_id == one) {
                 Some(r) => Some(r.role),
                 None => {
-                    problems.push(format!("Role '{one}' cannot be given here"));
+                    problems.push(ClientProblem::RoleNotGrantable(one.clone()));
                     None
                 }
             },
             _ => {
-                problems.push("Select exactly one role".to_owned());
+                problems.push(ClientProblem::SeveralRoles);
                 None
             }
         };
@@ -236,7 +268,7 @@ impl Gateway {
         let company = self.clients_company(actor, scope).await?;
         let role = self.validate(actor, &input, true)?;
         if self.client_id_taken(&input.client_id, None).await? {
-            return Err(ClientsError::Invalid(vec!["Client id is already taken".into()]));
+            return Err(ClientsError::Invalid(vec![ClientProblem::ClientIdTaken]));
         }
         let secret = input.secret.clone().unwrap_or_default();
         let hash = self.hasher.hash(secret).await?;
@@ -274,7 +306,7 @@ impl Gateway {
         let client = self.managed_client(actor, resource_id).await?;
         let role = self.validate(actor, &input, false)?;
         if self.client_id_taken(&input.client_id, Some(client.id)).await? {
-            return Err(ClientsError::Invalid(vec!["Client id is already taken".into()]));
+            return Err(ClientsError::Invalid(vec![ClientProblem::ClientIdTaken]));
         }
         let hash = match input.secret.clone() {
             Some(secret) => Some(self.hasher.hash(secret).await?),
@@ -350,9 +382,7 @@ impl Gateway {
         let mut query = api_clients::Entity::find().filter(api_clients::Column::CompanyId.eq(company));
         if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() > MAX_SEARCH_TEXT {
-                return Err(ClientsError::Invalid(vec![format!(
-                    "the search text may be at most {MAX_SEARCH_TEXT} characters"
-                )]));
+                return Err(ClientsError::Invalid(vec![ClientProblem::SearchTextTooLong { max: MAX_SEARCH_TEXT }]));
             }
             let lower_name = Func::lower(Expr::col(api_clients::Column::Name));
             query = query.filter(Expr::expr(lower_name).like(LikeExpr::new(like_pattern(text)).escape('\\')));
