@@ -173,11 +173,20 @@ pub enum ClientSearchOrderBy {
     ClientId,
 }
 
-crate::api_response!(RolesResponse, Envelope<Vec<Role>>);
-crate::api_response!(CredentialsResponse, Envelope<Credentials>);
-crate::api_response!(ClientRefResponse, Envelope<ClientRef>);
-crate::api_response!(ClientResponse, Envelope<ClientDto>);
-crate::api_response!(ClientSearchResponse, Envelope<ClientSearchData>);
+crate::api_response!(RolesResponse, Envelope<Vec<Role>>, [Unauthorized, TooManyRequests]);
+crate::api_response!(CredentialsResponse, Envelope<Credentials>, [Unauthorized, TooManyRequests]);
+crate::api_response!(
+    ClientRefResponse,
+    Envelope<ClientRef>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
+crate::api_response!(ClientDeletedResponse, Envelope<ClientRef>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
+crate::api_response!(ClientResponse, Envelope<ClientDto>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
+crate::api_response!(
+    ClientSearchResponse,
+    Envelope<ClientSearchData>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
 
 fn role_id(view: &ClientView) -> String {
     ROLES.iter().find(|r| r.role == view.role).map(|r| r.resource_id.to_owned()).unwrap_or_default()
@@ -403,7 +412,7 @@ impl ClientsApi {
         /// The client's resource id.
         #[oai(name = "resourceId")]
         resource_id: Path<String>,
-    ) -> ClientRefResponse {
+    ) -> ClientDeletedResponse {
         let result = async {
             gateway.delete_client(&auth.0, &resource_id.0).await?;
             Ok(Envelope::success(ClientRef { resource_id: resource_id.0.clone() }, None))

@@ -379,13 +379,30 @@ fn render_my(tree: &MyTree, now: DateTime<Utc>) -> Result<Rendered<Envelope<Vec<
     Rendered::new(&SuccessView::new([mine])).map_err(ApiError::internal)
 }
 
-crate::api_response!(SearchResponse, Envelope<SearchData>);
-crate::api_response!(CompanyResponse, Envelope<CompanyDto>);
-crate::api_response!(CompanyIdAndNameResponse, Envelope<CompanyIdAndName>);
-crate::api_response!(MyCompaniesSearchResponse, Envelope<MyCompaniesData>);
-crate::api_response!(LicenseCheckResponse, Envelope<CheckCompanyLicense>);
-crate::api_response!(LogoResponse, Envelope<CompanyLogo>);
-crate::api_response!(MyResponse, Envelope<Vec<MyCompany>>, Rendered<Envelope<Vec<MyCompany>>>);
+crate::api_response!(
+    SearchResponse,
+    Envelope<SearchData>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
+crate::api_response!(CompanyResponse, Envelope<CompanyDto>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
+crate::api_response!(
+    CompanyIdAndNameResponse,
+    Envelope<CompanyIdAndName>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
+crate::api_response!(MyCompaniesSearchResponse, Envelope<MyCompaniesData>, [BadRequest, Unauthorized, TooManyRequests]);
+crate::api_response!(
+    LicenseCheckResponse,
+    Envelope<CheckCompanyLicense>,
+    [Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
+crate::api_response!(LogoResponse, Envelope<CompanyLogo>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
+crate::api_response!(
+    MyResponse,
+    Envelope<Vec<MyCompany>>,
+    Rendered<Envelope<Vec<MyCompany>>>,
+    [Unauthorized, NotFound, TooManyRequests]
+);
 
 pub struct CompaniesApi;
 

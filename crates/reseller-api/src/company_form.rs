@@ -237,8 +237,17 @@ pub struct ReferenceItem {
     pub name: String,
 }
 
-crate::api_response!(CompanyRefResponse, Envelope<CompanyRef>);
-crate::api_response!(ReferenceResponse, Envelope<Vec<ReferenceItem>>);
+crate::api_response!(
+    CompanyRefResponse,
+    Envelope<CompanyRef>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
+crate::api_response!(
+    CompanyCreatedResponse,
+    Envelope<CompanyRef>,
+    [BadRequest, Unauthorized, Forbidden, TooManyRequests]
+);
+crate::api_response!(ReferenceResponse, Envelope<Vec<ReferenceItem>>, [Unauthorized, TooManyRequests]);
 
 async fn references(gateway: &Gateway, table: Reference) -> ReferenceResponse {
     let result = async {
@@ -278,7 +287,7 @@ impl CompanyFormApi {
         auth: ResellerAuth,
         gateway: Data<&Gateway>,
         form: FormBody<CompanyForm>,
-    ) -> CompanyRefResponse {
+    ) -> CompanyCreatedResponse {
         let result = async {
             let resource_id = gateway.create_company(&auth.0, read_form(form.parts())).await?;
             Ok(Envelope::success(CompanyRef { resource_id }, None))

@@ -87,9 +87,21 @@ fn not_deleted(outcome: BulkOutcome) -> Option<&'static str> {
     }
 }
 
-crate::api_response!(DeleteResponse, Envelope<DeletedData>);
-crate::api_response!(PreviewResponse, Envelope<DeletionCountsDto>);
-crate::api_response!(BulkDeleteResponse, Envelope<BulkDeleteData>);
+crate::api_response!(
+    DeleteResponse,
+    Envelope<DeletedData>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooManyRequests]
+);
+crate::api_response!(
+    PreviewResponse,
+    Envelope<DeletionCountsDto>,
+    [Unauthorized, Forbidden, NotFound, Conflict, TooManyRequests]
+);
+crate::api_response!(
+    BulkDeleteResponse,
+    Envelope<BulkDeleteData>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
 
 /// An `Idempotency-Key` header as sent: absent, or 1 to 255 visible ASCII characters.
 fn idempotency_key(raw: Option<String>) -> Result<Option<IdempotencyKey>, ApiError> {

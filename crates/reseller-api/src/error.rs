@@ -38,6 +38,14 @@ impl ApiError {
         Self::Input(vec![message.into()])
     }
 
+    /// Seconds to wait before retrying (0 where the error does not say).
+    pub fn retry_after(&self) -> u64 {
+        match self {
+            Self::TooManyRequests(after) | Self::Unavailable(after) => *after,
+            _ => 0,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Input(_) => StatusCode::BAD_REQUEST,
@@ -287,58 +295,19 @@ impl From<AuthenticateError> for ApiError {
     }
 }
 
-/// Declares an operation's response: the success envelope plus every error status of the dialect,
-/// with poem-openapi's parse and security failures routed into the same envelope. The success
-/// payload is `Json<$ok>` unless another payload documented as `$ok` is given.
+/// Declares an operation's response: the success envelope, the error statuses the operation can
+/// answer (listed by variant: `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`,
+/// `TooManyRequests`), and 500 and 503, which any operation can answer. poem-openapi's parse and
+/// security failures are routed into the same envelope. The success payload is `Json<$ok>` unless
+/// another payload documented as `$ok` is given. An error of a status the operation does not list
+/// is a defect: it is logged and answered 500.
 #[macro_export]
 macro_rules! api_response {
-    ($name:ident, $ok:ty) => {
-        $crate::api_response!($name, $ok, poem_openapi::payload::Json<$ok>);
+    ($name:ident, $ok:ty, [$($status:ident),* $(,)?]) => {
+        $crate::api_response!($name, $ok, poem_openapi::payload::Json<$ok>, [$($status),*]);
     };
-    ($name:ident, $ok:ty, $payload:ty) => {
-        // Built once per request and moved straight into the response; boxing buys nothing.
-        #[allow(clippy::large_enum_variant)]
-        #[derive(poem_openapi::ApiResponse)]
-        #[oai(bad_request_handler = "Self::from_request_error")]
-        pub enum $name {
-            /// Done.
-            #[oai(status = 200)]
-            Ok($payload),
-            /// `INPUT_ERROR`: the body or a parameter is invalid; one line per problem.
-            #[oai(status = 400)]
-            BadRequest(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
-            /// `UNAUTHORIZED`: missing, invalid, expired or revoked token.
-            #[oai(status = 401)]
-            Unauthorized(
-                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
-                #[oai(header = "WWW-Authenticate")] String,
-            ),
-            /// `FORBIDDEN`: the role may not do this, or the company is not one you manage.
-            #[oai(status = 403)]
-            Forbidden(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
-            /// `NOT_FOUND`: unknown company id.
-            #[oai(status = 404)]
-            NotFound(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
-            /// `FAILED`: the company still manages other companies.
-            #[oai(status = 409)]
-            Conflict(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
-            /// `TOO_MANY_REQUESTS`: over the client's rate limit; `Retry-After` says when to retry.
-            #[oai(status = 429)]
-            TooManyRequests(
-                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
-                #[oai(header = "Retry-After")] u64,
-            ),
-            /// `INTERNAL_SERVER_ERROR`: `message` carries a correlation id.
-            #[oai(status = 500)]
-            Internal(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
-            /// `SERVICE_UNAVAILABLE`: the database is unreachable or the gateway overloaded;
-            /// `Retry-After` says when to try again.
-            #[oai(status = 503)]
-            ServiceUnavailable(
-                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
-                #[oai(header = "Retry-After")] u64,
-            ),
-        }
+    ($name:ident, $ok:ty, $payload:ty, [$($status:ident),* $(,)?]) => {
+        $crate::api_response!(@enum $name, $payload, [], [$($status)*]);
 
         impl $name {
             fn from_request_error(err: poem::Error) -> Self {
@@ -349,20 +318,14 @@ macro_rules! api_response {
         impl From<$crate::error::ApiError> for $name {
             fn from(e: $crate::error::ApiError) -> Self {
                 use poem_openapi::payload::Json;
-                let body = Json(e.envelope());
-                match e {
-                    $crate::error::ApiError::Input(_) => Self::BadRequest(body),
-                    $crate::error::ApiError::Unauthorized => {
-                        Self::Unauthorized(body, $crate::error::BEARER_CHALLENGE.to_owned())
-                    }
-                    $crate::error::ApiError::Forbidden(_) => Self::Forbidden(body),
-                    $crate::error::ApiError::NotFound(_) => Self::NotFound(body),
-                    $crate::error::ApiError::Conflict(_) => Self::Conflict(body),
-                    $crate::error::ApiError::TooManyRequests(after) => Self::TooManyRequests(body, after),
-                    $crate::error::ApiError::Unavailable(after) => Self::ServiceUnavailable(body, after),
+                match &e {
+                    $( $crate::api_response!(@pattern $status) => $crate::api_response!(@build $status, e), )*
+                    $crate::error::ApiError::Unavailable(after) => Self::ServiceUnavailable(Json(e.envelope()), *after),
+                    $crate::error::ApiError::Internal => Self::Internal(Json(e.envelope())),
                     // Only the router answers 405; an operation never does.
-                    $crate::error::ApiError::MethodNotAllowed | $crate::error::ApiError::Internal => {
-                        Self::Internal(body)
+                    other => {
+                        tracing::error!(status = %other.status(), "an operation failed with a status it does not document");
+                        Self::Internal(Json($crate::error::ApiError::Internal.envelope()))
                     }
                 }
             }
@@ -377,4 +340,87 @@ macro_rules! api_response {
             }
         }
     };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], []) => {
+        // Built once per request and moved straight into the response; boxing buys nothing.
+        #[allow(clippy::large_enum_variant)]
+        #[derive(poem_openapi::ApiResponse)]
+        #[oai(bad_request_handler = "Self::from_request_error")]
+        pub enum $name {
+            /// Done.
+            #[oai(status = 200)]
+            Ok($payload),
+            $($variants)*
+            /// `INTERNAL_SERVER_ERROR`: `message` carries a correlation id.
+            #[oai(status = 500)]
+            Internal(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+            /// `SERVICE_UNAVAILABLE`: the database is unreachable or the gateway overloaded;
+            /// `Retry-After` says when to try again.
+            #[oai(status = 503)]
+            ServiceUnavailable(
+                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
+                #[oai(header = "Retry-After")] u64,
+            ),
+        }
+    };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], [BadRequest $($rest:ident)*]) => {
+        $crate::api_response!(@enum $name, $payload, [$($variants)*
+            /// `INPUT_ERROR`: the body or a parameter is invalid; one line per problem.
+            #[oai(status = 400)]
+            BadRequest(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], [Unauthorized $($rest:ident)*]) => {
+        $crate::api_response!(@enum $name, $payload, [$($variants)*
+            /// `UNAUTHORIZED`: missing, invalid, expired or revoked token.
+            #[oai(status = 401)]
+            Unauthorized(
+                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
+                #[oai(header = "WWW-Authenticate")] String,
+            ),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], [Forbidden $($rest:ident)*]) => {
+        $crate::api_response!(@enum $name, $payload, [$($variants)*
+            /// `FORBIDDEN`: the role may not do this, or the company is not one you manage.
+            #[oai(status = 403)]
+            Forbidden(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], [NotFound $($rest:ident)*]) => {
+        $crate::api_response!(@enum $name, $payload, [$($variants)*
+            /// `NOT_FOUND`: no such company (or client) under this id.
+            #[oai(status = 404)]
+            NotFound(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], [Conflict $($rest:ident)*]) => {
+        $crate::api_response!(@enum $name, $payload, [$($variants)*
+            /// `FAILED`: the company still manages other companies.
+            #[oai(status = 409)]
+            Conflict(poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $payload:ty, [$($variants:tt)*], [TooManyRequests $($rest:ident)*]) => {
+        $crate::api_response!(@enum $name, $payload, [$($variants)*
+            /// `TOO_MANY_REQUESTS`: over the client's rate limit; `Retry-After` says when to retry.
+            #[oai(status = 429)]
+            TooManyRequests(
+                poem_openapi::payload::Json<$crate::envelope::ErrorEnvelope>,
+                #[oai(header = "Retry-After")] u64,
+            ),
+        ], [$($rest)*]);
+    };
+    (@pattern BadRequest) => { $crate::error::ApiError::Input(_) };
+    (@pattern Unauthorized) => { $crate::error::ApiError::Unauthorized };
+    (@pattern Forbidden) => { $crate::error::ApiError::Forbidden(_) };
+    (@pattern NotFound) => { $crate::error::ApiError::NotFound(_) };
+    (@pattern Conflict) => { $crate::error::ApiError::Conflict(_) };
+    (@pattern TooManyRequests) => { $crate::error::ApiError::TooManyRequests(_) };
+    (@build Unauthorized, $e:ident) => {
+        Self::Unauthorized(poem_openapi::payload::Json($e.envelope()), $crate::error::BEARER_CHALLENGE.to_owned())
+    };
+    (@build TooManyRequests, $e:ident) => {
+        Self::TooManyRequests(poem_openapi::payload::Json($e.envelope()), $e.retry_after())
+    };
+    (@build $status:ident, $e:ident) => { Self::$status(poem_openapi::payload::Json($e.envelope())) };
 }

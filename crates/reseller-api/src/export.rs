@@ -160,7 +160,12 @@ pub enum ExportFile {
     Xlsx(ExportBody<XlsxBytes>),
 }
 
-crate::api_response!(ExportResponse, ExportFile, ExportFile);
+crate::api_response!(
+    ExportResponse,
+    ExportFile,
+    ExportFile,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
 
 /// A cell of an exported row.
 pub enum Cell {
