@@ -179,3 +179,35 @@ async fn company_writes_check_the_role_then_the_company_then_the_draft() {
     let record = core.read_company(&acme, Some(id(&created))).await.expect("readable by its manager");
     assert_eq!(record.name, "Renamed");
 }
+
+#[tokio::test]
+async fn a_bulk_delete_checks_the_role_then_the_scope_then_the_selection() {
+    use companygate_domain::deletion::bulk::{BulkDeleteError, BulkOutcome, BulkSelection, UnreadableSelection};
+    use companygate_domain::search::{Filter, SearchError};
+    let core = core().await;
+    let admin = client("Cust0mer0001", ClientRole::CompanyAdmin);
+    let acme = client("xC5kfGz7w2Nz", ClientRole::Reseller);
+    let unreadable = || Err(UnreadableSelection(vec!["no body".into()]));
+    let all = || Ok(BulkSelection::All { filter: Filter::default(), excluded: vec![] });
+    // The role first, then the scope's spelling, then the body, then the scope's management.
+    let refused = core.bulk_delete(&admin, Some("not an id"), unreadable()).await;
+    assert!(matches!(refused, Err(BulkDeleteError::NotPermitted(_))), "{refused:?}");
+    let refused = core.bulk_delete(&acme, Some("not an id"), unreadable()).await;
+    assert!(matches!(refused, Err(BulkDeleteError::ScopeNotFound)), "{refused:?}");
+    let refused = core.bulk_delete(&acme, Some("OtherCust001"), unreadable()).await;
+    assert!(matches!(refused, Err(BulkDeleteError::Unreadable(_))), "{refused:?}");
+    let refused = core.bulk_delete(&acme, Some("OtherCust001"), all()).await;
+    assert!(matches!(refused, Err(BulkDeleteError::Select(SearchError::ScopeForbidden(_)))), "{refused:?}");
+    // Named companies: each judged on its own, a parent after its children.
+    let items = vec!["SubReseller1".into(), "Cust0mer0003".into(), "OtherCust001".into(), "nope".into()];
+    let outcomes = core.bulk_delete(&acme, None, Ok(BulkSelection::Items(items))).await.expect("judged");
+    assert_eq!(
+        outcomes,
+        [
+            ("SubReseller1".to_owned(), BulkOutcome::Deleted),
+            ("Cust0mer0003".to_owned(), BulkOutcome::Deleted),
+            ("OtherCust001".to_owned(), BulkOutcome::Forbidden),
+            ("nope".to_owned(), BulkOutcome::NotFound),
+        ]
+    );
+}

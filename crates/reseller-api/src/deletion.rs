@@ -1,7 +1,7 @@
 //! Deleting companies: one, a preview of one, or many.
-use companygate_domain::deletion::bulk::{BulkOutcome, BulkSelection};
+use companygate_domain::deletion::bulk::{BulkOutcome, BulkSelection, UnreadableSelection};
 use companygate_domain::idempotency::IdempotencyKey;
-use companygate_domain::{CompanyId, DeletionCounts, Gateway};
+use companygate_domain::{DeletionCounts, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::{Object, OpenApi};
@@ -12,7 +12,6 @@ use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::error::ApiError;
-use crate::scope;
 use crate::search::{SearchFilter, parse_filter};
 
 #[derive(Object, Debug)]
@@ -113,7 +112,7 @@ fn idempotency_key(raw: Option<String>) -> Result<Option<IdempotencyKey>, ApiErr
     }
 }
 
-fn bulk_selection(body: &Value, scope: Option<CompanyId>) -> Result<BulkSelection, ApiError> {
+fn bulk_selection(body: &Value) -> Result<BulkSelection, UnreadableSelection> {
     let mut fields = Fields::of(body);
     let strings = |name: &str, fields: &mut Fields| -> Vec<String> {
         match fields.optional(name) {
@@ -135,9 +134,9 @@ fn bulk_selection(body: &Value, scope: Option<CompanyId>) -> Result<BulkSelectio
         fields.problems.push("Name the companies in 'items', or set 'selectAll'".into());
     }
     if !fields.problems.is_empty() {
-        return Err(ApiError::Input(fields.problems));
+        return Err(UnreadableSelection(fields.problems));
     }
-    Ok(if select_all { BulkSelection::All { filter, excluded, scope } } else { BulkSelection::Items(items) })
+    Ok(if select_all { BulkSelection::All { filter, excluded } } else { BulkSelection::Items(items) })
 }
 
 /// `DELETE /api/companies/{resourceId}`, routed from the path's one `OpenApi` impl.
@@ -205,10 +204,8 @@ impl DeletionApi {
         body: JsonBody<BulkDeleteBody>,
     ) -> BulkDeleteResponse {
         let result = async {
-            gateway.ensure_may_delete(&auth.0)?;
-            let scope = scope::parse(scope_header.0, scope_query.0)?;
-            let selection = bulk_selection(&body.value, scope)?;
-            let outcomes = gateway.bulk_delete(&auth.0, selection).await?;
+            let scope = scope_header.0.or(scope_query.0);
+            let outcomes = gateway.bulk_delete(&auth.0, scope.as_deref(), bulk_selection(&body.value)).await?;
             let selected = outcomes.len();
             let refused: Vec<String> = outcomes
                 .into_iter()

@@ -206,7 +206,11 @@ impl From<ReadCompanyError> for ApiError {
 impl From<BulkDeleteError> for ApiError {
     fn from(e: BulkDeleteError) -> Self {
         match e {
-            BulkDeleteError::TooMany => Self::input(e.to_string()),
+            BulkDeleteError::TooMany { max } => {
+                Self::input(format!("too many companies in one request (at most {max})"))
+            }
+            BulkDeleteError::ScopeNotFound => Self::NotFound("Company not found"),
+            BulkDeleteError::Unreadable(why) => Self::Input(why.0),
             BulkDeleteError::Select(e) => e.into(),
             BulkDeleteError::NotPermitted(e) => e.into(),
         }

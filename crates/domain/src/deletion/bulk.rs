@@ -8,9 +8,14 @@ use crate::{Actor, CompanyId, DeleteCompanyError, Gateway};
 pub enum BulkSelection {
     /// These resource ids, as sent.
     Items(Vec<String>),
-    /// Every managed company (in `scope`, if given) that `filter` selects, except `excluded`.
-    All { filter: Filter, excluded: Vec<String>, scope: Option<CompanyId> },
+    /// Every managed company (in the request's scope, if given) that `filter` selects, except
+    /// `excluded`.
+    All { filter: Filter, excluded: Vec<String> },
 }
+
+/// Why the adapter could not read a selection, one line per problem in the adapter's own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableSelection(pub Vec<String>);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BulkOutcome {
@@ -29,7 +34,12 @@ pub const MAX_BULK: usize = 1000;
 #[derive(Debug, thiserror::Error)]
 pub enum BulkDeleteError {
     #[error("too many companies in one request (at most {MAX_BULK})")]
-    TooMany,
+    TooMany { max: usize },
+    /// The scope as given cannot name a company.
+    #[error("the scope names no company")]
+    ScopeNotFound,
+    #[error("the selection could not be read: {0:?}")]
+    Unreadable(UnreadableSelection),
     #[error(transparent)]
     Select(#[from] SearchError),
     #[error(transparent)]
@@ -37,19 +47,27 @@ pub enum BulkDeleteError {
 }
 
 impl Gateway {
+    /// Deletes the selected companies, each in its own transaction, in this order of checks: the
+    /// actor may delete at all; the scope as given names a company; the selection is readable;
+    /// the scope is a company the actor manages (for `All`); at most [`MAX_BULK`] companies.
     pub async fn bulk_delete(
         &self,
         actor: &Actor,
-        selection: BulkSelection,
+        scope: Option<&str>,
+        selection: Result<BulkSelection, UnreadableSelection>,
     ) -> Result<Vec<(String, BulkOutcome)>, BulkDeleteError> {
         self.ensure_may_delete(actor).map_err(BulkDeleteError::NotPermitted)?;
-        let ids = match selection {
+        let scope = match scope.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(CompanyId::from_resource_id(raw).ok_or(BulkDeleteError::ScopeNotFound)?),
+        };
+        let ids = match selection.map_err(BulkDeleteError::Unreadable)? {
             BulkSelection::Items(mut ids) => {
                 let mut seen = std::collections::HashSet::new();
                 ids.retain(|id| seen.insert(id.clone()));
                 ids
             }
-            BulkSelection::All { filter, excluded, scope } => {
+            BulkSelection::All { filter, excluded } => {
                 let root = self.search_root(actor, scope).await?;
                 let mut ids = self.managed_ids(&root, &filter).await?;
                 ids.retain(|id| !excluded.contains(id));
@@ -57,7 +75,7 @@ impl Gateway {
             }
         };
         if ids.len() > MAX_BULK {
-            return Err(BulkDeleteError::TooMany);
+            return Err(BulkDeleteError::TooMany { max: MAX_BULK });
         }
         let mut outcomes: Vec<(String, BulkOutcome)> = Vec::with_capacity(ids.len());
         for id in &ids {
