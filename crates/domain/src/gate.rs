@@ -3,8 +3,38 @@
 //! operation, and what each member asks of the caller, are written down here only; operations
 //! check their callers with the same table ([`GatedOperation::admits`]), and an adapter renders a
 //! refusal from the members it lists ([`Refused`]).
-use crate::Actor;
+use sea_orm::DbErr;
+
+use crate::companies::state::{StateChange, StateChangeError};
+use crate::entities::companies;
 use crate::sessions::SessionAccount;
+use crate::{Actor, CompanyId, DeleteCompanyError, DeletedCompany, DeletionCounts, Gateway};
+
+/// Who a request says it is, as sent: its session cookie and the god token it carries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caller<'a> {
+    pub session_cookie: Option<&'a str>,
+    pub god_token: SentGodToken<'a>,
+}
+
+/// A god token as sent, after the dialect has judged what counts as none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SentGodToken<'a> {
+    #[default]
+    None,
+    Text(&'a str),
+    /// Something that is not text (it can never be the god token).
+    Other,
+}
+
+/// A gated operation's refusal: the gate's (no member let the caller through), the input's (as the
+/// adapter judged it, in its own terms `E`), or the operation's own.
+#[derive(Debug)]
+pub enum Gated<E, O> {
+    Refused(Refused),
+    Invalid(E),
+    Failed(O),
+}
 
 /// A god token as a request presented it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +61,74 @@ impl Presented {
             return Actor::God;
         }
         self.session.as_ref().map(SessionAccount::actor).unwrap_or(Actor::Anonymous)
+    }
+}
+
+impl Gateway {
+    /// Who `caller` is: its session's account, if the cookie names a live session, and its god
+    /// token judged against the configured one.
+    pub async fn presented(&self, caller: Caller<'_>) -> Result<Presented, DbErr> {
+        let session = match caller.session_cookie {
+            Some(cookie) => self.session(cookie).await?,
+            None => None,
+        };
+        let god = match caller.god_token {
+            SentGodToken::None => GodToken::Absent,
+            SentGodToken::Text(token) if self.is_god_token(token) => GodToken::Valid,
+            SentGodToken::Text(_) | SentGodToken::Other => GodToken::Wrong,
+        };
+        Ok(Presented { session, god })
+    }
+
+    /// The gate of `operation` first, then the input as the adapter judged it (its syntax comes
+    /// after the gate in the session dialect), giving the actor the operation runs as.
+    async fn through_gate<I, E, O: From<DbErr>>(
+        &self,
+        operation: GatedOperation,
+        caller: Caller<'_>,
+        input: Result<I, E>,
+    ) -> Result<(Actor, I), Gated<E, O>> {
+        let presented = self.presented(caller).await.map_err(|e| Gated::Failed(e.into()))?;
+        let actor = operation.admit(&presented).map_err(Gated::Refused)?;
+        let input = input.map_err(Gated::Invalid)?;
+        Ok((actor, input))
+    }
+
+    /// The session dialect's deletion in one call: the gate, the id as read, then
+    /// [`Self::delete_company`].
+    pub async fn delete_company_gated<E>(
+        &self,
+        caller: Caller<'_>,
+        id: Result<CompanyId, E>,
+    ) -> Result<DeletedCompany, Gated<E, DeleteCompanyError>> {
+        let (actor, id) = self.through_gate(GatedOperation::DeleteCompany, caller, id).await?;
+        self.delete_company(&actor, id).await.map_err(Gated::Failed)
+    }
+
+    /// [`Self::preview_deletion`] behind the deletion's gate, in the order of
+    /// [`Self::delete_company_gated`].
+    pub async fn preview_deletion_gated<E>(
+        &self,
+        caller: Caller<'_>,
+        id: Result<CompanyId, E>,
+    ) -> Result<DeletionCounts, Gated<E, DeleteCompanyError>> {
+        let (actor, id) = self.through_gate(GatedOperation::DeleteCompany, caller, id).await?;
+        self.preview_deletion(&actor, id).await.map_err(Gated::Failed)
+    }
+
+    /// A block, unblock, disable or enable in one call: the gate of `operation`, the input as
+    /// read (the company and the change, which must be of `operation`), then the change.
+    pub async fn change_company_state_gated<E>(
+        &self,
+        operation: GatedOperation,
+        caller: Caller<'_>,
+        input: Result<(CompanyId, StateChange), E>,
+    ) -> Result<companies::Model, Gated<E, StateChangeError>> {
+        let (actor, (id, change)) = self.through_gate(operation, caller, input).await?;
+        if change.gate() != operation {
+            return Err(Gated::Failed(StateChangeError::NotPermitted));
+        }
+        self.change_company_state(&actor, id, change).await.map_err(Gated::Failed)
     }
 }
 

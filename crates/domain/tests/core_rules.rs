@@ -24,10 +24,13 @@ const FIXTURE: &str = r#"{
   ]
 }"#;
 
+const GOD_TOKEN: &str = "the-god-token";
+
 async fn core() -> Gateway {
     let pools = database::connect("sqlite::memory:", PoolSettings::default()).await.expect("in-memory database");
     let mail = Mailer::from_url(None, "test", MailSettings::default()).expect("log-only mail");
-    let gateway = Gateway::new(pools, Config::default(), mail).await.expect("core starts");
+    let config = Config { god_token: Some(GOD_TOKEN.into()), ..Config::default() };
+    let gateway = Gateway::new(pools, config, mail).await.expect("core starts");
     gateway.seed(&Fixture::from_json(FIXTURE).expect("fixture parses")).await.expect("fixture loads");
     gateway
 }
@@ -210,4 +213,46 @@ async fn a_bulk_delete_checks_the_role_then_the_scope_then_the_selection() {
             ("nope".to_owned(), BulkOutcome::NotFound),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_gated_operation_checks_the_gate_then_the_input_then_the_company() {
+    use companygate_domain::companies::state::{StateChange, StateChangeError};
+    use companygate_domain::gate::{Caller, Gated, Refused, SentGodToken, Unmet};
+    let core = core().await;
+    let nobody = Caller::default();
+    let wrong = Caller { session_cookie: Some("no such session"), god_token: SentGodToken::Text("guess") };
+    let god = Caller { session_cookie: None, god_token: SentGodToken::Text(GOD_TOKEN) };
+    let bad_input: Result<CompanyId, &str> = Err("bad id");
+    // The gate first, whatever the input: every member's reason, in member order.
+    match core.delete_company_gated(nobody, bad_input).await {
+        Err(Gated::Refused(Refused(unmet))) => assert_eq!(unmet, [Unmet::NotACompany, Unmet::NoGodToken]),
+        other => panic!("{other:?}"),
+    }
+    match core.preview_deletion_gated::<()>(wrong, Ok(id("Cust0mer0001"))).await {
+        Err(Gated::Refused(Refused(unmet))) => assert_eq!(unmet, [Unmet::NotACompany, Unmet::WrongGodToken]),
+        other => panic!("{other:?}"),
+    }
+    // Then the input as the adapter read it, then the company.
+    assert!(matches!(core.delete_company_gated(god, bad_input).await, Err(Gated::Invalid("bad id"))));
+    let unknown = core.delete_company_gated::<()>(god, Ok(id("NoSuchCompny"))).await;
+    assert!(matches!(unknown, Err(Gated::Failed(DeleteCompanyError::NotFound(_)))), "{unknown:?}");
+    let parent = core.preview_deletion_gated::<()>(god, Ok(id("SubReseller1"))).await;
+    assert!(matches!(parent, Err(Gated::Failed(DeleteCompanyError::HasManagedCompanies(_)))), "{parent:?}");
+    // A state change must be of the operation whose gate it passed.
+    let block = GatedOperation::Block;
+    let mismatched =
+        core.change_company_state_gated::<()>(block, god, Ok((id("Cust0mer0001"), StateChange::Enable))).await;
+    assert!(matches!(mismatched, Err(Gated::Failed(StateChangeError::NotPermitted))), "{mismatched:?}");
+    let blocked = core
+        .change_company_state_gated::<()>(
+            block,
+            god,
+            Ok((id("Cust0mer0001"), StateChange::Block { reason: "r".into() })),
+        )
+        .await
+        .expect("god blocks");
+    assert!(blocked.is_blocked);
+    let deleted = core.delete_company_gated::<()>(god, Ok(id("Cust0mer0003"))).await.expect("god deletes");
+    assert_eq!(deleted.company.id, "Cust0mer0003");
 }

@@ -6,10 +6,9 @@ use poem::Request;
 use poem::web::cookie::{Cookie, SameSite};
 use serde_json::Value;
 
-use crate::error::SessionError;
-use companygate_domain::gate::Presented;
+use companygate_domain::gate::{Caller, Presented, SentGodToken};
 
-use crate::gate::judge_god_token;
+use crate::error::SessionError;
 
 pub const COOKIE: &str = "connect.sid";
 
@@ -27,13 +26,28 @@ pub fn session_cookie(req: &Request) -> Option<String> {
     req.cookie().get(COOKIE).map(|c| c.value_str().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// Reads the session (if any) and judges the god token the request carried.
+/// A `god_token` as sent: absent or falsy in the JavaScript sense (`""`, `0`, `false`, `null`) is
+/// none; only a string can match; any other truthy value is simply wrong.
+pub fn sent_god_token(value: Option<&Value>) -> SentGodToken<'_> {
+    match value {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => SentGodToken::None,
+        Some(Value::String(s)) if s.is_empty() => SentGodToken::None,
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => SentGodToken::None,
+        Some(Value::String(s)) => SentGodToken::Text(s),
+        Some(_) => SentGodToken::Other,
+    }
+}
+
+/// Who the request says it is: its session cookie (`cookie`, from [`session_cookie`]) and the
+/// god token it carried.
+pub fn caller<'a>(cookie: Option<&'a str>, god_token: Option<&'a Value>) -> Caller<'a> {
+    Caller { session_cookie: cookie, god_token: sent_god_token(god_token) }
+}
+
+/// Reads the session (if any) and judges the god token the request carried, in the core.
 pub async fn identify(req: &Request, gateway: &Gateway, god_token: Option<&Value>) -> Result<Presented, SessionError> {
-    let session = match session_cookie(req) {
-        Some(cookie) => gateway.session(&cookie).await.map_err(SessionError::database)?,
-        None => None,
-    };
-    Ok(Presented { session, god: judge_god_token(gateway, god_token) })
+    let cookie = session_cookie(req);
+    gateway.presented(caller(cookie.as_deref(), god_token)).await.map_err(SessionError::database)
 }
 
 /// `Secure` only when the request came over HTTPS, directly or through a trusted proxy, so plain

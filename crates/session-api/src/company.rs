@@ -10,9 +10,7 @@ use crate::body::JsonBody;
 use crate::caller;
 use crate::documents::{CompanyDoc, OfferDoc};
 use crate::error::{ErrorItem, SessionError};
-use crate::gate;
 use crate::params::{CompanyIdParam, IntegerText, Raw};
-use companygate_domain::gate::GatedOperation;
 
 /// Optional body of operations that accept god mode.
 #[derive(Object, Debug)]
@@ -184,11 +182,13 @@ impl CompanyApi {
         body: JsonBody<GodTokenBody>,
     ) -> DeleteResponse {
         let result = async {
-            let caller = caller::identify(req, &gateway, body.get("god_token")).await?;
-            let actor = gate::admit(GatedOperation::DeleteCompany, &caller)?;
-            let id = parse_id(&company_id.0.0)?;
-            let deleted =
-                gateway.delete_company(&actor, id).await.map_err(|e| SessionError::from_delete(e, &company_id.0.0))?;
+            let raw = &company_id.0.0;
+            let cookie = caller::session_cookie(req);
+            let caller = caller::caller(cookie.as_deref(), body.get("god_token"));
+            let deleted = gateway
+                .delete_company_gated(caller, parse_id(raw))
+                .await
+                .map_err(|e| SessionError::from_gated(e, |e| SessionError::from_delete(e, raw)))?;
             Ok(CompanyDoc::from(&deleted.company))
         };
         result.await.into()

@@ -13,7 +13,6 @@ use crate::caller;
 use crate::company::GodTokenBody;
 use crate::documents::CompanyDoc;
 use crate::error::SessionError;
-use crate::gate;
 use crate::params::CompanyIdParam;
 use crate::validation::Checks;
 use companygate_domain::gate::GatedOperation;
@@ -65,7 +64,8 @@ impl From<DeletionCounts> for Counts {
 crate::session_response!(StateResponse, CompanyDoc);
 crate::session_response!(PreviewResponse, Preview);
 
-/// Gate, id syntax (plus any body field checks, listed together), then the change in the core.
+/// One core call: the gate, then the id's syntax with any body field checks (listed together),
+/// then the change.
 async fn change(
     req: &Request,
     gateway: &Gateway,
@@ -74,8 +74,6 @@ async fn change(
     operation: GatedOperation,
     make: impl FnOnce(&Value, &mut Checks) -> Option<StateChange>,
 ) -> Result<CompanyDoc, SessionError> {
-    let caller = caller::identify(req, gateway, body.get("god_token")).await?;
-    let actor = gate::admit(operation, &caller)?;
     let mut checks = Checks::new("params");
     let id = CompanyId::parse_session_id(raw);
     if id.is_none() {
@@ -83,9 +81,13 @@ async fn change(
     }
     let mut body_checks = Checks::new("body");
     let change = make(body, &mut body_checks);
-    let (id, change) = checks.merge(body_checks).finish(id.zip(change))?;
-    let company =
-        gateway.change_company_state(&actor, id, change).await.map_err(|e| SessionError::from_state_change(e, raw))?;
+    let input = checks.merge(body_checks).finish(id.zip(change));
+    let cookie = caller::session_cookie(req);
+    let caller = caller::caller(cookie.as_deref(), body.get("god_token"));
+    let company = gateway
+        .change_company_state_gated(operation, caller, input)
+        .await
+        .map_err(|e| SessionError::from_gated(e, |e| SessionError::from_state_change(e, raw)))?;
     Ok(CompanyDoc::from(&company))
 }
 
@@ -180,11 +182,13 @@ impl CompanyAdminApi {
     ) -> PreviewResponse {
         let result = async {
             let token = god_token.0.map(Value::String);
-            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
-            let actor = gate::admit(GatedOperation::DeleteCompany, &caller)?;
+            let cookie = caller::session_cookie(req);
             let raw = &company_id.0.0;
-            let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
-            let counts = gateway.preview_deletion(&actor, id).await.map_err(|e| SessionError::from_delete(e, raw))?;
+            let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw));
+            let counts = gateway
+                .preview_deletion_gated(caller::caller(cookie.as_deref(), token.as_ref()), id)
+                .await
+                .map_err(|e| SessionError::from_gated(e, |e| SessionError::from_delete(e, raw)))?;
             Ok(Preview { counts: counts.into() })
         };
         result.await.into()

@@ -3,6 +3,7 @@ use companygate_domain::DeleteCompanyError;
 use companygate_domain::companies::profile::{ClosedProfile, LookupError};
 use companygate_domain::companies::state::StateChangeError;
 use companygate_domain::credentials::passwords::Overloaded;
+use companygate_domain::gate::{Gated, Refused, Unmet};
 use companygate_domain::{DbErr, database};
 use poem::http::StatusCode;
 use poem_openapi::Object;
@@ -121,10 +122,27 @@ impl SessionError {
         Self::new(StatusCode::FORBIDDEN, FORBIDDEN, vec![ErrorItem::msg(msg)])
     }
 
-    pub fn gate(failures: Vec<GateFailure>) -> Self {
+    /// 401 `insufficient-permissions`, with one `or` entry per gate member that did not let the
+    /// caller through, in member order.
+    pub fn refused(refused: Refused) -> Self {
+        let failures = refused
+            .0
+            .into_iter()
+            .map(|unmet| GateFailure { error_code: FORBIDDEN, errors: vec![ErrorItem::msg(unmet_message(unmet))] })
+            .collect();
         let mut e = Self::new(StatusCode::UNAUTHORIZED, FORBIDDEN, vec![ErrorItem::msg("insufficient-permissions")]);
         e.body.or = Some(failures);
         e
+    }
+
+    /// A gated operation's refusal: the gate's, the input's (already in the dialect's terms), or
+    /// the operation's, through `failed`.
+    pub fn from_gated<O>(e: Gated<SessionError, O>, failed: impl FnOnce(O) -> Self) -> Self {
+        match e {
+            Gated::Refused(refused) => Self::refused(refused),
+            Gated::Invalid(invalid) => invalid,
+            Gated::Failed(cause) => failed(cause),
+        }
     }
 
     pub fn conflict(msg: &str) -> Self {
@@ -285,4 +303,14 @@ macro_rules! session_response {
             }
         }
     };
+}
+
+/// Why one gate member did not let the caller through, as the original words it.
+fn unmet_message(unmet: Unmet) -> &'static str {
+    match unmet {
+        Unmet::NotACompany => "must-be-company",
+        Unmet::NoGodToken => "must-be-god",
+        Unmet::WrongGodToken => "invalid-god-token",
+        Unmet::NotAnAdmin => "must-be-admin",
+    }
 }

@@ -13,7 +13,6 @@ mod company_admin;
 mod documents;
 mod error;
 mod examples;
-mod gate;
 mod offers;
 mod params;
 mod validation;
