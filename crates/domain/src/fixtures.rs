@@ -263,7 +263,8 @@ async fn seed_target_users(
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, &format!("company {:?} is not a known company", t.company)));
         }
-        if !crate::companies::target_user_counts::STATES.contains(&t.state.as_deref().unwrap_or("active")) {
+        let state = t.state.as_deref().unwrap_or("active");
+        if !crate::companies::target_user_counts::STATES.iter().any(|(known, _)| *known == state) {
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, "state must be active, inactive or deleted"));
         }

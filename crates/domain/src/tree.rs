@@ -7,37 +7,55 @@
 pub(crate) mod counts;
 pub(crate) mod listing;
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::CompanyId;
-use crate::search::filter::Sql;
+use crate::entities::{companies, company_tree};
 
-#[derive(FromQueryResult)]
-struct Found {
-    #[allow(dead_code)]
-    found: i32,
-}
-
-async fn exists(db: &impl ConnectionTrait, sql: &str, values: Vec<sea_orm::Value>) -> Result<bool, DbErr> {
-    let statement = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
-    Ok(Found::find_by_statement(statement).one(db).await?.is_some())
-}
-
-/// The rule, as SQL: the company `manager` (a placeholder or column) is a strict ancestor of
-/// `company`. Depth 0 is exactly a company's link to itself, so "strict" is tested on the key,
-/// which the key's index answers without reading the row.
-pub(crate) fn manages_sql(manager: &str, company: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM company_tree mt WHERE mt.ancestor_id = {manager} AND mt.descendant_id = {company} \
-         AND mt.descendant_id <> mt.ancestor_id)"
-    )
+/// The rule as an expression: the company `manager` is a strict ancestor of `company` (both
+/// expressions, e.g. a value and a column). Depth 0 is exactly a company's link to itself, so
+/// "strict" is tested on the key, which the key's index answers without reading the row.
+pub(crate) fn manages_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleExpr {
+    let link = Alias::new("mt");
+    let below = Query::select()
+        .expr(Expr::val(1))
+        .from_as(company_tree::Entity, link.clone())
+        .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(manager))
+        .and_where(Expr::col((link.clone(), company_tree::Column::DescendantId)).eq(company))
+        .and_where(
+            Expr::col((link.clone(), company_tree::Column::DescendantId))
+                .ne(Expr::col((link, company_tree::Column::AncestorId))),
+        )
+        .to_owned();
+    Expr::exists(below)
 }
 
 /// Whether `manager` is a strict ancestor of the company with id `company`.
 pub(crate) async fn manages(db: &impl ConnectionTrait, manager: CompanyId, company: &str) -> Result<bool, DbErr> {
     let Some(manager) = manager.resource_id() else { return Ok(false) };
-    let sql = format!("SELECT 1 AS found WHERE {}", manages_sql("$1", "$2"));
-    exists(db, &sql, vec![manager.into(), company.into()]).await
+    let link: Option<i32> = company_tree::Entity::find()
+        .select_only()
+        .column(company_tree::Column::Depth)
+        .filter(company_tree::Column::AncestorId.eq(manager))
+        .filter(company_tree::Column::DescendantId.eq(company))
+        .filter(Expr::col(company_tree::Column::DescendantId).ne(Expr::col(company_tree::Column::AncestorId)))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(link.is_some())
+}
+
+const TREE_COLUMNS: [company_tree::Column; 5] = [
+    company_tree::Column::AncestorId,
+    company_tree::Column::DescendantId,
+    company_tree::Column::Depth,
+    company_tree::Column::Name,
+    company_tree::Column::CreateTime,
+];
+
+async fn run(db: &impl ConnectionTrait, statement: &impl sea_orm::StatementBuilder) -> Result<(), DbErr> {
+    db.execute(db.get_database_backend().build(statement)).await.map(drop)
 }
 
 /// Links new companies (already inserted, their parents already linked) below their parents, in
@@ -47,32 +65,52 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         return Ok(());
     }
     let backend = txn.get_database_backend();
-    let mut sql = Sql::default();
-    let list = sql.bind_list(ids.iter().copied());
-    let values = sql.values;
-    let own = format!(
-        "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
-         SELECT id, id, 0, name, create_time FROM companies WHERE id IN ({list})"
-    );
-    txn.execute(Statement::from_sql_and_values(backend, own, values.clone())).await?;
+    let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    let own = Query::select()
+        .column(companies::Column::Id)
+        .column(companies::Column::Id)
+        .expr(Expr::val(0))
+        .column(companies::Column::Name)
+        .column(companies::Column::CreateTime)
+        .from(companies::Entity)
+        .and_where(companies::Column::Id.is_in(ids.clone()))
+        .to_owned();
+    let insert = |select: SelectStatement| {
+        Query::insert().into_table(company_tree::Entity).columns(TREE_COLUMNS).select_from(select).map(|s| s.to_owned())
+    };
+    run(txn, &insert(own).map_err(|e| DbErr::Custom(e.to_string()))?).await?;
     // Each parent's links looked up by key: during a bulk load the planner has no statistics for
     // the rows it is adding, and PostgreSQL planned the plain join as a scan of the whole tree
     // per statement. LATERAL makes it one index lookup per company (SQLite has no LATERAL; its
     // plan is a lookup per company anyway).
-    let parents_links = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "CROSS JOIN LATERAL (SELECT ancestor_id, depth FROM company_tree WHERE descendant_id = c.parent_id) t"
-        }
-        _ => "JOIN company_tree t ON t.descendant_id = c.parent_id",
-    };
-    let up = format!(
-        "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
-         SELECT t.ancestor_id, c.id, t.depth + 1, c.name, c.create_time
-           FROM companies c {parents_links}
-          WHERE c.id IN ({list})"
-    );
-    txn.execute(Statement::from_sql_and_values(backend, up, values)).await?;
-    Ok(())
+    let (c, t) = (Alias::new("c"), Alias::new("t"));
+    let mut up = Query::select()
+        .column((t.clone(), company_tree::Column::AncestorId))
+        .column((c.clone(), companies::Column::Id))
+        .expr(Expr::col((t.clone(), company_tree::Column::Depth)).add(1))
+        .column((c.clone(), companies::Column::Name))
+        .column((c.clone(), companies::Column::CreateTime))
+        .from_as(companies::Entity, c.clone())
+        .and_where(Expr::col((c.clone(), companies::Column::Id)).is_in(ids))
+        .to_owned();
+    let parent_of_c = Expr::col((c.clone(), companies::Column::ParentId));
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        let parents_links = Query::select()
+            .column(company_tree::Column::AncestorId)
+            .column(company_tree::Column::Depth)
+            .from(company_tree::Entity)
+            .and_where(Expr::col(company_tree::Column::DescendantId).equals((c, companies::Column::ParentId)))
+            .to_owned();
+        up.join_lateral(JoinType::InnerJoin, parents_links, t, Condition::all());
+    } else {
+        up.join_as(
+            JoinType::InnerJoin,
+            company_tree::Entity,
+            t.clone(),
+            Expr::col((t, company_tree::Column::DescendantId)).eq(parent_of_c),
+        );
+    }
+    run(txn, &insert(up).map_err(|e| DbErr::Custom(e.to_string()))?).await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,41 +123,84 @@ pub(crate) enum MoveError {
 
 /// Moves company `id` and everything below it under `parent` (or makes it a root).
 pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) -> Result<(), MoveError> {
-    let backend = txn.get_database_backend();
     if let Some(parent) = parent {
-        let below = "SELECT 1 AS found FROM company_tree WHERE ancestor_id = $1 AND descendant_id = $2";
-        if exists(txn, below, vec![id.into(), parent.into()]).await? {
+        let below = company_tree::Entity::find_by_id((id.to_owned(), parent.to_owned())).one(txn).await?;
+        if below.is_some() {
             return Err(MoveError::Cycle);
         }
     }
     // Links from outside the subtree into it go; links inside it stay.
-    let cut = "DELETE FROM company_tree
-                WHERE descendant_id IN (SELECT descendant_id FROM company_tree WHERE ancestor_id = $1)
-                  AND ancestor_id NOT IN (SELECT descendant_id FROM company_tree WHERE ancestor_id = $1)";
-    txn.execute(Statement::from_sql_and_values(backend, cut, [id.into()])).await?;
+    let subtree = || {
+        Query::select()
+            .column(company_tree::Column::DescendantId)
+            .from(company_tree::Entity)
+            .and_where(company_tree::Column::AncestorId.eq(id))
+            .to_owned()
+    };
+    let cut = Query::delete()
+        .from_table(company_tree::Entity)
+        .cond_where(
+            Condition::all()
+                .add(Expr::col(company_tree::Column::DescendantId).in_subquery(subtree()))
+                .add(Expr::col(company_tree::Column::AncestorId).not_in_subquery(subtree())),
+        )
+        .to_owned();
+    run(txn, &cut).await?;
     if let Some(parent) = parent {
-        let graft = "INSERT INTO company_tree (ancestor_id, descendant_id, depth, name, create_time)
-                     SELECT above.ancestor_id, below.descendant_id, above.depth + below.depth + 1,
-                            below.name, below.create_time
-                       FROM company_tree above, company_tree below
-                      WHERE above.descendant_id = $1 AND below.ancestor_id = $2";
-        txn.execute(Statement::from_sql_and_values(backend, graft, [parent.into(), id.into()])).await?;
+        let (above, below) = (Alias::new("above"), Alias::new("below"));
+        let graft = Query::select()
+            .column((above.clone(), company_tree::Column::AncestorId))
+            .column((below.clone(), company_tree::Column::DescendantId))
+            .expr(
+                Expr::col((above.clone(), company_tree::Column::Depth))
+                    .add(Expr::col((below.clone(), company_tree::Column::Depth)))
+                    .add(1),
+            )
+            .column((below.clone(), company_tree::Column::Name))
+            .column((below.clone(), company_tree::Column::CreateTime))
+            .from_as(company_tree::Entity, above.clone())
+            .from_as(company_tree::Entity, below.clone())
+            .and_where(Expr::col((above, company_tree::Column::DescendantId)).eq(parent))
+            .and_where(Expr::col((below, company_tree::Column::AncestorId)).eq(id))
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(company_tree::Entity)
+            .columns(TREE_COLUMNS)
+            .select_from(graft)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .to_owned();
+        run(txn, &insert).await?;
     }
     Ok(())
 }
 
 /// Copies the name and creation time of each of `ids` (just changed) into its rows of the tree.
 pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
+    let of_descendant = |column: companies::Column| {
+        let c = Alias::new("c");
+        SimpleExpr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .column((c.clone(), column))
+                    .from_as(companies::Entity, c.clone())
+                    .and_where(
+                        Expr::col((c, companies::Column::Id))
+                            .equals((company_tree::Entity, company_tree::Column::DescendantId)),
+                    )
+                    .to_owned()
+                    .into_sub_query_statement(),
+            ),
+        )
+    };
     for batch in ids.chunks(500) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().copied());
-        let text = format!(
-            "UPDATE company_tree SET
-               name = (SELECT c.name FROM companies c WHERE c.id = company_tree.descendant_id),
-               create_time = (SELECT c.create_time FROM companies c WHERE c.id = company_tree.descendant_id)
-             WHERE descendant_id IN ({list})"
-        );
-        txn.execute(Statement::from_sql_and_values(txn.get_database_backend(), text, sql.values)).await?;
+        let update = Query::update()
+            .table(company_tree::Entity)
+            .value(company_tree::Column::Name, of_descendant(companies::Column::Name))
+            .value(company_tree::Column::CreateTime, of_descendant(companies::Column::CreateTime))
+            .and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()))
+            .to_owned();
+        run(txn, &update).await?;
     }
     Ok(())
 }

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::entities::companies;
+use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SelectStatement};
+
+use crate::entities::{companies, countries, industries, license_types};
 use crate::tree;
 use crate::tree::listing::Stamp;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
@@ -169,20 +171,70 @@ struct JsonRows {
     managed_json: Option<String>,
 }
 
-const RECORD: &str =
-    "c.id, c.name, c.parent_id, pc.number AS parent_number, c.description, c.address, c.website_url, c.logo,
-       c.industry_id, i.name AS industry_name, c.country_id, co.name AS country_name,
-       c.license_type_id, lt.name AS license_type_name, c.license_period_type_id,
-       c.license_start_date, c.license_end_date, c.is_number_of_users_limited, c.number_of_users,
-       c.status_id, c.time_zone_id, c.date_format, c.time_format, c.privacy_duration_id,
-       c.active_target_users AS target_user_count, c.inactive_target_users AS inactive_target_user_count,
-       c.limit_exceeded";
-
-const RECORD_FROM: &str = "companies c
-  LEFT JOIN companies pc ON pc.id = c.parent_id
-  LEFT JOIN industries i ON i.id = c.industry_id
-  LEFT JOIN countries co ON co.id = c.country_id
-  LEFT JOIN license_types lt ON lt.id = c.license_type_id";
+/// The record of company `c` (its parent, industry, country and licence type joined as `pc`, `i`,
+/// `co`, `lt`), the columns [`CompanyRecord`] reads.
+fn record_query() -> SelectStatement {
+    use companies::Column as C;
+    let (c, pc, i, co, lt) = (Alias::new("c"), Alias::new("pc"), Alias::new("i"), Alias::new("co"), Alias::new("lt"));
+    let own = [
+        C::Id,
+        C::Name,
+        C::ParentId,
+        C::Description,
+        C::Address,
+        C::WebsiteUrl,
+        C::Logo,
+        C::IndustryId,
+        C::CountryId,
+        C::LicenseTypeId,
+        C::LicensePeriodTypeId,
+        C::LicenseStartDate,
+        C::LicenseEndDate,
+        C::IsNumberOfUsersLimited,
+        C::NumberOfUsers,
+        C::StatusId,
+        C::TimeZoneId,
+        C::DateFormat,
+        C::TimeFormat,
+        C::PrivacyDurationId,
+        C::LimitExceeded,
+    ];
+    let mut query = Query::select();
+    query
+        .columns(own.map(|column| (c.clone(), column)))
+        .expr_as(Expr::col((pc.clone(), C::Number)), Alias::new("parent_number"))
+        .expr_as(Expr::col((i.clone(), industries::Column::Name)), Alias::new("industry_name"))
+        .expr_as(Expr::col((co.clone(), countries::Column::Name)), Alias::new("country_name"))
+        .expr_as(Expr::col((lt.clone(), license_types::Column::Name)), Alias::new("license_type_name"))
+        .expr_as(Expr::col((c.clone(), C::ActiveTargetUsers)), Alias::new("target_user_count"))
+        .expr_as(Expr::col((c.clone(), C::InactiveTargetUsers)), Alias::new("inactive_target_user_count"))
+        .from_as(companies::Entity, c.clone())
+        .join_as(
+            JoinType::LeftJoin,
+            companies::Entity,
+            pc.clone(),
+            Expr::col((pc, C::Id)).equals((c.clone(), C::ParentId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            industries::Entity,
+            i.clone(),
+            Expr::col((i, industries::Column::Id)).equals((c.clone(), C::IndustryId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            countries::Entity,
+            co.clone(),
+            Expr::col((co, countries::Column::Id)).equals((c.clone(), C::CountryId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            license_types::Entity,
+            lt.clone(),
+            Expr::col((lt, license_types::Column::Id)).equals((c, C::LicenseTypeId)),
+        );
+    query
+}
 
 /// A company's record with whether the caller manages it and its tags, from one query.
 struct Checked {
@@ -214,13 +266,14 @@ impl Gateway {
         let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
         let manager = own.resource_id().unwrap_or_default();
         let backend = self.db.get_database_backend();
-        let text = format!(
-            "SELECT {RECORD}, {} AS managed, {} AS tags_json FROM {RECORD_FROM} WHERE c.id = $1",
-            tree::manages_sql("$2", "c.id"),
-            crate::search::tags_json(backend, "c.id")
-        );
-        let statement = Statement::from_sql_and_values(backend, text, [key.into(), manager.into()]);
-        let found = Checked::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
+        let company = || Expr::col((Alias::new("c"), companies::Column::Id));
+        let query = record_query()
+            .expr_as(tree::manages_expr(Expr::val(manager).into(), company().into()), Alias::new("managed"))
+            .expr_as(Expr::cust(crate::search::tags_json(backend, "c.id")), Alias::new("tags_json"))
+            .and_where(company().eq(key))
+            .to_owned();
+        let found =
+            Checked::find_by_statement(backend.build(&query)).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
         if id != *own && !found.managed {
             return Err(ReadCompanyError::Forbidden);
         }

@@ -2,12 +2,17 @@
 //! (`active_target_users`, `inactive_target_users`, `deleted_target_users`) and are brought up to
 //! date in the same transaction as every write to the company's target users, so a read or a
 //! search page never counts rows per company.
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::sea_query::{Alias, Expr, Func, LockType, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr};
 
-use crate::search::filter::Sql;
+use crate::entities::{companies, target_users};
 
-/// The states a target user can be in; each has its count column `<state>_target_users`.
-pub(crate) const STATES: [&str; 3] = ["active", "inactive", "deleted"];
+/// The states a target user can be in, each with the company column counting it.
+pub(crate) const STATES: [(&str, companies::Column); 3] = [
+    ("active", companies::Column::ActiveTargetUsers),
+    ("inactive", companies::Column::InactiveTargetUsers),
+    ("deleted", companies::Column::DeletedTargetUsers),
+];
 
 /// Companies per statement (well under SQLite's and PostgreSQL's limits on bound values).
 const BATCH: usize = 500;
@@ -17,30 +22,42 @@ const BATCH: usize = 500;
 pub(crate) async fn recount(txn: &impl ConnectionTrait, companies: &[&str]) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     for batch in companies.chunks(BATCH) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().copied());
-        let values = sql.values;
+        let batch: Vec<&str> = batch.to_vec();
         if backend == sea_orm::DatabaseBackend::Postgres {
             // The row locks first, in a statement of their own: a concurrent writer of the same
             // company commits before the counting statement starts, so the count (which reads as
             // of its statement's start) sees that writer's rows too. `FOR UPDATE` locks without
             // writing new row versions. SQLite writes one transaction at a time already.
-            let lock = format!("SELECT id FROM companies WHERE id IN ({list}) ORDER BY id FOR UPDATE");
-            txn.execute(Statement::from_sql_and_values(backend, lock, values.clone())).await?;
+            let lock = Query::select()
+                .column(companies::Column::Id)
+                .from(companies::Entity)
+                .and_where(companies::Column::Id.is_in(batch.clone()))
+                .order_by(companies::Column::Id, sea_orm::sea_query::Order::Asc)
+                .lock(LockType::Update)
+                .to_owned();
+            txn.execute(backend.build(&lock)).await?;
         }
         // Counted per company from the (company, state) index: a grouped join was planned as a
         // scan of every target user per batch on a freshly loaded table.
-        let counts: Vec<String> = STATES
-            .iter()
-            .map(|state| {
-                format!(
-                    "{state}_target_users = (SELECT COUNT(*) FROM target_users t \
-                     WHERE t.company_id = companies.id AND t.state = '{state}')"
+        let count = |state: &str| {
+            let t = Alias::new("t");
+            let rows = Query::select()
+                .expr(Func::count(Expr::col(sea_orm::sea_query::Asterisk)))
+                .from_as(target_users::Entity, t.clone())
+                .and_where(
+                    Expr::col((t.clone(), target_users::Column::CompanyId))
+                        .equals((companies::Entity, companies::Column::Id)),
                 )
-            })
-            .collect();
-        let update = format!("UPDATE companies SET {} WHERE id IN ({list})", counts.join(", "));
-        txn.execute(Statement::from_sql_and_values(backend, update, values)).await?;
+                .and_where(Expr::col((t, target_users::Column::State)).eq(state))
+                .to_owned();
+            SimpleExpr::SubQuery(None, Box::new(rows.into_sub_query_statement()))
+        };
+        let mut update = Query::update();
+        update.table(companies::Entity).and_where(companies::Column::Id.is_in(batch));
+        for (state, column) in STATES {
+            update.value(column, count(state));
+        }
+        txn.execute(backend.build(&update)).await?;
     }
     Ok(())
 }

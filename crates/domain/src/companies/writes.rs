@@ -2,13 +2,15 @@
 //! fields point into.
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use std::str::FromStr;
+
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 
 use crate::companies::state::{Bump, lock_company};
-use crate::entities::{companies, company_tags};
+use crate::entities::{companies, company_tags, countries, industries, license_period_types, license_types};
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
@@ -19,17 +21,6 @@ pub enum Reference {
     Countries,
     LicenseTypes,
     LicensePeriodTypes,
-}
-
-impl Reference {
-    fn table(self) -> &'static str {
-        match self {
-            Self::Industries => "industries",
-            Self::Countries => "countries",
-            Self::LicenseTypes => "license_types",
-            Self::LicensePeriodTypes => "license_period_types",
-        }
-    }
 }
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -160,15 +151,28 @@ fn length(problems: &mut Vec<DraftProblem>, field: DraftField, value: &Option<St
 }
 
 impl Gateway {
+    /// A reference table's rows, by name.
     pub async fn reference_rows(&self, table: Reference) -> Result<Vec<ReferenceRow>, DbErr> {
-        let sql = format!("SELECT id, name FROM {} ORDER BY name, id", table.table());
-        ReferenceRow::find_by_statement(Statement::from_string(self.db.get_database_backend(), sql)).all(&self.db).await
+        async fn rows<E: EntityTrait>(db: &impl ConnectionTrait) -> Result<Vec<ReferenceRow>, DbErr> {
+            let by = |column: &str| E::Column::from_str(column).map_err(|_| DbErr::Custom(format!("no {column}")));
+            E::find().order_by_asc(by("name")?).order_by_asc(by("id")?).into_model::<ReferenceRow>().all(db).await
+        }
+        match table {
+            Reference::Industries => rows::<industries::Entity>(&self.db).await,
+            Reference::Countries => rows::<countries::Entity>(&self.db).await,
+            Reference::LicenseTypes => rows::<license_types::Entity>(&self.db).await,
+            Reference::LicensePeriodTypes => rows::<license_period_types::Entity>(&self.db).await,
+        }
     }
 
     async fn reference_exists(&self, table: Reference, id: &str) -> Result<bool, DbErr> {
-        let sql = format!("SELECT id, name FROM {} WHERE id = $1", table.table());
-        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), sql, [id.into()]);
-        Ok(ReferenceRow::find_by_statement(statement).one(&self.db).await?.is_some())
+        let db = &self.db;
+        Ok(match table {
+            Reference::Industries => industries::Entity::find_by_id(id).one(db).await?.is_some(),
+            Reference::Countries => countries::Entity::find_by_id(id).one(db).await?.is_some(),
+            Reference::LicenseTypes => license_types::Entity::find_by_id(id).one(db).await?.is_some(),
+            Reference::LicensePeriodTypes => license_period_types::Entity::find_by_id(id).one(db).await?.is_some(),
+        })
     }
 
     /// Every problem with a draft, in the order of [`DraftProblem`].

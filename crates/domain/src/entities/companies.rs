@@ -48,6 +48,57 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id")]
+    Parent,
+    #[sea_orm(belongs_to = "super::industries::Entity", from = "Column::IndustryId", to = "super::industries::Column::Id")]
+    Industry,
+    #[sea_orm(belongs_to = "super::countries::Entity", from = "Column::CountryId", to = "super::countries::Column::Id")]
+    Country,
+    #[sea_orm(
+        belongs_to = "super::license_types::Entity",
+        from = "Column::LicenseTypeId",
+        to = "super::license_types::Column::Id"
+    )]
+    LicenseType,
+    #[sea_orm(
+        belongs_to = "super::license_period_types::Entity",
+        from = "Column::LicensePeriodTypeId",
+        to = "super::license_period_types::Column::Id"
+    )]
+    LicensePeriodType,
+    #[sea_orm(has_many = "super::offers::Entity")]
+    Offers,
+    #[sea_orm(has_many = "super::target_users::Entity")]
+    TargetUsers,
+    #[sea_orm(has_many = "super::accounts::Entity")]
+    Accounts,
+    #[sea_orm(has_many = "super::api_clients::Entity")]
+    ApiClients,
+    #[sea_orm(has_many = "super::company_tags::Entity")]
+    Tags,
+}
+
+macro_rules! related {
+    ($($entity:ident => $relation:ident),* $(,)?) => {
+        $(impl Related<super::$entity::Entity> for Entity {
+            fn to() -> RelationDef {
+                Relation::$relation.def()
+            }
+        })*
+    };
+}
+
+related!(
+    industries => Industry,
+    countries => Country,
+    license_types => LicenseType,
+    license_period_types => LicensePeriodType,
+    offers => Offers,
+    target_users => TargetUsers,
+    accounts => Accounts,
+    api_clients => ApiClients,
+    company_tags => Tags,
+);
 
 impl ActiveModelBehavior for ActiveModel {}
