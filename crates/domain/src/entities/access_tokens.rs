@@ -15,7 +15,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::api_clients::Entity", from = "Column::ClientId", to = "super::api_clients::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::api_clients::Entity",
+        from = "Column::ClientId",
+        to = "super::api_clients::Column::Id"
+    )]
     Client,
     #[sea_orm(belongs_to = "super::companies::Entity", from = "Column::CompanyId", to = "super::companies::Column::Id")]
     Company,

@@ -51,7 +51,11 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id")]
     Parent,
-    #[sea_orm(belongs_to = "super::industries::Entity", from = "Column::IndustryId", to = "super::industries::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::industries::Entity",
+        from = "Column::IndustryId",
+        to = "super::industries::Column::Id"
+    )]
     Industry,
     #[sea_orm(belongs_to = "super::countries::Entity", from = "Column::CountryId", to = "super::countries::Column::Id")]
     Country,

@@ -11,16 +11,19 @@
 //! manager's version is the one it was read at (see [`crate::tree::listing`]).
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 
-use crate::search::filter::Sql;
+use crate::entities::{companies, company_tree};
 
 /// Companies per statement (well under both databases' limits on bound values).
 const BATCH: usize = 500;
 
-/// Whether a company row exceeds its limit, as SQL over `companies`.
-const EXCEEDS: &str =
-    "(companies.is_number_of_users_limited AND companies.active_target_users > companies.number_of_users)";
+/// Whether a company row exceeds its limit, over the `companies` row being written.
+fn exceeds() -> SimpleExpr {
+    SimpleExpr::from(Expr::col(companies::Column::IsNumberOfUsersLimited))
+        .and(Expr::col(companies::Column::ActiveTargetUsers).gt(Expr::col(companies::Column::NumberOfUsers)))
+}
 
 #[derive(FromQueryResult)]
 struct Flipped {
@@ -49,15 +52,14 @@ pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> R
     let backend = txn.get_database_backend();
     let mut flips = Vec::new();
     for batch in ids.chunks(BATCH) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().copied());
-        let text = format!(
-            "UPDATE companies SET limit_exceeded = {EXCEEDS} \
-             WHERE id IN ({list}) AND limit_exceeded <> {EXCEEDS} RETURNING id, limit_exceeded"
-        );
-        let rows =
-            Flipped::find_by_statement(Statement::from_sql_and_values(backend, text, sql.values)).all(txn).await?;
-        flips.extend(rows);
+        let update = Query::update()
+            .table(companies::Entity)
+            .value(companies::Column::LimitExceeded, exceeds())
+            .and_where(companies::Column::Id.is_in(batch.iter().copied()))
+            .and_where(Expr::col(companies::Column::LimitExceeded).ne(exceeds()))
+            .returning(Query::returning().columns([companies::Column::Id, companies::Column::LimitExceeded]))
+            .to_owned();
+        flips.extend(Flipped::find_by_statement(backend.build(&update)).all(txn).await?);
     }
     let mut changes: HashMap<&str, Delta> = ids.iter().map(|&id| (id, Delta::default())).collect();
     for f in &flips {
@@ -72,21 +74,35 @@ pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> R
 /// Ancestors are written deepest first, so every writer locks the rows of one chain in the same
 /// order (the written company, then upwards) and concurrent writers cannot deadlock.
 pub(crate) async fn adjust_ancestors(txn: &impl ConnectionTrait, changes: &[(&str, Delta)]) -> Result<(), DbErr> {
+    use company_tree::Column as T;
     let backend = txn.get_database_backend();
     let deltas: HashMap<&str, Delta> = changes.iter().copied().collect();
     // ancestor -> (its level from the top, summed delta)
     let mut totals: HashMap<String, (i32, Delta)> = HashMap::new();
     let ids: Vec<&str> = deltas.keys().copied().collect();
     for batch in ids.chunks(BATCH) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().copied());
-        let text = format!(
-            "SELECT t.ancestor_id, t.descendant_id, t.depth, m.level FROM company_tree t
-               JOIN (SELECT descendant_id, MAX(depth) AS level FROM company_tree
-                      WHERE descendant_id IN ({list}) GROUP BY descendant_id) m ON m.descendant_id = t.descendant_id
-              WHERE t.descendant_id IN ({list}) AND t.depth > 0"
-        );
-        for link in Link::find_by_statement(Statement::from_sql_and_values(backend, text, sql.values)).all(txn).await? {
+        let (t, m, level) = (Alias::new("t"), Alias::new("m"), Alias::new("level"));
+        let levels = Query::select()
+            .column(T::DescendantId)
+            .expr_as(Func::max(Expr::col(T::Depth)), level.clone())
+            .from(company_tree::Entity)
+            .and_where(T::DescendantId.is_in(batch.iter().copied()))
+            .group_by_col(T::DescendantId)
+            .to_owned();
+        let links = Query::select()
+            .columns([(t.clone(), T::AncestorId), (t.clone(), T::DescendantId), (t.clone(), T::Depth)])
+            .column((m.clone(), level))
+            .from_as(company_tree::Entity, t.clone())
+            .join_subquery(
+                JoinType::InnerJoin,
+                levels,
+                m.clone(),
+                Expr::col((m, T::DescendantId)).equals((t.clone(), T::DescendantId)),
+            )
+            .and_where(Expr::col((t.clone(), T::DescendantId)).is_in(batch.iter().copied()))
+            .and_where(Expr::col((t, T::Depth)).gt(0))
+            .to_owned();
+        for link in Link::find_by_statement(backend.build(&links)).all(txn).await? {
             let delta = deltas[link.descendant_id.as_str()];
             let entry = totals.entry(link.ancestor_id).or_insert((link.level - link.depth, Delta::default()));
             entry.1.companies += delta.companies;
@@ -96,35 +112,32 @@ pub(crate) async fn adjust_ancestors(txn: &impl ConnectionTrait, changes: &[(&st
     let mut ordered: Vec<(String, (i32, Delta))> = totals.into_iter().collect();
     ordered.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
     for (id, (_, delta)) in ordered {
-        let text = "UPDATE companies SET managed_companies = managed_companies + $1, \
-                    managed_limit_exceeded = managed_limit_exceeded + $2, subtree_version = subtree_version + 1 \
-                    WHERE id = $3";
-        txn.execute(Statement::from_sql_and_values(
-            backend,
-            text,
-            [delta.companies.into(), delta.exceeded.into(), id.into()],
-        ))
-        .await?;
+        use companies::Column as C;
+        companies::Entity::update_many()
+            .col_expr(C::ManagedCompanies, Expr::col(C::ManagedCompanies).add(delta.companies))
+            .col_expr(C::ManagedLimitExceeded, Expr::col(C::ManagedLimitExceeded).add(delta.exceeded))
+            .col_expr(C::SubtreeVersion, Expr::col(C::SubtreeVersion).add(1))
+            .filter(C::Id.eq(id))
+            .exec(txn)
+            .await?;
     }
     Ok(())
 }
 
 /// The strict ancestors of `ids`, for a bulk write to recount afterwards.
 pub(crate) async fn ancestors_of(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<String>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Ancestor {
-        ancestor_id: String,
-    }
-    let backend = txn.get_database_backend();
     let mut found = Vec::new();
     for batch in ids.chunks(BATCH) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().copied());
-        let text =
-            format!("SELECT DISTINCT ancestor_id FROM company_tree WHERE descendant_id IN ({list}) AND depth > 0");
-        let rows =
-            Ancestor::find_by_statement(Statement::from_sql_and_values(backend, text, sql.values)).all(txn).await?;
-        found.extend(rows.into_iter().map(|a| a.ancestor_id));
+        let rows: Vec<String> = company_tree::Entity::find()
+            .select_only()
+            .column(company_tree::Column::AncestorId)
+            .distinct()
+            .filter(company_tree::Column::DescendantId.is_in(batch.iter().copied()))
+            .filter(company_tree::Column::Depth.gt(0))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        found.extend(rows);
     }
     found.sort_unstable();
     found.dedup();
@@ -134,27 +147,74 @@ pub(crate) async fn ancestors_of(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
 /// Recomputes the flags of `touched` and, from the tree, the counts of `managers`, moving their
 /// versions (for a bulk write, which may have created, moved and changed many companies at once).
 pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], managers: &[String]) -> Result<(), DbErr> {
-    let backend = txn.get_database_backend();
+    use companies::Column as C;
     for batch in touched.chunks(BATCH) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().copied());
         // Only flags that change are written (a bulk load of new companies flips few of them).
-        let text = format!(
-            "UPDATE companies SET limit_exceeded = {EXCEEDS} WHERE id IN ({list}) AND limit_exceeded <> {EXCEEDS}"
-        );
-        txn.execute(Statement::from_sql_and_values(backend, text, sql.values)).await?;
+        companies::Entity::update_many()
+            .col_expr(C::LimitExceeded, exceeds())
+            .filter(C::Id.is_in(batch.iter().copied()))
+            .filter(Expr::col(C::LimitExceeded).ne(exceeds()))
+            .exec(txn)
+            .await?;
     }
     for batch in managers.chunks(BATCH) {
-        let mut sql = Sql::default();
-        let list = sql.bind_list(batch.iter().cloned());
-        let text = format!("UPDATE companies SET {COUNTS}, subtree_version = subtree_version + 1 WHERE id IN ({list})");
-        txn.execute(Statement::from_sql_and_values(backend, text, sql.values)).await?;
+        let (managed, exceeded) = managed_counts();
+        companies::Entity::update_many()
+            .col_expr(C::ManagedCompanies, managed)
+            .col_expr(C::ManagedLimitExceeded, exceeded)
+            .col_expr(C::SubtreeVersion, Expr::col(C::SubtreeVersion).add(1))
+            .filter(C::Id.is_in(batch.iter().cloned()))
+            .exec(txn)
+            .await?;
     }
     Ok(())
 }
 
-/// Both counts of a `companies` row, from the tree.
-const COUNTS: &str = "managed_companies = (SELECT COUNT(*) FROM company_tree t \
-        WHERE t.ancestor_id = companies.id AND t.depth > 0), \
-    managed_limit_exceeded = (SELECT COUNT(*) FROM company_tree t JOIN companies d ON d.id = t.descendant_id \
-        WHERE t.ancestor_id = companies.id AND t.depth > 0 AND d.limit_exceeded)";
+/// Both counts of the `companies` row being written, from the tree: the companies it manages, and
+/// how many of those exceed their limit.
+fn managed_counts() -> (SimpleExpr, SimpleExpr) {
+    use company_tree::Column as T;
+    let (t, d) = (Alias::new("t"), Alias::new("d"));
+    let below = || {
+        Query::select()
+            .expr(Func::count(Expr::col(sea_orm::sea_query::Asterisk)))
+            .from_as(company_tree::Entity, t.clone())
+            .and_where(Expr::col((t.clone(), T::AncestorId)).equals((companies::Entity, companies::Column::Id)))
+            .and_where(Expr::col((t.clone(), T::Depth)).gt(0))
+            .to_owned()
+    };
+    let exceeded = below()
+        .join_as(
+            JoinType::InnerJoin,
+            companies::Entity,
+            d.clone(),
+            Expr::col((d.clone(), companies::Column::Id)).equals((t.clone(), T::DescendantId)),
+        )
+        .and_where(Expr::col((d, companies::Column::LimitExceeded)).into())
+        .to_owned();
+    let sub = |query: sea_orm::sea_query::SelectStatement| {
+        SimpleExpr::SubQuery(None, Box::new(query.into_sub_query_statement()))
+    };
+    (sub(below()), sub(exceeded))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    use super::*;
+
+    /// The flag is compared with the whole rule, not with its first operand.
+    #[test]
+    fn a_flag_is_compared_with_the_whole_rule() {
+        let update = Query::update()
+            .table(companies::Entity)
+            .value(companies::Column::LimitExceeded, exceeds())
+            .and_where(Expr::col(companies::Column::LimitExceeded).ne(exceeds()))
+            .to_owned();
+        let rule = r#"("is_number_of_users_limited" AND "active_target_users" > "number_of_users")"#;
+        for sql in [update.to_string(PostgresQueryBuilder), update.to_string(SqliteQueryBuilder)] {
+            assert!(sql.ends_with(&format!(r#"WHERE "limit_exceeded" <> {rule}"#)), "{sql}");
+        }
+    }
+}
