@@ -169,7 +169,7 @@ impl AuthApi {
     #[oai(path = "/auth/me", method = "get", operation_id = "me")]
     async fn me(&self, req: &Request, _cookie: SessionCookie, gateway: Data<&Gateway>) -> MeResponse {
         let result = async {
-            let caller = caller::identify(req, &gateway, None).await?;
+            let caller = caller::identify_by_query(req, &gateway, None).await?;
             let session = caller.session.ok_or_else(SessionError::login_required)?;
             Ok(MeBody {
                 data: Me {

@@ -44,10 +44,24 @@ pub fn caller<'a>(cookie: Option<&'a str>, god_token: Option<&'a Value>) -> Call
     Caller { session_cookie: cookie, god_token: sent_god_token(god_token) }
 }
 
-/// Reads the session (if any) and judges the god token the request carried, in the core.
-pub async fn identify(req: &Request, gateway: &Gateway, god_token: Option<&Value>) -> Result<Presented, SessionError> {
+/// The caller of a GET, which has no body: its god token comes as the `god_token` query
+/// parameter, where only an empty one counts as none.
+pub fn caller_by_query<'a>(cookie: Option<&'a str>, god_token: Option<&'a str>) -> Caller<'a> {
+    let god_token = match god_token {
+        None | Some("") => SentGodToken::None,
+        Some(token) => SentGodToken::Text(token),
+    };
+    Caller { session_cookie: cookie, god_token }
+}
+
+/// Who a GET's caller is (see [`caller_by_query`]), as the core judges it.
+pub async fn identify_by_query(
+    req: &Request,
+    gateway: &Gateway,
+    god_token: Option<&str>,
+) -> Result<Presented, SessionError> {
     let cookie = session_cookie(req);
-    gateway.presented(caller(cookie.as_deref(), god_token)).await.map_err(SessionError::database)
+    gateway.presented(caller_by_query(cookie.as_deref(), god_token)).await.map_err(SessionError::database)
 }
 
 /// `Secure` only when the request came over HTTPS, directly or through a trusted proxy, so plain

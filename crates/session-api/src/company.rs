@@ -102,8 +102,7 @@ impl CompanyApi {
         god_token: Query<Option<String>>,
     ) -> ListResponse {
         let result = async {
-            let token = god_token.0.map(serde_json::Value::String);
-            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            let caller = caller::identify_by_query(req, &gateway, god_token.0.as_deref()).await?;
             let limit = query_int(
                 "limit",
                 limit.0.as_deref(),
@@ -153,8 +152,7 @@ impl CompanyApi {
         god_token: Query<Option<String>>,
     ) -> CompanyResponse {
         let result = async {
-            let token = god_token.0.map(serde_json::Value::String);
-            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            let caller = caller::identify_by_query(req, &gateway, god_token.0.as_deref()).await?;
             let id = parse_id(&company_id.0.0)?;
             let details = gateway
                 .company_details(&caller.actor(), id)

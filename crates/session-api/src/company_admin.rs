@@ -181,12 +181,11 @@ impl CompanyAdminApi {
         god_token: Query<Option<String>>,
     ) -> PreviewResponse {
         let result = async {
-            let token = god_token.0.map(Value::String);
             let cookie = caller::session_cookie(req);
             let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw));
             let counts = gateway
-                .preview_deletion_gated(caller::caller(cookie.as_deref(), token.as_ref()), id)
+                .preview_deletion_gated(caller::caller_by_query(cookie.as_deref(), god_token.0.as_deref()), id)
                 .await
                 .map_err(|e| SessionError::from_gated(e, |e| SessionError::from_delete(e, raw)))?;
             Ok(Preview { counts: counts.into() })

@@ -34,8 +34,7 @@ impl OffersApi {
         god_token: Query<Option<String>>,
     ) -> OffersResponse {
         let result = async {
-            let token = god_token.0.map(serde_json::Value::String);
-            let caller = caller::identify(req, &gateway, token.as_ref()).await?;
+            let caller = caller::identify_by_query(req, &gateway, god_token.0.as_deref()).await?;
             let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
             let details =
