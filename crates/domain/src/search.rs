@@ -23,20 +23,6 @@ pub enum OrderBy {
 }
 
 impl OrderBy {
-    pub const ALL: [&'static str; 5] =
-        ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "CreateTime" => Self::CreateTime,
-            "CompanyName" => Self::CompanyName,
-            "TargetUserCount" => Self::TargetUserCount,
-            "LicenseEndDate" => Self::LicenseEndDate,
-            "ResellerName" => Self::ResellerName,
-            _ => return None,
-        })
-    }
-
     /// The column of `company_tree` that keeps this order for every managed company, if any.
     fn tree_key(self) -> Option<&'static str> {
         match self {

@@ -1,7 +1,10 @@
 //! `/api/roles` and the REST clients of a company (`/api/companies/clients/...`), scoped with
 //! `X-KEEPNET-Company-Id`; without it they act on the caller's own company.
 use chrono::{DateTime, Utc};
-use companygate_domain::credentials::clients::{ClientInput, ClientOrder, ClientView, ROLES, generate_credentials};
+use companygate_domain::ClientRole;
+use companygate_domain::credentials::clients::{
+    ClientInput, ClientOrder, ClientView, RoleChoice, generate_credentials,
+};
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -150,8 +153,9 @@ fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, ApiErro
     let number = fields.required_int("pageNumber", 1, Some(crate::search::MAX_PAGE_NUMBER));
     let size = fields.required_int("pageSize", 1, Some(100));
     let order = fields.required_str("orderBy").and_then(|o| {
-        ClientOrder::parse(o)
-            .or_else(|| fields.problem(format!("'orderBy' must be one of {}", ClientOrder::ALL.join(", "))))
+        let named = CLIENT_ORDERS.iter().find(|(name, _)| *name == o).map(|(_, order)| *order);
+        let listed = CLIENT_ORDERS[..3].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+        named.or_else(|| fields.problem(format!("'orderBy' must be one of {listed}")))
     });
     let ascending = fields.required_bool("ascending");
     let filter = crate::search::parse_filter(fields.optional("filter"), &mut fields.problems);
@@ -188,8 +192,32 @@ crate::api_response!(
     [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
 );
 
+/// The dialect's ids of the roles.
+const ROLES: [(&str, ClientRole); 2] =
+    [("RoleReseller", ClientRole::Reseller), ("RoleCompAdmn", ClientRole::CompanyAdmin)];
+
+pub(crate) fn role_resource_id(role: ClientRole) -> &'static str {
+    ROLES.iter().find(|(_, r)| *r == role).map_or("", |(id, _)| id)
+}
+
+/// A role id as sent, named as the core knows roles.
+pub(crate) fn role_choice(id: &str) -> RoleChoice {
+    ROLES
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map_or(RoleChoice::Unknown(id.to_owned()), |(_, role)| RoleChoice::Role(*role))
+}
+
+/// The names `orderBy` takes in a client search (`CompanyName` is read as `Name`).
+const CLIENT_ORDERS: [(&str, ClientOrder); 4] = [
+    ("CreateTime", ClientOrder::CreateTime),
+    ("Name", ClientOrder::Name),
+    ("ClientId", ClientOrder::ClientId),
+    ("CompanyName", ClientOrder::Name),
+];
+
 fn role_id(view: &ClientView) -> String {
-    ROLES.iter().find(|r| r.role == view.role).map(|r| r.resource_id.to_owned()).unwrap_or_default()
+    role_resource_id(view.role).to_owned()
 }
 
 fn dto(view: ClientView) -> ClientDto {
@@ -227,7 +255,7 @@ fn client_input(body: &Value, creating: bool) -> Result<ClientInput, ApiError> {
                 status_id: i32::try_from(status_id).unwrap_or(0),
                 has_ip_address_restriction,
                 allowed_ip_addresses,
-                role_resource_ids,
+                roles: role_resource_ids.iter().map(|id| role_choice(id)).collect(),
             })
         }
         _ => Err(ApiError::Input(fields.problems)),
@@ -245,7 +273,8 @@ impl ClientsApi {
     async fn roles(&self, auth: ResellerAuth, gateway: Data<&Gateway>) -> RolesResponse {
         let result = async {
             let roles = gateway.grantable_roles(&auth.0)?;
-            let roles = roles.iter().map(|r| Role { name: r.role.as_str().into(), resource_id: r.resource_id.into() });
+            let roles =
+                roles.iter().map(|r| Role { name: r.as_str().into(), resource_id: role_resource_id(*r).into() });
             Ok(Envelope::success(roles.collect(), None))
         };
         result.await.into()

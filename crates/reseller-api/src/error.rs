@@ -3,7 +3,7 @@ use companygate_domain::DbErr;
 use companygate_domain::DeleteCompanyError;
 use companygate_domain::companies::record::ReadCompanyError;
 use companygate_domain::companies::writes::{DraftField, DraftProblem, WriteCompanyError};
-use companygate_domain::credentials::clients::{ClientProblem, ClientsError};
+use companygate_domain::credentials::clients::{ClientProblem, ClientsError, RoleChoice};
 use companygate_domain::credentials::passwords::Overloaded;
 use companygate_domain::credentials::tokens::AuthenticateError;
 use companygate_domain::database;
@@ -255,7 +255,13 @@ fn client_problem(problem: &ClientProblem) -> String {
             "An IP address restriction needs at least one allowed address".into()
         }
         ClientProblem::NoRole => "Role should be selected".into(),
-        ClientProblem::RoleNotGrantable(role) => format!("Role '{role}' cannot be given here"),
+        ClientProblem::RoleNotGrantable(choice) => {
+            let id = match choice {
+                RoleChoice::Role(role) => crate::clients::role_resource_id(*role),
+                RoleChoice::Unknown(id) => id,
+            };
+            format!("Role '{id}' cannot be given here")
+        }
         ClientProblem::SeveralRoles => "Select exactly one role".into(),
         ClientProblem::ClientIdTaken => "Client id is already taken".into(),
         ClientProblem::SearchTextTooLong { max } => format!("the search text may be at most {max} characters"),

@@ -244,6 +244,15 @@ pub struct SearchData {
     pub results: Vec<SearchCompany>,
 }
 
+/// The names `orderBy` takes in a company search.
+const ORDERS: [(&str, OrderBy); 5] = [
+    ("CreateTime", OrderBy::CreateTime),
+    ("CompanyName", OrderBy::CompanyName),
+    ("TargetUserCount", OrderBy::TargetUserCount),
+    ("LicenseEndDate", OrderBy::LicenseEndDate),
+    ("ResellerName", OrderBy::ResellerName),
+];
+
 /// The dialect's names of the filter's fields.
 const FIELDS: [(&str, Field); 7] = [
     ("CompanyName", Field::CompanyName),
@@ -430,7 +439,9 @@ pub fn parse(body: &Value, scope: Option<CompanyId>) -> Result<SearchRequest, Ap
     let page_number = fields.required_int("pageNumber", 1, Some(MAX_PAGE_NUMBER));
     let page_size = fields.required_int("pageSize", 1, Some(100));
     let order_by = fields.required_str("orderBy").and_then(|text| {
-        OrderBy::parse(text).or_else(|| fields.problem(format!("'orderBy' must be one of {}", OrderBy::ALL.join(", "))))
+        let named = ORDERS.iter().find(|(name, _)| *name == text).map(|(_, order)| *order);
+        named
+            .or_else(|| fields.problem(format!("'orderBy' must be one of {}", ORDERS.map(|(name, _)| name).join(", "))))
     });
     let ascending = fields.required_bool("ascending");
     let only_limit_exceeded = fields.optional_bool("isTargetUserCountExceededLimit").unwrap_or(false);

@@ -17,17 +17,12 @@ use crate::search::filter::{MAX_SEARCH_TEXT, like_pattern};
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
-/// A role as the dialect lists it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RoleInfo {
-    pub role: ClientRole,
-    pub resource_id: &'static str,
+/// A role as the caller named it: one of the roles, or a name that is none of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleChoice {
+    Role(ClientRole),
+    Unknown(String),
 }
-
-pub const ROLES: [RoleInfo; 2] = [
-    RoleInfo { role: ClientRole::Reseller, resource_id: "RoleReseller" },
-    RoleInfo { role: ClientRole::CompanyAdmin, resource_id: "RoleCompAdmn" },
-];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientsError {
@@ -68,7 +63,7 @@ pub enum ClientProblem {
     RestrictionWithoutAddresses,
     NoRole,
     /// A role the caller may not give (or that does not exist).
-    RoleNotGrantable(String),
+    RoleNotGrantable(RoleChoice),
     SeveralRoles,
     ClientIdTaken,
     SearchTextTooLong {
@@ -96,7 +91,7 @@ pub struct ClientInput {
     pub status_id: i32,
     pub has_ip_address_restriction: bool,
     pub allowed_ip_addresses: Vec<String>,
-    pub role_resource_ids: Vec<String>,
+    pub roles: Vec<RoleChoice>,
 }
 
 #[derive(Clone, Debug)]
@@ -125,19 +120,6 @@ pub enum ClientOrder {
     ClientId,
 }
 
-impl ClientOrder {
-    pub const ALL: [&'static str; 3] = ["CreateTime", "Name", "ClientId"];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "CreateTime" => Some(Self::CreateTime),
-            "Name" | "CompanyName" => Some(Self::Name),
-            "ClientId" => Some(Self::ClientId),
-            _ => None,
-        }
-    }
-}
-
 pub(crate) fn view(c: api_clients::Model) -> ClientView {
     ClientView {
         role: ClientRole::parse(&c.role).unwrap_or(ClientRole::CompanyAdmin),
@@ -164,10 +146,12 @@ pub fn generate_credentials() -> (String, String) {
 
 impl Gateway {
     /// The roles `actor` may give a client.
-    pub fn grantable_roles(&self, actor: &Actor) -> Result<Vec<RoleInfo>, ClientsError> {
+    pub fn grantable_roles(&self, actor: &Actor) -> Result<Vec<ClientRole>, ClientsError> {
         match actor {
-            Actor::Client { role: ClientRole::Reseller, .. } => Ok(ROLES.to_vec()),
-            Actor::Client { role: ClientRole::CompanyAdmin, .. } => Ok(vec![ROLES[1]]),
+            Actor::Client { role: ClientRole::Reseller, .. } => {
+                Ok(vec![ClientRole::Reseller, ClientRole::CompanyAdmin])
+            }
+            Actor::Client { role: ClientRole::CompanyAdmin, .. } => Ok(vec![ClientRole::CompanyAdmin]),
             _ => Err(ClientsError::NotPermitted),
         }
     }
@@ -228,18 +212,16 @@ impl Gateway {
             problems.push(ClientProblem::RestrictionWithoutAddresses);
         }
         let grantable = self.grantable_roles(actor)?;
-        let role = match input.role_resource_ids.as_slice() {
+        let role = match input.roles.as_slice() {
             [] => {
                 problems.push(ClientProblem::NoRole);
                 None
             }
-            [one] => match grantable.iter().find(|r| r.resource_id == one) {
-                Some(r) => Some(r.role),
-                None => {
-                    problems.push(ClientProblem::RoleNotGrantable(one.clone()));
-                    None
-                }
-            },
+            [RoleChoice::Role(role)] if grantable.contains(role) => Some(*role),
+            [one] => {
+                problems.push(ClientProblem::RoleNotGrantable(one.clone()));
+                None
+            }
             _ => {
                 problems.push(ClientProblem::SeveralRoles);
                 None
