@@ -218,3 +218,99 @@ async fn every_reseller_operation_answers_only_documented_statuses() {
     let answered: Vec<u16> = seen.keys().copied().collect();
     assert_eq!(answered, [200, 400, 401, 403, 404, 409], "{seen:?}");
 }
+
+/// The same for the session dialect: every operation, sent hostile ids, broken, empty and
+/// god-token bodies, with no session, a company's session and an admin's, and god tokens right,
+/// wrong and absent, answers only statuses it documents, and never 500.
+#[tokio::test]
+async fn every_session_operation_answers_only_documented_statuses() {
+    use crate::test_app::GOD_TOKEN;
+    let app = crate::test_app::spawn_app(crate::test_app::Db::Sqlite).await;
+    let spec: serde_json::Value =
+        app.client.get(app.url("/openapi/session.json")).send().await.unwrap().json().await.unwrap();
+    let company = app.fresh_client();
+    assert_eq!(app.login_with(&company, "company1@email.com", "password123").await, 200);
+    let admin = app.fresh_client();
+    assert_eq!(app.login_with(&admin, "admin@email.com", "password123").await, 200);
+    let long = "x".repeat(300);
+    let ids = ["%FF", "0", long.as_str(), "OtherCust001", "SubReseller1", "Cust0mer0001", "Cust0mer0003"];
+    let right = format!("{{\"god_token\": \"{GOD_TOKEN}\", \"adminReason\": \"r\"}}");
+    let bodies: [Option<&str>; 5] =
+        [None, Some("{bad"), Some("{\"god_token\": 5, \"adminReason\": 7}"), Some("[]"), Some(right.as_str())];
+    let queries = ["", "?god_token=", "?god_token=wrong", &format!("?god_token={GOD_TOKEN}&limit=x&offset=-1")];
+    let mut seen = std::collections::BTreeMap::<u16, usize>::new();
+    for (path, methods) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            let documented: Vec<u16> =
+                operation["responses"].as_object().unwrap().keys().map(|s| s.parse().unwrap()).collect();
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            // Logging out would end the sessions the other calls use.
+            let logout = path == "/auth/login" && method == reqwest::Method::DELETE;
+            for id in ids {
+                for query in queries {
+                    let url = app.url(&format!("{}{query}", path.replace("{companyId}", id)));
+                    for (who, client) in
+                        [("nobody", app.fresh_client()), ("company", company.clone()), ("admin", admin.clone())]
+                    {
+                        if logout && who != "nobody" {
+                            continue;
+                        }
+                        for body in bodies {
+                            let mut request = client.request(method.clone(), &url);
+                            if let Some(body) = body {
+                                request = request.header("Content-Type", "application/json").body(body.to_owned());
+                            }
+                            let status = request.send().await.unwrap().status().as_u16();
+                            *seen.entry(status).or_default() += 1;
+                            assert!(
+                                documented.contains(&status) && status != 500,
+                                "{method} {url} ({who}, body {body:?}) answered {status}, documented {documented:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for status in [200, 400, 401, 403, 409, 422] {
+        assert!(seen.contains_key(&status), "no {status} was answered: {seen:?}");
+    }
+}
+
+/// Each session operation documents the statuses it can answer: 400 where a JSON body is read, 401
+/// behind a gate or a session, 403 where a company account may reach a company not its own (or a
+/// closed profile), 409 for deletion, 422 where an id, a body field or a query value is judged.
+#[test]
+fn each_session_operation_documents_only_the_statuses_it_can_answer() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/session.json");
+    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let state = "200 400 401 403 422 500 503";
+    let block = "200 400 401 422 500 503";
+    let expected = [
+        ("GET /", "200 500 503"),
+        ("POST /auth/login", "200 400 401 422 429 500 503"),
+        ("DELETE /auth/login", "200 500 503"),
+        ("GET /auth/me", "200 401 500 503"),
+        ("GET /company", "200 422 500 503"),
+        ("GET /company/{companyId}", "200 403 422 500 503"),
+        ("PUT /company/{companyId}/block", block),
+        ("POST /company/{companyId}/delete", "200 400 401 403 409 422 500 503"),
+        ("GET /company/{companyId}/deletion-preview", "200 401 403 409 422 500 503"),
+        ("PUT /company/{companyId}/disable", state),
+        ("PUT /company/{companyId}/enable", state),
+        ("PUT /company/{companyId}/unblock", block),
+        ("GET /offers/company/{companyId}", "200 422 500 503"),
+    ];
+    let mut documented = std::collections::BTreeMap::new();
+    for (path, methods) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            let mut statuses: Vec<&str> =
+                operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+            statuses.sort();
+            documented.insert(format!("{} {path}", method.to_uppercase()), statuses.join(" "));
+        }
+    }
+    let expected: std::collections::BTreeMap<String, String> =
+        expected.iter().map(|(op, statuses)| (op.to_string(), statuses.to_string())).collect();
+    assert_eq!(documented, expected);
+}

@@ -95,8 +95,8 @@ impl From<SessionError> for LoginResponse {
     }
 }
 
-crate::session_response!(LogoutResponse, Empty);
-crate::session_response!(MeResponse, MeBody);
+crate::session_response!(LogoutResponse, Empty, []);
+crate::session_response!(MeResponse, MeBody, [Unauthorized]);
 
 /// Checks the login body, listing every failing field.
 fn validate_login(body: &Value) -> Result<(String, String), SessionError> {

@@ -39,10 +39,10 @@ pub struct Online {
     pub online: bool,
 }
 
-crate::session_response!(DeleteResponse, CompanyDoc);
-crate::session_response!(CompanyResponse, CompanyWithOffers);
-crate::session_response!(OnlineResponse, Online);
-crate::session_response!(ListResponse, CompanyList);
+crate::session_response!(DeleteResponse, CompanyDoc, [BadRequest, Unauthorized, Forbidden, Conflict, Unprocessable]);
+crate::session_response!(CompanyResponse, CompanyWithOffers, [Forbidden, Unprocessable]);
+crate::session_response!(OnlineResponse, Online, []);
+crate::session_response!(ListResponse, CompanyList, [Unprocessable]);
 
 /// An optional integer query parameter in `min..=max`, failed as the upstream validators fail it:
 /// one message for every way it can be wrong (not an integer, or out of bounds), naming the bound

@@ -61,8 +61,11 @@ impl From<DeletionCounts> for Counts {
     }
 }
 
-crate::session_response!(StateResponse, CompanyDoc);
-crate::session_response!(PreviewResponse, Preview);
+// Block and unblock: the gate admits only admins (and god), who may block any company.
+crate::session_response!(BlockResponse, CompanyDoc, [BadRequest, Unauthorized, Unprocessable]);
+// Disable and enable: the gate admits a company's account, which may change only its own company.
+crate::session_response!(StateResponse, CompanyDoc, [BadRequest, Unauthorized, Forbidden, Unprocessable]);
+crate::session_response!(PreviewResponse, Preview, [Unauthorized, Forbidden, Conflict, Unprocessable]);
 
 /// One core call: the gate, then the id's syntax with any body field checks (listed together),
 /// then the change.
@@ -108,7 +111,7 @@ impl CompanyAdminApi {
         #[oai(name = "companyId", example = "crate::examples::company_id_param")]
         company_id: Path<CompanyIdParam>,
         body: JsonBody<BlockBody, true>,
-    ) -> StateResponse {
+    ) -> BlockResponse {
         let result = change(req, &gateway, &company_id.0.0, &body.value, GatedOperation::Block, |body, checks| {
             checks.string(body, "adminReason").map(|reason| StateChange::Block { reason: reason.to_owned() })
         });
@@ -125,7 +128,7 @@ impl CompanyAdminApi {
         #[oai(name = "companyId", example = "crate::examples::company_id_param")]
         company_id: Path<CompanyIdParam>,
         body: JsonBody<GodTokenBody>,
-    ) -> StateResponse {
+    ) -> BlockResponse {
         let operation = GatedOperation::Unblock;
         change(req, &gateway, &company_id.0.0, &body.value, operation, |_, _| Some(StateChange::Unblock)).await.into()
     }

@@ -232,43 +232,15 @@ impl poem::IntoResponse for SessionError {
     }
 }
 
-/// Declares an operation's response: the 200 body plus the dialect's error statuses, with
-/// poem-openapi's parse failures routed into the same error body.
+/// Declares an operation's response: the 200 body, the error statuses the operation can answer
+/// (listed by variant: `BadRequest`, `Unauthorized`, `Forbidden`, `Conflict`, `Unprocessable`),
+/// and 500 and 503, which any operation can answer; poem-openapi's parse failures are routed into
+/// the same error body. An error of a status the operation does not list is a defect: it is logged
+/// and answered 500 `unexpected-error`.
 #[macro_export]
 macro_rules! session_response {
-    ($name:ident, $ok:ty) => {
-        #[derive(poem_openapi::ApiResponse)]
-        #[oai(bad_request_handler = "Self::from_request_error")]
-        pub enum $name {
-            /// Done.
-            #[oai(status = 200)]
-            Ok(poem_openapi::payload::Json<$ok>),
-            /// The body is not valid JSON (`invalid-json`).
-            #[oai(status = 400)]
-            BadRequest(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// A gate failed (`insufficient-permissions` with the `or` array) or no session (`login-required`).
-            #[oai(status = 401)]
-            Unauthorized(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// Not allowed to manage this company.
-            #[oai(status = 403)]
-            Forbidden(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// The company still manages other companies.
-            #[oai(status = 409)]
-            Conflict(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// Validation failed: `must-be-a-valid-id`, `no-company-found-with-id:<id>`, ...
-            #[oai(status = 422)]
-            Unprocessable(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// Unexpected failure (`unexpected-error`).
-            #[oai(status = 500)]
-            Internal(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// The database is unreachable or the gateway overloaded (`service-unavailable`);
-            /// `Retry-After` says when to try again.
-            #[oai(status = 503)]
-            ServiceUnavailable(
-                poem_openapi::payload::Json<$crate::error::ErrorBody>,
-                #[oai(header = "Retry-After")] u64,
-            ),
-        }
+    ($name:ident, $ok:ty, [$($status:ident),* $(,)?]) => {
+        $crate::session_response!(@enum $name, $ok, [], [$($status)*]);
 
         impl $name {
             fn from_request_error(err: poem::Error) -> Self {
@@ -279,17 +251,16 @@ macro_rules! session_response {
         impl From<$crate::error::SessionError> for $name {
             fn from(e: $crate::error::SessionError) -> Self {
                 use poem::http::StatusCode;
-                let body = poem_openapi::payload::Json(e.body);
                 match e.status {
-                    StatusCode::BAD_REQUEST => Self::BadRequest(body),
-                    StatusCode::UNAUTHORIZED => Self::Unauthorized(body),
-                    StatusCode::FORBIDDEN => Self::Forbidden(body),
-                    StatusCode::CONFLICT => Self::Conflict(body),
-                    StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
+                    $( $crate::session_response!(@status $status) => Self::$status(poem_openapi::payload::Json(e.body)), )*
                     StatusCode::SERVICE_UNAVAILABLE => {
-                        Self::ServiceUnavailable(body, e.retry_after.unwrap_or_default())
+                        Self::ServiceUnavailable(poem_openapi::payload::Json(e.body), e.retry_after.unwrap_or_default())
                     }
-                    _ => Self::Internal(body),
+                    StatusCode::INTERNAL_SERVER_ERROR => Self::Internal(poem_openapi::payload::Json(e.body)),
+                    other => {
+                        let cause = format!("an operation failed with a status it does not document: {other}");
+                        Self::Internal(poem_openapi::payload::Json($crate::error::SessionError::unexpected(cause).body))
+                    }
                 }
             }
         }
@@ -303,6 +274,67 @@ macro_rules! session_response {
             }
         }
     };
+    (@enum $name:ident, $ok:ty, [$($variants:tt)*], []) => {
+        #[derive(poem_openapi::ApiResponse)]
+        #[oai(bad_request_handler = "Self::from_request_error")]
+        pub enum $name {
+            /// Done.
+            #[oai(status = 200)]
+            Ok(poem_openapi::payload::Json<$ok>),
+            $($variants)*
+            /// Unexpected failure (`unexpected-error`).
+            #[oai(status = 500)]
+            Internal(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// The database is unreachable or the gateway overloaded (`service-unavailable`);
+            /// `Retry-After` says when to try again.
+            #[oai(status = 503)]
+            ServiceUnavailable(
+                poem_openapi::payload::Json<$crate::error::ErrorBody>,
+                #[oai(header = "Retry-After")] u64,
+            ),
+        }
+    };
+    (@enum $name:ident, $ok:ty, [$($variants:tt)*], [BadRequest $($rest:ident)*]) => {
+        $crate::session_response!(@enum $name, $ok, [$($variants)*
+            /// The body is not valid JSON (`invalid-json`).
+            #[oai(status = 400)]
+            BadRequest(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $ok:ty, [$($variants:tt)*], [Unauthorized $($rest:ident)*]) => {
+        $crate::session_response!(@enum $name, $ok, [$($variants)*
+            /// A gate failed (`insufficient-permissions` with the `or` array) or no session (`login-required`).
+            #[oai(status = 401)]
+            Unauthorized(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $ok:ty, [$($variants:tt)*], [Forbidden $($rest:ident)*]) => {
+        $crate::session_response!(@enum $name, $ok, [$($variants)*
+            /// Not allowed: not your company to manage, or a company closed to you (its registration
+            /// is not finished, or it is blocked).
+            #[oai(status = 403)]
+            Forbidden(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $ok:ty, [$($variants:tt)*], [Conflict $($rest:ident)*]) => {
+        $crate::session_response!(@enum $name, $ok, [$($variants)*
+            /// The company still manages other companies.
+            #[oai(status = 409)]
+            Conflict(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        ], [$($rest)*]);
+    };
+    (@enum $name:ident, $ok:ty, [$($variants:tt)*], [Unprocessable $($rest:ident)*]) => {
+        $crate::session_response!(@enum $name, $ok, [$($variants)*
+            /// Validation failed: `must-be-a-valid-id`, `no-company-found-with-id:<id>`, ...
+            #[oai(status = 422)]
+            Unprocessable(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        ], [$($rest)*]);
+    };
+    (@status BadRequest) => { StatusCode::BAD_REQUEST };
+    (@status Unauthorized) => { StatusCode::UNAUTHORIZED };
+    (@status Forbidden) => { StatusCode::FORBIDDEN };
+    (@status Conflict) => { StatusCode::CONFLICT };
+    (@status Unprocessable) => { StatusCode::UNPROCESSABLE_ENTITY };
 }
 
 /// Why one gate member did not let the caller through, as the original words it.

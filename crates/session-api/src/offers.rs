@@ -11,7 +11,7 @@ use crate::documents::OfferDoc;
 use crate::error::SessionError;
 use crate::params::CompanyIdParam;
 
-crate::session_response!(OffersResponse, Vec<OfferDoc>);
+crate::session_response!(OffersResponse, Vec<OfferDoc>, [Unprocessable]);
 
 pub struct OffersApi;
 
