@@ -116,8 +116,7 @@ fn each_spec_lists_every_operation_of_its_dialect() {
 /// deletion. Every operation answers 401 and 429 (bearer and rate limit), 500 and 503.
 #[test]
 fn each_reseller_operation_documents_only_the_statuses_it_can_answer() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/reseller.json");
-    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let spec = committed_spec("reseller");
     let read = "200 400 401 403 404 429 500 503";
     let by_id = "200 401 403 404 429 500 503";
     let plain = "200 401 429 500 503";
@@ -148,15 +147,7 @@ fn each_reseller_operation_documents_only_the_statuses_it_can_answer() {
         ("PUT /api/companies/clients/{resourceId}", read),
         ("PUT /api/companies/{resourceId}", read),
     ];
-    let mut documented = std::collections::BTreeMap::new();
-    for (path, methods) in spec["paths"].as_object().unwrap() {
-        for (method, operation) in methods.as_object().unwrap() {
-            let mut statuses: Vec<&str> =
-                operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
-            statuses.sort();
-            documented.insert(format!("{} {path}", method.to_uppercase()), statuses.join(" "));
-        }
-    }
+    let mut documented = documented_statuses(&spec);
     documented.remove("POST /connect/token");
     let expected: std::collections::BTreeMap<String, String> =
         expected.iter().map(|(op, statuses)| (op.to_string(), statuses.to_string())).collect();
@@ -282,8 +273,7 @@ async fn every_session_operation_answers_only_documented_statuses() {
 /// closed profile), 409 for deletion, 422 where an id, a body field or a query value is judged.
 #[test]
 fn each_session_operation_documents_only_the_statuses_it_can_answer() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/session.json");
-    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let spec = committed_spec("session");
     let state = "200 400 401 403 422 500 503";
     let block = "200 400 401 422 500 503";
     let expected = [
@@ -301,6 +291,19 @@ fn each_session_operation_documents_only_the_statuses_it_can_answer() {
         ("PUT /company/{companyId}/unblock", block),
         ("GET /offers/company/{companyId}", "200 422 500 503"),
     ];
+    let documented = documented_statuses(&spec);
+    let expected: std::collections::BTreeMap<String, String> =
+        expected.iter().map(|(op, statuses)| (op.to_string(), statuses.to_string())).collect();
+    assert_eq!(documented, expected);
+}
+
+fn committed_spec(name: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../openapi/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `METHOD path` -> its documented statuses, sorted and space-separated.
+fn documented_statuses(spec: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
     let mut documented = std::collections::BTreeMap::new();
     for (path, methods) in spec["paths"].as_object().unwrap() {
         for (method, operation) in methods.as_object().unwrap() {
@@ -310,7 +313,5 @@ fn each_session_operation_documents_only_the_statuses_it_can_answer() {
             documented.insert(format!("{} {path}", method.to_uppercase()), statuses.join(" "));
         }
     }
-    let expected: std::collections::BTreeMap<String, String> =
-        expected.iter().map(|(op, statuses)| (op.to_string(), statuses.to_string())).collect();
-    assert_eq!(documented, expected);
+    documented
 }

@@ -19,7 +19,7 @@ use crate::entities::{companies, company_tree};
 pub(crate) fn manages_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleExpr {
     let link = Alias::new("mt");
     let below = Query::select()
-        .expr(Expr::val(1))
+        .expr(Expr::cust("1"))
         .from_as(company_tree::Entity, link.clone())
         .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(manager))
         .and_where(Expr::col((link.clone(), company_tree::Column::DescendantId)).eq(company))
