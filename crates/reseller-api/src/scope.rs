@@ -5,8 +5,5 @@ use crate::error::ApiError;
 
 /// The scoping company, header first. An id that cannot name a company is simply not found.
 pub fn parse(header: Option<String>, query: Option<String>) -> Result<Option<CompanyId>, ApiError> {
-    match header.or(query).filter(|s| !s.trim().is_empty()) {
-        None => Ok(None),
-        Some(raw) => CompanyId::from_resource_id(raw.trim()).map(Some).ok_or(ApiError::NotFound("Company not found")),
-    }
+    CompanyId::scope_named(header.or(query).as_deref()).map_err(|_| ApiError::NotFound("Company not found"))
 }

@@ -5,6 +5,10 @@ use std::fmt;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
+/// What was given cannot name a company.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NamesNoCompany;
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CompanyId([u8; 12]);
 
@@ -21,6 +25,15 @@ impl CompanyId {
     /// The reseller spelling: exactly 12 bytes of text. Anything else names no company.
     pub fn from_resource_id(text: &str) -> Option<Self> {
         <[u8; 12]>::try_from(text.as_bytes()).ok().map(Self)
+    }
+
+    /// A scoping company as given (blank is none; surrounding spaces are ignored), or `Err` when
+    /// what was given cannot name a company.
+    pub fn scope_named(raw: Option<&str>) -> Result<Option<Self>, NamesNoCompany> {
+        match raw.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(raw) => Self::from_resource_id(raw).map(Some).ok_or(NamesNoCompany),
+        }
     }
 
     /// The session spelling, as the original accepts it: 24 hex digits in any letter case, or any

@@ -57,10 +57,7 @@ impl Gateway {
         selection: Result<BulkSelection, UnreadableSelection>,
     ) -> Result<Vec<(String, BulkOutcome)>, BulkDeleteError> {
         self.ensure_may_delete(actor).map_err(BulkDeleteError::NotPermitted)?;
-        let scope = match scope.map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(raw) => Some(CompanyId::from_resource_id(raw).ok_or(BulkDeleteError::ScopeNotFound)?),
-        };
+        let scope = CompanyId::scope_named(scope).map_err(|_| BulkDeleteError::ScopeNotFound)?;
         let ids = match selection.map_err(BulkDeleteError::Unreadable)? {
             BulkSelection::Items(mut ids) => {
                 let mut seen = std::collections::HashSet::new();
