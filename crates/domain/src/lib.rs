@@ -23,6 +23,7 @@ pub mod mail;
 pub mod rate_limit;
 pub mod search;
 pub mod sessions;
+mod statement;
 pub mod telemetry;
 mod tree;
 

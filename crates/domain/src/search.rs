@@ -1,16 +1,21 @@
 //! Company search for resellers: everything the reseller manages, directly or through
 //! sub-resellers (or one managed subtree of it), filtered, ordered and paged in SQL.
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, Func, JoinType, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
+};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, TransactionTrait};
 
-use crate::entities::companies;
-use crate::tree::manages;
+use crate::entities::{companies, company_tags, company_tree, industries, license_types};
+use crate::statement::{Shaped, unsigned};
+use crate::tree::{manages, manages_expr};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 pub mod export;
 pub mod filter;
 pub mod mine;
 
+use filter::{Compiled, S, s};
 pub use filter::{Condition, Field, Filter, FilterGroup, FilterItem, Operator};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,25 +29,29 @@ pub enum OrderBy {
 
 impl OrderBy {
     /// The column of `company_tree` that keeps this order for every managed company, if any.
-    fn tree_key(self) -> Option<&'static str> {
+    fn tree_key(self) -> Option<company_tree::Column> {
         match self {
-            Self::CreateTime => Some("create_time"),
-            Self::CompanyName => Some("name"),
+            Self::CreateTime => Some(company_tree::Column::CreateTime),
+            Self::CompanyName => Some(company_tree::Column::Name),
             _ => None,
         }
     }
 
-    /// Nullable keys sort last in both directions on both databases; the id breaks ties.
-    fn sql(self, ascending: bool) -> String {
-        let dir = if ascending { "ASC" } else { "DESC" };
-        let key = match self {
-            Self::CreateTime => format!("s.create_time {dir}"),
-            Self::CompanyName => format!("s.name {dir}"),
-            Self::TargetUserCount => format!("s.target_user_count {dir}"),
-            Self::LicenseEndDate => format!("(s.license_end_date IS NULL) ASC, s.license_end_date {dir}"),
-            Self::ResellerName => format!("(s.reseller_name IS NULL) ASC, s.reseller_name {dir}"),
+    /// Orders the rows `s` of `query`: nullable keys sort last in both directions on both
+    /// databases; the id breaks ties.
+    fn order(self, ascending: bool, query: &mut SelectStatement) {
+        let dir = if ascending { Order::Asc } else { Order::Desc };
+        let nullable_last = |query: &mut SelectStatement, key: S| {
+            query.order_by_expr(Expr::expr(s(key)).is_null(), Order::Asc).order_by_expr(s(key), dir.clone());
         };
-        format!("{key}, s.id ASC")
+        match self {
+            Self::CreateTime => drop(query.order_by_expr(s(S::CreateTime), dir.clone())),
+            Self::CompanyName => drop(query.order_by_expr(s(S::Name), dir.clone())),
+            Self::TargetUserCount => drop(query.order_by_expr(s(S::TargetUserCount), dir.clone())),
+            Self::LicenseEndDate => nullable_last(query, S::LicenseEndDate),
+            Self::ResellerName => nullable_last(query, S::ResellerName),
+        }
+        query.order_by_expr(s(S::Id), Order::Asc);
     }
 }
 
@@ -100,7 +109,7 @@ pub enum SearchError {
     #[error("actor may not search companies")]
     NotPermitted,
     #[error("invalid filter")]
-    InvalidFilter(Vec<filter::FilterProblem>),
+    InvalidFilter(Vec<filter::PlacedProblem>),
     #[error("scope company {0} does not exist")]
     ScopeNotFound(CompanyId),
     #[error("scope company {0} is not managed by the actor")]
@@ -166,83 +175,190 @@ pub(crate) enum Root {
     At(String),
 }
 
-/// The managed companies under a root, from the closure table.
-pub(crate) struct Managed {
-    /// `WITH managed(id, depth)`: the companies with their depth below the root (the root
-    /// itself, for `At`, at depth 1).
-    pub cte: String,
-    /// The root's bound placeholder.
-    root: String,
-    min_depth: i32,
+/// The company rows of a search (`c`) and their parents (`p`).
+#[derive(Clone, Copy)]
+enum C {
+    Company,
+    Parent,
 }
 
-pub(crate) fn managed_cte_for(root: &Root, sql: &mut filter::Sql) -> Managed {
-    let (id, min_depth, shift) = match root {
-        Root::Below(id) => (id, 1, 0),
-        Root::At(id) => (id, 0, 1),
-    };
-    let root = sql.bind(id.clone());
-    let cte = format!(
-        "WITH managed(id, depth) AS (
-            SELECT descendant_id, depth + {shift} FROM company_tree WHERE ancestor_id = {root} AND depth >= {min_depth}
-        )"
-    );
-    Managed { cte, root, min_depth }
+impl sea_orm::sea_query::Iden for C {
+    fn unquoted(&self, s: &mut dyn std::fmt::Write) {
+        s.write_str(match self {
+            Self::Company => "c",
+            Self::Parent => "p",
+        })
+        .expect("writing an identifier");
+    }
 }
 
-impl Managed {
-    /// `, s AS (...)`: managed companies with everything search filters and orders by. When
-    /// the predicate narrows by an indexed name search, each candidate is checked against the
-    /// tree instead, so the query starts from the few matching names, not from every managed row.
-    fn counted(&self, narrowed: bool) -> String {
-        self.with_columns(narrowed, KEY_COLUMNS)
+impl Root {
+    fn id(&self) -> &str {
+        match self {
+            Self::Below(id) | Self::At(id) => id,
+        }
     }
 
-    /// As [`Self::counted`], with `columns` (a `SELECT` list of `c` and its `FROM` clause, such
-    /// as [`COLUMNS`]).
-    fn with_columns(&self, narrowed: bool, columns: &str) -> String {
-        let membership = if narrowed {
-            // Depth 0 is exactly the company's link to itself, so "strictly below" is a test on
-            // the key alone: the check is answered from the key's index without reading the row
-            // for its depth (a page the cache seldom holds: that read was half of a name search).
-            let below =
-                if self.min_depth > 0 { format!("AND t.descendant_id <> {}", self.root) } else { String::new() };
-            format!(
-                "EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = {} AND t.descendant_id = c.id {below})",
-                self.root
-            )
+    /// Whether the root itself is one of the companies searched.
+    fn itself(&self) -> bool {
+        matches!(self, Self::At(_))
+    }
+
+    /// The company `c` is under the root. When the predicate narrows by an indexed name search
+    /// (`narrowed`), each candidate is checked against the tree, so the query starts from the few
+    /// matching names, not from every managed row; otherwise the query starts from the tree.
+    fn holds(&self, narrowed: bool) -> SimpleExpr {
+        let company = Expr::col((C::Company, companies::Column::Id));
+        let root = self.id().to_owned();
+        if narrowed {
+            match self {
+                Self::Below(_) => manages_expr(Expr::val(root).into(), company.into()),
+                Self::At(_) => {
+                    let link = Alias::new("t");
+                    Expr::exists(
+                        Query::select()
+                            .expr(Expr::cust("1"))
+                            .from_as(company_tree::Entity, link.clone())
+                            .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(root))
+                            .and_where(
+                                Expr::col((link, company_tree::Column::DescendantId))
+                                    .equals((C::Company, companies::Column::Id)),
+                            )
+                            .to_owned(),
+                    )
+                }
+            }
         } else {
-            "c.id IN (SELECT id FROM managed)".to_owned()
-        };
-        format!(", s AS (SELECT {columns} WHERE {membership})")
+            let min_depth = if self.itself() { 0 } else { 1 };
+            company.in_subquery(
+                Query::select()
+                    .column(company_tree::Column::DescendantId)
+                    .from(company_tree::Entity)
+                    .and_where(Expr::col(company_tree::Column::AncestorId).eq(root))
+                    .and_where(Expr::col(company_tree::Column::Depth).gte(min_depth))
+                    .to_owned(),
+            )
+        }
     }
 }
 
-/// Everything search filters and orders by, of a company `c` (the parent's name is read only
-/// where a filter or the order uses it: the databases leave out a join nothing reads).
-const KEY_COLUMNS: &str = "c.id, c.name, c.create_time, c.license_end_date,
-           c.active_target_users AS target_user_count, c.limit_exceeded, p.name AS reseller_name
-    FROM companies c
-    LEFT JOIN companies p ON p.id = c.parent_id";
+/// Everything search filters and orders by (the columns of [`S`]), of the companies `c` (the
+/// parent's name is read only where a filter or the order uses it: the databases leave out a
+/// join nothing reads).
+fn key_rows() -> SelectStatement {
+    let col = |column| Expr::col((C::Company, column));
+    Query::select()
+        .expr_as(col(companies::Column::Id), S::Id)
+        .expr_as(col(companies::Column::Name), S::Name)
+        .expr_as(col(companies::Column::CreateTime), S::CreateTime)
+        .expr_as(col(companies::Column::LicenseEndDate), S::LicenseEndDate)
+        .expr_as(col(companies::Column::ActiveTargetUsers), S::TargetUserCount)
+        .expr_as(col(companies::Column::LimitExceeded), S::LimitExceeded)
+        .expr_as(Expr::col((C::Parent, companies::Column::Name)), S::ResellerName)
+        .from_as(companies::Entity, C::Company)
+        .join_as(
+            JoinType::LeftJoin,
+            companies::Entity,
+            C::Parent,
+            Expr::col((C::Parent, companies::Column::Id)).equals((C::Company, companies::Column::ParentId)),
+        )
+        .to_owned()
+}
 
-/// Everything a search result shows, of a company `c`.
-const COLUMNS: &str = "c.id, c.name, c.parent_id, c.industry_id, i.name AS industry_name, c.license_type_id,
-           lt.name AS license_type_name, c.is_number_of_users_limited, c.number_of_users,
-           c.privacy_duration_id, c.license_end_date, c.create_time, p.name AS reseller_name,
-           c.active_target_users AS target_user_count, c.inactive_target_users AS inactive_target_user_count,
-           c.deleted_target_users AS deleted_target_user_count, c.limit_exceeded
-    FROM companies c
-    LEFT JOIN companies p ON p.id = c.parent_id
-    LEFT JOIN industries i ON i.id = c.industry_id
-    LEFT JOIN license_types lt ON lt.id = c.license_type_id";
+/// Everything a search result shows (a [`SearchRow`]), of the companies `c`.
+fn shown_rows() -> SelectStatement {
+    let col = |column| (C::Company, column);
+    let (industry, license) = (Alias::new("i"), Alias::new("lt"));
+    Query::select()
+        .columns([
+            col(companies::Column::Id),
+            col(companies::Column::Name),
+            col(companies::Column::ParentId),
+            col(companies::Column::IndustryId),
+        ])
+        .expr_as(Expr::col((industry.clone(), industries::Column::Name)), Alias::new("industry_name"))
+        .column(col(companies::Column::LicenseTypeId))
+        .expr_as(Expr::col((license.clone(), license_types::Column::Name)), Alias::new("license_type_name"))
+        .columns([
+            col(companies::Column::IsNumberOfUsersLimited),
+            col(companies::Column::NumberOfUsers),
+            col(companies::Column::PrivacyDurationId),
+            col(companies::Column::LicenseEndDate),
+            col(companies::Column::CreateTime),
+        ])
+        .expr_as(Expr::col((C::Parent, companies::Column::Name)), S::ResellerName)
+        .expr_as(Expr::col(col(companies::Column::ActiveTargetUsers)), S::TargetUserCount)
+        .expr_as(Expr::col(col(companies::Column::InactiveTargetUsers)), Alias::new("inactive_target_user_count"))
+        .expr_as(Expr::col(col(companies::Column::DeletedTargetUsers)), Alias::new("deleted_target_user_count"))
+        .column(col(companies::Column::LimitExceeded))
+        .from_as(companies::Entity, C::Company)
+        .join_as(
+            JoinType::LeftJoin,
+            companies::Entity,
+            C::Parent,
+            Expr::col((C::Parent, companies::Column::Id)).equals(col(companies::Column::ParentId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            industries::Entity,
+            industry.clone(),
+            Expr::col((industry, industries::Column::Id)).equals(col(companies::Column::IndustryId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            license_types::Entity,
+            license.clone(),
+            Expr::col((license, license_types::Column::Id)).equals(col(companies::Column::LicenseTypeId)),
+        )
+        .to_owned()
+}
 
-/// SQL: the tags of the company `id` (a column) as a JSON array of strings (NULL when none).
-pub(crate) fn tags_json(backend: sea_orm::DatabaseBackend, id: &str) -> String {
-    let aggregate = match backend {
-        sea_orm::DatabaseBackend::Postgres => "CAST(json_agg(t.tag) AS TEXT)",
-        _ => "json_group_array(t.tag)",
+/// `SELECT ... FROM (rows under the root) s WHERE predicate`: the rows `s` of `columns` (the
+/// companies `c`, see [`key_rows`], [`shown_rows`]) that are under `root` and match.
+fn matching(root: &Root, compiled: &Compiled, mut columns: SelectStatement, only_exceeded: bool) -> SelectStatement {
+    columns.and_where(root.holds(compiled.narrowed));
+    let mut query = Query::select();
+    query.from_subquery(columns, S::Table).and_where(compiled.predicate.clone());
+    if only_exceeded {
+        query.and_where(s(S::LimitExceeded));
+    }
+    query
+}
+
+/// 1 for a row of `s` whose active target users exceed its limited licence, else 0 (kept by every
+/// write, see [`crate::tree::counts`]).
+fn exceeded() -> SimpleExpr {
+    Expr::case(s(S::LimitExceeded), Expr::cust("1")).finally(Expr::cust("0")).into()
+}
+
+/// The page's limit and offset (1-based page numbers; a page size of at least one).
+fn limits(page_number: u64, page_size: u64) -> (u64, u64) {
+    let page_size = page_size.max(1);
+    (page_size, page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64))
+}
+
+/// `(SELECT query)` as a value.
+fn scalar(query: SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(query.into_sub_query_statement()))
+}
+
+/// The tags of the company `id` as a JSON array of strings (NULL when none).
+pub(crate) fn tags_json(backend: sea_orm::DatabaseBackend, id: SimpleExpr) -> SimpleExpr {
+    let tags = Alias::new("t");
+    let tag = Expr::col((tags.clone(), company_tags::Column::Tag));
+    let aggregate: SimpleExpr = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            Func::cast_as(Func::cust(Alias::new("json_agg")).arg(tag), Alias::new("TEXT")).into()
+        }
+        _ => Func::cust(Alias::new("json_group_array")).arg(tag).into(),
     };
-    format!("(SELECT {aggregate} FROM company_tags t WHERE t.company_id = {id})")
+    scalar(
+        Query::select()
+            .expr(aggregate)
+            .from_as(company_tags::Entity, tags.clone())
+            .and_where(Expr::col((tags, company_tags::Column::CompanyId)).eq(id))
+            .to_owned(),
+    )
 }
 
 /// The tags [`tags_json`] wrote, sorted (none when the company has none).
@@ -252,8 +368,90 @@ pub(crate) fn tags_from_json(json: Option<&str>) -> Vec<String> {
     tags
 }
 
-/// Kept by every write (see [`crate::tree::counts`]): active target users above a limited licence.
-const EXCEEDED: &str = "s.limit_exceeded";
+/// Adds `tags_json` for the rows `s` to `query`.
+fn with_tags(backend: sea_orm::DatabaseBackend, query: &mut SelectStatement) {
+    query.expr_as(tags_json(backend, s(S::Id)), Alias::new("tags_json"));
+}
+
+/// A page of every company under `root`, in an order the tree keeps (`key`): read off the tree's
+/// index, the totals off the root's row (the text kept per shape, see [`build_kept_page`]).
+fn kept_page(
+    backend: sea_orm::DatabaseBackend,
+    root: &Root,
+    key: company_tree::Column,
+    request: &SearchRequest,
+) -> Statement {
+    static KEPT: Shaped<8> = Shaped::new();
+    let (limit, offset) = limits(request.page_number, request.page_size);
+    let (order, ascending, itself) = (request.order_by, request.ascending, root.itself());
+    let by_name = matches!(key, company_tree::Column::Name);
+    let shape = usize::from(by_name) * 4 + usize::from(ascending) * 2 + usize::from(itself);
+    let parameters = vec![root.id().into(), limit.into(), offset.into()];
+    KEPT.statement(backend, shape, parameters, |p| {
+        build_kept_page(backend, key, order, ascending, itself, p[0].clone(), unsigned(&p[1]), unsigned(&p[2]))
+    })
+}
+
+/// A page of every company under `root` (itself included when `itself`) ordered by `key` of the
+/// tree (the same order as `order`), with the totals kept on the root's row.
+#[allow(clippy::too_many_arguments)]
+fn build_kept_page(
+    backend: sea_orm::DatabaseBackend,
+    key: company_tree::Column,
+    order: OrderBy,
+    ascending: bool,
+    itself: bool,
+    root: sea_orm::Value,
+    limit: u64,
+    offset: u64,
+) -> Statement {
+    let dir = if ascending { Order::Asc } else { Order::Desc };
+    let mut page = Query::select();
+    page.column(company_tree::Column::DescendantId)
+        .from(company_tree::Entity)
+        .and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
+    if !itself {
+        page.and_where(Expr::col(company_tree::Column::DescendantId).ne(root.clone()));
+    }
+    page.order_by(key, dir).order_by(company_tree::Column::DescendantId, Order::Asc).limit(limit).offset(offset);
+    let page_alias = Alias::new("page");
+    let mut shown = shown_rows();
+    shown.join_subquery(
+        JoinType::InnerJoin,
+        page,
+        page_alias.clone(),
+        Expr::col((page_alias, company_tree::Column::DescendantId)).equals((C::Company, companies::Column::Id)),
+    );
+    let kept = Alias::new("r");
+    let of_root = |count: SimpleExpr| {
+        scalar(
+            Query::select()
+                .expr(count)
+                .from_as(companies::Entity, kept.clone())
+                .and_where(Expr::col((kept.clone(), companies::Column::Id)).eq(root.clone()))
+                .to_owned(),
+        )
+    };
+    let (mut total, mut exceeded) = (
+        Expr::col((kept.clone(), companies::Column::ManagedCompanies)).into(),
+        SimpleExpr::from(Expr::col((kept.clone(), companies::Column::ManagedLimitExceeded))),
+    );
+    if itself {
+        total = Expr::expr(total).add(Expr::cust("1"));
+        let limited = SimpleExpr::from(Expr::col((kept.clone(), companies::Column::LimitExceeded)));
+        let own: SimpleExpr = Expr::case(limited, Expr::cust("1")).finally(Expr::cust("0")).into();
+        exceeded = exceeded.add(own);
+    }
+    let mut query = Query::select();
+    query.column((S::Table, Asterisk));
+    with_tags(backend, &mut query);
+    query
+        .expr_as(of_root(total), Alias::new("total_rows"))
+        .expr_as(of_root(exceeded), Alias::new("exceeded_rows"))
+        .from_subquery(shown, S::Table);
+    order.order(ascending, &mut query);
+    backend.build(&query)
+}
 
 impl Gateway {
     /// Where a reseller's list call starts, honouring an optional scoping company: unknown is
@@ -281,19 +479,26 @@ impl Gateway {
 
     /// Ids under a root, deepest first (so children can be deleted before their parents).
     pub(crate) async fn managed_ids(&self, root: &Root, filter: &Filter) -> Result<Vec<String>, SearchError> {
-        let mut sql = self.sql();
-        let managed = managed_cte_for(root, &mut sql);
-        let predicate = filter::compile(filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
-        // The depth comes from the managed list, so the list drives this query.
-        let text = format!(
-            "{}{} SELECT s.id, m.depth FROM s JOIN managed m ON m.id = s.id \
-             WHERE {predicate} ORDER BY m.depth DESC, s.id ASC",
-            managed.cte,
-            managed.counted(false)
-        );
-        let rows = ManagedId::find_by_statement(Statement::from_sql_and_values(self.backend(), text, sql.values))
-            .all(&self.db)
-            .await?;
+        let compiled = self.compile(filter)?;
+        // The depth comes from the tree, so the tree drives this query.
+        let link = Alias::new("m");
+        let mut query = Query::select();
+        query
+            .column((S::Table, S::Id))
+            .column((link.clone(), company_tree::Column::Depth))
+            .from_subquery(key_rows(), S::Table)
+            .join_as(
+                JoinType::InnerJoin,
+                company_tree::Entity,
+                link.clone(),
+                Expr::col((link.clone(), company_tree::Column::DescendantId)).equals((S::Table, S::Id)),
+            )
+            .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(root.id()))
+            .and_where(Expr::col((link.clone(), company_tree::Column::Depth)).gte(if root.itself() { 0 } else { 1 }))
+            .and_where(compiled.predicate)
+            .order_by((link, company_tree::Column::Depth), Order::Desc)
+            .order_by_expr(s(S::Id), Order::Asc);
+        let rows = ManagedId::find_by_statement(self.backend().build(&query)).all(&self.db).await?;
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
@@ -316,15 +521,12 @@ impl Gateway {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = filter::Sql::default();
-        let ids = sql.bind_list(keys.iter().map(|k| k.id.clone()));
-        let text = format!(
-            "SELECT s.*, {} AS tags_json FROM (SELECT {COLUMNS} WHERE c.id IN ({ids})) s",
-            tags_json(self.backend(), "s.id")
-        );
-        let shown = ShownRow::find_by_statement(Statement::from_sql_and_values(self.backend(), text, sql.values))
-            .all(db)
-            .await?;
+        let mut shown = shown_rows();
+        shown.and_where(Expr::col((C::Company, companies::Column::Id)).is_in(keys.iter().map(|k| k.id.clone())));
+        let mut query = Query::select();
+        query.column((S::Table, Asterisk)).from_subquery(shown, S::Table);
+        with_tags(self.backend(), &mut query);
+        let shown = ShownRow::find_by_statement(self.backend().build(&query)).all(db).await?;
         let mut by_id: std::collections::HashMap<String, ShownRow> =
             shown.into_iter().map(|r| (r.row.id.clone(), r)).collect();
         Ok(keys
@@ -344,72 +546,42 @@ impl Gateway {
         self.db.get_database_backend()
     }
 
-    /// A statement under construction for this database.
-    fn sql(&self) -> filter::Sql {
-        filter::Sql { name_index: self.backend() == sea_orm::DatabaseBackend::Sqlite, ..Default::default() }
+    /// `filter` as a predicate for this database.
+    fn compile(&self, filter: &Filter) -> Result<Compiled, SearchError> {
+        let name_index = self.backend() == sea_orm::DatabaseBackend::Sqlite;
+        filter::compile(filter, name_index, Utc::now()).map_err(SearchError::InvalidFilter)
+    }
+
+    /// A page of every company under `root` that `compiled` matches: its ids with the totals of the
+    /// whole search.
+    fn filtered_page(&self, root: &Root, compiled: &Compiled, request: &SearchRequest) -> SelectStatement {
+        let (limit, offset) = limits(request.page_number, request.page_size);
+        let mut query = matching(root, compiled, key_rows(), request.only_limit_exceeded);
+        query
+            .column((S::Table, S::Id))
+            .expr_window_as(Func::count(Expr::col(Asterisk)), WindowStatement::new(), Alias::new("total_rows"))
+            .expr_window_as(Func::sum(exceeded()), WindowStatement::new(), Alias::new("exceeded_rows"));
+        request.order_by.order(request.ascending, &mut query);
+        query.limit(limit).offset(offset);
+        query
     }
 
     /// A page of the companies the actor manages. Only resellers may search; the narrowing to
     /// managed companies happens here, not in the caller.
     pub async fn search_companies(&self, actor: &Actor, request: &SearchRequest) -> Result<SearchPage, SearchError> {
         let root = self.search_root(actor, request.scope).await?;
-        let mut sql = self.sql();
-        let managed = managed_cte_for(&root, &mut sql);
-        let mut predicate =
-            filter::compile(&request.filter, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
-        if request.only_limit_exceeded {
-            predicate = format!("({predicate}) AND {EXCEEDED}");
-        }
-        let (cte, counted) = (&managed.cte, managed.counted(sql.narrowed));
-
-        let everything = request.filter.matches_everything();
-        let page_size = request.page_size.max(1);
-        let offset = request.page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
-        let order = request.order_by.sql(request.ascending);
-        let kept = everything && !request.only_limit_exceeded;
+        let compiled = self.compile(&request.filter)?;
+        let (page_size, offset) = limits(request.page_number, request.page_size);
+        let kept = request.filter.matches_everything() && !request.only_limit_exceeded;
         let tree_key = request.order_by.tree_key().filter(|_| kept);
-        let page_sql = match tree_key {
-            // Every managed company, in an order the tree keeps: the page is read off the tree's
-            // index and the totals off the root's row.
-            Some(key) => {
-                let dir = if request.ascending { "ASC" } else { "DESC" };
-                let (root_id, own) = match &root {
-                    Root::Below(id) => (id, 0),
-                    Root::At(id) => (id, 1),
-                };
-                let tags = format!("{} AS tags_json", tags_json(self.backend(), "s.id"));
-                let mut page = filter::Sql::default();
-                let id = page.bind(root_id.clone());
-                let others = if own == 1 { String::new() } else { format!("AND descendant_id <> {id}") };
-                let (limit, offset) = (page.bind(page_size as i64), page.bind(offset as i64));
-                sql = page;
-                format!(
-                    "WITH page AS (SELECT descendant_id FROM company_tree WHERE ancestor_id = {id} {others}
-                       ORDER BY {key} {dir}, descendant_id ASC LIMIT {limit} OFFSET {offset})
-                     SELECT s.*, {tags},
-                            (SELECT r.managed_companies + {own} FROM companies r WHERE r.id = {id}) AS total_rows,
-                            (SELECT r.managed_limit_exceeded + CASE WHEN {own} = 1 AND r.limit_exceeded THEN 1 ELSE 0 END
-                               FROM companies r WHERE r.id = {id}) AS exceeded_rows
-                       FROM (SELECT {COLUMNS} JOIN page ON page.descendant_id = c.id) s ORDER BY {order}"
-                )
-            }
-            None => {
-                let (limit, offset) = (sql.bind(page_size as i64), sql.bind(offset as i64));
-                format!(
-                    "{cte}{counted} SELECT s.id, COUNT(*) OVER () AS total_rows,
-                            SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END) OVER () AS exceeded_rows
-                       FROM s WHERE {predicate} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-                )
-            }
-        };
-        let values = sql.values.clone();
-        let statement = Statement::from_sql_and_values(self.backend(), page_sql, values);
-        let rows = if tree_key.is_some() {
-            PageRow::find_by_statement(statement).all(&self.db).await?
+        let rows = if let Some(key) = tree_key {
+            // Every managed company, in an order the tree keeps.
+            PageRow::find_by_statement(kept_page(self.backend(), &root, key, request)).all(&self.db).await?
         } else {
             // The page's ids and the totals first, from the columns the filter and the order
             // need, then what a result shows for those ids only: a name search no longer joins
             // and shows every match (and PostgreSQL plans two small statements, not one large).
+            let statement = self.backend().build(&self.filtered_page(&root, &compiled, request));
             let txn = self.db.begin().await?;
             if self.backend() == sea_orm::DatabaseBackend::Postgres {
                 // A prepared statement switches to a generic plan after five runs, planned for an
@@ -437,15 +609,13 @@ impl Gateway {
             None if kept => self.kept_totals(&root).await?,
             None if offset == 0 => (0, 0),
             None => {
-                let totals_sql = format!(
-                    "{cte}{counted} SELECT COUNT(*) AS total, \
-                     COALESCE(SUM(CASE WHEN {EXCEEDED} THEN 1 ELSE 0 END), 0) AS limit_exceeded FROM s WHERE {predicate}"
+                let mut query = matching(&root, &compiled, key_rows(), request.only_limit_exceeded);
+                query.expr_as(Func::count(Expr::col(Asterisk)), Alias::new("total")).expr_as(
+                    Func::coalesce([Func::sum(exceeded()).into(), Expr::cust("0")]),
+                    Alias::new("limit_exceeded"),
                 );
-                let mut values = sql.values;
-                values.truncate(values.len() - 2); // the page's limit and offset
-                let statement = Statement::from_sql_and_values(self.backend(), totals_sql, values);
                 self.telemetry.count("companygate_search_rows_loaded_total", &[], 1);
-                Totals::find_by_statement(statement)
+                Totals::find_by_statement(self.backend().build(&query))
                     .one(&self.db)
                     .await?
                     .map(|t| (t.total.max(0) as u64, t.limit_exceeded.max(0) as u64))
@@ -464,5 +634,51 @@ impl Gateway {
             limit_exceeded_company_count: totals.1,
             results,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_pages_bind_like_fresh_builds() {
+        let backends = [sea_orm::DatabaseBackend::Postgres, sea_orm::DatabaseBackend::Sqlite];
+        let keys = [
+            (OrderBy::CreateTime, company_tree::Column::CreateTime),
+            (OrderBy::CompanyName, company_tree::Column::Name),
+        ];
+        for backend in backends {
+            for (order_by, key) in keys {
+                for ascending in [false, true] {
+                    for (root, page_number, page_size) in
+                        [(Root::Below("Reseller0001".into()), 1, 10), (Root::At("Company00002".into()), 3, 25)]
+                    {
+                        let request = SearchRequest {
+                            page_number,
+                            page_size,
+                            order_by,
+                            ascending,
+                            only_limit_exceeded: false,
+                            filter: Filter::default(),
+                            scope: None,
+                        };
+                        let kept = kept_page(backend, &root, key, &request);
+                        let (limit, offset) = limits(page_number, page_size);
+                        let built = build_kept_page(
+                            backend,
+                            key,
+                            order_by,
+                            ascending,
+                            root.itself(),
+                            root.id().into(),
+                            limit,
+                            offset,
+                        );
+                        assert_eq!((kept.sql, kept.values), (built.sql, built.values), "{backend:?} {request:?}");
+                    }
+                }
+            }
+        }
     }
 }

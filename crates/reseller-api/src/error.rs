@@ -182,7 +182,7 @@ impl From<SearchError> for ApiError {
         match e {
             SearchError::NotPermitted => Self::Forbidden("Only a Reseller may list companies"),
             SearchError::InvalidFilter(problems) => {
-                Self::Input(problems.iter().map(crate::search::filter_problem).collect())
+                Self::Input(problems.iter().map(|placed| crate::search::filter_problem(&placed.problem)).collect())
             }
             SearchError::ScopeNotFound(_) => Self::NotFound("Company not found"),
             SearchError::ScopeForbidden(_) => Self::Forbidden("You do not manage this company"),

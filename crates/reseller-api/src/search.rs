@@ -346,7 +346,7 @@ pub fn parse_filter(value: Option<&Value>, problems: &mut Vec<String>) -> Filter
     }
     filter.groups = groups(object, "filter", problems);
     // Values of well-formed items are checked by the core; report those problems alongside.
-    problems.extend(filter.problems().iter().map(filter_problem));
+    problems.extend(filter.problems().iter().map(|placed| filter_problem(&placed.problem)));
     filter
 }
 

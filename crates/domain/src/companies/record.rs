@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, Statement};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SelectStatement};
 
 use crate::entities::{companies, countries, industries, license_types};
+use crate::statement::Shaped;
 use crate::tree;
 use crate::tree::listing::Stamp;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
@@ -240,19 +241,17 @@ fn record_query() -> SelectStatement {
 /// Its text is the same for every request, so it is built once per database and only the values
 /// change (building it took a quarter of a record read on SQLite).
 fn checked_record(backend: DatabaseBackend, manager: &str, key: &str) -> Statement {
-    static TEXT: OnceLock<[String; 2]> = OnceLock::new();
-    let text = TEXT.get_or_init(|| {
-        [DatabaseBackend::Postgres, DatabaseBackend::Sqlite].map(|backend| build_checked_record(backend, "", "").sql)
-    });
-    let text = if backend == DatabaseBackend::Postgres { &text[0] } else { &text[1] };
-    Statement::from_sql_and_values(backend, text.clone(), [manager.into(), key.into()])
+    static CHECKED: Shaped<1> = Shaped::new();
+    CHECKED.statement(backend, 0, vec![manager.into(), key.into()], |p| {
+        build_checked_record(backend, p[0].clone(), p[1].clone())
+    })
 }
 
-fn build_checked_record(backend: DatabaseBackend, manager: &str, key: &str) -> Statement {
+fn build_checked_record(backend: DatabaseBackend, manager: sea_orm::Value, key: sea_orm::Value) -> Statement {
     let company = || Expr::col((Alias::new("c"), companies::Column::Id));
     let query = record_query()
         .expr_as(tree::manages_expr(Expr::val(manager).into(), company().into()), Alias::new("managed"))
-        .expr_as(Expr::cust(crate::search::tags_json(backend, "c.id")), Alias::new("tags_json"))
+        .expr_as(crate::search::tags_json(backend, company().into()), Alias::new("tags_json"))
         .and_where(company().eq(key))
         .to_owned();
     backend.build(&query)
@@ -418,7 +417,7 @@ mod tests {
     #[test]
     fn the_kept_record_statement_is_the_built_one() {
         for backend in [sea_orm::DatabaseBackend::Postgres, sea_orm::DatabaseBackend::Sqlite] {
-            let built = super::build_checked_record(backend, "Manager00001", "Company00001");
+            let built = super::build_checked_record(backend, "Manager00001".into(), "Company00001".into());
             let kept = super::checked_record(backend, "Manager00001", "Company00001");
             assert_eq!((kept.sql, kept.values), (built.sql, built.values), "{backend:?}");
         }

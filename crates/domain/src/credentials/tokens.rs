@@ -9,15 +9,17 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
+use sea_orm::sea_query::{Alias, Expr, JoinType, Query};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryOrder, Set, Statement,
-    TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryOrder, Set,
+    Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ClientRole};
 use crate::credentials::passwords;
-use crate::entities::{access_tokens, signing_keys};
+use crate::entities::{access_tokens, api_clients, companies, signing_keys};
+use crate::statement::Shaped;
 use crate::{CompanyId, Gateway};
 
 /// The only scope there is.
@@ -93,13 +95,47 @@ struct Grantee {
     parent_name: Option<String>,
 }
 
-const GRANTEE: &str = "SELECT a.id, a.client_id, a.secret_hash, a.role, a.status_id, a.has_ip_address_restriction,
-       a.allowed_ip_addresses, a.company_id, c.name AS company_name, c.is_disabled AS company_disabled,
-       p.id AS parent_id, p.name AS parent_name
-  FROM api_clients a
-  LEFT JOIN companies c ON c.id = a.company_id
-  LEFT JOIN companies p ON p.id = c.parent_id
- WHERE a.client_id = $1";
+/// A client by `client_id` with its company and the company's parent.
+fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
+    let (client, company, parent) = (Alias::new("a"), Alias::new("c"), Alias::new("p"));
+    let query = Query::select()
+        .columns(
+            [
+                api_clients::Column::Id,
+                api_clients::Column::ClientId,
+                api_clients::Column::SecretHash,
+                api_clients::Column::Role,
+                api_clients::Column::StatusId,
+                api_clients::Column::HasIpAddressRestriction,
+                api_clients::Column::AllowedIpAddresses,
+                api_clients::Column::CompanyId,
+            ]
+            .map(|column| (client.clone(), column)),
+        )
+        .expr_as(Expr::col((company.clone(), companies::Column::Name)), Alias::new("company_name"))
+        .expr_as(Expr::col((company.clone(), companies::Column::IsDisabled)), Alias::new("company_disabled"))
+        .expr_as(Expr::col((parent.clone(), companies::Column::Id)), Alias::new("parent_id"))
+        .expr_as(Expr::col((parent.clone(), companies::Column::Name)), Alias::new("parent_name"))
+        .from_as(api_clients::Entity, client.clone())
+        .join_as(
+            JoinType::LeftJoin,
+            companies::Entity,
+            company.clone(),
+            Expr::col((company.clone(), companies::Column::Id))
+                .equals((client.clone(), api_clients::Column::CompanyId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            companies::Entity,
+            parent.clone(),
+            Expr::col((parent, companies::Column::Id)).equals((company, companies::Column::ParentId)),
+        )
+        .and_where(Expr::col((client, api_clients::Column::ClientId)).eq(client_id))
+        .to_owned();
+    backend.build(&query)
+}
+
+static GRANTEE: Shaped<1> = Shaped::new();
 
 /// A bearer token's row, with its client and company (absent when they are gone).
 #[derive(FromQueryResult)]
@@ -115,12 +151,38 @@ struct Bearer {
     company_disabled: Option<bool>,
 }
 
-const BEARER: &str = "SELECT t.company_id, t.expires_at, t.revoked, a.id AS client_key, a.client_id,
-       a.company_id AS client_company_id, a.status_id, a.role, c.is_disabled AS company_disabled
-  FROM access_tokens t
-  LEFT JOIN api_clients a ON a.id = t.client_id
-  LEFT JOIN companies c ON c.id = t.company_id
- WHERE t.jti = $1";
+/// A token by `jti` with its client and its company.
+fn bearer(backend: DatabaseBackend, jti: sea_orm::Value) -> Statement {
+    let (token, client, company) = (Alias::new("t"), Alias::new("a"), Alias::new("c"));
+    let query = Query::select()
+        .columns(
+            [access_tokens::Column::CompanyId, access_tokens::Column::ExpiresAt, access_tokens::Column::Revoked]
+                .map(|column| (token.clone(), column)),
+        )
+        .expr_as(Expr::col((client.clone(), api_clients::Column::Id)), Alias::new("client_key"))
+        .column((client.clone(), api_clients::Column::ClientId))
+        .expr_as(Expr::col((client.clone(), api_clients::Column::CompanyId)), Alias::new("client_company_id"))
+        .columns([api_clients::Column::StatusId, api_clients::Column::Role].map(|column| (client.clone(), column)))
+        .expr_as(Expr::col((company.clone(), companies::Column::IsDisabled)), Alias::new("company_disabled"))
+        .from_as(access_tokens::Entity, token.clone())
+        .join_as(
+            JoinType::LeftJoin,
+            api_clients::Entity,
+            client.clone(),
+            Expr::col((client, api_clients::Column::Id)).equals((token.clone(), access_tokens::Column::ClientId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            companies::Entity,
+            company.clone(),
+            Expr::col((company, companies::Column::Id)).equals((token.clone(), access_tokens::Column::CompanyId)),
+        )
+        .and_where(Expr::col((token, access_tokens::Column::Jti)).eq(jti))
+        .to_owned();
+    backend.build(&query)
+}
+
+static BEARER: Shaped<1> = Shaped::new();
 
 /// Signing keys by `kid`; the newest signs.
 #[derive(Clone)]
@@ -218,7 +280,8 @@ impl Gateway {
         from: Option<std::net::IpAddr>,
     ) -> Result<IssuedToken, IssueTokenError> {
         // The client with its company and the company's parent, in one query.
-        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), GRANTEE, [client_id.into()]);
+        let backend = self.db.get_database_backend();
+        let statement = GRANTEE.statement(backend, 0, vec![client_id.into()], |p| grantee(backend, p[0].clone()));
         let client = Grantee::find_by_statement(statement).one(&self.db).await?;
         let verified = match &client {
             Some(c) if self.verified.knows(c.id, &c.secret_hash, client_secret) => true,
@@ -309,7 +372,8 @@ impl Gateway {
             .claims;
 
         // The token's row with its client and company, in one query.
-        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), BEARER, [claims.jti.into()]);
+        let backend = self.db.get_database_backend();
+        let statement = BEARER.statement(backend, 0, vec![claims.jti.into()], |p| bearer(backend, p[0].clone()));
         let row = Bearer::find_by_statement(statement)
             .one(&self.db)
             .await?

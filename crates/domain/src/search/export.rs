@@ -7,14 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use futures_util::StreamExt;
+use sea_orm::sea_query::Asterisk;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryTrait, Statement, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::{
-    COLUMNS, EXCEEDED, SearchError, SearchHit, SearchRequest, ShownRow, filter, managed_cte_for, tags_from_json,
-    tags_json,
+    S, SearchError, SearchHit, SearchRequest, ShownRow, limits, matching, shown_rows, tags_from_json, with_tags,
 };
 use crate::credentials::clients::{ClientOrder, ClientView, ClientsError};
 use crate::{Actor, CompanyId, Gateway};
@@ -116,30 +115,17 @@ impl Gateway {
     ) -> Result<ExportRows<SearchHit>, ExportError<SearchError>> {
         let refused = ExportError::Refused;
         let root = self.search_root(actor, request.scope).await.map_err(refused)?;
-        let mut sql = self.sql();
-        let managed = managed_cte_for(&root, &mut sql);
-        let mut predicate = filter::compile(&request.filter, &mut sql, Utc::now())
-            .map_err(|lines| refused(SearchError::InvalidFilter(lines)))?;
-        if request.only_limit_exceeded {
-            predicate = format!("({predicate}) AND {EXCEEDED}");
+        let compiled = self.compile(&request.filter).map_err(refused)?;
+        let mut query = matching(&root, &compiled, shown_rows(), request.only_limit_exceeded);
+        query.column((S::Table, Asterisk));
+        with_tags(self.backend(), &mut query);
+        request.order_by.order(request.ascending, &mut query);
+        if !all_pages {
+            let (limit, offset) = limits(request.page_number, request.page_size);
+            query.limit(limit).offset(offset);
         }
-        let page = if all_pages {
-            String::new()
-        } else {
-            let size = request.page_size.max(1);
-            let offset = request.page_number.saturating_sub(1).saturating_mul(size).min(i64::MAX as u64);
-            format!("LIMIT {} OFFSET {}", sql.bind(size as i64), sql.bind(offset as i64))
-        };
-        let text = format!(
-            "{}{} SELECT s.*, {} AS tags_json FROM s WHERE {predicate} ORDER BY {} {page}",
-            managed.cte,
-            managed.with_columns(sql.narrowed, COLUMNS),
-            tags_json(self.backend(), "s.id"),
-            request.order_by.sql(request.ascending),
-        );
         let permit = self.export_permit()?;
-        let statement = Statement::from_sql_and_values(self.backend(), text, sql.values);
-        Ok(spawn_export(self.db.clone(), statement, permit, hit))
+        Ok(spawn_export(self.db.clone(), self.backend().build(&query), permit, hit))
     }
 
     /// Every API client the matching client search would list, in its order, under the rules

@@ -1,7 +1,8 @@
 //! The search filter tree of the reseller dialect, compiled to a parameterised SQL predicate over
-//! the `s` rows of the search query. Values are always bound, never spliced into the text.
+//! the `s` rows of the search query (a sea-query expression). Values are always bound, never
+//! spliced into the text.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::Value;
+use sea_orm::sea_query::{Alias, BinOper, Cond, Expr, Func, Iden, JoinType, LikeExpr, Query, SimpleExpr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Condition {
@@ -30,30 +31,6 @@ pub enum Operator {
     Lt,
     Ge,
     Le,
-}
-
-impl Condition {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::And => " AND ",
-            Self::Or => " OR ",
-        }
-    }
-}
-
-impl Operator {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Eq => "=",
-            Self::Ne => "<>",
-            Self::Gt => ">",
-            Self::Lt => "<",
-            Self::Ge => ">=",
-            Self::Le => "<=",
-            Self::Contains => "LIKE",
-            Self::Include => "IN",
-        }
-    }
 }
 
 /// One thing wrong with a filter; a refused filter lists every one, in the order met.
@@ -125,33 +102,79 @@ pub const MAX_SEARCH_TEXT: usize = 256;
 /// Longest `Value` of one condition, in characters (an `Include` list holds several values).
 pub const MAX_VALUE: usize = 4096;
 
-/// SQL text under construction with its bound values (`$1`, `$2`, ... on both databases).
-#[derive(Default)]
-pub(crate) struct Sql {
-    pub values: Vec<Value>,
-    /// Set by the caller on SQLite: name searches also consult the FTS5 trigram table of names.
-    pub name_index: bool,
-    /// Set by the compiler: the whole predicate requires a name search of three characters or
-    /// more, which the trigram index answers, so the matching names are the cheapest place for
-    /// the query to start.
-    pub narrowed: bool,
+/// Where in a filter a problem is: the search text, or a group or condition reached by the
+/// indexes of the groups from the top (`groups[i].groups[j]...`) and, for a condition, its
+/// index in the innermost group's items.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    Text,
+    Group(Vec<usize>),
+    Item(Vec<usize>, usize),
 }
 
-impl Sql {
-    pub fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        format!("${}", self.values.len())
-    }
+/// A problem with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacedProblem {
+    pub at: Place,
+    pub problem: FilterProblem,
+}
 
-    /// `$i, $j, ...` for each of `values`, for an `IN (...)` list.
-    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> String {
-        values.into_iter().map(|v| self.bind(v)).collect::<Vec<_>>().join(", ")
+/// The columns of the rows a search filters (`s`: a company with its parent's name and its
+/// kept counts; see [`super::key_rows`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum S {
+    Table,
+    Id,
+    Name,
+    ResellerName,
+    CreateTime,
+    LicenseEndDate,
+    TargetUserCount,
+    LimitExceeded,
+}
+
+impl Iden for S {
+    fn unquoted(&self, s: &mut dyn std::fmt::Write) {
+        let name = match self {
+            Self::Table => "s",
+            Self::Id => "id",
+            Self::Name => "name",
+            Self::ResellerName => "reseller_name",
+            Self::CreateTime => "create_time",
+            Self::LicenseEndDate => "license_end_date",
+            Self::TargetUserCount => "target_user_count",
+            Self::LimitExceeded => "limit_exceeded",
+        };
+        s.write_str(name).expect("writing an identifier");
     }
+}
+
+/// The column `column` of `s`.
+pub(crate) fn s(column: S) -> SimpleExpr {
+    Expr::col((S::Table, column)).into()
+}
+
+/// What holds for every row: an empty group keeps every row, also inside an `OR`.
+fn always() -> SimpleExpr {
+    Expr::cust("1 = 1")
+}
+
+/// A filter compiled for one database.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub predicate: SimpleExpr,
+    /// The whole predicate requires a name search of three characters or more, which the
+    /// trigram index answers, so the matching names are the cheapest place for the query to start.
+    pub narrowed: bool,
 }
 
 pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+fn like(column: SimpleExpr, text: &str) -> SimpleExpr {
+    Expr::expr(column).like(LikeExpr::new(like_pattern(text)).escape('\\'))
 }
 
 impl Filter {
@@ -163,127 +186,182 @@ impl Filter {
         self.text.as_deref().is_none_or(|t| t.trim().is_empty()) && self.groups.iter().all(empty)
     }
 
-    /// One line per value that cannot be used (wrong type for its field, operator not allowed for
-    /// the field, too deep, too many); empty when the filter compiles.
-    pub fn problems(&self) -> Vec<FilterProblem> {
-        compile(self, &mut Sql::default(), Utc::now()).err().unwrap_or_default()
+    /// Every value that cannot be used (wrong type for its field, operator not allowed for the
+    /// field, too deep, too many), with where it is; empty when the filter compiles.
+    pub fn problems(&self) -> Vec<PlacedProblem> {
+        compile(self, false, Utc::now()).err().unwrap_or_default()
     }
 }
 
-/// The predicate for `filter`, or one line per problem.
-pub(crate) fn compile(filter: &Filter, sql: &mut Sql, now: DateTime<Utc>) -> Result<String, Vec<FilterProblem>> {
-    let mut compiler = Compiler { sql, now, problems: Vec::new(), items: 0 };
+/// The predicate for `filter` over the rows `s`, or every problem with its place.
+/// `name_index`: the database is SQLite, whose name searches also consult the FTS5 trigram
+/// table of names.
+pub(crate) fn compile(filter: &Filter, name_index: bool, now: DateTime<Utc>) -> Result<Compiled, Vec<PlacedProblem>> {
+    let mut compiler = Compiler { name_index, narrowed: false, now, problems: Vec::new(), items: 0, path: Vec::new() };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > MAX_SEARCH_TEXT {
-            compiler.problems.push(FilterProblem::SearchTextTooLong { max: MAX_SEARCH_TEXT });
+            compiler.problems.push(PlacedProblem {
+                at: Place::Text,
+                problem: FilterProblem::SearchTextTooLong { max: MAX_SEARCH_TEXT },
+            });
         } else {
-            parts.push(compiler.contains("LOWER(s.name)", text, true));
+            parts.push(compiler.contains(Func::lower(s(S::Name)).into(), true, text, true));
         }
     }
     let outer = filter.condition.unwrap_or(Condition::And);
     let top = filter.groups.len() == 1 || outer == Condition::And;
-    let groups: Vec<String> = filter.groups.iter().map(|g| compiler.group(g, 1, top)).collect();
+    let groups: Vec<SimpleExpr> = filter
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            compiler.path.push(i);
+            let group = compiler.group(g, 1, top);
+            compiler.path.pop();
+            group
+        })
+        .collect();
     if !groups.is_empty() {
-        parts.push(format!("({})", groups.join(outer.sql())));
+        parts.push(joined(outer, groups));
     }
     if !compiler.problems.is_empty() {
         return Err(compiler.problems);
     }
-    Ok(if parts.is_empty() { "1 = 1".into() } else { parts.join(" AND ") })
+    let predicate = parts.into_iter().reduce(|all, part| all.and(part)).unwrap_or_else(always);
+    Ok(Compiled { predicate, narrowed: compiler.narrowed })
 }
 
-struct Compiler<'a> {
-    sql: &'a mut Sql,
+/// The parts joined by the condition, in order.
+fn joined(condition: Condition, parts: Vec<SimpleExpr>) -> SimpleExpr {
+    let cond = match condition {
+        Condition::And => Cond::all(),
+        Condition::Or => Cond::any(),
+    };
+    parts.into_iter().fold(cond, |cond, part| cond.add(part)).into()
+}
+
+struct Compiler {
+    name_index: bool,
+    narrowed: bool,
     now: DateTime<Utc>,
-    problems: Vec<FilterProblem>,
+    problems: Vec<PlacedProblem>,
     items: usize,
+    /// The group being compiled: its index in each enclosing group, from the top.
+    path: Vec<usize>,
 }
 
-impl Compiler<'_> {
+impl Compiler {
+    fn problem_at_group(&mut self, problem: FilterProblem) {
+        self.problems.push(PlacedProblem { at: Place::Group(self.path.clone()), problem });
+    }
+
+    fn problem_at_item(&mut self, index: usize, problem: FilterProblem) {
+        self.problems.push(PlacedProblem { at: Place::Item(self.path.clone(), index), problem });
+    }
+
     /// `top`: the group must hold for the whole predicate to hold.
-    fn group(&mut self, group: &FilterGroup, depth: usize, top: bool) -> String {
+    fn group(&mut self, group: &FilterGroup, depth: usize, top: bool) -> SimpleExpr {
         if depth > MAX_DEPTH {
-            self.problems.push(FilterProblem::NestedTooDeep { max: MAX_DEPTH });
-            return "1 = 1".into();
+            self.problem_at_group(FilterProblem::NestedTooDeep { max: MAX_DEPTH });
+            return always();
         }
         let top = top && (group.items.len() + group.groups.len() == 1 || group.condition == Condition::And);
-        let mut parts: Vec<String> = group.items.iter().map(|i| self.item(i, top)).collect();
-        parts.extend(group.groups.iter().map(|g| self.group(g, depth + 1, top)));
-        if parts.is_empty() {
-            return "1 = 1".into();
+        let mut parts: Vec<SimpleExpr> =
+            group.items.iter().enumerate().map(|(i, item)| self.item(i, item, top)).collect();
+        for (i, inner) in group.groups.iter().enumerate() {
+            self.path.push(i);
+            parts.push(self.group(inner, depth + 1, top));
+            self.path.pop();
         }
-        format!("({})", parts.join(group.condition.sql()))
+        if parts.is_empty() {
+            return always();
+        }
+        joined(group.condition, parts)
     }
 
     /// `column` contains `text`, case-insensitively. A company name searched for three characters
     /// or more is answered from a trigram index: PostgreSQL's serves the `LIKE`; on SQLite it is
-    /// also looked up in the FTS5 trigram table (which matches a superset:
-    /// it folds case beyond ASCII), so the query can start from the few matching names.
-    fn contains(&mut self, column: &str, text: &str, top: bool) -> String {
-        let like = format!("{column} LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(text)));
+    /// also looked up in the FTS5 trigram table (which matches a superset: it folds case beyond
+    /// ASCII), so the query can start from the few matching names.
+    fn contains(&mut self, column: SimpleExpr, company_name: bool, text: &str, top: bool) -> SimpleExpr {
+        let matching = like(column, text);
         let lower = text.to_lowercase();
-        if !(column == "LOWER(s.name)" && lower.chars().count() >= 3) {
-            return like;
+        if !(company_name && lower.chars().count() >= 3) {
+            return matching;
         }
-        // Both databases index names by trigram (PostgreSQL answers the `LIKE` itself from it).
-        self.sql.narrowed |= top;
-        if !self.sql.name_index {
-            return like;
+        self.narrowed |= top;
+        if !self.name_index {
+            return matching;
         }
-        let phrase = self.sql.bind(format!("\"{}\"", lower.replace('"', "\"\"")));
-        format!(
-            "({like} AND s.id IN (SELECT cs.company_id FROM company_names n \
-             JOIN company_search cs ON cs.key = n.rowid WHERE company_names MATCH {phrase}))"
-        )
+        let (names, search) = (Alias::new("n"), Alias::new("cs"));
+        let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
+        let found = Query::select()
+            .column((search.clone(), Alias::new("company_id")))
+            .from_as(Alias::new("company_names"), names.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Alias::new("company_search"),
+                search.clone(),
+                Expr::col((search, Alias::new("key"))).equals((names, Alias::new("rowid"))),
+            )
+            .and_where(Expr::col(Alias::new("company_names")).binary(BinOper::Custom("MATCH"), phrase))
+            .to_owned();
+        matching.and(Expr::expr(s(S::Id)).in_subquery(found))
     }
 
-    fn item(&mut self, item: &FilterItem, top: bool) -> String {
+    fn item(&mut self, index: usize, item: &FilterItem, top: bool) -> SimpleExpr {
         self.items += 1;
         if self.items == MAX_ITEMS + 1 {
-            self.problems.push(FilterProblem::TooManyConditions { max: MAX_ITEMS });
+            self.problem_at_item(index, FilterProblem::TooManyConditions { max: MAX_ITEMS });
         }
         if item.value.chars().count() > MAX_VALUE {
-            self.problems.push(FilterProblem::ValueTooLong { max: MAX_VALUE });
-            return "1 = 1".into();
+            self.problem_at_item(index, FilterProblem::ValueTooLong { max: MAX_VALUE });
+            return always();
         }
         match self.try_item(item, top) {
             Ok(sql) => sql,
             Err(problem) => {
-                self.problems.push(problem);
-                "1 = 1".into()
+                self.problem_at_item(index, problem);
+                always()
             }
         }
     }
 
-    fn try_item(&mut self, item: &FilterItem, top: bool) -> Result<String, FilterProblem> {
+    fn try_item(&mut self, item: &FilterItem, top: bool) -> Result<SimpleExpr, FilterProblem> {
         let FilterItem { field, operator: op, value } = item;
         let not_for = || FilterProblem::OperatorNotForField { operator: *op, field: *field };
+        let lower_list = |v: &str| Ok(v.to_lowercase());
         match field {
             Field::CompanyName | Field::ResellerName => {
-                let column =
-                    if *field == Field::CompanyName { "LOWER(s.name)" } else { "LOWER(COALESCE(s.reseller_name, ''))" };
+                let column: SimpleExpr = if *field == Field::CompanyName {
+                    Func::lower(s(S::Name)).into()
+                } else {
+                    Func::lower(Func::coalesce([s(S::ResellerName), Expr::val("").into()])).into()
+                };
                 match op {
-                    Operator::Eq | Operator::Ne => {
-                        Ok(format!("{column} {} {}", op.sql(), self.sql.bind(value.to_lowercase())))
-                    }
-                    Operator::Contains => Ok(self.contains(column, value, top)),
-                    Operator::Include => Ok(format!("{column} IN ({})", self.list(value, |v| Ok(v.to_lowercase()))?)),
+                    Operator::Eq => Ok(Expr::expr(column).eq(value.to_lowercase())),
+                    Operator::Ne => Ok(Expr::expr(column).ne(value.to_lowercase())),
+                    Operator::Contains => Ok(self.contains(column, *field == Field::CompanyName, value, top)),
+                    Operator::Include => Ok(Expr::expr(column).is_in(list(value, lower_list)?)),
                     _ => Err(not_for()),
                 }
             }
             Field::CreateTime | Field::LicenseEndDate => {
-                let column = if *field == Field::CreateTime { "s.create_time" } else { "s.license_end_date" };
+                let column = || s(if *field == Field::CreateTime { S::CreateTime } else { S::LicenseEndDate });
                 let (from, to) =
                     time_range(value).ok_or_else(|| FilterProblem::NotATime { field: *field, value: value.clone() })?;
-                let (from, to) = (self.sql.bind(from), self.sql.bind(to));
                 match op {
-                    Operator::Eq => Ok(format!("({column} >= {from} AND {column} < {to})")),
-                    Operator::Ne => Ok(format!("({column} IS NULL OR {column} < {from} OR {column} >= {to})")),
-                    Operator::Gt => Ok(format!("{column} >= {to}")),
-                    Operator::Ge => Ok(format!("{column} >= {from}")),
-                    Operator::Lt => Ok(format!("{column} < {from}")),
-                    Operator::Le => Ok(format!("{column} < {to}")),
+                    Operator::Eq => Ok(Expr::expr(column()).gte(from).and(Expr::expr(column()).lt(to))),
+                    Operator::Ne => Ok(Cond::any()
+                        .add(Expr::expr(column()).is_null())
+                        .add(Expr::expr(column()).lt(from))
+                        .add(Expr::expr(column()).gte(to))
+                        .into()),
+                    Operator::Gt => Ok(Expr::expr(column()).gte(to)),
+                    Operator::Ge => Ok(Expr::expr(column()).gte(from)),
+                    Operator::Lt => Ok(Expr::expr(column()).lt(from)),
+                    Operator::Le => Ok(Expr::expr(column()).lt(to)),
                     _ => Err(not_for()),
                 }
             }
@@ -293,10 +371,16 @@ impl Compiler<'_> {
                         .parse::<i64>()
                         .map_err(|_| FilterProblem::NotAWholeNumber { field: *field, value: v.to_owned() })
                 };
+                let count = Expr::expr(s(S::TargetUserCount));
                 match op {
-                    Operator::Include => Ok(format!("s.target_user_count IN ({})", self.list(value, number)?)),
+                    Operator::Include => Ok(count.is_in(list(value, number)?)),
                     Operator::Contains => Err(not_for()),
-                    _ => Ok(format!("s.target_user_count {} {}", op.sql(), self.sql.bind(number(value)?))),
+                    Operator::Eq => Ok(count.eq(number(value)?)),
+                    Operator::Ne => Ok(count.ne(number(value)?)),
+                    Operator::Gt => Ok(count.gt(number(value)?)),
+                    Operator::Lt => Ok(count.lt(number(value)?)),
+                    Operator::Ge => Ok(count.gte(number(value)?)),
+                    Operator::Le => Ok(count.lte(number(value)?)),
                 }
             }
             Field::LicenceExpired => {
@@ -305,51 +389,46 @@ impl Compiler<'_> {
                     "false" => false,
                     _ => return Err(FilterProblem::NotTrueOrFalse { field: *field, value: value.clone() }),
                 };
-                let expired =
-                    format!("(s.license_end_date IS NOT NULL AND s.license_end_date < {})", self.sql.bind(self.now));
+                let end = || Expr::expr(s(S::LicenseEndDate));
+                let expired = end().is_not_null().and(end().lt(self.now));
                 match op {
                     Operator::Eq | Operator::Ne if wanted == (*op == Operator::Eq) => Ok(expired),
-                    Operator::Eq | Operator::Ne => Ok(format!("NOT {expired}")),
+                    Operator::Eq | Operator::Ne => Ok(expired.not()),
                     _ => Err(not_for()),
                 }
             }
             Field::Tags => {
-                let has = |condition: String| {
-                    format!("EXISTS (SELECT 1 FROM company_tags t WHERE t.company_id = s.id AND {condition})")
+                let tags = Alias::new("t");
+                let tag = || Expr::expr(Func::lower(Expr::col((tags.clone(), Alias::new("tag")))));
+                let has = |condition: SimpleExpr| {
+                    Expr::exists(
+                        Query::select()
+                            .expr(Expr::cust("1"))
+                            .from_as(Alias::new("company_tags"), tags.clone())
+                            .and_where(Expr::col((tags.clone(), Alias::new("company_id"))).equals((S::Table, S::Id)))
+                            .and_where(condition)
+                            .to_owned(),
+                    )
                 };
                 match op {
-                    Operator::Eq => Ok(has(format!("LOWER(t.tag) = {}", self.sql.bind(value.to_lowercase())))),
-                    Operator::Ne => {
-                        Ok(format!("NOT {}", has(format!("LOWER(t.tag) = {}", self.sql.bind(value.to_lowercase())))))
-                    }
-                    Operator::Include => {
-                        Ok(has(format!("LOWER(t.tag) IN ({})", self.list(value, |v| Ok(v.to_lowercase()))?)))
-                    }
-                    Operator::Contains => {
-                        Ok(has(format!("LOWER(t.tag) LIKE {} ESCAPE '\\'", self.sql.bind(like_pattern(value)))))
-                    }
+                    Operator::Eq => Ok(has(tag().eq(value.to_lowercase()))),
+                    Operator::Ne => Ok(has(tag().eq(value.to_lowercase())).not()),
+                    Operator::Include => Ok(has(tag().is_in(list(value, lower_list)?))),
+                    Operator::Contains => Ok(has(like(tag().into(), value))),
                     _ => Err(not_for()),
                 }
             }
         }
     }
+}
 
-    /// Binds each comma-separated entry of `value`.
-    fn list<T: Into<Value>>(
-        &mut self,
-        value: &str,
-        parse: impl Fn(&str) -> Result<T, FilterProblem>,
-    ) -> Result<String, FilterProblem> {
-        let entries: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
-        if entries.is_empty() {
-            return Err(FilterProblem::EmptyList);
-        }
-        let mut bound = Vec::with_capacity(entries.len());
-        for entry in entries {
-            bound.push(self.sql.bind(parse(entry)?));
-        }
-        Ok(bound.join(", "))
+/// Each comma-separated entry of `value`, parsed.
+fn list<T>(value: &str, parse: impl Fn(&str) -> Result<T, FilterProblem>) -> Result<Vec<T>, FilterProblem> {
+    let entries: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+    if entries.is_empty() {
+        return Err(FilterProblem::EmptyList);
     }
+    entries.into_iter().map(parse).collect()
 }
 
 /// A day `YYYY-MM-DD` covers that whole UTC day; a timestamp covers one instant.
@@ -366,6 +445,7 @@ fn time_range(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use sea_orm::Value;
 
     use super::*;
 
@@ -385,10 +465,13 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
     }
 
+    /// The predicate as PostgreSQL text (without `SELECT `) and its values, or the problems.
     fn compiled(filter: &Filter) -> Result<(String, Vec<Value>), Vec<FilterProblem>> {
-        let mut sql = Sql::default();
-        let predicate = compile(filter, &mut sql, now())?;
-        Ok((predicate, sql.values))
+        let compiled = compile(filter, false, now())
+            .map_err(|placed| placed.into_iter().map(|p| p.problem).collect::<Vec<_>>())?;
+        let statement = sea_orm::DatabaseBackend::Postgres.build(&Query::select().expr(compiled.predicate).to_owned());
+        let values = statement.values.map(|v| v.0).unwrap_or_default();
+        Ok((statement.sql.trim_start_matches("SELECT ").to_owned(), values))
     }
 
     /// Every field with every operator: which pairs compile, for a value of the field's kind.
@@ -458,20 +541,20 @@ mod tests {
     #[test]
     fn a_day_covers_the_whole_utc_day() {
         let (predicate, values) = compiled(&of(vec![item(Field::CreateTime, Operator::Eq, "2026-01-02")])).unwrap();
-        assert_eq!(predicate, "(((s.create_time >= $1 AND s.create_time < $2)))", "outer, group, item");
+        assert_eq!(predicate, r#""s"."create_time" >= $1 AND "s"."create_time" < $2"#);
         let day = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
         assert_eq!(values, [Value::from(day), Value::from(day + Duration::days(1))]);
         let (predicate, _) = compiled(&of(vec![item(Field::CreateTime, Operator::Gt, "2026-01-02")])).unwrap();
-        assert_eq!(predicate, "((s.create_time >= $2))", "after the day: from its end");
+        assert_eq!(predicate, r#""s"."create_time" >= $1"#, "after the day: from its end");
+        assert_eq!(
+            values_of(&of(vec![item(Field::CreateTime, Operator::Gt, "2026-01-02")])),
+            [Value::from(day + Duration::days(1))]
+        );
     }
 
     #[test]
     fn a_name_search_narrows_only_when_the_whole_predicate_needs_it() {
-        let narrowed = |filter: &Filter| {
-            let mut sql = Sql::default();
-            compile(filter, &mut sql, now()).unwrap();
-            sql.narrowed
-        };
+        let narrowed = |filter: &Filter| compile(filter, false, now()).unwrap().narrowed;
         let text = |t: &str| Filter { text: Some(t.into()), ..Filter::default() };
         assert!(narrowed(&text("zephyr")));
         assert!(!narrowed(&text("ze")), "two characters have no trigram");
@@ -514,5 +597,94 @@ mod tests {
         let blank = Filter { text: Some("   ".into()), ..Filter::default() };
         assert!(blank.matches_everything());
         assert_eq!(compiled(&blank).unwrap().0, "1 = 1");
+    }
+
+    fn values_of(filter: &Filter) -> Vec<Value> {
+        compiled(filter).unwrap().1
+    }
+
+    /// Groups joined by OR stay together beside the search text and inside an AND group.
+    #[test]
+    fn conditions_keep_their_grouping() {
+        let group = |condition, items, groups| FilterGroup { condition, items, groups };
+        let filter = Filter {
+            condition: Some(Condition::Or),
+            text: Some("ac".into()),
+            groups: vec![
+                group(
+                    Condition::And,
+                    vec![item(Field::TargetUserCount, Operator::Gt, "1")],
+                    vec![group(
+                        Condition::Or,
+                        vec![
+                            item(Field::TargetUserCount, Operator::Eq, "2"),
+                            item(Field::TargetUserCount, Operator::Eq, "3"),
+                        ],
+                        vec![],
+                    )],
+                ),
+                group(Condition::And, vec![item(Field::TargetUserCount, Operator::Lt, "4")], vec![]),
+            ],
+        };
+        let (predicate, values) = compiled(&filter).unwrap();
+        let count = r#""s"."target_user_count""#;
+        assert_eq!(
+            predicate,
+            format!(
+                r#"LOWER("s"."name") LIKE $1 ESCAPE E'\\' AND (({count} > $2 AND ({count} = $3 OR {count} = $4)) OR {count} < $5)"#
+            )
+        );
+        assert_eq!(values.len(), 5);
+    }
+
+    #[test]
+    fn problems_say_where_they_are() {
+        let group = |items, groups| FilterGroup { condition: Condition::And, items, groups };
+        let mut too_deep = group(vec![], vec![]);
+        for _ in 0..MAX_DEPTH {
+            too_deep = group(vec![], vec![too_deep]);
+        }
+        let filter = Filter {
+            condition: Some(Condition::Or),
+            text: Some("x".repeat(MAX_SEARCH_TEXT + 1)),
+            groups: vec![
+                group(
+                    vec![item(Field::CompanyName, Operator::Eq, "a"), item(Field::CreateTime, Operator::Eq, "soon")],
+                    vec![],
+                ),
+                group(vec![], vec![group(vec![], vec![]), group(vec![item(Field::Tags, Operator::Gt, "x")], vec![])]),
+                too_deep,
+            ],
+        };
+        let placed: Vec<Place> = compile(&filter, false, now()).unwrap_err().into_iter().map(|p| p.at).collect();
+        let deepest = std::iter::once(2).chain(std::iter::repeat_n(0, MAX_DEPTH)).collect();
+        assert_eq!(placed, [Place::Text, Place::Item(vec![0], 1), Place::Item(vec![1, 1], 0), Place::Group(deepest)],);
+    }
+
+    #[test]
+    fn an_empty_group_keeps_every_row_also_beside_an_or() {
+        let empty = FilterGroup { condition: Condition::And, items: vec![], groups: vec![] };
+        let name = FilterGroup {
+            condition: Condition::And,
+            items: vec![item(Field::CompanyName, Operator::Eq, "Acme")],
+            groups: vec![],
+        };
+        let either = Filter { condition: Some(Condition::Or), text: None, groups: vec![name, empty] };
+        let (predicate, values) = compiled(&either).unwrap();
+        assert_eq!(predicate, r#"LOWER("s"."name") = $1 OR (1 = 1)"#);
+        assert_eq!(values, [Value::from("acme".to_owned())]);
+    }
+
+    #[test]
+    fn on_sqlite_a_name_search_also_asks_the_trigram_table() {
+        let filter = Filter { text: Some("Zeph\"yr".into()), ..Filter::default() };
+        let compiled = compile(&filter, true, now()).unwrap();
+        assert!(compiled.narrowed);
+        let statement = sea_orm::DatabaseBackend::Sqlite.build(&Query::select().expr(compiled.predicate).to_owned());
+        assert!(statement.sql.contains(r#""company_names" MATCH ?"#), "{}", statement.sql);
+        assert!(statement.sql.starts_with(r#"SELECT LOWER("s"."name") LIKE ? ESCAPE '\' AND"#), "{}", statement.sql);
+        let values = statement.values.map(|v| v.0).unwrap_or_default();
+        // The phrase is quoted for FTS5, its own quotes doubled; the LIKE pattern is escaped.
+        assert_eq!(values, [Value::from("%zeph\"yr%".to_owned()), Value::from("\"zeph\"\"yr\"".to_owned())]);
     }
 }

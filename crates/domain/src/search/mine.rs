@@ -1,11 +1,12 @@
 //! The companies an API client may act as (its own company and, for a Reseller, every company it
 //! manages), found by name a page at a time: what a company switcher lists.
-use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement, TransactionTrait};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, TransactionTrait};
 
-use super::{PageKey, Root, SearchError, filter, managed_cte_for};
+use super::{PageKey, Root, S, SearchError, filter, key_rows, limits, matching, s, scalar};
 use crate::companies::record::TreeCompany;
-use crate::entities::companies;
+use crate::entities::{companies, company_tree};
+use crate::statement::{Shaped, unsigned};
 use crate::{Actor, ClientRole, Gateway};
 
 /// A page of the companies the caller may act as, ordered by name (ties by id).
@@ -16,6 +17,28 @@ pub struct MyCompaniesPage {
     pub total_records: u64,
     pub total_pages: u64,
     pub results: Vec<TreeCompany>,
+}
+
+/// A page of the companies `own` may act as, by name, off the tree's name index, with the total
+/// off the counts kept on its row.
+fn by_name(own: sea_orm::Value, limit: u64, offset: u64) -> SelectStatement {
+    let kept = Alias::new("r");
+    let total = Query::select()
+        .expr(Expr::col((kept.clone(), companies::Column::ManagedCompanies)).add(Expr::cust("1")))
+        .from_as(companies::Entity, kept.clone())
+        .and_where(Expr::col((kept, companies::Column::Id)).eq(own.clone()))
+        .to_owned();
+    Query::select()
+        .expr_as(Expr::col(company_tree::Column::DescendantId), Alias::new("id"))
+        .expr_as(scalar(total), Alias::new("total_rows"))
+        .expr_as(Expr::val(0i64), Alias::new("exceeded_rows"))
+        .from(company_tree::Entity)
+        .and_where(Expr::col(company_tree::Column::AncestorId).eq(own))
+        .order_by(company_tree::Column::Name, Order::Asc)
+        .order_by(company_tree::Column::DescendantId, Order::Asc)
+        .limit(limit)
+        .offset(offset)
+        .to_owned()
 }
 
 impl Gateway {
@@ -31,39 +54,39 @@ impl Gateway {
     ) -> Result<MyCompaniesPage, SearchError> {
         let Actor::Client { role, company, .. } = actor else { return Err(SearchError::NotPermitted) };
         let own = company.resource_id().ok_or(SearchError::NotPermitted)?.to_owned();
-        let mut sql = self.sql();
-        let managed = managed_cte_for(&Root::At(own.clone()), &mut sql);
+        let root = Root::At(own.clone());
         let request = filter::Filter { condition: None, text: Some(text.to_owned()), groups: Vec::new() };
-        let mut predicate = filter::compile(&request, &mut sql, Utc::now()).map_err(SearchError::InvalidFilter)?;
-        if *role == ClientRole::CompanyAdmin {
-            predicate = format!("({predicate}) AND s.id = {}", sql.bind(own.clone()));
-        }
-        let page_size = page_size.max(1);
-        let offset = page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64);
+        let compiled = self.compile(&request)?;
+        // The companies that match, as `SELECT ... FROM s WHERE ...` without its columns.
+        let matches = || {
+            let mut query = matching(&root, &compiled, key_rows(), false);
+            if *role == ClientRole::CompanyAdmin {
+                query.and_where(Expr::expr(s(S::Id)).eq(own.clone()));
+            }
+            query
+        };
+        let (page_size, offset) = limits(page_number, page_size);
         // Every company a Reseller may act as, by name: read off the tree's name index, the total
         // off the counts kept on its row, so the page costs the same at 10 or 100 000 companies.
         let from_tree = *role == ClientRole::Reseller && request.matches_everything();
+        let backend = self.backend();
         let statement = if from_tree {
-            let mut page = filter::Sql::default();
-            let root = page.bind(own.clone());
-            let (limit, skip) = (page.bind(page_size as i64), page.bind(offset as i64));
-            let text = format!(
-                "SELECT descendant_id AS id,
-                        (SELECT r.managed_companies + 1 FROM companies r WHERE r.id = {root}) AS total_rows,
-                        CAST(0 AS BIGINT) AS exceeded_rows
-                   FROM company_tree WHERE ancestor_id = {root}
-                  ORDER BY name ASC, descendant_id ASC LIMIT {limit} OFFSET {skip}"
-            );
-            Statement::from_sql_and_values(self.backend(), text, page.values)
+            static FROM_TREE: Shaped<1> = Shaped::new();
+            let parameters = vec![own.clone().into(), page_size.into(), offset.into()];
+            FROM_TREE.statement(backend, 0, parameters, |p| {
+                backend.build(&by_name(p[0].clone(), unsigned(&p[1]), unsigned(&p[2])))
+            })
         } else {
-            let (limit, skip) = (sql.bind(page_size as i64), sql.bind(offset as i64));
-            let text = format!(
-                "{}{} SELECT s.id, COUNT(*) OVER () AS total_rows, CAST(0 AS BIGINT) AS exceeded_rows
-                   FROM s WHERE {predicate} ORDER BY s.name ASC, s.id ASC LIMIT {limit} OFFSET {skip}",
-                managed.cte,
-                managed.counted(sql.narrowed)
-            );
-            Statement::from_sql_and_values(self.backend(), text, sql.values.clone())
+            let query = matches()
+                .column((S::Table, S::Id))
+                .expr_window_as(Func::count(Expr::col(Asterisk)), WindowStatement::new(), Alias::new("total_rows"))
+                .expr_as(Expr::val(0i64), Alias::new("exceeded_rows"))
+                .order_by_expr(s(S::Name), Order::Asc)
+                .order_by_expr(s(S::Id), Order::Asc)
+                .limit(page_size)
+                .offset(offset)
+                .to_owned();
+            backend.build(&query)
         };
         let txn = self.db.begin().await?;
         if self.backend() == sea_orm::DatabaseBackend::Postgres {
@@ -74,22 +97,18 @@ impl Gateway {
         let total = match keys.first() {
             Some(first) => first.total_rows.unwrap_or(0).max(0) as u64,
             None if offset == 0 => 0,
-            None if from_tree => self.kept_totals(&Root::At(own.clone())).await?.0,
+            None if from_tree => self.kept_totals(&root).await?.0,
             None => {
                 // Past the last page: the count alone.
-                let mut values = sql.values;
-                values.truncate(values.len() - 2);
-                let count = format!(
-                    "{}{} SELECT COUNT(*) AS total FROM s WHERE {predicate}",
-                    managed.cte,
-                    managed.counted(sql.narrowed)
-                );
                 #[derive(FromQueryResult)]
                 struct Count {
                     total: i64,
                 }
-                let statement = Statement::from_sql_and_values(self.backend(), count, values);
-                Count::find_by_statement(statement).one(&txn).await?.map_or(0, |c| c.total.max(0) as u64)
+                let count = matches().expr_as(Func::count(Expr::col(Asterisk)), Alias::new("total")).to_owned();
+                Count::find_by_statement(self.backend().build(&count))
+                    .one(&txn)
+                    .await?
+                    .map_or(0, |c| c.total.max(0) as u64)
             }
         };
         let ids: Vec<String> = keys.iter().map(|k| k.id.clone()).collect();
