@@ -21,6 +21,7 @@ pub mod gate;
 pub mod idempotency;
 pub mod mail;
 pub mod rate_limit;
+pub mod scoped;
 pub mod search;
 pub mod sessions;
 mod statement;

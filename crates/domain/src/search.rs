@@ -7,6 +7,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, TransactionTrait};
 
 use crate::entities::{companies, company_tags, company_tree, industries, license_types};
+use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::statement::{Shaped, unsigned};
 use crate::tree::{manages, manages_expr};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
@@ -65,8 +66,6 @@ pub struct SearchRequest {
     /// Only companies whose active target users exceed a limited licence.
     pub only_limit_exceeded: bool,
     pub filter: Filter,
-    /// Narrows the search to one managed company and its subtree.
-    pub scope: Option<CompanyId>,
 }
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -110,12 +109,24 @@ pub enum SearchError {
     NotPermitted,
     #[error("invalid filter")]
     InvalidFilter(Vec<filter::PlacedProblem>),
-    #[error("scope company {0} does not exist")]
-    ScopeNotFound(CompanyId),
+    /// The scoping company does not exist, or what was given cannot name one.
+    #[error("scope company not found")]
+    ScopeNotFound,
+    #[error("unreadable request")]
+    Unreadable(Unreadable),
     #[error("scope company {0} is not managed by the actor")]
     ScopeForbidden(CompanyId),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<ScopedRefusal> for SearchError {
+    fn from(refusal: ScopedRefusal) -> Self {
+        match refusal {
+            ScopedRefusal::ScopeNotFound => Self::ScopeNotFound,
+            ScopedRefusal::Unreadable(why) => Self::Unreadable(why),
+        }
+    }
 }
 
 /// A row of a search page, with its tags (a JSON array) and the totals of the whole search.
@@ -465,9 +476,9 @@ impl Gateway {
             None => Ok(Root::Below(own)),
             Some(scope) if scope == *company => Ok(Root::Below(own)),
             Some(scope) => {
-                let key = scope.resource_id().ok_or(SearchError::ScopeNotFound(scope))?;
+                let key = scope.resource_id().ok_or(SearchError::ScopeNotFound)?;
                 let target =
-                    companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(SearchError::ScopeNotFound(scope))?;
+                    companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(SearchError::ScopeNotFound)?;
                 if manages(&self.db, *company, &target.id).await? {
                     Ok(Root::At(target.id))
                 } else {
@@ -566,10 +577,18 @@ impl Gateway {
         query
     }
 
-    /// A page of the companies the actor manages. Only resellers may search; the narrowing to
-    /// managed companies happens here, not in the caller.
-    pub async fn search_companies(&self, actor: &Actor, request: &SearchRequest) -> Result<SearchPage, SearchError> {
-        let root = self.search_root(actor, request.scope).await?;
+    /// A page of the companies the actor manages (or of one managed company's subtree, the
+    /// scope). The checks, in order: the scope's spelling, the body, the role (only resellers
+    /// search), the scope's existence, its management, the filter. The narrowing to managed
+    /// companies happens here, not in the caller.
+    pub async fn search_companies(
+        &self,
+        actor: &Actor,
+        request: Scoped<'_, SearchRequest>,
+    ) -> Result<SearchPage, SearchError> {
+        let (scope, request) = request.read()?;
+        let request = &request;
+        let root = self.search_root(actor, scope).await?;
         let compiled = self.compile(&request.filter)?;
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let kept = request.filter.matches_everything() && !request.only_limit_exceeded;
@@ -661,7 +680,6 @@ mod tests {
                             ascending,
                             only_limit_exceeded: false,
                             filter: Filter::default(),
-                            scope: None,
                         };
                         let kept = kept_page(backend, &root, key, &request);
                         let (limit, offset) = limits(page_number, page_size);

@@ -185,12 +185,13 @@ async fn company_writes_check_the_role_then_the_company_then_the_draft() {
 
 #[tokio::test]
 async fn a_bulk_delete_checks_the_role_then_the_scope_then_the_selection() {
-    use companygate_domain::deletion::bulk::{BulkDeleteError, BulkOutcome, BulkSelection, UnreadableSelection};
+    use companygate_domain::deletion::bulk::{BulkDeleteError, BulkOutcome, BulkSelection};
+    use companygate_domain::scoped::Unreadable;
     use companygate_domain::search::{Filter, SearchError};
     let core = core().await;
     let admin = client("Cust0mer0001", ClientRole::CompanyAdmin);
     let acme = client("xC5kfGz7w2Nz", ClientRole::Reseller);
-    let unreadable = || Err(UnreadableSelection(vec!["no body".into()]));
+    let unreadable = || Err(Unreadable(vec!["no body".into()]));
     let all = || Ok(BulkSelection::All { filter: Filter::default(), excluded: vec![] });
     // The role first, then the scope's spelling, then the body, then the scope's management.
     let refused = core.bulk_delete(&admin, Some("not an id"), unreadable()).await;
@@ -255,4 +256,69 @@ async fn a_gated_operation_checks_the_gate_then_the_input_then_the_company() {
     assert!(blocked.is_blocked);
     let deleted = core.delete_company_gated::<()>(god, Ok(id("Cust0mer0003"))).await.expect("god deletes");
     assert_eq!(deleted.company.id, "Cust0mer0003");
+}
+
+#[tokio::test]
+async fn a_company_search_checks_the_scope_spelling_the_body_the_role_the_scope_then_the_filter() {
+    use companygate_domain::scoped::{Scoped, Unreadable};
+    use companygate_domain::search::filter::{Field, FilterGroup, FilterItem, Operator};
+    use companygate_domain::search::{Condition, Filter, OrderBy, SearchError, SearchRequest};
+    let core = core().await;
+    let admin = client("Cust0mer0001", ClientRole::CompanyAdmin);
+    let acme = client("xC5kfGz7w2Nz", ClientRole::Reseller);
+    let request = |filter: Filter| SearchRequest {
+        page_number: 1,
+        page_size: 10,
+        order_by: OrderBy::CompanyName,
+        ascending: true,
+        only_limit_exceeded: false,
+        filter,
+    };
+    let bad_filter = || Filter {
+        condition: None,
+        text: None,
+        groups: vec![FilterGroup {
+            condition: Condition::And,
+            items: vec![FilterItem { field: Field::Tags, operator: Operator::Gt, value: "x".into() }],
+            groups: vec![],
+        }],
+    };
+    let unreadable = || Err(Unreadable(vec!["no body".into()]));
+    let search = |actor, scope, input| core.search_companies(actor, Scoped::new(scope, input));
+    let refused = search(&admin, Some("not an id"), unreadable()).await;
+    assert!(matches!(refused, Err(SearchError::ScopeNotFound)), "{refused:?}");
+    let refused = search(&admin, Some("OtherCust001"), unreadable()).await;
+    assert!(matches!(refused, Err(SearchError::Unreadable(_))), "{refused:?}");
+    let refused = search(&admin, Some("Nonexistent1"), Ok(request(bad_filter()))).await;
+    assert!(matches!(refused, Err(SearchError::NotPermitted)), "{refused:?}");
+    let refused = search(&acme, Some("Nonexistent1"), Ok(request(bad_filter()))).await;
+    assert!(matches!(refused, Err(SearchError::ScopeNotFound)), "{refused:?}");
+    let refused = search(&acme, Some("OtherCust001"), Ok(request(bad_filter()))).await;
+    assert!(matches!(refused, Err(SearchError::ScopeForbidden(_))), "{refused:?}");
+    let refused = search(&acme, Some("SubReseller1"), Ok(request(bad_filter()))).await;
+    let Err(SearchError::InvalidFilter(problems)) = refused else { panic!("{refused:?}") };
+    assert_eq!(problems.len(), 1);
+    // Scoped to Northwind: itself and its customer, by name.
+    let page = search(&acme, Some(" SubReseller1 "), Ok(request(Filter::default()))).await.expect("a page");
+    let names: Vec<&str> = page.results.iter().map(|hit| hit.row.name.as_str()).collect();
+    assert_eq!(names, ["Customer3", "Northwind"]);
+    assert_eq!(page.total_records, 2);
+}
+
+#[tokio::test]
+async fn a_client_call_checks_the_scope_spelling_the_body_then_who_may_act() {
+    use companygate_domain::credentials::clients::{ClientOrder, ClientSearch, ClientsError};
+    use companygate_domain::scoped::{Scoped, Unreadable};
+    let core = core().await;
+    let admin = client("Cust0mer0001", ClientRole::CompanyAdmin);
+    let search = ClientSearch { page_number: 1, page_size: 10, order: ClientOrder::Name, ascending: true, text: None };
+    let unreadable = || Err::<ClientSearch, _>(Unreadable(vec!["no body".into()]));
+    let refused = core.search_clients(&admin, Scoped::new(Some("not an id"), unreadable())).await;
+    assert!(matches!(refused, Err(ClientsError::ScopeNotFound)), "{refused:?}");
+    let refused = core.search_clients(&admin, Scoped::new(Some("OtherCust001"), unreadable())).await;
+    assert!(matches!(refused, Err(ClientsError::Unreadable(_))), "{refused:?}");
+    let refused = core.search_clients(&admin, Scoped::new(Some("OtherCust001"), Ok(search.clone()))).await;
+    assert!(matches!(refused, Err(ClientsError::Forbidden)), "{refused:?}");
+    let page = core.search_clients(&admin, Scoped::new(None, Ok(search))).await.expect("its own clients");
+    assert_eq!((page.page_number, page.total), (1, 0));
 }

@@ -2,10 +2,11 @@
 //! `X-KEEPNET-Company-Id`; without it they act on the caller's own company.
 use chrono::{DateTime, Utc};
 use companygate_domain::ClientRole;
+use companygate_domain::Gateway;
 use companygate_domain::credentials::clients::{
-    ClientInput, ClientOrder, ClientView, RoleChoice, generate_credentials,
+    ClientInput, ClientOrder, ClientSearch, ClientView, RoleChoice, generate_credentials,
 };
-use companygate_domain::{CompanyId, Gateway};
+use companygate_domain::scoped::{Scoped, Unreadable};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::{Object, OpenApi};
@@ -16,7 +17,6 @@ use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::envelope::{int32, status_name};
-use crate::error::ApiError;
 use crate::export::{self, ExportOptions, ExportResponse};
 use crate::scope;
 
@@ -139,16 +139,7 @@ pub struct ClientExportBody {
     pub export: ExportOptions,
 }
 
-/// A client search's body, read.
-struct ClientSearch {
-    number: u64,
-    size: u64,
-    order: ClientOrder,
-    ascending: bool,
-    text: Option<String>,
-}
-
-fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, ApiError> {
+fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, Unreadable> {
     let mut fields = Fields::of(body);
     let number = fields.required_int("pageNumber", 1, Some(crate::search::MAX_PAGE_NUMBER));
     let size = fields.required_int("pageSize", 1, Some(100));
@@ -161,9 +152,9 @@ fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, ApiErro
     let filter = crate::search::parse_filter(fields.optional("filter"), &mut fields.problems);
     match (number, size, order, ascending) {
         (Some(number), Some(size), Some(order), Some(ascending)) if fields.problems.is_empty() => {
-            Ok(ClientSearch { number: number as u64, size: size as u64, order, ascending, text: filter.text })
+            Ok(ClientSearch { page_number: number as u64, page_size: size as u64, order, ascending, text: filter.text })
         }
-        _ => Err(ApiError::Input(fields.problems)),
+        _ => Err(Unreadable(fields.problems)),
     }
 }
 
@@ -233,7 +224,7 @@ fn dto(view: ClientView) -> ClientDto {
     }
 }
 
-fn client_input(body: &Value, creating: bool) -> Result<ClientInput, ApiError> {
+fn client_input(body: &Value, creating: bool) -> Result<ClientInput, Unreadable> {
     let mut fields = Fields::of(body);
     let name = fields.required_str("name").map(str::to_owned);
     let client_id = fields.required_str("clientId").map(str::to_owned);
@@ -258,7 +249,7 @@ fn client_input(body: &Value, creating: bool) -> Result<ClientInput, ApiError> {
                 roles: role_resource_ids.iter().map(|id| role_choice(id)).collect(),
             })
         }
-        _ => Err(ApiError::Input(fields.problems)),
+        _ => Err(Unreadable(fields.problems)),
     }
 }
 
@@ -310,9 +301,9 @@ impl ClientsApi {
         body: JsonBody<ClientBody>,
     ) -> ClientRefResponse {
         let result = async {
-            let scope: Option<CompanyId> = scope::parse(scope_header.0, scope_query.0)?;
-            let input = client_input(&body.value, true)?;
-            let resource_id = gateway.create_client(&auth.0, scope, input).await?;
+            let scope = scope::given(scope_header.0, scope_query.0);
+            let request = Scoped::new(scope.as_deref(), client_input(&body.value, true));
+            let resource_id = gateway.create_client(&auth.0, request).await?;
             Ok(Envelope::success(ClientRef { resource_id }, None))
         };
         result.await.into()
@@ -333,10 +324,10 @@ impl ClientsApi {
         body: JsonBody<ClientSearchBody>,
     ) -> ClientSearchResponse {
         let result = async {
-            let scope = scope::parse(scope_header.0, scope_query.0)?;
-            let ClientSearch { number, size, order, ascending, text } = parse_client_search(&body.value)?;
-            let page =
-                gateway.search_clients(&auth.0, scope, (number, size), (order, ascending), text.as_deref()).await?;
+            let scope = scope::given(scope_header.0, scope_query.0);
+            let search = Scoped::new(scope.as_deref(), parse_client_search(&body.value));
+            let page = gateway.search_clients(&auth.0, search).await?;
+            let (number, size) = (page.page_number, page.page_size);
             let results = page
                 .clients
                 .into_iter()
@@ -383,13 +374,9 @@ impl ClientsApi {
         body: JsonBody<ClientExportBody>,
     ) -> ExportResponse {
         let result = async {
-            let scope = scope::parse(scope_header.0, scope_query.0)?;
-            let (search, format, all_pages) =
-                export::combine(parse_client_search(&body.value), export::parse(&body.value))?;
-            let page = (!all_pages).then_some((search.number, search.size));
-            let rows = gateway
-                .export_clients(&auth.0, scope, page, (search.order, search.ascending), search.text.as_deref())
-                .await?;
+            let scope = scope::given(scope_header.0, scope_query.0);
+            let (input, format) = export::combine(parse_client_search(&body.value), export::parse(&body.value));
+            let rows = gateway.export_clients(&auth.0, Scoped::new(scope.as_deref(), input)).await?;
             export::respond(rows, format).await
         };
         result.await.into()

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use companygate_domain::companies::record::{
     CompanyNode, CompanyRecord, LicenseCheck, MyTree, StoredLogo, TreeCompany,
 };
+use companygate_domain::scoped::Scoped;
 use companygate_domain::search::mine::MyCompaniesPage;
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
@@ -427,9 +428,9 @@ impl CompaniesApi {
         body: JsonBody<SearchBody>,
     ) -> SearchResponse {
         let result = async {
-            let scope = scope::parse(scope_header.0, scope_query.0)?;
-            let request = search::parse(&body.value, scope)?;
-            let page = gateway.search_companies(&auth.0, &request).await?;
+            let scope = scope::given(scope_header.0, scope_query.0);
+            let request = Scoped::new(scope.as_deref(), search::parse(&body.value));
+            let page = gateway.search_companies(&auth.0, request).await?;
             Ok(Envelope::success(search::to_data(page), None))
         };
         result.await.into()
@@ -468,10 +469,9 @@ impl CompaniesApi {
         body: JsonBody<CompanyExportBody>,
     ) -> ExportResponse {
         let result = async {
-            let scope = scope::parse(scope_header.0, scope_query.0)?;
-            let (request, format, all_pages) =
-                export::combine(search::parse(&body.value, scope), export::parse(&body.value))?;
-            let rows = gateway.export_companies(&auth.0, &request, all_pages).await?;
+            let scope = scope::given(scope_header.0, scope_query.0);
+            let (input, format) = export::combine(search::parse(&body.value), export::parse(&body.value));
+            let rows = gateway.export_companies(&auth.0, Scoped::new(scope.as_deref(), input)).await?;
             export::respond(rows, format).await
         };
         result.await.into()

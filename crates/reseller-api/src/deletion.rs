@@ -1,6 +1,7 @@
 //! Deleting companies: one, a preview of one, or many.
-use companygate_domain::deletion::bulk::{BulkOutcome, BulkSelection, UnreadableSelection};
+use companygate_domain::deletion::bulk::{BulkOutcome, BulkSelection};
 use companygate_domain::idempotency::IdempotencyKey;
+use companygate_domain::scoped::Unreadable;
 use companygate_domain::{DeletionCounts, Gateway};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -12,6 +13,7 @@ use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::error::ApiError;
+use crate::scope;
 use crate::search::{SearchFilter, parse_filter};
 
 #[derive(Object, Debug)]
@@ -112,7 +114,7 @@ fn idempotency_key(raw: Option<String>) -> Result<Option<IdempotencyKey>, ApiErr
     }
 }
 
-fn bulk_selection(body: &Value) -> Result<BulkSelection, UnreadableSelection> {
+fn bulk_selection(body: &Value) -> Result<BulkSelection, Unreadable> {
     let mut fields = Fields::of(body);
     let strings = |name: &str, fields: &mut Fields| -> Vec<String> {
         match fields.optional(name) {
@@ -134,7 +136,7 @@ fn bulk_selection(body: &Value) -> Result<BulkSelection, UnreadableSelection> {
         fields.problems.push("Name the companies in 'items', or set 'selectAll'".into());
     }
     if !fields.problems.is_empty() {
-        return Err(UnreadableSelection(fields.problems));
+        return Err(Unreadable(fields.problems));
     }
     Ok(if select_all { BulkSelection::All { filter, excluded } } else { BulkSelection::Items(items) })
 }
@@ -204,7 +206,7 @@ impl DeletionApi {
         body: JsonBody<BulkDeleteBody>,
     ) -> BulkDeleteResponse {
         let result = async {
-            let scope = scope_header.0.or(scope_query.0);
+            let scope = scope::given(scope_header.0, scope_query.0);
             let outcomes = gateway.bulk_delete(&auth.0, scope.as_deref(), bulk_selection(&body.value)).await?;
             let selected = outcomes.len();
             let refused: Vec<String> = outcomes

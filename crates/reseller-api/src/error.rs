@@ -8,6 +8,7 @@ use companygate_domain::credentials::passwords::Overloaded;
 use companygate_domain::credentials::tokens::AuthenticateError;
 use companygate_domain::database;
 use companygate_domain::deletion::bulk::BulkDeleteError;
+use companygate_domain::scoped::Unreadable;
 use companygate_domain::search::SearchError;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
@@ -177,6 +178,12 @@ impl From<DeleteCompanyError> for ApiError {
     }
 }
 
+impl From<Unreadable> for ApiError {
+    fn from(why: Unreadable) -> Self {
+        Self::Input(why.0)
+    }
+}
+
 impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
         match e {
@@ -184,7 +191,8 @@ impl From<SearchError> for ApiError {
             SearchError::InvalidFilter(problems) => {
                 Self::Input(problems.iter().map(|placed| crate::search::filter_problem(&placed.problem)).collect())
             }
-            SearchError::ScopeNotFound(_) => Self::NotFound("Company not found"),
+            SearchError::ScopeNotFound => Self::NotFound("Company not found"),
+            SearchError::Unreadable(why) => why.into(),
             SearchError::ScopeForbidden(_) => Self::Forbidden("You do not manage this company"),
             SearchError::Database(cause) => Self::database(cause),
         }
@@ -222,6 +230,8 @@ impl From<ClientsError> for ApiError {
         match e {
             ClientsError::NotPermitted | ClientsError::Forbidden => Self::Forbidden("Not allowed for this company"),
             ClientsError::NotFound => Self::NotFound("Not found"),
+            ClientsError::ScopeNotFound => Self::NotFound("Company not found"),
+            ClientsError::Unreadable(why) => why.into(),
             ClientsError::Invalid(problems) => Self::Input(problems.iter().map(client_problem).collect()),
             ClientsError::Overloaded(cause) => Self::overloaded(cause),
             ClientsError::Database(cause) => Self::database(cause),

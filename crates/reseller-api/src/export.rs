@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use companygate_domain::DbErr;
 use companygate_domain::credentials::clients::ClientView;
+use companygate_domain::scoped::Unreadable;
 use companygate_domain::search::SearchHit;
 use companygate_domain::search::export::{ExportError, ExportRows};
 use futures_util::stream;
@@ -70,19 +71,21 @@ pub fn parse(body: &Value) -> Result<(Format, bool), Vec<String>> {
     }
 }
 
-/// Every problem of the search's body and of the export's own fields, together.
+/// The search's body and the export's own fields as one input for the core (every problem of
+/// both together), and the file format. An unreadable body's format is never used: the core
+/// refuses the input.
 pub fn combine<T>(
-    search: Result<T, ApiError>,
+    search: Result<T, Unreadable>,
     export: Result<(Format, bool), Vec<String>>,
-) -> Result<(T, Format, bool), ApiError> {
+) -> (Result<(T, bool), Unreadable>, Format) {
     match (search, export) {
-        (Ok(request), Ok((format, all_pages))) => Ok((request, format, all_pages)),
-        (Err(ApiError::Input(mut lines)), Err(more)) => {
+        (Ok(request), Ok((format, all_pages))) => (Ok((request, all_pages)), format),
+        (Err(Unreadable(mut lines)), Err(more)) => {
             lines.extend(more);
-            Err(ApiError::Input(lines))
+            (Err(Unreadable(lines)), Format::Csv)
         }
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(lines)) => Err(ApiError::Input(lines)),
+        (Err(why), Ok(_)) => (Err(why), Format::Csv),
+        (Ok(_), Err(lines)) => (Err(Unreadable(lines)), Format::Csv),
     }
 }
 

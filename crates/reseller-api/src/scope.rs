@@ -1,9 +1,7 @@
 //! `X-KEEPNET-Company-Id` (or `?companyId=`): narrows a list call to one managed company.
-use companygate_domain::CompanyId;
 
-use crate::error::ApiError;
-
-/// The scoping company, header first. An id that cannot name a company is simply not found.
-pub fn parse(header: Option<String>, query: Option<String>) -> Result<Option<CompanyId>, ApiError> {
-    CompanyId::scope_named(header.or(query).as_deref()).map_err(|_| ApiError::NotFound("Company not found"))
+/// The scoping company as the client gave it, header first (the core reads its spelling, in its
+/// place among the operation's checks).
+pub fn given(header: Option<String>, query: Option<String>) -> Option<String> {
+    header.or(query)
 }

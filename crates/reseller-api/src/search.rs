@@ -1,6 +1,6 @@
 //! `POST /api/companies/search`: request parsing and the SearchCompany shape.
 use chrono::{DateTime, Utc};
-use companygate_domain::CompanyId;
+use companygate_domain::scoped::Unreadable;
 use companygate_domain::search::filter::FilterProblem;
 use companygate_domain::search::{
     Condition, Field, Filter, FilterGroup, FilterItem, Operator, OrderBy, SearchHit, SearchPage, SearchRequest,
@@ -11,7 +11,6 @@ use serde_json::Value;
 use crate::body::Fields;
 use crate::documented::{self, Documented, Text};
 use crate::envelope::int32;
-use crate::error::ApiError;
 use poem_openapi::registry::MetaSchema;
 
 /// Search request. Keys of `filter` may be PascalCase or camelCase; `filter` may be null.
@@ -434,7 +433,7 @@ fn items(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec
     out
 }
 
-pub fn parse(body: &Value, scope: Option<CompanyId>) -> Result<SearchRequest, ApiError> {
+pub fn parse(body: &Value) -> Result<SearchRequest, Unreadable> {
     let mut fields = Fields::of(body);
     let page_number = fields.required_int("pageNumber", 1, Some(MAX_PAGE_NUMBER));
     let page_size = fields.required_int("pageSize", 1, Some(100));
@@ -455,10 +454,9 @@ pub fn parse(body: &Value, scope: Option<CompanyId>) -> Result<SearchRequest, Ap
                 ascending,
                 only_limit_exceeded,
                 filter,
-                scope,
             })
         }
-        _ => Err(ApiError::Input(fields.problems)),
+        _ => Err(Unreadable(fields.problems)),
     }
 }
 

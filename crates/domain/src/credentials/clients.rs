@@ -13,6 +13,7 @@ use sea_orm::{
 
 use crate::credentials::passwords;
 use crate::entities::{access_tokens, api_clients, companies};
+use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::search::filter::{MAX_SEARCH_TEXT, like_pattern};
 use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
@@ -30,6 +31,11 @@ pub enum ClientsError {
     NotPermitted,
     #[error("company or client not found")]
     NotFound,
+    /// What was given as the scoping company cannot name one.
+    #[error("scope company not found")]
+    ScopeNotFound,
+    #[error("unreadable request")]
+    Unreadable(Unreadable),
     #[error("not allowed for this company")]
     Forbidden,
     #[error("invalid input: {0:?}")]
@@ -38,6 +44,27 @@ pub enum ClientsError {
     Overloaded(#[from] passwords::Overloaded),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<ScopedRefusal> for ClientsError {
+    fn from(refusal: ScopedRefusal) -> Self {
+        match refusal {
+            ScopedRefusal::ScopeNotFound => Self::ScopeNotFound,
+            ScopedRefusal::Unreadable(why) => Self::Unreadable(why),
+        }
+    }
+}
+
+/// A client search: a page of a company's clients in an order, optionally only those whose name
+/// contains `text` (case-insensitively).
+#[derive(Clone, Debug)]
+pub struct ClientSearch {
+    /// 1-based.
+    pub page_number: u64,
+    pub page_size: u64,
+    pub order: ClientOrder,
+    pub ascending: bool,
+    pub text: Option<String>,
 }
 
 /// One thing wrong with a client as given (or with a client search); a refusal lists every one
@@ -109,6 +136,9 @@ pub struct ClientView {
 
 #[derive(Clone, Debug)]
 pub struct ClientPage {
+    /// The page as asked for (1-based), and its size.
+    pub page_number: u64,
+    pub page_size: u64,
     pub total: u64,
     pub clients: Vec<ClientView>,
 }
@@ -241,12 +271,11 @@ impl Gateway {
         Ok(query.count(&self.db).await? > 0)
     }
 
-    pub async fn create_client(
-        &self,
-        actor: &Actor,
-        scope: Option<CompanyId>,
-        input: ClientInput,
-    ) -> Result<String, ClientsError> {
+    /// Creates a client for the scoping company (or the caller's own). The checks, in order: the
+    /// scope's spelling, the body, who may act for that company, the input's problems, the
+    /// client id's uniqueness.
+    pub async fn create_client(&self, actor: &Actor, request: Scoped<'_, ClientInput>) -> Result<String, ClientsError> {
+        let (scope, input) = request.read()?;
         let company = self.clients_company(actor, scope).await?;
         let role = self.validate(actor, &input, true)?;
         if self.client_id_taken(&input.client_id, None).await? {
@@ -332,24 +361,23 @@ impl Gateway {
         Ok(())
     }
 
-    /// A page of a company's clients, optionally those whose name contains `text`.
+    /// A page of a company's clients (the scoping company's, or the caller's own). The checks, in
+    /// order: the scope's spelling, the body, who may act for that company, the search text.
     pub async fn search_clients(
         &self,
         actor: &Actor,
-        scope: Option<CompanyId>,
-        page: (u64, u64),
-        order: (ClientOrder, bool),
-        text: Option<&str>,
+        request: Scoped<'_, ClientSearch>,
     ) -> Result<ClientPage, ClientsError> {
-        let query = self.client_query(actor, scope, text).await?;
+        let (scope, search) = request.read()?;
+        let query = self.client_query(actor, scope, search.text.as_deref()).await?;
         let total = query.clone().count(&self.db).await?;
-        let (number, size) = page;
-        let clients = ordered(query, order)
+        let (number, size) = (search.page_number, search.page_size);
+        let clients = ordered(query, (search.order, search.ascending))
             .limit(size)
             .offset(number.saturating_sub(1).saturating_mul(size))
             .all(&self.db)
             .await?;
-        Ok(ClientPage { total, clients: clients.into_iter().map(view).collect() })
+        Ok(ClientPage { page_number: number, page_size: size, total, clients: clients.into_iter().map(view).collect() })
     }
 
     /// The clients a client search or export covers: the company's (see

@@ -1,6 +1,7 @@
 //! Bulk deletion as the original offers it: named companies, or everything a filter selects minus
 //! exclusions. Each company is deleted in its own transaction by `delete_company`, so none is ever
 //! half-deleted; the answer says per company what happened.
+use crate::scoped::Unreadable;
 use crate::search::{Filter, SearchError};
 use crate::{Actor, CompanyId, DeleteCompanyError, Gateway};
 
@@ -12,10 +13,6 @@ pub enum BulkSelection {
     /// `excluded`.
     All { filter: Filter, excluded: Vec<String> },
 }
-
-/// Why the adapter could not read a selection, one line per problem in the adapter's own words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnreadableSelection(pub Vec<String>);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BulkOutcome {
@@ -39,7 +36,7 @@ pub enum BulkDeleteError {
     #[error("the scope names no company")]
     ScopeNotFound,
     #[error("the selection could not be read: {0:?}")]
-    Unreadable(UnreadableSelection),
+    Unreadable(Unreadable),
     #[error(transparent)]
     Select(#[from] SearchError),
     #[error(transparent)]
@@ -54,7 +51,7 @@ impl Gateway {
         &self,
         actor: &Actor,
         scope: Option<&str>,
-        selection: Result<BulkSelection, UnreadableSelection>,
+        selection: Result<BulkSelection, Unreadable>,
     ) -> Result<Vec<(String, BulkOutcome)>, BulkDeleteError> {
         self.ensure_may_delete(actor).map_err(BulkDeleteError::NotPermitted)?;
         let scope = CompanyId::scope_named(scope).map_err(|_| BulkDeleteError::ScopeNotFound)?;

@@ -15,8 +15,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use super::{
     S, SearchError, SearchHit, SearchRequest, ShownRow, limits, matching, shown_rows, tags_from_json, with_tags,
 };
-use crate::credentials::clients::{ClientOrder, ClientView, ClientsError};
-use crate::{Actor, CompanyId, Gateway};
+use crate::credentials::clients::{ClientSearch, ClientView, ClientsError};
+use crate::scoped::Scoped;
+use crate::{Actor, Gateway};
 
 /// Exports streaming at once, per process.
 pub const CONCURRENT_EXPORTS: usize = 2;
@@ -105,16 +106,17 @@ impl Gateway {
         self.exports.clone().try_acquire_owned().map_err(|_| ExportError::Busy)
     }
 
-    /// Every company `request` matches, in its order, under the rules of
-    /// [`Gateway::search_companies`]; with `all_pages` false, only the page it names.
+    /// Every company the search matches, in its order, under the rules (and checks) of
+    /// [`Gateway::search_companies`]; with all pages (the input's flag) false, only the page it
+    /// names.
     pub async fn export_companies(
         &self,
         actor: &Actor,
-        request: &SearchRequest,
-        all_pages: bool,
+        request: Scoped<'_, (SearchRequest, bool)>,
     ) -> Result<ExportRows<SearchHit>, ExportError<SearchError>> {
         let refused = ExportError::Refused;
-        let root = self.search_root(actor, request.scope).await.map_err(refused)?;
+        let (scope, (request, all_pages)) = request.read().map_err(|r| refused(r.into()))?;
+        let root = self.search_root(actor, scope).await.map_err(refused)?;
         let compiled = self.compile(&request.filter).map_err(refused)?;
         let mut query = matching(&root, &compiled, shown_rows(), request.only_limit_exceeded);
         query.column((S::Table, Asterisk));
@@ -129,23 +131,22 @@ impl Gateway {
     }
 
     /// Every API client the matching client search would list, in its order, under the rules
-    /// of [`Gateway::search_clients`]; with `page` set, only that page.
+    /// (and checks) of [`Gateway::search_clients`]; with all pages (the input's flag) false, only
+    /// the page it names.
     pub async fn export_clients(
         &self,
         actor: &Actor,
-        scope: Option<CompanyId>,
-        page: Option<(u64, u64)>,
-        order: (ClientOrder, bool),
-        text: Option<&str>,
+        request: Scoped<'_, (ClientSearch, bool)>,
     ) -> Result<ExportRows<ClientView>, ExportError<ClientsError>> {
-        let query = self.client_query(actor, scope, text).await.map_err(ExportError::Refused)?;
-        let query = crate::credentials::clients::ordered(query, order);
-        let query = match page {
-            Some((number, size)) => {
-                use sea_orm::QuerySelect;
-                query.limit(size).offset(number.saturating_sub(1).saturating_mul(size))
-            }
-            None => query,
+        let (scope, (search, all_pages)) = request.read().map_err(|r| ExportError::Refused(r.into()))?;
+        let query = self.client_query(actor, scope, search.text.as_deref()).await.map_err(ExportError::Refused)?;
+        let query = crate::credentials::clients::ordered(query, (search.order, search.ascending));
+        let query = if all_pages {
+            query
+        } else {
+            use sea_orm::QuerySelect;
+            let (limit, offset) = limits(search.page_number, search.page_size);
+            query.limit(limit).offset(offset)
         };
         let permit = self.export_permit()?;
         let statement = query.build(self.backend());
