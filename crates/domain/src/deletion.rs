@@ -160,7 +160,7 @@ impl Gateway {
     /// `delete_company` carried out once per caller and `key`: a repeat within 24 hours (also one
     /// sent while the first is still running) gets the first outcome, success or refusal.
     #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
-    pub async fn delete_company_once(
+    pub(crate) async fn delete_company_once(
         &self,
         actor: &Actor,
         id: CompanyId,
@@ -284,7 +284,11 @@ impl Gateway {
     }
 
     /// What `delete_company` would remove, with the same checks, changing nothing.
-    pub async fn preview_deletion(&self, actor: &Actor, id: CompanyId) -> Result<DeletionCounts, DeleteCompanyError> {
+    pub(crate) async fn preview_deletion(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+    ) -> Result<DeletionCounts, DeleteCompanyError> {
         may_delete_at_all(actor)?;
         let key = id.resource_id().ok_or(DeleteCompanyError::NotFound(id.to_string()))?;
         let company = companies::Entity::find_by_id(key)
@@ -302,7 +306,7 @@ impl Gateway {
 impl Gateway {
     /// The role-level check of deletion, which comes before the company is looked up: callers that
     /// must answer "forbidden" before "not found" run it before parsing the id.
-    pub fn ensure_may_delete(&self, actor: &Actor) -> Result<(), DeleteCompanyError> {
+    pub(crate) fn ensure_may_delete(&self, actor: &Actor) -> Result<(), DeleteCompanyError> {
         may_delete_at_all(actor)
     }
 }

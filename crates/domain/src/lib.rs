@@ -180,7 +180,7 @@ impl Gateway {
     }
 
     /// Messages waiting in the outbox and messages given up.
-    pub async fn outbox_backlog(&self) -> Result<mail::OutboxBacklog, DbErr> {
+    pub(crate) async fn outbox_backlog(&self) -> Result<mail::OutboxBacklog, DbErr> {
         self.mail.backlog(&self.db).await
     }
 
@@ -198,7 +198,7 @@ impl Gateway {
 
     /// Whether `candidate` is the configured god token. Constant-time; never true when god mode is
     /// off or the candidate is empty.
-    pub fn is_god_token(&self, candidate: &str) -> bool {
+    pub(crate) fn is_god_token(&self, candidate: &str) -> bool {
         use subtle::ConstantTimeEq;
         match self.config.god_token.as_deref() {
             Some(token) if !token.is_empty() && !candidate.is_empty() => {

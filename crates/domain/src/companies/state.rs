@@ -73,7 +73,7 @@ const HIDDEN_BY_DISABLE: &str = "COMPANY_DISABLED";
 
 impl Gateway {
     /// Applies `change` and returns the company as it is afterwards.
-    pub async fn change_company_state(
+    pub(crate) async fn change_company_state(
         &self,
         actor: &Actor,
         id: CompanyId,

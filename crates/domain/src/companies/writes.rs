@@ -176,7 +176,7 @@ impl Gateway {
     }
 
     /// Every problem with a draft, in the order of [`DraftProblem`].
-    pub async fn draft_problems(&self, draft: &CompanyDraft) -> Result<Vec<DraftProblem>, DbErr> {
+    pub(crate) async fn draft_problems(&self, draft: &CompanyDraft) -> Result<Vec<DraftProblem>, DbErr> {
         use DraftField as F;
         let mut problems: Vec<DraftProblem> =
             draft.not_of_its_type.iter().copied().map(DraftProblem::NotOfItsType).collect();

@@ -187,7 +187,11 @@ impl Gateway {
     }
 
     /// The company whose clients a call acts on: the scoping company, or the caller's own.
-    pub async fn clients_company(&self, actor: &Actor, scope: Option<CompanyId>) -> Result<String, ClientsError> {
+    pub(crate) async fn clients_company(
+        &self,
+        actor: &Actor,
+        scope: Option<CompanyId>,
+    ) -> Result<String, ClientsError> {
         let Actor::Client { role, company: own, .. } = actor else { return Err(ClientsError::NotPermitted) };
         let target = scope.unwrap_or(*own);
         // A Company Admin acts on its own company only and learns nothing about other ids.
