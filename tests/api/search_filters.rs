@@ -161,6 +161,10 @@ async fn the_scoping_header_narrows_to_a_managed_subtree(db: Db) {
     assert_eq!((status, names(&reply)), (200, sorted(&[N, C])));
     let (status, reply) = search(None, Some("Cust0mer0001")).await;
     assert_eq!((status, names(&reply)), (200, sorted(&[T1])));
+    let (status, reply) = search(Some("SubReseller1"), Some("Cust0mer0001")).await;
+    assert_eq!((status, names(&reply)), (200, sorted(&[N, C])), "the header wins over the query");
+    let (status, reply) = search(Some(" "), Some("Cust0mer0001")).await;
+    assert_eq!((status, names(&reply).len()), (200, 4), "a blank header is no scope (as before)");
     let (status, reply) = search(Some("xC5kfGz7w2Nz"), None).await;
     assert_eq!((status, names(&reply).len()), (200, 4), "the own company means everything managed");
     let (status, reply) = search(Some("OtherCust001"), None).await;

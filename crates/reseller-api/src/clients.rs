@@ -8,7 +8,7 @@ use companygate_domain::credentials::clients::{
 };
 use companygate_domain::scoped::{Scoped, Unreadable};
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::envelope::{int32, status_name};
 use crate::export::{self, ExportOptions, ExportResponse};
-use crate::scope;
+use crate::scope::Scope;
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
@@ -294,15 +294,11 @@ impl ClientsApi {
         gateway: Data<&Gateway>,
         /// The managed company whose client this is.
         #[oai(name = "X-KEEPNET-Company-Id")]
-        scope_header: Header<Option<String>>,
-        /// Same as the `X-KEEPNET-Company-Id` header.
-        #[oai(name = "companyId")]
-        scope_query: Query<Option<String>>,
+        scope: Scope,
         body: JsonBody<ClientBody>,
     ) -> ClientRefResponse {
         let result = async {
-            let scope = scope::given(scope_header.0, scope_query.0);
-            let request = Scoped::new(scope.as_deref(), client_input(&body.value, true));
+            let request = Scoped::new(scope.given(), client_input(&body.value, true));
             let resource_id = gateway.create_client(&auth.0, request).await?;
             Ok(Envelope::success(ClientRef { resource_id }, None))
         };
@@ -317,15 +313,11 @@ impl ClientsApi {
         gateway: Data<&Gateway>,
         /// The managed company whose clients to list.
         #[oai(name = "X-KEEPNET-Company-Id")]
-        scope_header: Header<Option<String>>,
-        /// Same as the `X-KEEPNET-Company-Id` header.
-        #[oai(name = "companyId")]
-        scope_query: Query<Option<String>>,
+        scope: Scope,
         body: JsonBody<ClientSearchBody>,
     ) -> ClientSearchResponse {
         let result = async {
-            let scope = scope::given(scope_header.0, scope_query.0);
-            let search = Scoped::new(scope.as_deref(), parse_client_search(&body.value));
+            let search = Scoped::new(scope.given(), parse_client_search(&body.value));
             let page = gateway.search_clients(&auth.0, search).await?;
             let (number, size) = (page.page_number, page.page_size);
             let results = page
@@ -367,16 +359,12 @@ impl ClientsApi {
         gateway: Data<&Gateway>,
         /// The managed company whose clients to export.
         #[oai(name = "X-KEEPNET-Company-Id")]
-        scope_header: Header<Option<String>>,
-        /// Same as the `X-KEEPNET-Company-Id` header.
-        #[oai(name = "companyId")]
-        scope_query: Query<Option<String>>,
+        scope: Scope,
         body: JsonBody<ClientExportBody>,
     ) -> ExportResponse {
         let result = async {
-            let scope = scope::given(scope_header.0, scope_query.0);
             let (input, format) = export::combine(parse_client_search(&body.value), export::parse(&body.value));
-            let rows = gateway.export_clients(&auth.0, Scoped::new(scope.as_deref(), input)).await?;
+            let rows = gateway.export_clients(&auth.0, Scoped::new(scope.given(), input)).await?;
             export::respond(rows, format).await
         };
         result.await.into()

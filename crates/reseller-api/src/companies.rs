@@ -7,7 +7,7 @@ use companygate_domain::scoped::Scoped;
 use companygate_domain::search::mine::MyCompaniesPage;
 use companygate_domain::{CompanyId, Gateway};
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Header, Path};
 use poem_openapi::registry::MetaSchema;
 use poem_openapi::{Object, OpenApi};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -22,7 +22,7 @@ use crate::envelope::{Envelope, int32};
 use crate::error::ApiError;
 use crate::export::{self, ExportOptions, ExportResponse};
 use crate::rendered::Rendered;
-use crate::scope;
+use crate::scope::Scope;
 use crate::search::{self, SearchBody, SearchData};
 
 /// A company as the original's CompanyDto.
@@ -421,15 +421,11 @@ impl CompaniesApi {
         gateway: Data<&Gateway>,
         /// Narrow to this managed company and the companies under it.
         #[oai(name = "X-KEEPNET-Company-Id")]
-        scope_header: Header<Option<String>>,
-        /// Same as the `X-KEEPNET-Company-Id` header.
-        #[oai(name = "companyId")]
-        scope_query: Query<Option<String>>,
+        scope: Scope,
         body: JsonBody<SearchBody>,
     ) -> SearchResponse {
         let result = async {
-            let scope = scope::given(scope_header.0, scope_query.0);
-            let request = Scoped::new(scope.as_deref(), search::parse(&body.value));
+            let request = Scoped::new(scope.given(), search::parse(&body.value));
             let page = gateway.search_companies(&auth.0, request).await?;
             Ok(Envelope::success(search::to_data(page), None))
         };
@@ -462,16 +458,12 @@ impl CompaniesApi {
         gateway: Data<&Gateway>,
         /// Narrow to this managed company and the companies under it.
         #[oai(name = "X-KEEPNET-Company-Id")]
-        scope_header: Header<Option<String>>,
-        /// Same as the `X-KEEPNET-Company-Id` header.
-        #[oai(name = "companyId")]
-        scope_query: Query<Option<String>>,
+        scope: Scope,
         body: JsonBody<CompanyExportBody>,
     ) -> ExportResponse {
         let result = async {
-            let scope = scope::given(scope_header.0, scope_query.0);
             let (input, format) = export::combine(search::parse(&body.value), export::parse(&body.value));
-            let rows = gateway.export_companies(&auth.0, Scoped::new(scope.as_deref(), input)).await?;
+            let rows = gateway.export_companies(&auth.0, Scoped::new(scope.given(), input)).await?;
             export::respond(rows, format).await
         };
         result.await.into()

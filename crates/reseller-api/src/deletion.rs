@@ -4,7 +4,7 @@ use companygate_domain::idempotency::IdempotencyKey;
 use companygate_domain::scoped::Unreadable;
 use companygate_domain::{DeletionCounts, Gateway};
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Header, Path};
 use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ use crate::auth::ResellerAuth;
 use crate::body::{Fields, JsonBody};
 use crate::envelope::Envelope;
 use crate::error::ApiError;
-use crate::scope;
+use crate::scope::Scope;
 use crate::search::{SearchFilter, parse_filter};
 
 #[derive(Object, Debug)]
@@ -199,15 +199,11 @@ impl DeletionApi {
         gateway: Data<&Gateway>,
         /// Narrow `selectAll` to this managed company and the companies under it.
         #[oai(name = "X-KEEPNET-Company-Id")]
-        scope_header: Header<Option<String>>,
-        /// Same as the `X-KEEPNET-Company-Id` header.
-        #[oai(name = "companyId")]
-        scope_query: Query<Option<String>>,
+        scope: Scope,
         body: JsonBody<BulkDeleteBody>,
     ) -> BulkDeleteResponse {
         let result = async {
-            let scope = scope::given(scope_header.0, scope_query.0);
-            let outcomes = gateway.bulk_delete(&auth.0, scope.as_deref(), bulk_selection(&body.value)).await?;
+            let outcomes = gateway.bulk_delete(&auth.0, scope.given(), bulk_selection(&body.value)).await?;
             let selected = outcomes.len();
             let refused: Vec<String> = outcomes
                 .into_iter()

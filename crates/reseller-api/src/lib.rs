@@ -35,26 +35,26 @@ pub enum ApiTags {
 }
 
 pub type Service = OpenApiService<
-    (
+    scope::WithScopeQuery<(
         token::TokenApi,
         companies::CompaniesApi,
         company_form::CompanyFormApi,
         deletion::DeletionApi,
         clients::ClientsApi,
-    ),
+    )>,
     (),
 >;
 
 /// The dialect's OpenAPI service, served relative to the gateway's root.
 pub fn service() -> Service {
     OpenApiService::new(
-        (
+        scope::WithScopeQuery((
             token::TokenApi,
             companies::CompaniesApi,
             company_form::CompanyFormApi,
             deletion::DeletionApi,
             clients::ClientsApi,
-        ),
+        )),
         "companygate reseller API",
         env!("CARGO_PKG_VERSION"),
     )
