@@ -398,8 +398,7 @@ impl ClientsApi {
         body: JsonBody<ClientBody>,
     ) -> ClientRefResponse {
         let result = async {
-            let input = client_input(&body.value, false)?;
-            gateway.update_client(&auth.0, &resource_id.0, input).await?;
+            gateway.update_client(&auth.0, &resource_id.0, client_input(&body.value, false)).await?;
             Ok(Envelope::success(ClientRef { resource_id: resource_id.0.clone() }, None))
         };
         result.await.into()

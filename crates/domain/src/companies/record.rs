@@ -6,9 +6,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Query, SelectStatement, SimpleExpr};
 
-use crate::entities::{companies, countries, industries, license_types};
+use crate::entities::{companies, company_tree, countries, industries, license_types};
 use crate::statement::Shaped;
 use crate::tree;
 use crate::tree::listing::Stamp;
@@ -237,6 +237,46 @@ fn record_query() -> SelectStatement {
     query
 }
 
+/// Every company `key` manages (not itself) as one JSON array of the [`TreeCompany`] fields, in
+/// the column `managed_json`.
+fn managed_json(backend: DatabaseBackend, key: sea_orm::Value) -> Statement {
+    use companies::Column as C;
+    let (aggregate, object) = match backend {
+        DatabaseBackend::Postgres => ("json_agg", "json_build_object"),
+        _ => ("json_group_array", "json_object"),
+    };
+    let (link, company) = (Alias::new("t"), Alias::new("c"));
+    let fields = [
+        ("id", C::Id),
+        ("name", C::Name),
+        ("parent_id", C::ParentId),
+        ("logo", C::Logo),
+        ("privacy_duration_id", C::PrivacyDurationId),
+        ("privacy_duration_start_time", C::PrivacyDurationStartTime),
+        ("privacy_duration_end_time", C::PrivacyDurationEndTime),
+        ("license_end_date", C::LicenseEndDate),
+        ("create_time", C::CreateTime),
+    ];
+    let pairs = fields
+        .into_iter()
+        .flat_map(|(name, column)| [SimpleExpr::Constant(name.into()), Expr::col((company.clone(), column)).into()]);
+    let each = Func::cust(Alias::new(object)).args(pairs);
+    let all = Func::cast_as(Func::cust(Alias::new(aggregate)).arg(each), Alias::new("TEXT"));
+    let query = Query::select()
+        .expr_as(all, Alias::new("managed_json"))
+        .from_as(company_tree::Entity, link.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            companies::Entity,
+            company.clone(),
+            Expr::col((company, C::Id)).equals((link.clone(), company_tree::Column::DescendantId)),
+        )
+        .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(key.clone()))
+        .and_where(Expr::col((link, company_tree::Column::DescendantId)).ne(key))
+        .to_owned();
+    backend.build(&query)
+}
+
 /// The statement of [`Checked`]: company `key`'s record, whether `manager` manages it, its tags.
 /// Its text is the same for every request, so it is built once per database and only the values
 /// change (building it took a quarter of a record read on SQLite).
@@ -361,20 +401,9 @@ impl Gateway {
     async fn managed_tree(&self, key: &str) -> Result<(usize, Vec<CompanyNode>), DbErr> {
         // One row holding them all as JSON: a row at a time, SQLite hands each over from its
         // worker thread, which cost more than the query for thousands of rows.
-        let (aggregate, object) = match self.db.get_database_backend() {
-            sea_orm::DatabaseBackend::Postgres => ("json_agg", "json_build_object"),
-            _ => ("json_group_array", "json_object"),
-        };
-        let text = format!(
-            "SELECT CAST({aggregate}({object}('id', c.id, 'name', c.name, 'parent_id', c.parent_id, 'logo', c.logo,
-                    'privacy_duration_id', c.privacy_duration_id,
-                    'privacy_duration_start_time', c.privacy_duration_start_time,
-                    'privacy_duration_end_time', c.privacy_duration_end_time, 'license_end_date', c.license_end_date,
-                    'create_time', c.create_time)) AS TEXT) AS managed_json
-               FROM company_tree t JOIN companies c ON c.id = t.descendant_id
-              WHERE t.ancestor_id = $1 AND t.descendant_id <> $1"
-        );
-        let statement = Statement::from_sql_and_values(self.db.get_database_backend(), text, [key.into()]);
+        static MANAGED: Shaped<1> = Shaped::new();
+        let backend = self.db.get_database_backend();
+        let statement = MANAGED.statement(backend, 0, vec![key.into()], |p| managed_json(backend, p[0].clone()));
         let rows = JsonRows::find_by_statement(statement).one(&self.db).await?.and_then(|r| r.managed_json);
         let mut managed: Vec<TreeCompany> = match rows {
             Some(rows) => serde_json::from_str(&rows).map_err(|e| DbErr::Json(e.to_string()))?,

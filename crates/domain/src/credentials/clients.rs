@@ -312,12 +312,15 @@ impl Gateway {
     }
 
     /// Replaces a client's settings. Deactivating it revokes its tokens in the same transaction.
+    /// Replaces a client the actor may manage. The checks, in order: the body, the client and
+    /// who may manage it, the input's problems, the client id's uniqueness.
     pub async fn update_client(
         &self,
         actor: &Actor,
         resource_id: &str,
-        input: ClientInput,
+        input: Result<ClientInput, Unreadable>,
     ) -> Result<(), ClientsError> {
+        let input = input.map_err(ClientsError::Unreadable)?;
         let client = self.managed_client(actor, resource_id).await?;
         let role = self.validate(actor, &input, false)?;
         if self.client_id_taken(&input.client_id, Some(client.id)).await? {
