@@ -74,7 +74,13 @@ impl<const N: usize> Shaped<N> {
                 .into_iter()
                 .map(|value| match stand_ins.iter().position(|s| *s == value) {
                     Some(index) => Slot::Parameter(index),
-                    None => Slot::Fixed(value),
+                    None => {
+                        // A parameter the builder changed (a pattern made of it, say) would be
+                        // kept as the stand-in's variant for every request: refused at once.
+                        let changed = matches!(&value, Value::String(Some(text)) if text.contains('\u{0}'));
+                        assert!(!changed, "a kept statement's builder must bind its parameters unchanged");
+                        Slot::Fixed(value)
+                    }
                 })
                 .collect();
             Template { text: built.sql, slots }
@@ -104,6 +110,21 @@ mod tests {
             .limit(unsigned(&parameters[1]))
             .to_owned();
         backend.build(&query)
+    }
+
+    #[test]
+    #[should_panic(expected = "unchanged")]
+    fn a_builder_that_changes_a_parameter_is_refused() {
+        static KEPT: Shaped<1> = Shaped::new();
+        KEPT.statement(DatabaseBackend::Sqlite, 0, vec![Value::from("a")], |p| {
+            let Value::String(Some(text)) = &p[0] else { unreachable!() };
+            let query = Query::select()
+                .column(Alias::new("name"))
+                .from(Alias::new("things"))
+                .and_where(Expr::col(Alias::new("name")).like(format!("%{text}%")))
+                .to_owned();
+            DatabaseBackend::Sqlite.build(&query)
+        });
     }
 
     #[test]
