@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, T
 use crate::entities::{companies, company_tags, company_tree, industries, license_types};
 use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::statement::{Shaped, unsigned};
-use crate::tree::{manages, manages_expr};
+use crate::tree::{manages, manages_expr, manages_or_is_expr};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 pub mod export;
@@ -221,35 +221,23 @@ impl Root {
     fn holds(&self, narrowed: bool) -> SimpleExpr {
         let company = Expr::col((C::Company, companies::Column::Id));
         let root = self.id().to_owned();
-        if narrowed {
-            match self {
-                Self::Below(_) => manages_expr(Expr::val(root).into(), company.into()),
-                Self::At(_) => {
-                    let link = Alias::new("t");
-                    Expr::exists(
-                        Query::select()
-                            .expr(Expr::cust("1"))
-                            .from_as(company_tree::Entity, link.clone())
-                            .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(root))
-                            .and_where(
-                                Expr::col((link, company_tree::Column::DescendantId))
-                                    .equals((C::Company, companies::Column::Id)),
-                            )
-                            .to_owned(),
-                    )
-                }
-            }
-        } else {
-            let min_depth = if self.itself() { 0 } else { 1 };
-            company.in_subquery(
+        match (narrowed, self) {
+            (true, Self::Below(_)) => manages_expr(Expr::val(root).into(), company.into()),
+            (true, Self::At(_)) => manages_or_is_expr(Expr::val(root).into(), company.into()),
+            (false, _) => company.in_subquery(
                 Query::select()
                     .column(company_tree::Column::DescendantId)
                     .from(company_tree::Entity)
                     .and_where(Expr::col(company_tree::Column::AncestorId).eq(root))
-                    .and_where(Expr::col(company_tree::Column::Depth).gte(min_depth))
+                    .and_where(Expr::col(company_tree::Column::Depth).gte(self.min_depth()))
                     .to_owned(),
-            )
+            ),
         }
+    }
+
+    /// The least depth below the root of a company searched (the root's own link is depth 0).
+    fn min_depth(&self) -> i32 {
+        if self.itself() { 0 } else { 1 }
     }
 }
 
@@ -336,10 +324,38 @@ fn matching(root: &Root, compiled: &Compiled, mut columns: SelectStatement, only
     query
 }
 
+/// 1 where `condition` holds, else 0 (to be summed).
+fn one_if(condition: SimpleExpr) -> SimpleExpr {
+    Expr::case(condition, Expr::cust("1")).finally(Expr::cust("0")).into()
+}
+
 /// 1 for a row of `s` whose active target users exceed its limited licence, else 0 (kept by every
 /// write, see [`crate::tree::counts`]).
 fn exceeded() -> SimpleExpr {
-    Expr::case(s(S::LimitExceeded), Expr::cust("1")).finally(Expr::cust("0")).into()
+    one_if(s(S::LimitExceeded))
+}
+
+/// How many companies a search from `root` covers, and how many of them exceed their limit, from
+/// the counts kept on the root's row (`itself`: the root is one of them).
+fn kept_counts(root: sea_orm::Value, itself: bool) -> (SimpleExpr, SimpleExpr) {
+    let kept = Alias::new("r");
+    let of_root = |count: SimpleExpr| {
+        scalar(
+            Query::select()
+                .expr(count)
+                .from_as(companies::Entity, kept.clone())
+                .and_where(Expr::col((kept.clone(), companies::Column::Id)).eq(root.clone()))
+                .to_owned(),
+        )
+    };
+    let column = |column| SimpleExpr::from(Expr::col((kept.clone(), column)));
+    let (mut total, mut exceeded) =
+        (column(companies::Column::ManagedCompanies), column(companies::Column::ManagedLimitExceeded));
+    if itself {
+        total = total.add(Expr::cust("1"));
+        exceeded = exceeded.add(one_if(column(companies::Column::LimitExceeded)));
+    }
+    (of_root(total), of_root(exceeded))
 }
 
 /// The page's limit and offset (1-based page numbers; a page size of at least one).
@@ -433,32 +449,13 @@ fn build_kept_page(
         page_alias.clone(),
         Expr::col((page_alias, company_tree::Column::DescendantId)).equals((C::Company, companies::Column::Id)),
     );
-    let kept = Alias::new("r");
-    let of_root = |count: SimpleExpr| {
-        scalar(
-            Query::select()
-                .expr(count)
-                .from_as(companies::Entity, kept.clone())
-                .and_where(Expr::col((kept.clone(), companies::Column::Id)).eq(root.clone()))
-                .to_owned(),
-        )
-    };
-    let (mut total, mut exceeded) = (
-        Expr::col((kept.clone(), companies::Column::ManagedCompanies)).into(),
-        SimpleExpr::from(Expr::col((kept.clone(), companies::Column::ManagedLimitExceeded))),
-    );
-    if itself {
-        total = Expr::expr(total).add(Expr::cust("1"));
-        let limited = SimpleExpr::from(Expr::col((kept.clone(), companies::Column::LimitExceeded)));
-        let own: SimpleExpr = Expr::case(limited, Expr::cust("1")).finally(Expr::cust("0")).into();
-        exceeded = exceeded.add(own);
-    }
+    let (total, exceeded) = kept_counts(root, itself);
     let mut query = Query::select();
     query.column((S::Table, Asterisk));
     with_tags(backend, &mut query);
     query
-        .expr_as(of_root(total), Alias::new("total_rows"))
-        .expr_as(of_root(exceeded), Alias::new("exceeded_rows"))
+        .expr_as(total, Alias::new("total_rows"))
+        .expr_as(exceeded, Alias::new("exceeded_rows"))
         .from_subquery(shown, S::Table);
     order.order(ascending, &mut query);
     backend.build(&query)
@@ -505,7 +502,7 @@ impl Gateway {
                 Expr::col((link.clone(), company_tree::Column::DescendantId)).equals((S::Table, S::Id)),
             )
             .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(root.id()))
-            .and_where(Expr::col((link.clone(), company_tree::Column::Depth)).gte(if root.itself() { 0 } else { 1 }))
+            .and_where(Expr::col((link.clone(), company_tree::Column::Depth)).gte(root.min_depth()))
             .and_where(compiled.predicate)
             .order_by((link, company_tree::Column::Depth), Order::Desc)
             .order_by_expr(s(S::Id), Order::Asc);

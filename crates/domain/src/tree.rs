@@ -17,17 +17,28 @@ use crate::entities::{companies, company_tree};
 /// expressions, e.g. a value and a column). Depth 0 is exactly a company's link to itself, so
 /// "strict" is tested on the key, which the key's index answers without reading the row.
 pub(crate) fn manages_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleExpr {
+    linked_expr(manager, company, true)
+}
+
+/// `manager` manages `company` or is it.
+pub(crate) fn manages_or_is_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleExpr {
+    linked_expr(manager, company, false)
+}
+
+fn linked_expr(manager: SimpleExpr, company: SimpleExpr, strict: bool) -> SimpleExpr {
     let link = Alias::new("mt");
-    let below = Query::select()
+    let mut below = Query::select()
         .expr(Expr::cust("1"))
         .from_as(company_tree::Entity, link.clone())
         .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(manager))
         .and_where(Expr::col((link.clone(), company_tree::Column::DescendantId)).eq(company))
-        .and_where(
+        .to_owned();
+    if strict {
+        below.and_where(
             Expr::col((link.clone(), company_tree::Column::DescendantId))
                 .ne(Expr::col((link, company_tree::Column::AncestorId))),
-        )
-        .to_owned();
+        );
+    }
     Expr::exists(below)
 }
 

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, TransactionTrait};
 
-use super::{PageKey, Root, S, SearchError, filter, key_rows, limits, matching, s, scalar};
+use super::{PageKey, Root, S, SearchError, filter, kept_counts, key_rows, limits, matching, s};
 use crate::companies::record::TreeCompany;
 use crate::entities::{companies, company_tree};
 use crate::statement::{Shaped, unsigned};
@@ -22,15 +22,10 @@ pub struct MyCompaniesPage {
 /// A page of the companies `own` may act as, by name, off the tree's name index, with the total
 /// off the counts kept on its row.
 fn by_name(own: sea_orm::Value, limit: u64, offset: u64) -> SelectStatement {
-    let kept = Alias::new("r");
-    let total = Query::select()
-        .expr(Expr::col((kept.clone(), companies::Column::ManagedCompanies)).add(Expr::cust("1")))
-        .from_as(companies::Entity, kept.clone())
-        .and_where(Expr::col((kept, companies::Column::Id)).eq(own.clone()))
-        .to_owned();
+    let (total, _) = kept_counts(own.clone(), true);
     Query::select()
         .expr_as(Expr::col(company_tree::Column::DescendantId), Alias::new("id"))
-        .expr_as(scalar(total), Alias::new("total_rows"))
+        .expr_as(total, Alias::new("total_rows"))
         .expr_as(Expr::val(0i64), Alias::new("exceeded_rows"))
         .from(company_tree::Entity)
         .and_where(Expr::col(company_tree::Column::AncestorId).eq(own))
