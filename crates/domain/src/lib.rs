@@ -71,6 +71,8 @@ pub enum Unready {
 pub struct Gateway {
     /// Reads. On SQLite these connections are read-only.
     db: DatabaseConnection,
+    /// Reads whose statements are planned once (see [`database::Pools::generic`]).
+    generic: DatabaseConnection,
     /// Every write, and reads that decide a write (see [`database::Pools`]).
     writer: DatabaseConnection,
     /// Access-token rows (see [`database::Pools::tokens`]).
@@ -93,6 +95,7 @@ impl Gateway {
         let keys = tokens::KeyRing::load_or_create(&pools.write).await?;
         Ok(Self {
             db: pools.read,
+            generic: pools.generic,
             writer: pools.write,
             token_writer: pools.tokens,
             hasher: passwords::Hasher::sized_to_machine(),

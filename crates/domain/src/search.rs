@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, T
 use crate::entities::{companies, company_tags, company_tree, industries, license_types};
 use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::statement::{Shaped, unsigned};
-use crate::tree::{manages, manages_expr, manages_or_is_expr};
+use crate::tree::{manages, manages_per_row_expr};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 pub mod export;
@@ -217,13 +217,13 @@ impl Root {
 
     /// The company `c` is under the root. When the predicate narrows by an indexed name search
     /// (`narrowed`), each candidate is checked against the tree, so the query starts from the few
-    /// matching names, not from every managed row; otherwise the query starts from the tree.
+    /// matching names, not from every managed row, however it was planned; otherwise the query
+    /// starts from the tree.
     fn holds(&self, narrowed: bool) -> SimpleExpr {
         let company = Expr::col((C::Company, companies::Column::Id));
         let root = self.id().to_owned();
         match (narrowed, self) {
-            (true, Self::Below(_)) => manages_expr(Expr::val(root).into(), company.into()),
-            (true, Self::At(_)) => manages_or_is_expr(Expr::val(root).into(), company.into()),
+            (true, _) => manages_per_row_expr(Expr::val(root).into(), company.into(), !self.itself()),
             (false, _) => company.in_subquery(
                 Query::select()
                     .column(company_tree::Column::DescendantId)
@@ -598,22 +598,31 @@ impl Gateway {
             // need, then what a result shows for those ids only: a name search no longer joins
             // and shows every match (and PostgreSQL plans two small statements, not one large).
             let statement = self.backend().build(&self.filtered_page(&root, &compiled, request));
-            let txn = self.db.begin().await?;
-            if self.backend() == sea_orm::DatabaseBackend::Postgres {
-                // A prepared statement switches to a generic plan after five runs, planned for an
-                // average subtree and an unknown pattern: for the reseller of 100 000 companies it
-                // walked every managed company instead of the names that match (370 ms, not 3 ms).
-                // A filtered page is planned for its values.
-                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+            if compiled.narrowed && self.backend() == sea_orm::DatabaseBackend::Postgres {
+                // Starting from the matching names is the best plan for any pattern of three
+                // characters or more, so PostgreSQL plans this statement once, on connections
+                // that keep generic plans (see `Pools::generic`): no planning per request, no
+                // transaction to scope a plan setting.
+                let keys = PageKey::find_by_statement(statement).all(&self.generic).await?;
+                self.page_rows(&self.db, keys).await?
+            } else {
+                let txn = self.db.begin().await?;
+                if self.backend() == sea_orm::DatabaseBackend::Postgres {
+                    // A prepared statement switches to a generic plan after five runs, planned for an
+                    // average subtree and an unknown pattern: for the reseller of 100 000 companies it
+                    // walked every managed company instead of the names that match (370 ms, not 3 ms).
+                    // A filtered page is planned for its values.
+                    txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+                }
+                let keys = PageKey::find_by_statement(statement).all(&txn).await?;
+                if self.backend() == sea_orm::DatabaseBackend::Postgres {
+                    // The rows of given ids plan the same whatever the ids.
+                    txn.execute_unprepared("SET LOCAL plan_cache_mode = auto").await?;
+                }
+                let rows = self.page_rows(&txn, keys).await?;
+                txn.commit().await?;
+                rows
             }
-            let keys = PageKey::find_by_statement(statement).all(&txn).await?;
-            if self.backend() == sea_orm::DatabaseBackend::Postgres {
-                // The rows of given ids plan the same whatever the ids.
-                txn.execute_unprepared("SET LOCAL plan_cache_mode = auto").await?;
-            }
-            let rows = self.page_rows(&txn, keys).await?;
-            txn.commit().await?;
-            rows
         };
         self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
 
