@@ -218,13 +218,17 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
 
 /// Whether `err` is SQLite's `SQLITE_BUSY` (code 5, or one of its extended codes).
 fn is_busy(err: &DbErr) -> bool {
-    let (DbErr::Conn(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(e)))
-    | DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(e)))
-    | DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(e)))) = err
-    else {
-        return false;
-    };
-    is_sqlite_busy(e.code().as_deref())
+    matches!(sqlx_error(err), Some(sea_orm::sqlx::Error::Database(e)) if is_sqlite_busy(e.code().as_deref()))
+}
+
+/// The driver's error inside `err`, if it carries one.
+fn sqlx_error(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    }
 }
 
 /// Whether an error code is SQLite's busy: 5, or one of its extended codes (517...).
@@ -251,12 +255,10 @@ pub fn pool_usage(connection: &DatabaseConnection) -> Option<(u32, usize)> {
 /// succeed later), as opposed to a fault in what was asked of it.
 pub fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
-    let sqlx = match err {
-        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed) => return true,
-        DbErr::Conn(RuntimeErr::SqlxError(e))
-        | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
-        DbErr::Conn(_) => return true,
+    let sqlx = match (err, sqlx_error(err)) {
+        (DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed), _) => return true,
+        (_, Some(e)) => e,
+        (DbErr::Conn(_), None) => return true,
         _ => return false,
     };
     match sqlx {

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, T
 
 use crate::entities::{companies, company_tags, company_tree, industries, license_types};
 use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
-use crate::statement::{Shaped, unsigned};
+use crate::statement::{Shaped, scalar, unsigned};
 use crate::tree::{manages, manages_per_row_expr};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
@@ -222,17 +222,17 @@ impl Root {
     fn holds(&self, narrowed: bool) -> SimpleExpr {
         let company = Expr::col((C::Company, companies::Column::Id));
         let root = self.id().to_owned();
-        match (narrowed, self) {
-            (true, _) => manages_per_row_expr(Expr::val(root).into(), company.into(), !self.itself()),
-            (false, _) => company.in_subquery(
-                Query::select()
-                    .column(company_tree::Column::DescendantId)
-                    .from(company_tree::Entity)
-                    .and_where(Expr::col(company_tree::Column::AncestorId).eq(root))
-                    .and_where(Expr::col(company_tree::Column::Depth).gte(self.min_depth()))
-                    .to_owned(),
-            ),
+        if narrowed {
+            return manages_per_row_expr(Expr::val(root).into(), company.into(), !self.itself());
         }
+        company.in_subquery(
+            Query::select()
+                .column(company_tree::Column::DescendantId)
+                .from(company_tree::Entity)
+                .and_where(Expr::col(company_tree::Column::AncestorId).eq(root))
+                .and_where(Expr::col(company_tree::Column::Depth).gte(self.min_depth()))
+                .to_owned(),
+        )
     }
 
     /// The least depth below the root of a company searched (the root's own link is depth 0).
@@ -362,11 +362,6 @@ fn kept_counts(root: sea_orm::Value, itself: bool) -> (SimpleExpr, SimpleExpr) {
 fn limits(page_number: u64, page_size: u64) -> (u64, u64) {
     let page_size = page_size.max(1);
     (page_size, page_number.saturating_sub(1).saturating_mul(page_size).min(i64::MAX as u64))
-}
-
-/// `(SELECT query)` as a value.
-fn scalar(query: SelectStatement) -> SimpleExpr {
-    SimpleExpr::SubQuery(None, Box::new(query.into_sub_query_statement()))
 }
 
 /// The tags of the company `id` as a JSON array of strings (NULL when none).

@@ -9,6 +9,7 @@
 //! which parameter, so a request's values land where the builder put them.
 use std::sync::OnceLock;
 
+use sea_orm::sea_query::{SelectStatement, SimpleExpr};
 use sea_orm::{DatabaseBackend, Statement, Value};
 
 /// The templates of one statement with `N` shapes, for each database.
@@ -39,6 +40,11 @@ fn stand_in(index: usize, value: &Value) -> Value {
         Value::Int(_) => Value::Int(Some(i32::MIN + index as i32)),
         other => panic!("no stand-in for a parameter of this kind: {other:?}"),
     }
+}
+
+/// `(SELECT query)` as a value.
+pub(crate) fn scalar(query: SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(query.into_sub_query_statement()))
 }
 
 /// A page's limit or offset, as a builder receives it among the parameters.

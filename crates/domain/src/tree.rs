@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use crate::CompanyId;
 use crate::entities::{companies, company_tree};
+use crate::statement::scalar;
 
 /// The rule as an expression: the company `manager` is a strict ancestor of `company` (both
 /// expressions, e.g. a value and a column). Depth 0 is exactly a company's link to itself, so
@@ -25,7 +26,7 @@ pub(crate) fn manages_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleEx
 /// generic plan) then hashes the root's whole subtree (38 ms at 100 000 companies); this form
 /// probes the tree's key once per candidate, whatever the plan.
 pub(crate) fn manages_per_row_expr(manager: SimpleExpr, company: SimpleExpr, strict: bool) -> SimpleExpr {
-    SimpleExpr::SubQuery(None, Box::new(link_rows(manager, company, strict).into_sub_query_statement()))
+    scalar(link_rows(manager, company, strict))
 }
 
 /// The link from `manager` down to `company`, if any (`strict`: not the company's own link).
@@ -193,19 +194,15 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
 pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
     let of_descendant = |column: companies::Column| {
         let c = Alias::new("c");
-        SimpleExpr::SubQuery(
-            None,
-            Box::new(
-                Query::select()
-                    .column((c.clone(), column))
-                    .from_as(companies::Entity, c.clone())
-                    .and_where(
-                        Expr::col((c, companies::Column::Id))
-                            .equals((company_tree::Entity, company_tree::Column::DescendantId)),
-                    )
-                    .to_owned()
-                    .into_sub_query_statement(),
-            ),
+        scalar(
+            Query::select()
+                .column((c.clone(), column))
+                .from_as(companies::Entity, c.clone())
+                .and_where(
+                    Expr::col((c, companies::Column::Id))
+                        .equals((company_tree::Entity, company_tree::Column::DescendantId)),
+                )
+                .to_owned(),
         )
     };
     for batch in ids.chunks(500) {

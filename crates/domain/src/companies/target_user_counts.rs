@@ -2,10 +2,11 @@
 //! (`active_target_users`, `inactive_target_users`, `deleted_target_users`) and are brought up to
 //! date in the same transaction as every write to the company's target users, so a read or a
 //! search page never counts rows per company.
-use sea_orm::sea_query::{Alias, Expr, Func, LockType, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Func, LockType, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr};
 
 use crate::entities::{companies, target_users};
+use crate::statement::scalar;
 
 /// The states a target user can be in, each with the company column counting it.
 pub(crate) const STATES: [(&str, companies::Column); 3] = [
@@ -50,7 +51,7 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, companies: &[&str]) -> R
                 )
                 .and_where(Expr::col((t, target_users::Column::State)).eq(state))
                 .to_owned();
-            SimpleExpr::SubQuery(None, Box::new(rows.into_sub_query_statement()))
+            scalar(rows)
         };
         let mut update = Query::update();
         update.table(companies::Entity).and_where(companies::Column::Id.is_in(batch));

@@ -15,6 +15,7 @@ use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 
 use crate::entities::{companies, company_tree};
+use crate::statement::scalar;
 
 /// Companies per statement (well under both databases' limits on bound values).
 const BATCH: usize = 500;
@@ -192,10 +193,7 @@ fn managed_counts() -> (SimpleExpr, SimpleExpr) {
         )
         .and_where(Expr::col((d, companies::Column::LimitExceeded)).into())
         .to_owned();
-    let sub = |query: sea_orm::sea_query::SelectStatement| {
-        SimpleExpr::SubQuery(None, Box::new(query.into_sub_query_statement()))
-    };
-    (sub(below()), sub(exceeded))
+    (scalar(below()), scalar(exceeded))
 }
 
 #[cfg(test)]
