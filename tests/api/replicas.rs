@@ -1,5 +1,8 @@
-//! Two replicas over one database: sessions and tokens from one work on the other, and a logout
-//! or deletion on one is seen by the other at once.
+//! Two replicas over one database: sessions and tokens from one work on the other; a logout or
+//! deletion on one is seen by the other at once for sessions, and for reads kept in memory as soon
+//! as the other's change watcher hears of it.
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
 use companygate_domain::fixtures::Fixture;
@@ -7,7 +10,7 @@ use companygate_server::application;
 use companygate_server::settings::CommonSettings;
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-use crate::test_app::{Db, EmptyDatabase, FIXTURE, GOD_TOKEN, json, spawn_app};
+use crate::test_app::{Db, EmptyDatabase, FIXTURE, GOD_TOKEN, json, spawn_app, spawn_app_with};
 
 async fn sessions_and_tokens_work_across_replicas(db: Db) {
     let a = spawn_app(db).await;
@@ -90,7 +93,143 @@ async fn a_replica_shutting_down_is_unready_while_it_drains(db: Db) {
     assert!(app.fresh_client().get(&healthz).send().await.is_err(), "the listener is closed after the drain");
 }
 
+/// How many reads of `read` a gateway answered from memory (`companygate_kept_reads_total`).
+async fn kept(client: &reqwest::Client, base: &str, read: &str) -> f64 {
+    let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    let series = format!(r#"companygate_kept_reads_total{{from="memory",read="{read}"}} "#);
+    text.lines().find_map(|line| line.strip_prefix(&series)?.parse().ok()).unwrap_or(0.0)
+}
+
+/// The API client `paused-elsewhere` with this status (1 active, 2 inactive).
+fn paused_client(status: i32) -> serde_json::Value {
+    let mut client = json!({"name": "Paused elsewhere", "clientId": "paused-elsewhere", "statusId": status,
+           "hasIpAddressRestriction": false, "allowedIpAddresses": [], "roleResourceIdList": ["RoleReseller"]});
+    if status == 1 {
+        client["clientSecret"] = json!("brand-new-s3cret");
+    }
+    client
+}
+
+/// Calls `probe` until it returns true, for at most two seconds; how long that took.
+async fn within_two_seconds<F: std::future::Future<Output = bool>>(mut probe: impl FnMut() -> F) -> Duration {
+    let start = Instant::now();
+    while !probe().await {
+        assert!(start.elapsed() < Duration::from_secs(2), "not seen after {:?}", start.elapsed());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    start.elapsed()
+}
+
+/// Reads a replica answers from memory follow writes made elsewhere: a company renamed straight
+/// in the database, and a client deactivated on the other replica, are seen by both replicas as
+/// soon as their change watchers hear of it (well within a second), after each replica was shown
+/// to answer those very reads from memory.
+async fn reads_kept_in_memory_follow_writes_made_elsewhere(db: Db) {
+    let a = spawn_app(db).await;
+    let b = a.replica().await;
+    let client = a.fresh_client();
+    let token = a.reseller_token().await;
+    let name_on = |base: String| {
+        let request = client.get(format!("{base}/api/companies/Cust0mer0001")).bearer_auth(&token).send();
+        async move { json(request.await.unwrap()).await.1["data"]["name"].as_str().map(str::to_owned) }
+    };
+    let before = name_on(a.address.clone()).await.expect("the company reads");
+    // Each replica answers from memory once its watcher confirmed (PostgreSQL: its first heartbeat).
+    for base in [&a.address, &b.address] {
+        within_two_seconds(|| async {
+            name_on(base.clone()).await;
+            kept(&client, base, "company").await > 0.0
+        })
+        .await;
+    }
+    let backend = a.db.get_database_backend();
+    let rename = "UPDATE companies SET name = $1, version = version + 1 WHERE id = $2";
+    let rename = Statement::from_sql_and_values(backend, rename, ["Renamed Elsewhere".into(), "Cust0mer0001".into()]);
+    a.db.execute(rename).await.unwrap();
+    for base in [&a.address, &b.address] {
+        let took =
+            within_two_seconds(|| async { name_on(base.clone()).await.as_deref() == Some("Renamed Elsewhere") }).await;
+        println!("{base}: a rename made in the database seen after {took:?}");
+    }
+    assert_ne!(before, "Renamed Elsewhere");
+
+    // A client's token, kept by B, stops working on B once A deactivates the client.
+    let acme = token;
+    let created =
+        client.post(a.url("/api/companies/clients")).bearer_auth(&acme).json(&paused_client(1)).send().await.unwrap();
+    let (status, created) = json(created).await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["data"]["resourceId"].as_str().unwrap().to_owned();
+    let paused = a.token("paused-elsewhere", "brand-new-s3cret").await;
+    let my_on_b = || {
+        let request = client.get(b.url("/api/companies/my")).bearer_auth(&paused).send();
+        async move { request.await.unwrap().status().as_u16() }
+    };
+    let kept_before = kept(&client, &b.address, "bearer").await;
+    within_two_seconds(|| async { my_on_b().await == 200 && kept(&client, &b.address, "bearer").await > kept_before })
+        .await;
+    let pause = client
+        .put(a.url(&format!("/api/companies/clients/{id}")))
+        .bearer_auth(&acme)
+        .json(&paused_client(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(pause).await.0, 200);
+    let took = within_two_seconds(|| async { my_on_b().await == 401 }).await;
+    println!("a client deactivated on another replica refused after {took:?}");
+}
+
+/// PostgreSQL: a gateway whose listening connection is cut (as a database restart or a network
+/// fault cuts it) misses no change made meanwhile: it stops answering from memory until it listens
+/// again, then answers from memory again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_whose_listener_is_cut_misses_no_change() {
+    let app = spawn_app(Db::Postgres).await;
+    let client = app.fresh_client();
+    let token = app.reseller_token().await;
+    let name = || {
+        let request = client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send();
+        async move { json(request.await.unwrap()).await.1["data"]["name"].as_str().map(str::to_owned) }
+    };
+    within_two_seconds(|| async { name().await.is_some() && kept(&client, &app.address, "company").await > 0.0 }).await;
+    let backend = app.db.get_database_backend();
+    let cut = "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+               WHERE datname = current_database() AND query ILIKE 'LISTEN%'";
+    let cut = app.db.query_all(Statement::from_string(backend, cut)).await.unwrap();
+    assert_eq!(cut.len(), 1, "one listening connection");
+    let rename = "UPDATE companies SET name = 'Renamed While Deaf', version = version + 1 WHERE id = 'Cust0mer0001'";
+    app.db.execute_unprepared(rename).await.unwrap();
+    within_two_seconds(|| async { name().await.as_deref() == Some("Renamed While Deaf") }).await;
+    let before = kept(&client, &app.address, "company").await;
+    within_two_seconds(|| async { name().await.is_some() && kept(&client, &app.address, "company").await > before })
+        .await;
+}
+
+/// With `--keep-reads-in-memory false` every read goes to the database: nothing is answered from
+/// memory, and a write made straight in the database is seen by the very next read.
+async fn reads_can_be_kept_out_of_memory(db: Db) {
+    let app = spawn_app_with(db, &["--keep-reads-in-memory", "false"]).await;
+    let client = app.fresh_client();
+    let token = app.reseller_token().await;
+    let name = || {
+        let request = client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send();
+        async move { json(request.await.unwrap()).await.1["data"]["name"].as_str().map(str::to_owned) }
+    };
+    for _ in 0..20 {
+        assert!(name().await.is_some());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(kept(&client, &app.address, "company").await, 0.0);
+    assert_eq!(kept(&client, &app.address, "bearer").await, 0.0);
+    let rename = "UPDATE companies SET name = 'Renamed At Once', version = version + 1 WHERE id = 'Cust0mer0001'";
+    app.db.execute_unprepared(rename).await.unwrap();
+    assert_eq!(name().await.as_deref(), Some("Renamed At Once"));
+}
+
 crate::on_both_databases!(
+    reads_can_be_kept_out_of_memory,
+    reads_kept_in_memory_follow_writes_made_elsewhere,
     sessions_and_tokens_work_across_replicas,
     a_replica_shutting_down_is_unready_while_it_drains,
     replicas_starting_together_migrate_once_and_share_one_key,

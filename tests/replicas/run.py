@@ -3,8 +3,8 @@
 Redis, behind HAProxy (health checks on /readyz). A bounded wrk load of mixed token, search, login
 and delete traffic goes through the balancer while one replica is stopped with SIGTERM and started
 again. Then, replica by replica: a token from one is honoured by the others, a deleted company's
-token is refused by every replica at once, and one client's token limit holds once across the
-three. Exits non-zero on any failed check; prints the figures and writes them as JSON.
+token is refused by every replica as soon as it hears of the deletion (within a second), and one
+client's token limit holds once across the three. Exits non-zero on any failed check; prints the figures and writes them as JSON.
 
 Run through scripts/replicas, which installs HAProxy and wrk and makes sure PostgreSQL and Redis
 answer."""
@@ -335,11 +335,21 @@ def main():
                   for r in replicas]
         status, _ = request(f"{replicas[2].base}/api/companies/{DOOMED}", method="DELETE",
                             headers={"Authorization": f"Bearer {probe}"})
-        after = [request(f"{r.base}/api/companies/{DOOMED}", headers={"Authorization": f"Bearer {doomed}"})[0]
-                 for r in replicas]
-        check("a deleted company's token is refused by every replica at once",
+        # Each replica kept the token's row; it hears of the deletion from the database (the
+        # commit's notification) and refuses the token from then on, within milliseconds.
+        deleted_at = time.perf_counter()
+        after, took = [], []
+        for r in replicas:
+            while True:
+                code = request(f"{r.base}/api/companies/{DOOMED}", headers={"Authorization": f"Bearer {doomed}"})[0]
+                if code != 200 or time.perf_counter() - deleted_at > 1:
+                    break
+                time.sleep(0.001)
+            after.append(code)
+            took.append(f"{(time.perf_counter() - deleted_at) * 1000:.1f} ms")
+        check("a deleted company's token is refused by every replica within a second",
               before == [200, 200, 200] and status == 200 and after == [401, 401, 401],
-              f"before {before}, delete {status}, after {after}")
+              f"before {before}, delete {status}, after {after}, refused after {took}")
 
         # One client's token limit holds once across the three (Redis), whichever replica answers.
         granted = 0

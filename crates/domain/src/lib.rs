@@ -17,6 +17,7 @@ pub mod database;
 pub mod deletion;
 pub mod entities;
 pub mod fixtures;
+mod fresh;
 pub mod gate;
 pub mod idempotency;
 pub mod mail;
@@ -44,6 +45,8 @@ pub struct Config {
     pub session_idle_ttl: Duration,
     /// `None` turns god mode off; an empty token is treated as `None`.
     pub god_token: Option<String>,
+    /// Whether hot reads may be answered from memory (see [`fresh`]).
+    pub keep_reads: bool,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             token_ttl: Duration::from_secs(3600),
             session_idle_ttl: Duration::from_secs(7 * 24 * 3600),
             god_token: None,
+            keep_reads: true,
         }
     }
 }
@@ -73,8 +77,9 @@ pub struct Gateway {
     db: DatabaseConnection,
     /// Reads whose statements are planned once (see [`database::Pools::generic`]).
     generic: DatabaseConnection,
-    /// Every write, and reads that decide a write (see [`database::Pools`]).
-    writer: DatabaseConnection,
+    /// Every write, and reads that decide a write (see [`database::Pools`]); each tells
+    /// `freshness` that something changed.
+    writer: fresh::Writer,
     /// Access-token rows (see [`database::Pools::tokens`]).
     token_writer: DatabaseConnection,
     hasher: passwords::Hasher,
@@ -87,16 +92,34 @@ pub struct Gateway {
     /// Exports that may start now (see [`search::export`]).
     exports: Arc<tokio::sync::Semaphore>,
     limits: Arc<rate_limit::Limiter>,
+    /// Whether rows kept in memory are still what the database holds (see [`fresh`]).
+    freshness: Arc<fresh::Freshness>,
+    /// See [`database::Pools::private`].
+    private_database: bool,
+    /// Bearer tokens' rows, by `jti`.
+    bearers: Arc<fresh::ReadCache<String, tokens::Bearer>>,
+    /// Company records as a manager reads them, by (manager, company).
+    records: Arc<fresh::ReadCache<(CompanyId, CompanyId), companies::record::Checked>>,
+    /// Company resource ids by company number.
+    numbers: Arc<fresh::ReadCache<i32, String>>,
+    /// The reference tables' rows.
+    references: Arc<fresh::ReadCache<companies::writes::Reference, Vec<companies::writes::ReferenceRow>>>,
 }
+
+/// Most bearer tokens kept at once (each about 200 bytes).
+const KEPT_BEARERS: usize = 10_000;
+/// Most company records kept at once (each about 1 kB).
+const KEPT_RECORDS: usize = 4_096;
 
 impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
     pub async fn new(pools: Pools, config: Config, mail: Mailer) -> Result<Self, DbErr> {
         let keys = tokens::KeyRing::load_or_create(&pools.write).await?;
+        let freshness = Arc::new(fresh::Freshness::new());
         Ok(Self {
             db: pools.read,
             generic: pools.generic,
-            writer: pools.write,
+            writer: fresh::Writer::new(pools.write, freshness.clone()),
             token_writer: pools.tokens,
             hasher: passwords::Hasher::sized_to_machine(),
             verified: Arc::new(verified_secrets::VerifiedSecrets::new()),
@@ -107,6 +130,12 @@ impl Gateway {
             telemetry: telemetry::Telemetry::default(),
             exports: search::export::permits(),
             limits: Arc::new(rate_limit::Limiter::in_memory(rate_limit::Rates::default())),
+            bearers: Arc::new(fresh::ReadCache::new("bearer", KEPT_BEARERS, freshness.clone())),
+            records: Arc::new(fresh::ReadCache::new("company", KEPT_RECORDS, freshness.clone())),
+            numbers: Arc::new(fresh::ReadCache::new("number", KEPT_RECORDS, freshness.clone())),
+            references: Arc::new(fresh::ReadCache::new("reference", 4, freshness.clone())),
+            freshness,
+            private_database: pools.private,
         })
     }
 
@@ -142,7 +171,9 @@ impl Gateway {
     /// Sets the gauges read at scrape time: connections of each pool in use and idle, and the
     /// outbox backlog (left as it was while the database does not answer within a second).
     pub async fn sample_gauges(&self) {
-        for (pool, connection) in [("read", &self.db), ("write", &self.writer), ("tokens", &self.token_writer)] {
+        for (pool, connection) in
+            [("read", &self.db), ("write", self.writer.unwatched()), ("tokens", &self.token_writer)]
+        {
             if let Some((size, idle)) = database::pool_usage(connection) {
                 let in_use = (size as usize).saturating_sub(idle);
                 self.telemetry.set("companygate_db_connections", &[("pool", pool), ("state", "in_use")], in_use as f64);
@@ -159,14 +190,15 @@ impl Gateway {
         &self.config
     }
 
-    /// The gateway's background work, until the returned future is dropped: the outbox sender
-    /// and, every hour, sweeping idempotency keys past their lifetime.
+    /// The gateway's background work, until the returned future is dropped: the outbox sender,
+    /// every hour sweeping idempotency keys past their lifetime, and watching the database for
+    /// changes made by other connections (without which no read is answered from memory).
     pub async fn run_background(&self) {
         let sweep = async {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                match idempotency::sweep(&self.writer).await {
+                match idempotency::sweep(self.writer.unwatched()).await {
                     Ok(n) => tracing::debug!(removed = n, "expired idempotency keys swept"),
                     Err(error) => tracing::warn!(%error, "sweeping idempotency keys failed"),
                 }
@@ -179,7 +211,14 @@ impl Gateway {
                 self.telemetry.upkeep();
             }
         };
-        tokio::join!(self.mail.run(&self.writer, &self.telemetry), sweep, upkeep);
+        let watch = async {
+            match self.config.keep_reads {
+                true => self.freshness.watch(&self.db, self.private_database).await,
+                // Never confirmed: nothing is kept.
+                false => std::future::pending().await,
+            }
+        };
+        tokio::join!(self.mail.run(self.writer.unwatched(), &self.telemetry), sweep, upkeep, watch);
     }
 
     /// Messages waiting in the outbox and messages given up.
@@ -192,7 +231,7 @@ impl Gateway {
         use companygate_migration::MigratorTrait;
         use sea_orm::ConnectionTrait;
         self.db.execute_unprepared("SELECT 1").await.map_err(Unready::Database)?;
-        let pending = companygate_migration::Migrator::get_pending_migrations(&self.writer)
+        let pending = companygate_migration::Migrator::get_pending_migrations(self.writer.unwatched())
             .await
             .map_err(Unready::Database)?
             .len();

@@ -27,6 +27,7 @@ mod m20261202_000022_drop_redundant_target_user_index;
 mod m20261202_000023_name_index_without_pending_list;
 mod m20261202_000024_privacy_duration;
 mod m20261202_000025_company_numbers;
+mod m20261203_000026_change_notices;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000023_name_index_without_pending_list::Migration),
             Box::new(m20261202_000024_privacy_duration::Migration),
             Box::new(m20261202_000025_company_numbers::Migration),
+            Box::new(m20261203_000026_change_notices::Migration),
         ]
     }
 }

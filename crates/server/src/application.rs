@@ -36,6 +36,7 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
         token_ttl: Duration::from_secs(common.token_ttl_seconds),
         session_idle_ttl: Duration::from_secs(common.session_ttl_seconds),
         god_token: common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).filter(|t| !t.is_empty()),
+        keep_reads: common.keep_reads_in_memory,
     };
     let mail = MailSettings {
         timeout: Duration::from_secs(common.mail_timeout_seconds),

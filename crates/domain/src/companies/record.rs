@@ -298,7 +298,7 @@ fn build_checked_record(backend: DatabaseBackend, manager: sea_orm::Value, key: 
 }
 
 /// A company's record with whether the caller manages it and its tags, from one query.
-struct Checked {
+pub(crate) struct Checked {
     record: CompanyRecord,
     managed: bool,
     tags_json: Option<String>,
@@ -327,11 +327,12 @@ impl Gateway {
         let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
         let manager = own.resource_id().unwrap_or_default();
         let statement = checked_record(self.db.get_database_backend(), manager, key);
-        let found = Checked::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
+        let read = Checked::find_by_statement(statement).one(&self.db);
+        let found = self.records.get(&self.telemetry, (*own, id), read).await?.ok_or(ReadCompanyError::NotFound)?;
         if id != *own && !found.managed {
             return Err(ReadCompanyError::Forbidden);
         }
-        let mut record = found.record;
+        let mut record = found.record.clone();
         record.tags = crate::search::tags_from_json(found.tags_json.as_deref());
         Ok(record)
     }
@@ -340,14 +341,14 @@ impl Gateway {
     /// [`Self::read_company`].
     pub async fn company_by_number(&self, actor: &Actor, number: i32) -> Result<(String, String), ReadCompanyError> {
         use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
-        let id: Option<String> = companies::Entity::find()
+        let read = companies::Entity::find()
             .select_only()
             .column(companies::Column::Id)
             .filter(companies::Column::Number.eq(number))
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        let record = self.read_company(actor, id.as_deref().and_then(CompanyId::from_resource_id)).await?;
+            .into_tuple::<String>()
+            .one(&self.db);
+        let id = self.numbers.get(&self.telemetry, number, read).await?;
+        let record = self.read_company(actor, id.as_deref().and_then(|id| CompanyId::from_resource_id(id))).await?;
         Ok((record.id, record.name))
     }
 

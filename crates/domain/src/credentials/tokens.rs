@@ -139,7 +139,7 @@ static GRANTEE: Shaped<1> = Shaped::new();
 
 /// A bearer token's row, with its client and company (absent when they are gone).
 #[derive(FromQueryResult)]
-struct Bearer {
+pub(crate) struct Bearer {
     company_id: String,
     expires_at: chrono::DateTime<Utc>,
     revoked: bool,
@@ -371,11 +371,15 @@ impl Gateway {
             .map_err(|_| AuthenticateError::InvalidToken)?
             .claims;
 
-        // The token's row with its client and company, in one query.
+        // The token's row with its client and company, in one query (or from memory while nothing
+        // changed since it was read: see `crate::fresh`; the checks below run on every request).
         let backend = self.db.get_database_backend();
-        let statement = BEARER.statement(backend, 0, vec![claims.jti.into()], |p| bearer(backend, p[0].clone()));
-        let row = Bearer::find_by_statement(statement)
-            .one(&self.db)
+        let statement =
+            BEARER.statement(backend, 0, vec![claims.jti.clone().into()], |p| bearer(backend, p[0].clone()));
+        let read = Bearer::find_by_statement(statement).one(&self.db);
+        let row = self
+            .bearers
+            .get(&self.telemetry, claims.jti, read)
             .await?
             .filter(|t| {
                 !t.revoked
@@ -385,11 +389,13 @@ impl Gateway {
                     && t.company_disabled == Some(false)
             })
             .ok_or(AuthenticateError::InvalidToken)?;
-        let (Some(client_id), Some(client_key), Some(role)) = (row.client_id, row.client_key, row.role) else {
+        let (Some(client_id), Some(client_key), Some(role)) =
+            (row.client_id.clone(), row.client_key, row.role.as_deref())
+        else {
             return Err(AuthenticateError::InvalidToken);
         };
         let company = CompanyId::from_resource_id(&row.company_id).ok_or(AuthenticateError::InvalidToken)?;
-        let role = ClientRole::parse(&role).ok_or(AuthenticateError::InvalidToken)?;
+        let role = ClientRole::parse(role).ok_or(AuthenticateError::InvalidToken)?;
         Ok(Actor::Client { client: client_key, client_id, company, role })
     }
 }
