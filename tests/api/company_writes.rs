@@ -164,7 +164,41 @@ async fn the_reference_tables_are_readable(db: Db) {
     assert_eq!(app.client.get(app.url("/api/countries")).send().await.unwrap().status(), 401);
 }
 
+/// A record this gateway answers from memory is never answered after a write this gateway made:
+/// each round reads the company twice (kept, then answered from memory), renames it, and reads it
+/// at once; the read after the rename must show the new name every time (the change watcher alone
+/// would often be too late: it hears other connections' commits within milliseconds).
+async fn a_kept_record_is_never_answered_after_this_gateways_own_write(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let path = "/api/companies/Cust0mer0001";
+    let name = || async {
+        let answer = app.client.get(app.url(path)).bearer_auth(&acme).send().await.unwrap();
+        json(answer).await.1["data"]["name"].as_str().unwrap().to_owned()
+    };
+    let from_memory = || async {
+        let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let series = r#"companygate_kept_reads_total{from="memory",read="company"} "#;
+        text.lines().find_map(|line| line.strip_prefix(series)?.parse::<f64>().ok()).unwrap_or(0.0)
+    };
+    // Memory answers once the change watcher confirmed (PostgreSQL: its first heartbeat).
+    let start = std::time::Instant::now();
+    while from_memory().await == 0.0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "nothing answered from memory");
+        name().await;
+    }
+    for round in 0..20 {
+        name().await;
+        name().await;
+        let renamed = format!("Renamed {round}");
+        assert_eq!(send(&app, reqwest::Method::PUT, path, &acme, form(&renamed)).await.0, 200);
+        assert_eq!(name().await, renamed, "round {round}");
+    }
+    assert!(from_memory().await >= 20.0, "the rounds' second reads came from memory");
+}
+
 crate::on_both_databases!(
+    a_kept_record_is_never_answered_after_this_gateways_own_write,
     a_reseller_creates_and_changes_a_company_with_a_multipart_form,
     every_invalid_field_of_the_form_is_listed,
     only_resellers_write_and_only_companies_they_manage,
