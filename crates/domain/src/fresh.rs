@@ -24,8 +24,10 @@
 //! [`HEARTBEAT`]) within [`CONFIRMED_FOR`], and a lost listening connection turns memory off at
 //! once; SQLite's poll must have answered within [`CONFIRMED_FOR`]. When it comes back, the epoch
 //! moves first, so nothing kept from before is used again. Without a watcher (a gateway whose
-//! background work is not running) nothing is kept. Results that found nothing are never kept,
-//! and each cache holds a bounded number of entries, least recently used going first.
+//! background work is not running) nothing is kept. Results that found nothing are never kept.
+//! Each cache holds a bounded number of entries, least recently used going first, and keeps no
+//! entry larger than its own limit (a company with a large logo is read from the database every
+//! time), so the memory it holds is bounded whatever clients ask for.
 use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -214,18 +216,32 @@ impl Freshness {
     }
 }
 
+/// About how many bytes a kept value holds.
+pub(crate) trait Weigh {
+    fn bytes(&self) -> usize;
+}
+
+impl Weigh for String {
+    fn bytes(&self) -> usize {
+        size_of::<Self>() + self.len()
+    }
+}
+
 /// Entries of one kind of read, each stamped with the epoch it was read under.
 pub(crate) struct ReadCache<K: Hash + Eq, V> {
     /// The `read` label of `companygate_kept_reads_total`.
     name: &'static str,
     entries: Mutex<LruCache<K, (u64, Arc<V>)>>,
+    /// Values weighing more are not kept.
+    max_entry_bytes: usize,
     freshness: Arc<Freshness>,
 }
 
-impl<K: Hash + Eq, V> ReadCache<K, V> {
-    pub(crate) fn new(name: &'static str, capacity: usize, freshness: Arc<Freshness>) -> Self {
+impl<K: Hash + Eq, V: Weigh> ReadCache<K, V> {
+    /// At most `capacity` entries of at most `max_entry_bytes` each.
+    pub(crate) fn new(name: &'static str, capacity: usize, max_entry_bytes: usize, freshness: Arc<Freshness>) -> Self {
         let capacity = NonZeroUsize::new(capacity).expect("capacity is not zero");
-        Self { name, entries: Mutex::new(LruCache::new(capacity)), freshness }
+        Self { name, entries: Mutex::new(LruCache::new(capacity)), max_entry_bytes, freshness }
     }
 
     /// The entry for `key` while it is fresh; otherwise `load`s it (and keeps what it found, if the
@@ -249,7 +265,7 @@ impl<K: Hash + Eq, V> ReadCache<K, V> {
         from("database");
         let Some(found) = load.await? else { return Ok(None) };
         let found = Arc::new(found);
-        if self.freshness.current() == Some(epoch) {
+        if found.bytes() <= self.max_entry_bytes && self.freshness.current() == Some(epoch) {
             self.entries.lock().expect("read cache lock").put(key, (epoch, found.clone()));
         }
         Ok(Some(found))
@@ -369,6 +385,12 @@ mod tests {
         freshness
     }
 
+    impl Weigh for u32 {
+        fn bytes(&self) -> usize {
+            *self as usize
+        }
+    }
+
     async fn found(value: u32) -> Result<Option<u32>, DbErr> {
         Ok(Some(value))
     }
@@ -376,7 +398,7 @@ mod tests {
     #[tokio::test]
     async fn an_entry_is_used_only_while_nothing_changed() {
         let freshness = confirmed();
-        let cache = ReadCache::new("test", 10, freshness.clone());
+        let cache = ReadCache::new("test", 10, 1000, freshness.clone());
         assert_eq!(*cache.get(&Telemetry::default(), 1, found(10)).await.unwrap().unwrap(), 10);
         assert_eq!(*cache.get(&Telemetry::default(), 1, found(11)).await.unwrap().unwrap(), 10, "kept");
         freshness.changed();
@@ -391,7 +413,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_that_raced_a_change_is_not_kept() {
         let freshness = confirmed();
-        let cache = ReadCache::new("test", 10, freshness.clone());
+        let cache = ReadCache::new("test", 10, 1000, freshness.clone());
         let racing = async {
             freshness.changed();
             Ok(Some(1))
@@ -407,7 +429,7 @@ mod tests {
     #[tokio::test]
     async fn nothing_is_kept_unless_the_watcher_confirms_and_nothing_found_is_never_kept() {
         let freshness = Arc::new(Freshness::new());
-        let cache = ReadCache::new("test", 10, freshness.clone());
+        let cache = ReadCache::new("test", 10, 1000, freshness.clone());
         cache.get(&Telemetry::default(), 1, found(1)).await.unwrap();
         assert_eq!(*cache.get(&Telemetry::default(), 1, found(2)).await.unwrap().unwrap(), 2, "no watcher, no memory");
         freshness.confirm();
@@ -429,7 +451,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_number_of_entries_is_bounded() {
-        let cache = ReadCache::new("test", 2, confirmed());
+        let cache = ReadCache::new("test", 2, 1000, confirmed());
         for key in 0..3 {
             cache.get(&Telemetry::default(), key, found(key)).await.unwrap();
         }

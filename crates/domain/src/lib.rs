@@ -106,10 +106,12 @@ pub struct Gateway {
     references: Arc<fresh::ReadCache<companies::writes::Reference, Vec<companies::writes::ReferenceRow>>>,
 }
 
-/// Most bearer tokens kept at once (each about 200 bytes).
+/// Most bearer tokens kept at once (each about 300 bytes, at most 1 KiB): at most 10 MiB.
 const KEPT_BEARERS: usize = 10_000;
-/// Most company records kept at once (each about 1 kB).
-const KEPT_RECORDS: usize = 4_096;
+/// Most company records kept at once (typically about 1 KiB; one with a logo over 8 KiB is not
+/// kept): at most 16 MiB. Company numbers: as many, each a few dozen bytes.
+const KEPT_RECORDS: usize = 2_048;
+const KEPT_RECORD_BYTES: usize = 8 * 1024;
 
 impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
@@ -130,10 +132,11 @@ impl Gateway {
             telemetry: telemetry::Telemetry::default(),
             exports: search::export::permits(),
             limits: Arc::new(rate_limit::Limiter::in_memory(rate_limit::Rates::default())),
-            bearers: Arc::new(fresh::ReadCache::new("bearer", KEPT_BEARERS, freshness.clone())),
-            records: Arc::new(fresh::ReadCache::new("company", KEPT_RECORDS, freshness.clone())),
-            numbers: Arc::new(fresh::ReadCache::new("number", KEPT_RECORDS, freshness.clone())),
-            references: Arc::new(fresh::ReadCache::new("reference", 4, freshness.clone())),
+            bearers: Arc::new(fresh::ReadCache::new("bearer", KEPT_BEARERS, 1024, freshness.clone())),
+            records: Arc::new(fresh::ReadCache::new("company", KEPT_RECORDS, KEPT_RECORD_BYTES, freshness.clone())),
+            numbers: Arc::new(fresh::ReadCache::new("number", KEPT_RECORDS, 1024, freshness.clone())),
+            // Four tables of a few hundred short rows at most.
+            references: Arc::new(fresh::ReadCache::new("reference", 4, 256 * 1024, freshness.clone())),
             freshness,
             private_database: pools.private,
         })

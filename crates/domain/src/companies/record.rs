@@ -304,6 +304,36 @@ pub(crate) struct Checked {
     tags_json: Option<String>,
 }
 
+impl crate::fresh::Weigh for Checked {
+    fn bytes(&self) -> usize {
+        let r = &self.record;
+        let texts = [
+            &r.parent_id,
+            &r.description,
+            &r.address,
+            &r.website_url,
+            &r.logo,
+            &r.industry_id,
+            &r.industry_name,
+            &r.country_id,
+            &r.country_name,
+            &r.license_type_id,
+            &r.license_type_name,
+            &r.license_period_type_id,
+            &r.time_zone_id,
+            &r.date_format,
+            &r.time_format,
+            &self.tags_json,
+        ];
+        let tags: usize = r.tags.iter().map(String::len).sum();
+        size_of::<Self>()
+            + r.id.len()
+            + r.name.len()
+            + tags
+            + texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum::<usize>()
+    }
+}
+
 impl FromQueryResult for Checked {
     fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {

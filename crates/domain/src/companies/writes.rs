@@ -28,6 +28,12 @@ pub struct ReferenceRow {
     pub name: String,
 }
 
+impl crate::fresh::Weigh for Vec<ReferenceRow> {
+    fn bytes(&self) -> usize {
+        self.iter().map(|row| size_of::<ReferenceRow>() + row.id.len() + row.name.len()).sum()
+    }
+}
+
 /// An uploaded logo.
 #[derive(Clone, Debug)]
 pub struct Logo {

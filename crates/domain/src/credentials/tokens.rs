@@ -151,6 +151,15 @@ pub(crate) struct Bearer {
     company_disabled: Option<bool>,
 }
 
+impl crate::fresh::Weigh for Bearer {
+    fn bytes(&self) -> usize {
+        let texts = [&self.client_id, &self.client_company_id, &self.role];
+        size_of::<Self>()
+            + self.company_id.len()
+            + texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum::<usize>()
+    }
+}
+
 /// A token by `jti` with its client and its company.
 fn bearer(backend: DatabaseBackend, jti: sea_orm::Value) -> Statement {
     let (token, client, company) = (Alias::new("t"), Alias::new("a"), Alias::new("c"));
