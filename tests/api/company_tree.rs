@@ -1,6 +1,7 @@
-//! Who manages whom follows the parent links as they are now: a subtree moved by `seed` is
-//! managed by its new ancestors at once and no longer by the old ones; a move that would make a
-//! cycle is refused and changes nothing.
+//! Who manages whom follows the parent links as they are now: a subtree moved by `seed` (another
+//! process) is managed by its new ancestors, and no longer by the old ones, as soon as the gateway
+//! hears of the move (see `TestApp::seed`); a move that would make a cycle is refused and changes
+//! nothing.
 use serde_json::{Value, json};
 
 use crate::test_app::{Db, TestApp, spawn_app};

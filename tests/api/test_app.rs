@@ -259,13 +259,18 @@ impl Replica {
 
 impl TestApp {
     /// Loads another fixture into this app's database through a second core, as `companygate seed` does.
+    /// Returns once the app has had ample time to hear of it: a write made by another process
+    /// reaches reads the app keeps in memory when its change watcher hears of it (PostgreSQL: at
+    /// the commit's notification; SQLite: within 5 ms), not at the commit itself.
     pub async fn seed(
         &self,
         fixture: &Value,
     ) -> Result<companygate_domain::fixtures::SeedReport, companygate_domain::fixtures::SeedError> {
         let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
         let gateway = application::gateway(&self.database_url, &common).await.expect("second gateway starts");
-        gateway.seed(&Fixture::from_json(&fixture.to_string()).expect("fixture parses")).await
+        let seeded = gateway.seed(&Fixture::from_json(&fixture.to_string()).expect("fixture parses")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        seeded
     }
 
     pub async fn replica(&self) -> Replica {

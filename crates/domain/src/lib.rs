@@ -96,6 +96,8 @@ pub struct Gateway {
     freshness: Arc<fresh::Freshness>,
     /// See [`database::Pools::private`].
     private_database: bool,
+    /// API clients asking for tokens, by `client_id`.
+    grantees: Arc<fresh::ReadCache<String, tokens::Grantee>>,
     /// Bearer tokens' rows, by `jti`.
     bearers: Arc<fresh::ReadCache<String, tokens::Bearer>>,
     /// Company records as a manager reads them, by (manager, company).
@@ -108,6 +110,9 @@ pub struct Gateway {
 
 /// Most bearer tokens kept at once (each about 300 bytes, at most 1 KiB): at most 10 MiB.
 const KEPT_BEARERS: usize = 10_000;
+/// Most API clients asking for tokens kept at once (each about 400 bytes, at most 4 KiB): at most
+/// 4 MiB.
+const KEPT_GRANTEES: usize = 1_000;
 /// Most company records kept at once (typically about 1 KiB; one with a logo over 8 KiB is not
 /// kept): at most 16 MiB. Company numbers: as many, each a few dozen bytes.
 const KEPT_RECORDS: usize = 2_048;
@@ -132,6 +137,7 @@ impl Gateway {
             telemetry: telemetry::Telemetry::default(),
             exports: search::export::permits(),
             limits: Arc::new(rate_limit::Limiter::in_memory(rate_limit::Rates::default())),
+            grantees: Arc::new(fresh::ReadCache::new("client", KEPT_GRANTEES, 4096, freshness.clone())),
             bearers: Arc::new(fresh::ReadCache::new("bearer", KEPT_BEARERS, 1024, freshness.clone())),
             records: Arc::new(fresh::ReadCache::new("company", KEPT_RECORDS, KEPT_RECORD_BYTES, freshness.clone())),
             numbers: Arc::new(fresh::ReadCache::new("number", KEPT_RECORDS, 1024, freshness.clone())),

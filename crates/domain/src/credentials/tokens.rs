@@ -80,7 +80,7 @@ fn new_jti(now: chrono::DateTime<Utc>) -> String {
 
 /// An API client asking for a token, with what its token says about its company.
 #[derive(FromQueryResult)]
-struct Grantee {
+pub(crate) struct Grantee {
     id: i32,
     client_id: String,
     secret_hash: String,
@@ -93,6 +93,20 @@ struct Grantee {
     company_disabled: Option<bool>,
     parent_id: Option<String>,
     parent_name: Option<String>,
+}
+
+impl crate::fresh::Weigh for Grantee {
+    fn bytes(&self) -> usize {
+        let texts = [&self.company_name, &self.parent_id, &self.parent_name];
+        let addresses = self.allowed_ip_addresses.as_ref().map_or(0, |v| v.to_string().len());
+        size_of::<Self>()
+            + self.client_id.len()
+            + self.secret_hash.len()
+            + self.role.len()
+            + self.company_id.len()
+            + addresses
+            + texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum::<usize>()
+    }
 }
 
 /// A client by `client_id` with its company and the company's parent.
@@ -288,10 +302,12 @@ impl Gateway {
         client_secret: &str,
         from: Option<std::net::IpAddr>,
     ) -> Result<IssuedToken, IssueTokenError> {
-        // The client with its company and the company's parent, in one query.
+        // The client with its company and the company's parent, in one query (or from memory while
+        // nothing changed since it was read: see `crate::fresh`; every check below runs each time).
         let backend = self.db.get_database_backend();
         let statement = GRANTEE.statement(backend, 0, vec![client_id.into()], |p| grantee(backend, p[0].clone()));
-        let client = Grantee::find_by_statement(statement).one(&self.db).await?;
+        let read = Grantee::find_by_statement(statement).one(&self.db);
+        let client = self.grantees.get(&self.telemetry, client_id.to_owned(), read).await?;
         let verified = match &client {
             Some(c) if self.verified.knows(c.id, &c.secret_hash, client_secret) => true,
             _ => {
