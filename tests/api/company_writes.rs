@@ -2,7 +2,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::test_app::{Db, TestApp, json, spawn_app};
+use crate::test_app::{Db, TestApp, company_name, json, kept_from_memory, spawn_app};
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
 
@@ -172,15 +172,8 @@ async fn a_kept_record_is_never_answered_after_this_gateways_own_write(db: Db) {
     let app = spawn_app(db).await;
     let acme = app.reseller_token().await;
     let path = "/api/companies/Cust0mer0001";
-    let name = || async {
-        let answer = app.client.get(app.url(path)).bearer_auth(&acme).send().await.unwrap();
-        json(answer).await.1["data"]["name"].as_str().unwrap().to_owned()
-    };
-    let from_memory = || async {
-        let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        let series = r#"companygate_kept_reads_total{from="memory",read="company"} "#;
-        text.lines().find_map(|line| line.strip_prefix(series)?.parse::<f64>().ok()).unwrap_or(0.0)
-    };
+    let name = || async { company_name(&app.client, &app.address, &acme, "Cust0mer0001").await.unwrap() };
+    let from_memory = || kept_from_memory(&app.client, &app.address, "company");
     // Memory answers once the change watcher confirmed (PostgreSQL: its first heartbeat).
     let start = std::time::Instant::now();
     while from_memory().await == 0.0 {

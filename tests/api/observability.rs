@@ -6,8 +6,7 @@ use crate::test_app::{Db, GOD_TOKEN, TestApp, hex, spawn_app, spawn_app_with};
 
 /// The value of the sample whose name and labels are exactly `series`, if present.
 async fn sample(app: &TestApp, series: &str) -> Option<f64> {
-    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    crate::test_app::metric(&app.client, &app.address, series).await
 }
 
 async fn requests_are_counted_per_dialect_route_and_status(db: Db) {

@@ -10,7 +10,9 @@ use companygate_server::application;
 use companygate_server::settings::CommonSettings;
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-use crate::test_app::{Db, EmptyDatabase, FIXTURE, GOD_TOKEN, json, spawn_app, spawn_app_with};
+use crate::test_app::{
+    Db, EmptyDatabase, FIXTURE, GOD_TOKEN, company_name, json, kept_from_memory, spawn_app, spawn_app_with,
+};
 
 async fn sessions_and_tokens_work_across_replicas(db: Db) {
     let a = spawn_app(db).await;
@@ -93,13 +95,6 @@ async fn a_replica_shutting_down_is_unready_while_it_drains(db: Db) {
     assert!(app.fresh_client().get(&healthz).send().await.is_err(), "the listener is closed after the drain");
 }
 
-/// How many reads of `read` a gateway answered from memory (`companygate_kept_reads_total`).
-async fn kept(client: &reqwest::Client, base: &str, read: &str) -> f64 {
-    let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-    let series = format!(r#"companygate_kept_reads_total{{from="memory",read="{read}"}} "#);
-    text.lines().find_map(|line| line.strip_prefix(&series)?.parse().ok()).unwrap_or(0.0)
-}
-
 /// The API client `paused-elsewhere` with this status (1 active, 2 inactive).
 fn paused_client(status: i32) -> serde_json::Value {
     let mut client = json!({"name": "Paused elsewhere", "clientId": "paused-elsewhere", "statusId": status,
@@ -130,15 +125,15 @@ async fn reads_kept_in_memory_follow_writes_made_elsewhere(db: Db) {
     let client = a.fresh_client();
     let token = a.reseller_token().await;
     let name_on = |base: String| {
-        let request = client.get(format!("{base}/api/companies/Cust0mer0001")).bearer_auth(&token).send();
-        async move { json(request.await.unwrap()).await.1["data"]["name"].as_str().map(str::to_owned) }
+        let (client, token) = (&client, &token);
+        async move { company_name(client, &base, token, "Cust0mer0001").await }
     };
     let before = name_on(a.address.clone()).await.expect("the company reads");
     // Each replica answers from memory once its watcher confirmed (PostgreSQL: its first heartbeat).
     for base in [&a.address, &b.address] {
         within_two_seconds(|| async {
             name_on(base.clone()).await;
-            kept(&client, base, "company").await > 0.0
+            kept_from_memory(&client, base, "company").await > 0.0
         })
         .await;
     }
@@ -165,9 +160,11 @@ async fn reads_kept_in_memory_follow_writes_made_elsewhere(db: Db) {
         let request = client.get(b.url("/api/companies/my")).bearer_auth(&paused).send();
         async move { request.await.unwrap().status().as_u16() }
     };
-    let kept_before = kept(&client, &b.address, "bearer").await;
-    within_two_seconds(|| async { my_on_b().await == 200 && kept(&client, &b.address, "bearer").await > kept_before })
-        .await;
+    let kept_before = kept_from_memory(&client, &b.address, "bearer").await;
+    within_two_seconds(|| async {
+        my_on_b().await == 200 && kept_from_memory(&client, &b.address, "bearer").await > kept_before
+    })
+    .await;
     let pause = client
         .put(a.url(&format!("/api/companies/clients/{id}")))
         .bearer_auth(&acme)
@@ -188,11 +185,11 @@ async fn a_gateway_whose_listener_is_cut_misses_no_change() {
     let app = spawn_app(Db::Postgres).await;
     let client = app.fresh_client();
     let token = app.reseller_token().await;
-    let name = || {
-        let request = client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send();
-        async move { json(request.await.unwrap()).await.1["data"]["name"].as_str().map(str::to_owned) }
-    };
-    within_two_seconds(|| async { name().await.is_some() && kept(&client, &app.address, "company").await > 0.0 }).await;
+    let name = || company_name(&client, &app.address, &token, "Cust0mer0001");
+    within_two_seconds(|| async {
+        name().await.is_some() && kept_from_memory(&client, &app.address, "company").await > 0.0
+    })
+    .await;
     let backend = app.db.get_database_backend();
     let cut = "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
                WHERE datname = current_database() AND query ILIKE 'LISTEN%'";
@@ -201,9 +198,11 @@ async fn a_gateway_whose_listener_is_cut_misses_no_change() {
     let rename = "UPDATE companies SET name = 'Renamed While Deaf', version = version + 1 WHERE id = 'Cust0mer0001'";
     app.db.execute_unprepared(rename).await.unwrap();
     within_two_seconds(|| async { name().await.as_deref() == Some("Renamed While Deaf") }).await;
-    let before = kept(&client, &app.address, "company").await;
-    within_two_seconds(|| async { name().await.is_some() && kept(&client, &app.address, "company").await > before })
-        .await;
+    let before = kept_from_memory(&client, &app.address, "company").await;
+    within_two_seconds(|| async {
+        name().await.is_some() && kept_from_memory(&client, &app.address, "company").await > before
+    })
+    .await;
 }
 
 /// With `--keep-reads-in-memory false` every read goes to the database: nothing is answered from
@@ -212,16 +211,13 @@ async fn reads_can_be_kept_out_of_memory(db: Db) {
     let app = spawn_app_with(db, &["--keep-reads-in-memory", "false"]).await;
     let client = app.fresh_client();
     let token = app.reseller_token().await;
-    let name = || {
-        let request = client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send();
-        async move { json(request.await.unwrap()).await.1["data"]["name"].as_str().map(str::to_owned) }
-    };
+    let name = || company_name(&client, &app.address, &token, "Cust0mer0001");
     for _ in 0..20 {
         assert!(name().await.is_some());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(kept(&client, &app.address, "company").await, 0.0);
-    assert_eq!(kept(&client, &app.address, "bearer").await, 0.0);
+    assert_eq!(kept_from_memory(&client, &app.address, "company").await, 0.0);
+    assert_eq!(kept_from_memory(&client, &app.address, "bearer").await, 0.0);
     let rename = "UPDATE companies SET name = 'Renamed At Once', version = version + 1 WHERE id = 'Cust0mer0001'";
     app.db.execute_unprepared(rename).await.unwrap();
     assert_eq!(name().await.as_deref(), Some("Renamed At Once"));

@@ -487,3 +487,21 @@ pub async fn json(response: reqwest::Response) -> (u16, Value) {
     let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, value)
 }
+
+/// The value of the `/metrics` sample at `base` whose name and labels are exactly `series`.
+pub async fn metric(client: &reqwest::Client, base: &str, series: &str) -> Option<f64> {
+    let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// How many reads of `read` the gateway at `base` answered from memory (`companygate_kept_reads_total`).
+pub async fn kept_from_memory(client: &reqwest::Client, base: &str, read: &str) -> f64 {
+    let series = format!(r#"companygate_kept_reads_total{{from="memory",read="{read}"}}"#);
+    metric(client, base, &series).await.unwrap_or(0.0)
+}
+
+/// Company `id`'s name as the gateway at `base` answers `GET /api/companies/{id}` to `token`.
+pub async fn company_name(client: &reqwest::Client, base: &str, token: &str, id: &str) -> Option<String> {
+    let answer = client.get(format!("{base}/api/companies/{id}")).bearer_auth(token).send().await.unwrap();
+    json(answer).await.1["data"]["name"].as_str().map(str::to_owned)
+}

@@ -227,6 +227,11 @@ impl Weigh for String {
     }
 }
 
+/// The bytes of these texts (none for an absent one), for [`Weigh`] implementations.
+pub(crate) fn text_bytes(texts: &[&Option<String>]) -> usize {
+    texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum()
+}
+
 /// Entries of one kind of read, each stamped with the epoch it was read under.
 pub(crate) struct ReadCache<K: Hash + Eq, V> {
     /// The `read` label of `companygate_kept_reads_total`.

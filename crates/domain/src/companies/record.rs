@@ -326,11 +326,7 @@ impl crate::fresh::Weigh for Checked {
             &self.tags_json,
         ];
         let tags: usize = r.tags.iter().map(String::len).sum();
-        size_of::<Self>()
-            + r.id.len()
-            + r.name.len()
-            + tags
-            + texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum::<usize>()
+        size_of::<Self>() + r.id.len() + r.name.len() + tags + crate::fresh::text_bytes(&texts)
     }
 }
 

@@ -105,7 +105,7 @@ impl crate::fresh::Weigh for Grantee {
             + self.role.len()
             + self.company_id.len()
             + addresses
-            + texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum::<usize>()
+            + crate::fresh::text_bytes(&texts)
     }
 }
 
@@ -168,9 +168,7 @@ pub(crate) struct Bearer {
 impl crate::fresh::Weigh for Bearer {
     fn bytes(&self) -> usize {
         let texts = [&self.client_id, &self.client_company_id, &self.role];
-        size_of::<Self>()
-            + self.company_id.len()
-            + texts.iter().map(|t| t.as_ref().map_or(0, String::len)).sum::<usize>()
+        size_of::<Self>() + self.company_id.len() + crate::fresh::text_bytes(&texts)
     }
 }
 
