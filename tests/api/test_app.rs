@@ -462,11 +462,12 @@ impl TestApp {
         }
     }
 
-    /// Waits (up to 10 s) until the outbox worker has written at least `n` messages; returns them.
+    /// Waits (up to 10 s) until the outbox worker has written at least `n` messages in full; returns them.
     pub async fn wait_for_mail(&self, n: usize) -> Vec<String> {
         for _ in 0..100 {
             let mail = self.sent_mail();
-            if mail.len() >= n {
+            // A file the transport has created but not yet written reads empty.
+            if mail.len() >= n && mail.iter().all(|m| !m.is_empty()) {
                 return mail;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
