@@ -205,6 +205,72 @@ async fn a_gateway_whose_listener_is_cut_misses_no_change() {
     .await;
 }
 
+/// The names on the first search page that `body` asks the gateway at `base` for, with the total.
+async fn searched(client: &reqwest::Client, base: &str, token: &str, body: &serde_json::Value) -> (Vec<String>, i64) {
+    let answer =
+        client.post(format!("{base}/api/companies/search")).bearer_auth(token).json(body).send().await.unwrap();
+    let (status, answer) = json(answer).await;
+    assert_eq!(status, 200, "{answer}");
+    let names = answer["data"]["results"].as_array().unwrap();
+    let names = names.iter().map(|r| r["companyName"].as_str().unwrap().to_owned()).collect();
+    (names, answer["data"]["totalNumberOfRecords"].as_i64().unwrap())
+}
+
+/// A search page filtered by one condition, ordered by name.
+fn one_condition(field: &str, operator: &str, value: &str) -> serde_json::Value {
+    json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": true,
+           "filter": {"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [
+               {"FieldName": field, "Operator": operator, "Value": value}]}]}})
+}
+
+/// Search pages are kept in memory under the same rule as records: a repeated search is answered
+/// from memory; a rename made straight in the database is seen by both replicas as soon as their
+/// watchers hear of it; a deletion through one gateway is seen by that gateway's very next search;
+/// and a search whose answer depends on the time (whether a licence has expired) is never kept.
+async fn search_pages_kept_in_memory_follow_writes(db: Db) {
+    let a = spawn_app(db).await;
+    let b = a.replica().await;
+    let client = a.fresh_client();
+    let token = a.reseller_token().await;
+    let named = one_condition("CompanyName", "Contains", "test-company");
+    let on = |base: String| {
+        let (client, token, named) = (&client, &token, &named);
+        async move { searched(client, &base, token, named).await }
+    };
+    let both = (vec!["test-company-1".to_owned(), "test-company-2".to_owned()], 2);
+    for base in [&a.address, &b.address] {
+        within_two_seconds(|| async {
+            assert_eq!(on(base.clone()).await, both);
+            kept_from_memory(&client, base, "search").await > 0.0
+        })
+        .await;
+    }
+    let rename = "UPDATE companies SET name = 'test-company-9', version = version + 1 WHERE id = 'Cust0mer0002'";
+    a.db.execute_unprepared(rename).await.unwrap();
+    let renamed = (vec!["test-company-1".to_owned(), "test-company-9".to_owned()], 2);
+    for base in [&a.address, &b.address] {
+        let took = within_two_seconds(|| async { on(base.clone()).await == renamed }).await;
+        println!("{base}: a rename made in the database seen by search after {took:?}");
+    }
+    // Kept again, then a deletion through A: A's very next search no longer lists it.
+    within_two_seconds(|| async {
+        let before = kept_from_memory(&client, &a.address, "search").await;
+        on(a.address.clone()).await;
+        kept_from_memory(&client, &a.address, "search").await > before
+    })
+    .await;
+    let deleted = client.delete(a.url("/api/companies/Cust0mer0002")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(json(deleted).await.0, 200);
+    assert_eq!(on(a.address.clone()).await, (vec!["test-company-1".to_owned()], 1));
+
+    let expired = one_condition("LicenceExpired", "=", "false");
+    let before = kept_from_memory(&client, &a.address, "search").await;
+    for _ in 0..5 {
+        assert!(searched(&client, &a.address, &token, &expired).await.1 > 0);
+    }
+    assert_eq!(kept_from_memory(&client, &a.address, "search").await, before, "a search on the time is never kept");
+}
+
 /// With `--keep-reads-in-memory false` every read goes to the database: nothing is answered from
 /// memory, and a write made straight in the database is seen by the very next read.
 async fn reads_can_be_kept_out_of_memory(db: Db) {
@@ -218,6 +284,11 @@ async fn reads_can_be_kept_out_of_memory(db: Db) {
     }
     assert_eq!(kept_from_memory(&client, &app.address, "company").await, 0.0);
     assert_eq!(kept_from_memory(&client, &app.address, "bearer").await, 0.0);
+    let named = one_condition("CompanyName", "Contains", "test-company");
+    for _ in 0..5 {
+        assert_eq!(searched(&client, &app.address, &token, &named).await.1, 2);
+    }
+    assert_eq!(kept_from_memory(&client, &app.address, "search").await, 0.0);
     let rename = "UPDATE companies SET name = 'Renamed At Once', version = version + 1 WHERE id = 'Cust0mer0001'";
     app.db.execute_unprepared(rename).await.unwrap();
     assert_eq!(name().await.as_deref(), Some("Renamed At Once"));
@@ -226,6 +297,7 @@ async fn reads_can_be_kept_out_of_memory(db: Db) {
 crate::on_both_databases!(
     reads_can_be_kept_out_of_memory,
     reads_kept_in_memory_follow_writes_made_elsewhere,
+    search_pages_kept_in_memory_follow_writes,
     sessions_and_tokens_work_across_replicas,
     a_replica_shutting_down_is_unready_while_it_drains,
     replicas_starting_together_migrate_once_and_share_one_key,

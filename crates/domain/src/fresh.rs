@@ -3,7 +3,8 @@
 //! A bearer read used to cost the token's row and the record's row, each a statement on the
 //! database; at the rates one gateway serves, those statements, not the work, bound it. So the
 //! rows these reads need (a token's row with its client and company, a company's record as seen
-//! by a manager, the reference tables) are kept in memory between requests, under one rule:
+//! by a manager, the reference tables), and search pages, are kept in memory between requests,
+//! under one rule:
 //!
 //! **an entry is used only while nothing it could depend on has been written since it was read.**
 //!

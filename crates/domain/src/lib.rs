@@ -106,6 +106,8 @@ pub struct Gateway {
     numbers: Arc<fresh::ReadCache<i32, String>>,
     /// The reference tables' rows.
     references: Arc<fresh::ReadCache<companies::writes::Reference, Vec<companies::writes::ReferenceRow>>>,
+    /// Search pages, by where the search starts and what it asks.
+    search_pages: Arc<fresh::ReadCache<(search::Root, search::SearchRequest), search::SearchPage>>,
 }
 
 /// Most bearer tokens kept at once (each about 300 bytes, at most 1 KiB): at most 10 MiB.
@@ -117,6 +119,10 @@ const KEPT_GRANTEES: usize = 1_000;
 /// kept): at most 16 MiB. Company numbers: as many, each a few dozen bytes.
 const KEPT_RECORDS: usize = 2_048;
 const KEPT_RECORD_BYTES: usize = 8 * 1024;
+/// Most search pages kept at once (a page of 10 is about 4 KiB; one over 16 KiB, e.g. most pages
+/// of 100, is not kept): at most 16 MiB.
+const KEPT_SEARCH_PAGES: usize = 1_024;
+const KEPT_SEARCH_PAGE_BYTES: usize = 16 * 1024;
 
 impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
@@ -143,6 +149,12 @@ impl Gateway {
             numbers: Arc::new(fresh::ReadCache::new("number", KEPT_RECORDS, 1024, freshness.clone())),
             // Four tables of a few hundred short rows at most.
             references: Arc::new(fresh::ReadCache::new("reference", 4, 256 * 1024, freshness.clone())),
+            search_pages: Arc::new(fresh::ReadCache::new(
+                "search",
+                KEPT_SEARCH_PAGES,
+                KEPT_SEARCH_PAGE_BYTES,
+                freshness.clone(),
+            )),
             freshness,
             private_database: pools.private,
         })

@@ -1,5 +1,7 @@
 //! Company search for resellers: everything the reseller manages, directly or through
 //! sub-resellers (or one managed subtree of it), filtered, ordered and paged in SQL.
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, Func, JoinType, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
@@ -19,7 +21,7 @@ pub mod mine;
 use filter::{Compiled, S, s};
 pub use filter::{Condition, Field, Filter, FilterGroup, FilterItem, Operator};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OrderBy {
     CreateTime,
     CompanyName,
@@ -56,7 +58,7 @@ impl OrderBy {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     /// 1-based.
     pub page_number: u64,
@@ -101,6 +103,27 @@ pub struct SearchPage {
     pub total_pages: u64,
     pub limit_exceeded_company_count: u64,
     pub results: Vec<SearchHit>,
+}
+
+/// A kept page weighs its texts; the rest of a row is a few dozen bytes.
+impl crate::fresh::Weigh for SearchPage {
+    fn bytes(&self) -> usize {
+        let row = |hit: &SearchHit| {
+            let r = &hit.row;
+            size_of::<SearchHit>()
+                + r.id.len()
+                + r.name.len()
+                + crate::fresh::text_bytes(&[
+                    &r.reseller_name,
+                    &r.industry_id,
+                    &r.industry_name,
+                    &r.license_type_id,
+                    &r.license_type_name,
+                ])
+                + hit.tags.iter().map(|tag| size_of::<String>() + tag.len()).sum::<usize>()
+        };
+        size_of::<Self>() + self.results.iter().map(row).sum::<usize>()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,7 +203,7 @@ pub(crate) struct ManagedId {
 }
 
 /// Where a search starts: strictly below the actor's own company, or at a managed company.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Root {
     Below(String),
     At(String),
@@ -577,22 +600,41 @@ impl Gateway {
         &self,
         actor: &Actor,
         request: Scoped<'_, SearchRequest>,
-    ) -> Result<SearchPage, SearchError> {
+    ) -> Result<Arc<SearchPage>, SearchError> {
         let (scope, request) = request.read()?;
-        let request = &request;
         let root = self.search_root(actor, scope).await?;
         let compiled = self.compile(&request.filter)?;
+        if compiled.reads_clock {
+            // Whether a licence has expired changes with the time, not only with the database.
+            return Ok(Arc::new(self.search_page(&root, &compiled, &request).await?));
+        }
+        // A page depends on the root and the request only (who asks was checked above), and on
+        // rows every write tells `freshness` about: it is kept under the same rule as records.
+        let key = (root, request);
+        let page = self
+            .search_pages
+            .get(&self.telemetry, key.clone(), async { self.search_page(&key.0, &compiled, &key.1).await.map(Some) });
+        Ok(page.await?.expect("a search page is always found"))
+    }
+
+    /// The page `request` asks for of the companies under `root` that `compiled` matches.
+    async fn search_page(
+        &self,
+        root: &Root,
+        compiled: &Compiled,
+        request: &SearchRequest,
+    ) -> Result<SearchPage, DbErr> {
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let kept = request.filter.matches_everything() && !request.only_limit_exceeded;
         let tree_key = request.order_by.tree_key().filter(|_| kept);
         let rows = if let Some(key) = tree_key {
             // Every managed company, in an order the tree keeps.
-            PageRow::find_by_statement(kept_page(self.backend(), &root, key, request)).all(&self.db).await?
+            PageRow::find_by_statement(kept_page(self.backend(), root, key, request)).all(&self.db).await?
         } else {
             // The page's ids and the totals first, from the columns the filter and the order
             // need, then what a result shows for those ids only: a name search no longer joins
             // and shows every match (and PostgreSQL plans two small statements, not one large).
-            let statement = self.backend().build(&self.filtered_page(&root, &compiled, request));
+            let statement = self.backend().build(&self.filtered_page(root, compiled, request));
             if compiled.narrowed && self.backend() == sea_orm::DatabaseBackend::Postgres {
                 // Starting from the matching names is the best plan for any pattern of three
                 // characters or more, so PostgreSQL plans this statement once, on connections
@@ -626,10 +668,10 @@ impl Gateway {
                 (first.total_rows.unwrap_or(0).max(0) as u64, first.exceeded_rows.unwrap_or(0).max(0) as u64)
             }
             // A page past the end (or nothing at all) has no row to carry the totals.
-            None if kept => self.kept_totals(&root).await?,
+            None if kept => self.kept_totals(root).await?,
             None if offset == 0 => (0, 0),
             None => {
-                let mut query = matching(&root, &compiled, key_rows(), request.only_limit_exceeded);
+                let mut query = matching(root, compiled, key_rows(), request.only_limit_exceeded);
                 query.expr_as(Func::count(Expr::col(Asterisk)), Alias::new("total")).expr_as(
                     Func::coalesce([Func::sum(exceeded()).into(), Expr::cust("0")]),
                     Alias::new("limit_exceeded"),

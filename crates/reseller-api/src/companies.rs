@@ -427,7 +427,7 @@ impl CompaniesApi {
         let result = async {
             let request = Scoped::new(scope.given(), search::parse(&body.value));
             let page = gateway.search_companies(&auth.0, request).await?;
-            Ok(Envelope::success(search::to_data(page), None))
+            Ok(Envelope::success(search::to_data(&page), None))
         };
         result.await.into()
     }

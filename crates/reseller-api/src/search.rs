@@ -460,7 +460,7 @@ pub fn parse(body: &Value) -> Result<SearchRequest, Unreadable> {
     }
 }
 
-pub fn to_data(page: SearchPage) -> SearchData {
+pub fn to_data(page: &SearchPage) -> SearchData {
     let now = Utc::now();
     SearchData {
         page_number: int32(page.page_number),
@@ -468,19 +468,19 @@ pub fn to_data(page: SearchPage) -> SearchData {
         total_number_of_pages: int32(page.total_pages),
         total_number_of_records: int32(page.total_records),
         limit_exceeded_company_count: int32(page.limit_exceeded_company_count),
-        results: page.results.into_iter().map(|hit| to_company(hit, now)).collect(),
+        results: page.results.iter().map(|hit| to_company(hit, now)).collect(),
     }
 }
 
-fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchCompany {
+fn to_company(SearchHit { row, tags }: &SearchHit, now: DateTime<Utc>) -> SearchCompany {
     SearchCompany {
-        company_name: row.name,
-        company_resource_id: row.id,
-        reseller_name: row.reseller_name,
-        industry_name: row.industry_name,
-        industry_resource_id: row.industry_id,
-        license_type_name: row.license_type_name,
-        license_type_resource_id: row.license_type_id,
+        company_name: row.name.clone(),
+        company_resource_id: row.id.clone(),
+        reseller_name: row.reseller_name.clone(),
+        industry_name: row.industry_name.clone(),
+        industry_resource_id: row.industry_id.clone(),
+        license_type_name: row.license_type_name.clone(),
+        license_type_resource_id: row.license_type_id.clone(),
         is_number_of_users_limited: row.is_number_of_users_limited,
         number_of_users: row.number_of_users.to_string(),
         privacy_duration_id: row.privacy_duration_id,
@@ -492,7 +492,7 @@ fn to_company(SearchHit { row, tags }: SearchHit, now: DateTime<Utc>) -> SearchC
         deleted_target_user_count: int32(row.deleted_target_user_count),
         // Activity is not tracked yet; nothing counts as monthly active.
         monthly_active_user_count: 0,
-        tags,
+        tags: tags.clone(),
         children: None,
     }
 }

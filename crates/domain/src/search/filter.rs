@@ -4,13 +4,13 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, BinOper, Cond, Expr, Func, Iden, JoinType, LikeExpr, Query, SimpleExpr};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Condition {
     And,
     Or,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
     CompanyName,
     ResellerName,
@@ -21,7 +21,7 @@ pub enum Field {
     Tags,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operator {
     Eq,
     Ne,
@@ -70,7 +70,7 @@ pub enum FilterProblem {
     EmptyList,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub condition: Option<Condition>,
     /// Case-insensitive text matched against the company name.
@@ -78,14 +78,14 @@ pub struct Filter {
     pub groups: Vec<FilterGroup>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FilterGroup {
     pub condition: Condition,
     pub items: Vec<FilterItem>,
     pub groups: Vec<FilterGroup>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FilterItem {
     pub field: Field,
     pub operator: Operator,
@@ -166,6 +166,9 @@ pub(crate) struct Compiled {
     /// The whole predicate requires a name search of three characters or more, which the
     /// trigram index answers, so the matching names are the cheapest place for the query to start.
     pub narrowed: bool,
+    /// The predicate compares with the time it was compiled at (whether a licence has expired), so
+    /// its answer may change while the database does not.
+    pub reads_clock: bool,
 }
 
 pub(crate) fn like_pattern(text: &str) -> String {
@@ -197,7 +200,15 @@ impl Filter {
 /// `name_index`: the database is SQLite, whose name searches also consult the FTS5 trigram
 /// table of names.
 pub(crate) fn compile(filter: &Filter, name_index: bool, now: DateTime<Utc>) -> Result<Compiled, Vec<PlacedProblem>> {
-    let mut compiler = Compiler { name_index, narrowed: false, now, problems: Vec::new(), items: 0, path: Vec::new() };
+    let mut compiler = Compiler {
+        name_index,
+        narrowed: false,
+        reads_clock: false,
+        now,
+        problems: Vec::new(),
+        items: 0,
+        path: Vec::new(),
+    };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > MAX_SEARCH_TEXT {
@@ -229,7 +240,7 @@ pub(crate) fn compile(filter: &Filter, name_index: bool, now: DateTime<Utc>) -> 
         return Err(compiler.problems);
     }
     let predicate = parts.into_iter().reduce(|all, part| all.and(part)).unwrap_or_else(always);
-    Ok(Compiled { predicate, narrowed: compiler.narrowed })
+    Ok(Compiled { predicate, narrowed: compiler.narrowed, reads_clock: compiler.reads_clock })
 }
 
 /// The parts joined by the condition, in order.
@@ -244,6 +255,7 @@ fn joined(condition: Condition, parts: Vec<SimpleExpr>) -> SimpleExpr {
 struct Compiler {
     name_index: bool,
     narrowed: bool,
+    reads_clock: bool,
     now: DateTime<Utc>,
     problems: Vec<PlacedProblem>,
     items: usize,
@@ -390,6 +402,7 @@ impl Compiler {
                     _ => return Err(FilterProblem::NotTrueOrFalse { field: *field, value: value.clone() }),
                 };
                 let end = || Expr::expr(s(S::LicenseEndDate));
+                self.reads_clock = true;
                 let expired = end().is_not_null().and(end().lt(self.now));
                 match op {
                     Operator::Eq | Operator::Ne if wanted == (*op == Operator::Eq) => Ok(expired),
