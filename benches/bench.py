@@ -267,7 +267,8 @@ class Direct:
             for sql, params in statements:
                 order = [int(n) - 1 for n in re.findall(r"\$(\d+)", sql)]
                 text = re.sub(r"\$\d+", "%s" if self.pg else "?", sql)
-                cur.execute(text, [params[i] for i in order])
+                # Prepared, as the gateway's statements are (PostgreSQL).
+                cur.execute(text, [params[i] for i in order], **({"prepare": True} if self.pg and params else {}))
                 rows = cur.fetchall() if cur.description else None
             cur.execute("COMMIT")
         except Exception:
@@ -349,25 +350,27 @@ def search_unfiltered_sql(pg, jti):
 def search_contains_sql(pg, jti, text, direct):
     """The gateway's two statements of a filtered page: the page's ids with the totals, from the
     columns the filter and order need, then what the results show for those ids."""
-    where = ("EXISTS (SELECT 1 FROM company_tree t WHERE t.ancestor_id = $1 AND t.descendant_id = c.id "
-             "AND t.descendant_id <> $1)")
+    # A name search checks each matching name against the tree (tree::manages_per_row_expr).
+    where = ("(SELECT TRUE FROM company_tree mt WHERE mt.ancestor_id = $1 AND mt.descendant_id = c.id "
+             "AND mt.descendant_id <> mt.ancestor_id)")
     if pg:
-        predicate, params = "LOWER(s.name) LIKE $2", [ROOT, f"%{text}%"]
+        predicate, params = "LOWER(s.name) LIKE $2 ESCAPE '\\'", [ROOT, f"%{text}%"]
     else:
-        predicate = ("(LOWER(s.name) LIKE $2 AND s.id IN (SELECT cs.company_id FROM company_names n "
+        predicate = ("(LOWER(s.name) LIKE $2 ESCAPE '\\' AND s.id IN (SELECT cs.company_id FROM company_names n "
                      "JOIN company_search cs ON cs.key = n.rowid WHERE company_names MATCH $3))")
         params = [ROOT, f"%{text}%", f'"{text}"']
     keys = f"""WITH s AS (SELECT {KEY_COLUMNS} WHERE {where})
                SELECT s.id, COUNT(*) OVER () AS total_rows,
                  SUM(CASE WHEN s.limit_exceeded THEN 1 ELSE 0 END) OVER () AS exceeded_rows
                FROM s WHERE {predicate} ORDER BY s.name ASC, s.id ASC LIMIT 10 OFFSET 0"""
-    custom = [("SET LOCAL plan_cache_mode = force_custom_plan", [])] if pg else []
-    ids = [row[0] for row in direct.run(custom + [(keys, params)])]
+    # PostgreSQL: one generic plan, prepared once (the gateway's Pools::generic).
+    generic = [("SET LOCAL plan_cache_mode = force_generic_plan", [])] if pg else []
+    ids = [row[0] for row in direct.run(generic + [(keys, params)])]
     marks = ", ".join(f"${i + 1}" for i in range(len(ids)))
     shown = f"SELECT s.*, {tags_sql(pg)} FROM (SELECT {COLUMNS} WHERE c.id IN ({marks})) s"
     auto = [("SET LOCAL plan_cache_mode = auto", [])] if pg else []
     # The gateway reads nothing more for an empty page.
-    return [(BEARER, [jti])] + custom + [(keys, params)] + (auto + [(shown, ids)] if ids else [])
+    return [(BEARER, [jti])] + generic + [(keys, params)] + (auto + [(shown, ids)] if ids else [])
 
 
 def my_sql(pg, jti):
