@@ -226,7 +226,8 @@ fn one_condition(field: &str, operator: &str, value: &str) -> serde_json::Value 
 /// Search pages are kept in memory under the same rule as records: a repeated search is answered
 /// from memory; a rename made straight in the database is seen by both replicas as soon as their
 /// watchers hear of it; a deletion through one gateway is seen by that gateway's very next search;
-/// and a search whose answer depends on the time (whether a licence has expired) is never kept.
+/// and a search whose answer depends on the time (whether a licence has expired), or whose filter
+/// is large, is never kept.
 async fn search_pages_kept_in_memory_follow_writes(db: Db) {
     let a = spawn_app(db).await;
     let b = a.replica().await;
@@ -269,6 +270,12 @@ async fn search_pages_kept_in_memory_follow_writes(db: Db) {
         assert!(searched(&client, &a.address, &token, &expired).await.1 > 0);
     }
     assert_eq!(kept_from_memory(&client, &a.address, "search").await, before, "a search on the time is never kept");
+    // Nor one whose filter is large (it would be kept as the page's key).
+    let large = one_condition("CompanyName", "Contains", &"z".repeat(2000));
+    for _ in 0..5 {
+        assert_eq!(searched(&client, &a.address, &token, &large).await, (vec![], 0));
+    }
+    assert_eq!(kept_from_memory(&client, &a.address, "search").await, before, "a large filter is never kept");
 }
 
 /// With `--keep-reads-in-memory false` every read goes to the database: nothing is answered from

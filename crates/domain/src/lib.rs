@@ -120,7 +120,7 @@ const KEPT_GRANTEES: usize = 1_000;
 const KEPT_RECORDS: usize = 2_048;
 const KEPT_RECORD_BYTES: usize = 8 * 1024;
 /// Most search pages kept at once (a page of 10 is about 4 KiB; one over 16 KiB, e.g. most pages
-/// of 100, is not kept): at most 16 MiB.
+/// of 100, is not kept, nor one whose filter is over 1 KiB): at most 17 MiB.
 const KEPT_SEARCH_PAGES: usize = 1_024;
 const KEPT_SEARCH_PAGE_BYTES: usize = 16 * 1024;
 

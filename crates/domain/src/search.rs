@@ -105,6 +105,9 @@ pub struct SearchPage {
     pub results: Vec<SearchHit>,
 }
 
+/// The largest filter whose pages are kept (the filter is part of the key).
+const KEPT_SEARCH_KEY_BYTES: usize = 1024;
+
 /// A kept page weighs its texts; the rest of a row is a few dozen bytes.
 impl crate::fresh::Weigh for SearchPage {
     fn bytes(&self) -> usize {
@@ -604,8 +607,9 @@ impl Gateway {
         let (scope, request) = request.read()?;
         let root = self.search_root(actor, scope).await?;
         let compiled = self.compile(&request.filter)?;
-        if compiled.reads_clock {
-            // Whether a licence has expired changes with the time, not only with the database.
+        // Whether a licence has expired changes with the time, not only with the database; and a
+        // large filter is not kept as a key (each kept page's key is at most 1 KiB).
+        if compiled.reads_clock || request.filter.bytes() > KEPT_SEARCH_KEY_BYTES {
             return Ok(Arc::new(self.search_page(&root, &compiled, &request).await?));
         }
         // A page depends on the root and the request only (who asks was checked above), and on

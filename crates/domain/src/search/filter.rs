@@ -181,6 +181,16 @@ fn like(column: SimpleExpr, text: &str) -> SimpleExpr {
 }
 
 impl Filter {
+    /// About how many bytes the filter holds (its texts, and a few dozen per group and condition).
+    pub fn bytes(&self) -> usize {
+        fn group(g: &FilterGroup) -> usize {
+            size_of::<FilterGroup>()
+                + g.items.iter().map(|i| size_of::<FilterItem>() + i.value.len()).sum::<usize>()
+                + g.groups.iter().map(group).sum::<usize>()
+        }
+        size_of::<Self>() + self.text.as_ref().map_or(0, String::len) + self.groups.iter().map(group).sum::<usize>()
+    }
+
     /// Whether the filter keeps every row: no search text and no condition in any group.
     pub fn matches_everything(&self) -> bool {
         fn empty(group: &FilterGroup) -> bool {
