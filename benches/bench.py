@@ -350,9 +350,10 @@ def search_unfiltered_sql(pg, jti):
 def search_contains_sql(pg, jti, text, direct):
     """The gateway's two statements of a filtered page: the page's ids with the totals, from the
     columns the filter and order need, then what the results show for those ids."""
-    # A name search checks each matching name against the tree (tree::manages_per_row_expr).
-    where = ("(SELECT TRUE FROM company_tree mt WHERE mt.ancestor_id = $1 AND mt.descendant_id = c.id "
-             "AND mt.descendant_id <> mt.ancestor_id)")
+    # A name search compares each match's path with the root's (tree::at_or_below_expr).
+    length = "CHAR_LENGTH" if pg else "LENGTH"
+    where = (f"substr(c.path, 1, {length}((SELECT rp.path FROM companies rp WHERE rp.id = $1))) = "
+             "(SELECT rp.path FROM companies rp WHERE rp.id = $1) AND c.id <> $1")
     if pg:
         predicate, params = "LOWER(s.name) LIKE $2 ESCAPE '\\'", [ROOT, f"%{text}%"]
     else:

@@ -12,6 +12,16 @@ async fn managed_by_acme(app: &TestApp, token: &str) -> u64 {
     page["data"]["totalNumberOfRecords"].as_u64().unwrap()
 }
 
+/// How many companies named like "contoso" Acme finds (a name search: each match's path is
+/// compared with Acme's).
+async fn contoso_found_by_acme(app: &TestApp, token: &str) -> u64 {
+    let body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": true,
+        "filter": {"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [
+            {"FieldName": "CompanyName", "Operator": "Contains", "Value": "contoso"}]}]}});
+    let page: Value = app.search(token, &body).await.json().await.unwrap();
+    page["data"]["totalNumberOfRecords"].as_u64().unwrap()
+}
+
 async fn read_status(app: &TestApp, token: &str, id: &str) -> u16 {
     app.client.get(app.url(&format!("/api/companies/{id}"))).bearer_auth(token).send().await.unwrap().status().as_u16()
 }
@@ -20,20 +30,47 @@ fn northwind_under(parent: &str) -> Value {
     json!({"companies": [{"resourceId": "SubReseller1", "name": "Northwind Sub-Reseller", "parent": parent}]})
 }
 
+/// Every company's path is its ancestors' ids from the top, then its own, as the tree links say.
+async fn paths_follow_the_tree(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.db.get_database_backend();
+    let rows = |sql: &str| app.db.query_all(Statement::from_string(backend, sql.to_owned()));
+    let mut expected: std::collections::BTreeMap<String, Vec<(i32, String)>> = Default::default();
+    for link in rows("SELECT ancestor_id, descendant_id, depth FROM company_tree").await.unwrap() {
+        let (ancestor, descendant): (String, String) =
+            (link.try_get("", "ancestor_id").unwrap(), link.try_get("", "descendant_id").unwrap());
+        expected.entry(descendant).or_default().push((link.try_get("", "depth").unwrap(), ancestor));
+    }
+    let companies = rows("SELECT id, path FROM companies").await.unwrap();
+    assert_eq!(companies.len(), expected.len(), "every company is linked to itself");
+    for company in companies {
+        let (id, path): (String, String) = (company.try_get("", "id").unwrap(), company.try_get("", "path").unwrap());
+        let mut ancestors = expected.remove(&id).unwrap_or_default();
+        ancestors.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+        let from_tree: String = ancestors.into_iter().map(|(_, ancestor)| ancestor).collect();
+        assert_eq!(path, from_tree, "the path of {id}");
+    }
+}
+
 async fn a_moved_subtree_changes_hands_at_once(db: Db) {
     let app = spawn_app(db).await;
     let acme = app.reseller_token().await;
     assert_eq!(managed_by_acme(&app, &acme).await, 4);
     assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 200);
+    assert_eq!(contoso_found_by_acme(&app, &acme).await, 1);
 
     // Northwind (with Contoso below it) moves to Globex.
     app.seed(&northwind_under("OtherReslr01")).await.expect("moves");
+    paths_follow_the_tree(&app).await;
     assert_eq!(managed_by_acme(&app, &acme).await, 2);
+    assert_eq!(contoso_found_by_acme(&app, &acme).await, 0);
     assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 403);
     assert_eq!(read_status(&app, &acme, "SubReseller1").await, 403);
 
     // ... and back.
     app.seed(&northwind_under("xC5kfGz7w2Nz")).await.expect("moves back");
+    paths_follow_the_tree(&app).await;
+    assert_eq!(contoso_found_by_acme(&app, &acme).await, 1);
     assert_eq!(managed_by_acme(&app, &acme).await, 4);
     assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 200);
 
@@ -45,6 +82,7 @@ async fn a_moved_subtree_changes_hands_at_once(db: Db) {
     );
     assert_eq!(managed_by_acme(&app, &acme).await, 4);
     assert_eq!(read_status(&app, &acme, "Cust0mer0003").await, 200);
+    paths_follow_the_tree(&app).await;
 }
 
 async fn a_created_company_is_managed_by_every_ancestor(db: Db) {
@@ -59,6 +97,7 @@ async fn a_created_company_is_managed_by_every_ancestor(db: Db) {
     assert_eq!(managed_by_acme(&app, &acme).await, 5);
     assert_eq!(read_status(&app, &acme, &id).await, 200);
     assert_eq!(read_status(&app, &northwind, &id).await, 200);
+    paths_follow_the_tree(&app).await;
 }
 
 crate::on_both_databases!(a_moved_subtree_changes_hands_at_once, a_created_company_is_managed_by_every_ancestor);

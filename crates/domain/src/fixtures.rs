@@ -523,9 +523,17 @@ async fn seed_companies(
     for members in &by_layer {
         let (old, new): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&i| stored.contains_key(&ids[i]));
         for batch in new.chunks(COMPANY_BATCH) {
-            let models = batch
-                .iter()
-                .map(|&i| company_model(new_company(&ids[i], &fixture.companies[i]), &fixture.companies[i]));
+            // The parents are written already (a layer up, or before this load), moves included.
+            let parents: Vec<&str> = batch.iter().filter_map(|&i| fixture.companies[i].parent.as_deref()).collect();
+            let paths = crate::tree::paths_of(txn, &parents).await?;
+            let models = batch.iter().map(|&i| {
+                let c = &fixture.companies[i];
+                let path = crate::tree::path_below(
+                    c.parent.as_deref().and_then(|p| paths.get(p)).map(String::as_str),
+                    &ids[i],
+                );
+                company_model(new_company(&ids[i], path, c), c)
+            });
             companies::Entity::insert_many(models).exec_without_returning(txn).await?;
             let batch_ids: Vec<&str> = batch.iter().map(|&i| ids[i].as_str()).collect();
             crate::tree::attach_all(txn, &batch_ids).await?;
@@ -558,9 +566,10 @@ async fn seed_companies(
     Ok(ids.iter().cloned().collect())
 }
 
-fn new_company(id: &str, c: &FixtureCompany) -> companies::ActiveModel {
+fn new_company(id: &str, path: String, c: &FixtureCompany) -> companies::ActiveModel {
     companies::ActiveModel {
         id: Set(id.to_owned()),
+        path: Set(path),
         version: Set(0),
         create_time: Set(c.create_time.unwrap_or_else(Utc::now)),
         ..Default::default()

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement, T
 use crate::entities::{companies, company_tags, company_tree, industries, license_types};
 use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::statement::{Shaped, scalar, unsigned};
-use crate::tree::{manages, manages_per_row_expr};
+use crate::tree::{at_or_below_expr, manages};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 pub mod export;
@@ -242,14 +242,16 @@ impl Root {
     }
 
     /// The company `c` is under the root. When the predicate narrows by an indexed name search
-    /// (`narrowed`), each candidate is checked against the tree, so the query starts from the few
-    /// matching names, not from every managed row, however it was planned; otherwise the query
-    /// starts from the tree.
+    /// (`narrowed`), each candidate's path is compared with the root's, so the query starts from
+    /// the few matching names, not from every managed row, however it was planned, and reads
+    /// nothing more per match; otherwise the query starts from the tree.
     fn holds(&self, narrowed: bool) -> SimpleExpr {
         let company = Expr::col((C::Company, companies::Column::Id));
         let root = self.id().to_owned();
         if narrowed {
-            return manages_per_row_expr(Expr::val(root).into(), company.into(), !self.itself());
+            let path = Expr::col((C::Company, crate::tree::PATH)).into();
+            let under = at_or_below_expr(Expr::val(root.clone()).into(), path);
+            return if self.itself() { under } else { under.and(company.ne(root)) };
         }
         company.in_subquery(
             Query::select()

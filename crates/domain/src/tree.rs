@@ -3,11 +3,13 @@
 //! its own ancestor at depth 0, and the descendant's name and creation time, the keys a page of
 //! managed companies is ordered by), written in the same transaction as the company, and every
 //! question about management is answered from it. Rows go with their companies (foreign keys
-//! cascade).
+//! cascade). Each company also keeps its path (its ancestors' ids from the top, then its own), so
+//! that a name search checks a match's membership on the row it read ([`at_or_below_expr`]); it
+//! is written with the company and rewritten for a moved subtree in the same transaction.
 pub(crate) mod counts;
 pub(crate) mod listing;
 
-use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, BinOper, Condition, Expr, Func, JoinType, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::CompanyId;
@@ -19,14 +21,6 @@ use crate::statement::scalar;
 /// "strict" is tested on the key, which the key's index answers without reading the row.
 pub(crate) fn manages_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleExpr {
     Expr::exists(link_rows(manager, company, true))
-}
-
-/// The same rule, as a subquery evaluated once per candidate row (true, or NULL where there is no
-/// link). PostgreSQL turns `EXISTS` into a join, and a plan made without the request's values (a
-/// generic plan) then hashes the root's whole subtree (38 ms at 100 000 companies); this form
-/// probes the tree's key once per candidate, whatever the plan.
-pub(crate) fn manages_per_row_expr(manager: SimpleExpr, company: SimpleExpr, strict: bool) -> SimpleExpr {
-    scalar(link_rows(manager, company, strict))
 }
 
 /// The link from `manager` down to `company`, if any (`strict`: not the company's own link).
@@ -129,6 +123,57 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
     run(txn, &insert(up).map_err(|e| DbErr::Custom(e.to_string()))?).await
 }
 
+/// The paths of `parents` as stored now, by id (each new company's path is its parent's and its
+/// own id, written with the company: see [`path_below`]).
+pub(crate) async fn paths_of(
+    txn: &impl ConnectionTrait,
+    parents: &[&str],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    if parents.is_empty() {
+        return Ok(Default::default());
+    }
+    companies::Entity::find()
+        .select_only()
+        .column(companies::Column::Id)
+        .column(companies::Column::Path)
+        .filter(companies::Column::Id.is_in(parents.iter().copied()))
+        .into_tuple::<(String, String)>()
+        .all(txn)
+        .await
+        .map(|rows| rows.into_iter().collect())
+}
+
+/// The path of a new company `id` below a parent with `parent_path` (none: a top company).
+pub(crate) fn path_below(parent_path: Option<&str>, id: &str) -> String {
+    format!("{}{id}", parent_path.unwrap_or(""))
+}
+
+/// `left || right` (text concatenation on both databases).
+fn concat(left: SimpleExpr, right: SimpleExpr) -> SimpleExpr {
+    Expr::expr(left).binary(BinOper::Custom("||"), right)
+}
+
+/// The column of `companies` holding each company's path: its ancestors' resource ids from the
+/// top, then its own (all exactly 12 bytes), so a company is at or below another exactly when
+/// its path starts with the other's (migration `m20261203_000027_company_paths`).
+pub(crate) const PATH: companies::Column = companies::Column::Path;
+
+/// The company `c`'s path (`company_path`) starts with the path of `root`: `c` is `root` or below
+/// it: one comparison on the row already read, where a lookup in the tree costs an index probe per row.
+pub(crate) fn at_or_below_expr(root: SimpleExpr, company_path: SimpleExpr) -> SimpleExpr {
+    let r = Alias::new("rp");
+    let root_path = scalar(
+        Query::select()
+            .column((r.clone(), PATH))
+            .from_as(companies::Entity, r.clone())
+            .and_where(Expr::col((r, companies::Column::Id)).eq(root))
+            .to_owned(),
+    );
+    let length = SimpleExpr::from(Func::char_length(root_path.clone()));
+    Expr::expr(SimpleExpr::from(Func::cust(Alias::new("substr")).args([company_path, Expr::val(1).into(), length])))
+        .eq(root_path)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum MoveError {
     #[error("the new parent is the company itself or below it")]
@@ -162,6 +207,7 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
         )
         .to_owned();
     run(txn, &cut).await?;
+    move_paths(txn, id, parent).await?;
     if let Some(parent) = parent {
         let (above, below) = (Alias::new("above"), Alias::new("below"));
         let graft = Query::select()
@@ -188,6 +234,37 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
         run(txn, &insert).await?;
     }
     Ok(())
+}
+
+/// Rewrites the paths of company `id` and everything below it for its new `parent` (its links
+/// inside the subtree, which a move keeps, find the rows).
+async fn move_paths(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) -> Result<(), DbErr> {
+    let path_of = |company: &str| {
+        let find = companies::Entity::find_by_id(company).select_only().column_as(Expr::col(PATH), "path");
+        async move { find.into_tuple::<String>().one(txn).await.map(Option::unwrap_or_default) }
+    };
+    // The subtree's old prefix (its own path) becomes the parent's path and its id.
+    let old = path_of(id).await?;
+    let new = match parent {
+        Some(parent) => path_of(parent).await? + id,
+        None => id.to_owned(),
+    };
+    let from = i32::try_from(old.chars().count() + 1).map_err(|_| DbErr::Custom("path too long".into()))?;
+    let rest = Func::cust(Alias::new("substr")).args([Expr::col(PATH).into(), SimpleExpr::from(Expr::val(from))]);
+    let update = Query::update()
+        .table(companies::Entity)
+        .value(PATH, concat(Expr::val(new).into(), rest.into()))
+        .and_where(
+            companies::Column::Id.in_subquery(
+                Query::select()
+                    .column(company_tree::Column::DescendantId)
+                    .from(company_tree::Entity)
+                    .and_where(company_tree::Column::AncestorId.eq(id))
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    run(txn, &update).await
 }
 
 /// Copies the name and creation time of each of `ids` (just changed) into its rows of the tree.

@@ -28,6 +28,7 @@ mod m20261202_000023_name_index_without_pending_list;
 mod m20261202_000024_privacy_duration;
 mod m20261202_000025_company_numbers;
 mod m20261203_000026_change_notices;
+mod m20261203_000027_company_paths;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000024_privacy_duration::Migration),
             Box::new(m20261202_000025_company_numbers::Migration),
             Box::new(m20261203_000026_change_notices::Migration),
+            Box::new(m20261203_000027_company_paths::Migration),
         ]
     }
 }

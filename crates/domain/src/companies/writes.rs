@@ -265,9 +265,16 @@ impl Gateway {
         let own = may_write_companies(actor)?;
         let draft = self.checked(draft).await?;
         let id = CompanyId::generate().to_string();
+        let parent = own.resource_id().map(str::to_owned);
+        let txn = self.writer.begin().await?;
+        let parent_path = match &parent {
+            Some(parent) => crate::tree::paths_of(&txn, &[parent]).await?.remove(parent),
+            None => None,
+        };
         let model = companies::ActiveModel {
             id: Set(id.clone()),
-            parent_id: Set(own.resource_id().map(str::to_owned)),
+            path: Set(crate::tree::path_below(parent_path.as_deref(), &id)),
+            parent_id: Set(parent),
             contacts: Set(Some(serde_json::json!([]))),
             has_finished_registration: Set(true),
             is_blocked: Set(false),
@@ -276,7 +283,6 @@ impl Gateway {
             create_time: Set(Utc::now()),
             ..Default::default()
         };
-        let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
         crate::tree::attach_all(&txn, &[&id]).await?;
         let created = crate::tree::counts::Delta { companies: 1, exceeded: 0 };

@@ -45,6 +45,8 @@ pub struct Model {
     /// The company's number (`CompanyDto.parentId`, `getcompany/{companyId}`), given by the
     /// database on insert: read back as `None` by the insert itself on SQLite.
     pub number: Option<i32>,
+    /// The resource ids of its ancestors from the top, then its own (see `tree::PATH`).
+    pub path: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
