@@ -266,9 +266,10 @@ impl Gateway {
         let draft = self.checked(draft).await?;
         let id = CompanyId::generate().to_string();
         let parent = own.resource_id().map(str::to_owned);
-        let txn = self.writer.begin().await?;
+        // Read before the transaction: on SQLite a transaction that reads first and writes later
+        // fails when another process committed in between (see `database::Pools`).
         let parent_path = match &parent {
-            Some(parent) => crate::tree::paths_of(&txn, &[parent]).await?.remove(parent),
+            Some(parent) => crate::tree::paths_of(&self.db, &[parent]).await?.remove(parent),
             None => None,
         };
         let model = companies::ActiveModel {
@@ -283,6 +284,7 @@ impl Gateway {
             create_time: Set(Utc::now()),
             ..Default::default()
         };
+        let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
         crate::tree::attach_all(&txn, &[&id]).await?;
         let created = crate::tree::counts::Delta { companies: 1, exceeded: 0 };
