@@ -239,16 +239,10 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
 /// Rewrites the paths of company `id` and everything below it for its new `parent` (its links
 /// inside the subtree, which a move keeps, find the rows).
 async fn move_paths(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) -> Result<(), DbErr> {
-    let path_of = |company: &str| {
-        let find = companies::Entity::find_by_id(company).select_only().column_as(Expr::col(PATH), "path");
-        async move { find.into_tuple::<String>().one(txn).await.map(Option::unwrap_or_default) }
-    };
     // The subtree's old prefix (its own path) becomes the parent's path and its id.
-    let old = path_of(id).await?;
-    let new = match parent {
-        Some(parent) => path_of(parent).await? + id,
-        None => id.to_owned(),
-    };
+    let mut paths = paths_of(txn, &[Some(id), parent].into_iter().flatten().collect::<Vec<_>>()).await?;
+    let old = paths.remove(id).unwrap_or_default();
+    let new = path_below(parent.and_then(|parent| paths.get(parent)).map(String::as_str), id);
     let from = i32::try_from(old.chars().count() + 1).map_err(|_| DbErr::Custom("path too long".into()))?;
     let rest = Func::cust(Alias::new("substr")).args([Expr::col(PATH).into(), SimpleExpr::from(Expr::val(from))]);
     let update = Query::update()
