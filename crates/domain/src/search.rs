@@ -155,6 +155,18 @@ impl From<ScopedRefusal> for SearchError {
     }
 }
 
+/// What a result shows of one company.
+struct ShownRow {
+    row: SearchRow,
+    tags_json: Option<String>,
+}
+
+impl FromQueryResult for ShownRow {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self { row: SearchRow::from_query_result(res, pre)?, tags_json: res.try_get(pre, "tags_json")? })
+    }
+}
+
 /// A row of a search page, with its tags (a JSON array) and the totals of the whole search.
 struct PageRow {
     row: SearchRow,
@@ -171,26 +183,6 @@ impl FromQueryResult for PageRow {
             total_rows: res.try_get(pre, "total_rows")?,
             exceeded_rows: res.try_get(pre, "exceeded_rows")?,
         })
-    }
-}
-
-/// A page's company id with the totals of the whole search, in page order.
-#[derive(FromQueryResult)]
-struct PageKey {
-    id: String,
-    total_rows: Option<i64>,
-    exceeded_rows: Option<i64>,
-}
-
-/// What a result shows of one company.
-struct ShownRow {
-    row: SearchRow,
-    tags_json: Option<String>,
-}
-
-impl FromQueryResult for ShownRow {
-    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self { row: SearchRow::from_query_result(res, pre)?, tags_json: res.try_get(pre, "tags_json")? })
     }
 }
 
@@ -546,55 +538,44 @@ impl Gateway {
         Ok((row.managed_companies.max(0) as u64 + own, row.managed_limit_exceeded.max(0) as u64 + own_exceeded))
     }
 
-    /// The rows a page shows for its keys, in the keys' order (a company deleted since the keys
-    /// were read, outside a transaction, is left out).
-    async fn page_rows(&self, db: &impl ConnectionTrait, keys: Vec<PageKey>) -> Result<Vec<PageRow>, DbErr> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut shown = shown_rows();
-        shown.and_where(Expr::col((C::Company, companies::Column::Id)).is_in(keys.iter().map(|k| k.id.clone())));
-        let mut query = Query::select();
-        query.column((S::Table, Asterisk)).from_subquery(shown, S::Table);
-        with_tags(self.backend(), &mut query);
-        let shown = ShownRow::find_by_statement(self.backend().build(&query)).all(db).await?;
-        let mut by_id: std::collections::HashMap<String, ShownRow> =
-            shown.into_iter().map(|r| (r.row.id.clone(), r)).collect();
-        Ok(keys
-            .into_iter()
-            .filter_map(|key| {
-                by_id.remove(&key.id).map(|shown| PageRow {
-                    row: shown.row,
-                    tags_json: shown.tags_json,
-                    total_rows: key.total_rows,
-                    exceeded_rows: key.exceeded_rows,
-                })
-            })
-            .collect())
-    }
-
     fn backend(&self) -> sea_orm::DatabaseBackend {
         self.db.get_database_backend()
     }
 
     /// `filter` as a predicate for this database.
     fn compile(&self, filter: &Filter) -> Result<Compiled, SearchError> {
-        let name_index = self.backend() == sea_orm::DatabaseBackend::Sqlite;
-        filter::compile(filter, name_index, Utc::now()).map_err(SearchError::InvalidFilter)
+        let sqlite = self.backend() == sea_orm::DatabaseBackend::Sqlite;
+        filter::compile(filter, sqlite, Utc::now()).map_err(SearchError::InvalidFilter)
     }
 
-    /// A page of every company under `root` that `compiled` matches: its ids with the totals of the
-    /// whole search.
-    fn filtered_page(&self, root: &Root, compiled: &Compiled, request: &SearchRequest) -> SelectStatement {
+    /// A page of every company under `root` that `compiled` matches, with the totals of the whole
+    /// search, in one statement: the page's ids and the totals first, from the columns the filter
+    /// and the order need, then what a result shows for those ids only (a name search does not
+    /// join and show every match).
+    fn filtered_page(&self, root: &Root, compiled: &Compiled, request: &SearchRequest) -> Statement {
         let (limit, offset) = limits(request.page_number, request.page_size);
-        let mut query = matching(root, compiled, key_rows(), request.only_limit_exceeded);
-        query
-            .column((S::Table, S::Id))
+        let mut page = matching(root, compiled, key_rows(), request.only_limit_exceeded);
+        page.column((S::Table, S::Id))
             .expr_window_as(Func::count(Expr::col(Asterisk)), WindowStatement::new(), Alias::new("total_rows"))
             .expr_window_as(Func::sum(exceeded()), WindowStatement::new(), Alias::new("exceeded_rows"));
+        request.order_by.order(request.ascending, &mut page);
+        page.limit(limit).offset(offset);
+        let page_alias = Alias::new("page");
+        let mut shown = shown_rows();
+        shown
+            .expr_as(Expr::col((page_alias.clone(), Alias::new("total_rows"))), Alias::new("total_rows"))
+            .expr_as(Expr::col((page_alias.clone(), Alias::new("exceeded_rows"))), Alias::new("exceeded_rows"))
+            .join_subquery(
+                JoinType::InnerJoin,
+                page,
+                page_alias.clone(),
+                Expr::col((page_alias, S::Id)).equals((C::Company, companies::Column::Id)),
+            );
+        let mut query = Query::select();
+        query.column((S::Table, Asterisk)).from_subquery(shown, S::Table);
+        with_tags(self.backend(), &mut query);
         request.order_by.order(request.ascending, &mut query);
-        query.limit(limit).offset(offset);
-        query
+        self.backend().build(&query)
     }
 
     /// A page of the companies the actor manages (or of one managed company's subtree, the
@@ -637,34 +618,25 @@ impl Gateway {
             // Every managed company, in an order the tree keeps.
             PageRow::find_by_statement(kept_page(self.backend(), root, key, request)).all(&self.db).await?
         } else {
-            // The page's ids and the totals first, from the columns the filter and the order
-            // need, then what a result shows for those ids only: a name search no longer joins
-            // and shows every match (and PostgreSQL plans two small statements, not one large).
-            let statement = self.backend().build(&self.filtered_page(root, compiled, request));
+            let statement = self.filtered_page(root, compiled, request);
             if compiled.narrowed && self.backend() == sea_orm::DatabaseBackend::Postgres {
                 // Starting from the matching names is the best plan for any pattern of three
                 // characters or more, so PostgreSQL plans this statement once, on connections
                 // that keep generic plans (see `Pools::generic`): no planning per request, no
                 // transaction to scope a plan setting.
-                let keys = PageKey::find_by_statement(statement).all(&self.generic).await?;
-                self.page_rows(&self.db, keys).await?
-            } else {
+                PageRow::find_by_statement(statement).all(&self.generic).await?
+            } else if self.backend() == sea_orm::DatabaseBackend::Postgres {
+                // A prepared statement switches to a generic plan after five runs, planned for an
+                // average subtree and an unknown pattern: for the reseller of 100 000 companies it
+                // walked every managed company instead of the names that match (370 ms, not 3 ms).
+                // A filtered page is planned for its values.
                 let txn = self.db.begin().await?;
-                if self.backend() == sea_orm::DatabaseBackend::Postgres {
-                    // A prepared statement switches to a generic plan after five runs, planned for an
-                    // average subtree and an unknown pattern: for the reseller of 100 000 companies it
-                    // walked every managed company instead of the names that match (370 ms, not 3 ms).
-                    // A filtered page is planned for its values.
-                    txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-                }
-                let keys = PageKey::find_by_statement(statement).all(&txn).await?;
-                if self.backend() == sea_orm::DatabaseBackend::Postgres {
-                    // The rows of given ids plan the same whatever the ids.
-                    txn.execute_unprepared("SET LOCAL plan_cache_mode = auto").await?;
-                }
-                let rows = self.page_rows(&txn, keys).await?;
+                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+                let rows = PageRow::find_by_statement(statement).all(&txn).await?;
                 txn.commit().await?;
                 rows
+            } else {
+                PageRow::find_by_statement(statement).all(&self.db).await?
             }
         };
         self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);

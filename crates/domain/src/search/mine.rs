@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, TransactionTrait};
 
-use super::{PageKey, Root, S, SearchError, filter, kept_counts, key_rows, limits, matching, s};
+use super::{Root, S, SearchError, filter, kept_counts, key_rows, limits, matching, s};
 use crate::companies::record::TreeCompany;
 use crate::entities::{companies, company_tree};
 use crate::statement::{Shaped, unsigned};
@@ -19,6 +19,13 @@ pub struct MyCompaniesPage {
     pub results: Vec<TreeCompany>,
 }
 
+/// A page's company id with the total of the whole search, in page order.
+#[derive(FromQueryResult)]
+struct PageKey {
+    id: String,
+    total_rows: Option<i64>,
+}
+
 /// A page of the companies `own` may act as, by name, off the tree's name index, with the total
 /// off the counts kept on its row.
 fn by_name(own: sea_orm::Value, limit: u64, offset: u64) -> SelectStatement {
@@ -26,7 +33,6 @@ fn by_name(own: sea_orm::Value, limit: u64, offset: u64) -> SelectStatement {
     Query::select()
         .expr_as(Expr::col(company_tree::Column::DescendantId), Alias::new("id"))
         .expr_as(total, Alias::new("total_rows"))
-        .expr_as(Expr::val(0i64), Alias::new("exceeded_rows"))
         .from(company_tree::Entity)
         .and_where(Expr::col(company_tree::Column::AncestorId).eq(own))
         .order_by(company_tree::Column::Name, Order::Asc)
@@ -75,7 +81,6 @@ impl Gateway {
             let query = matches()
                 .column((S::Table, S::Id))
                 .expr_window_as(Func::count(Expr::col(Asterisk)), WindowStatement::new(), Alias::new("total_rows"))
-                .expr_as(Expr::val(0i64), Alias::new("exceeded_rows"))
                 .order_by_expr(s(S::Name), Order::Asc)
                 .order_by_expr(s(S::Id), Order::Asc)
                 .limit(page_size)
