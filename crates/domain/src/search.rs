@@ -476,6 +476,70 @@ fn build_kept_page(
     backend.build(&query)
 }
 
+/// A page of every company under `root` that `compiled` matches, with the totals of the whole
+/// search, in one statement: the page's ids and the totals first, from the columns the filter and
+/// the order need, then what a result shows for those ids only (a name search does not join and
+/// show every match).
+#[allow(clippy::too_many_arguments)]
+fn filtered_page(
+    backend: sea_orm::DatabaseBackend,
+    root: &Root,
+    compiled: &Compiled,
+    order_by: OrderBy,
+    ascending: bool,
+    only_exceeded: bool,
+    limit: u64,
+    offset: u64,
+) -> Statement {
+    let mut page = matching(root, compiled, key_rows(), only_exceeded);
+    page.column((S::Table, S::Id))
+        .expr_window_as(Func::count(Expr::col(Asterisk)), WindowStatement::new(), Alias::new("total_rows"))
+        .expr_window_as(Func::sum(exceeded()), WindowStatement::new(), Alias::new("exceeded_rows"));
+    order_by.order(ascending, &mut page);
+    page.limit(limit).offset(offset);
+    let page_alias = Alias::new("page");
+    let mut shown = shown_rows();
+    shown
+        .expr_as(Expr::col((page_alias.clone(), Alias::new("total_rows"))), Alias::new("total_rows"))
+        .expr_as(Expr::col((page_alias.clone(), Alias::new("exceeded_rows"))), Alias::new("exceeded_rows"))
+        .join_subquery(
+            JoinType::InnerJoin,
+            page,
+            page_alias.clone(),
+            Expr::col((page_alias, S::Id)).equals((C::Company, companies::Column::Id)),
+        );
+    let mut query = Query::select();
+    query.column((S::Table, Asterisk)).from_subquery(shown, S::Table);
+    with_tags(backend, &mut query);
+    order_by.order(ascending, &mut query);
+    backend.build(&query)
+}
+
+/// A page of a plain name search for `text` (see [`Filter::name_search`]), the most common
+/// filtered search: its text is kept per shape (see [`filtered_page`]), only its values change.
+fn name_search_page(backend: sea_orm::DatabaseBackend, root: &Root, text: &str, request: &SearchRequest) -> Statement {
+    static NAME_SEARCH: Shaped<40> = Shaped::new();
+    let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
+    let (limit, offset) = limits(request.page_number, request.page_size);
+    let (order_by, ascending, only_exceeded, itself) =
+        (request.order_by, request.ascending, request.only_limit_exceeded, root.itself());
+    let shape =
+        (((order_by as usize) * 2 + usize::from(ascending)) * 2 + usize::from(itself)) * 2 + usize::from(only_exceeded);
+    let values = filter::name_search_values(sqlite, text);
+    let texts = values.len();
+    let mut parameters = vec![root.id().into()];
+    parameters.extend(values);
+    parameters.extend([limit.into(), offset.into()]);
+    NAME_SEARCH.statement(backend, shape, parameters, |p| {
+        let id = crate::statement::text(&p[0]);
+        let root = if itself { Root::At(id) } else { Root::Below(id) };
+        let predicate = filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), &p[1..=texts]);
+        let compiled = Compiled { predicate, narrowed: true, reads_clock: false };
+        let (limit, offset) = (unsigned(&p[texts + 1]), unsigned(&p[texts + 2]));
+        filtered_page(backend, &root, &compiled, order_by, ascending, only_exceeded, limit, offset)
+    })
+}
+
 impl Gateway {
     /// Where a reseller's list call starts, honouring an optional scoping company: unknown is
     /// `ScopeNotFound`, not managed is `ScopeForbidden`. Only resellers list companies.
@@ -548,36 +612,6 @@ impl Gateway {
         filter::compile(filter, sqlite, Utc::now()).map_err(SearchError::InvalidFilter)
     }
 
-    /// A page of every company under `root` that `compiled` matches, with the totals of the whole
-    /// search, in one statement: the page's ids and the totals first, from the columns the filter
-    /// and the order need, then what a result shows for those ids only (a name search does not
-    /// join and show every match).
-    fn filtered_page(&self, root: &Root, compiled: &Compiled, request: &SearchRequest) -> Statement {
-        let (limit, offset) = limits(request.page_number, request.page_size);
-        let mut page = matching(root, compiled, key_rows(), request.only_limit_exceeded);
-        page.column((S::Table, S::Id))
-            .expr_window_as(Func::count(Expr::col(Asterisk)), WindowStatement::new(), Alias::new("total_rows"))
-            .expr_window_as(Func::sum(exceeded()), WindowStatement::new(), Alias::new("exceeded_rows"));
-        request.order_by.order(request.ascending, &mut page);
-        page.limit(limit).offset(offset);
-        let page_alias = Alias::new("page");
-        let mut shown = shown_rows();
-        shown
-            .expr_as(Expr::col((page_alias.clone(), Alias::new("total_rows"))), Alias::new("total_rows"))
-            .expr_as(Expr::col((page_alias.clone(), Alias::new("exceeded_rows"))), Alias::new("exceeded_rows"))
-            .join_subquery(
-                JoinType::InnerJoin,
-                page,
-                page_alias.clone(),
-                Expr::col((page_alias, S::Id)).equals((C::Company, companies::Column::Id)),
-            );
-        let mut query = Query::select();
-        query.column((S::Table, Asterisk)).from_subquery(shown, S::Table);
-        with_tags(self.backend(), &mut query);
-        request.order_by.order(request.ascending, &mut query);
-        self.backend().build(&query)
-    }
-
     /// A page of the companies the actor manages (or of one managed company's subtree, the
     /// scope). The checks, in order: the scope's spelling, the body, the role (only resellers
     /// search), the scope's existence, its management, the filter. The narrowing to managed
@@ -618,7 +652,15 @@ impl Gateway {
             // Every managed company, in an order the tree keeps.
             PageRow::find_by_statement(kept_page(self.backend(), root, key, request)).all(&self.db).await?
         } else {
-            let statement = self.filtered_page(root, compiled, request);
+            let statement = match request.filter.name_search() {
+                Some(text) => name_search_page(self.backend(), root, text, request),
+                None => {
+                    let (limit, offset) = limits(request.page_number, request.page_size);
+                    let (order_by, ascending) = (request.order_by, request.ascending);
+                    let only_exceeded = request.only_limit_exceeded;
+                    filtered_page(self.backend(), root, compiled, order_by, ascending, only_exceeded, limit, offset)
+                }
+            };
             if compiled.narrowed && self.backend() == sea_orm::DatabaseBackend::Postgres {
                 // Starting from the matching names is the best plan for any pattern of three
                 // characters or more, so PostgreSQL plans this statement once, on connections
@@ -680,6 +722,59 @@ impl Gateway {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_search_pages_bind_like_compiled_filters() {
+        let orders = [OrderBy::CompanyName, OrderBy::CreateTime, OrderBy::ResellerName];
+        for backend in [sea_orm::DatabaseBackend::Postgres, sea_orm::DatabaseBackend::Sqlite] {
+            let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
+            for (order_by, ascending, only_limit_exceeded) in
+                [(orders[0], true, false), (orders[1], false, true), (orders[2], true, true)]
+            {
+                for (root, text, page_number) in [
+                    (Root::Below("Reseller0001".into()), "zephyr", 1),
+                    (Root::At("Company00002".into()), "100% \"sure\"_", 3),
+                    (Root::Below("Reseller0003".into()), "ÄBC", 2),
+                ] {
+                    let filter = Filter { text: Some(format!(" {text} ")), ..Filter::default() };
+                    assert_eq!(filter.name_search(), Some(text));
+                    let request =
+                        SearchRequest { page_number, page_size: 25, order_by, ascending, only_limit_exceeded, filter };
+                    let kept = name_search_page(backend, &root, text, &request);
+                    let compiled = filter::compile(&request.filter, sqlite, Utc::now()).unwrap();
+                    let (limit, offset) = limits(page_number, 25);
+                    let built = filtered_page(
+                        backend,
+                        &root,
+                        &compiled,
+                        order_by,
+                        ascending,
+                        only_limit_exceeded,
+                        limit,
+                        offset,
+                    );
+                    assert_eq!((kept.sql, kept.values), (built.sql, built.values), "{backend:?} {request:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_one_contains_on_the_name_is_a_name_search() {
+        let item = |field, operator, value: &str| FilterItem { field, operator, value: value.into() };
+        let group = |items| FilterGroup { condition: Condition::Or, items, groups: vec![] };
+        let of = |groups| Filter { condition: Some(Condition::And), text: None, groups };
+        let name = item(Field::CompanyName, Operator::Contains, "zephyr");
+        assert_eq!(of(vec![group(vec![name.clone()])]).name_search(), Some("zephyr"));
+        assert_eq!(of(vec![group(vec![item(Field::CompanyName, Operator::Contains, "ze")])]).name_search(), None);
+        assert_eq!(of(vec![group(vec![item(Field::ResellerName, Operator::Contains, "zephyr")])]).name_search(), None);
+        assert_eq!(of(vec![group(vec![item(Field::CompanyName, Operator::Eq, "zephyr")])]).name_search(), None);
+        assert_eq!(of(vec![group(vec![name.clone(), name.clone()])]).name_search(), None);
+        assert_eq!(of(vec![group(vec![name.clone()]), group(vec![name.clone()])]).name_search(), None);
+        let with_text = Filter { text: Some("acme".into()), ..of(vec![group(vec![name])]) };
+        assert_eq!(with_text.name_search(), None, "a text and a condition are two conditions");
+        assert_eq!(Filter { text: Some("  ".into()), ..Filter::default() }.name_search(), None);
+    }
 
     #[test]
     fn kept_pages_bind_like_fresh_builds() {

@@ -55,6 +55,14 @@ pub(crate) fn unsigned(value: &Value) -> u64 {
     }
 }
 
+/// A text parameter, as a builder receives it among the parameters.
+pub(crate) fn text(value: &Value) -> String {
+    match value {
+        Value::String(Some(text)) => text.as_str().to_owned(),
+        other => panic!("not a text parameter: {other:?}"),
+    }
+}
+
 impl<const N: usize> Shaped<N> {
     pub(crate) const fn new() -> Self {
         Self { templates: [const { [const { OnceLock::new() }; N] }; 2] }

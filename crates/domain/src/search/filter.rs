@@ -2,6 +2,7 @@
 //! the `s` rows of the search query (a sea-query expression). Values are always bound, never
 //! spliced into the text.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::Value;
 use sea_orm::sea_query::{Alias, BinOper, Cond, Expr, Func, Iden, JoinType, LikeExpr, Query, SimpleExpr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -188,6 +189,47 @@ fn contains_text(sqlite: bool, column: SimpleExpr, text: &str) -> SimpleExpr {
     Expr::expr(column).like(LikeExpr::new(like_pattern(text)).escape('\\'))
 }
 
+/// Whether a company name searched for `text` is answered from the trigram index of names (three
+/// characters or more make a trigram).
+fn is_name_search(text: &str) -> bool {
+    text.to_lowercase().chars().count() >= 3
+}
+
+/// What a company name search for `text` binds, in order: on SQLite the lower-cased text, then the
+/// FTS5 phrase (quoted, its own quotes doubled); on PostgreSQL the `LIKE` pattern.
+pub(crate) fn name_search_values(sqlite: bool, text: &str) -> Vec<Value> {
+    if !sqlite {
+        return vec![Value::from(like_pattern(text))];
+    }
+    let lower = text.to_lowercase();
+    let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
+    vec![Value::from(lower), Value::from(phrase)]
+}
+
+/// The lower-cased company name `column` contains the text `values` were made of (see
+/// [`name_search_values`]), answered from a trigram index: PostgreSQL's serves the `LIKE`; on
+/// SQLite the FTS5 trigram table of names is asked too (it matches a superset: it folds case beyond
+/// ASCII), so the query can start from the few matching names.
+pub(crate) fn name_search_predicate(sqlite: bool, column: SimpleExpr, values: &[Value]) -> SimpleExpr {
+    if !sqlite {
+        return Expr::expr(column).like(LikeExpr::new(crate::statement::text(&values[0])).escape('\\'));
+    }
+    let matching = Expr::expr(Func::cust(Alias::new("instr")).arg(column).arg(values[0].clone())).gt(0);
+    let (names, search) = (Alias::new("n"), Alias::new("cs"));
+    let found = Query::select()
+        .column((search.clone(), Alias::new("company_id")))
+        .from_as(Alias::new("company_names"), names.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("company_search"),
+            search.clone(),
+            Expr::col((search, Alias::new("key"))).equals((names, Alias::new("rowid"))),
+        )
+        .and_where(Expr::col(Alias::new("company_names")).binary(BinOper::Custom("MATCH"), values[1].clone()))
+        .to_owned();
+    matching.and(Expr::expr(s(S::Id)).in_subquery(found))
+}
+
 impl Filter {
     /// About how many bytes the filter holds (its texts, and a few dozen per group and condition).
     pub fn bytes(&self) -> usize {
@@ -197,6 +239,22 @@ impl Filter {
                 + g.groups.iter().map(group).sum::<usize>()
         }
         size_of::<Self>() + self.text.as_ref().map_or(0, String::len) + self.groups.iter().map(group).sum::<usize>()
+    }
+
+    /// The text of a plain name search: the whole filter is one `Contains` on the company name (the
+    /// search text, or the one condition of the one group) of three characters or more. Its
+    /// statement differs from another's only in its values (see `search::name_search_page`).
+    pub(crate) fn name_search(&self) -> Option<&str> {
+        let text = self.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let text = match (text, self.groups.as_slice()) {
+            (Some(text), []) => text,
+            (None, [group]) => match (group.items.as_slice(), group.groups.as_slice()) {
+                ([FilterItem { field: Field::CompanyName, operator: Operator::Contains, value }], []) => value,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        is_name_search(text).then_some(text)
     }
 
     /// Whether the filter keeps every row: no search text and no condition in any group.
@@ -303,34 +361,14 @@ impl Compiler {
         joined(group.condition, parts)
     }
 
-    /// `column` contains `text`, case-insensitively. A company name searched for three characters
-    /// or more is answered from a trigram index: PostgreSQL's serves the `LIKE`; on SQLite it is
-    /// also looked up in the FTS5 trigram table (which matches a superset: it folds case beyond
-    /// ASCII), so the query can start from the few matching names.
+    /// `column` contains `text`, case-insensitively; a company name searched for three characters
+    /// or more is a name search (see [`name_search_predicate`]).
     fn contains(&mut self, column: SimpleExpr, company_name: bool, text: &str, top: bool) -> SimpleExpr {
-        let matching = contains_text(self.sqlite, column, text);
-        let lower = text.to_lowercase();
-        if !(company_name && lower.chars().count() >= 3) {
-            return matching;
+        if !(company_name && is_name_search(text)) {
+            return contains_text(self.sqlite, column, text);
         }
         self.narrowed |= top;
-        if !self.sqlite {
-            return matching;
-        }
-        let (names, search) = (Alias::new("n"), Alias::new("cs"));
-        let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
-        let found = Query::select()
-            .column((search.clone(), Alias::new("company_id")))
-            .from_as(Alias::new("company_names"), names.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                Alias::new("company_search"),
-                search.clone(),
-                Expr::col((search, Alias::new("key"))).equals((names, Alias::new("rowid"))),
-            )
-            .and_where(Expr::col(Alias::new("company_names")).binary(BinOper::Custom("MATCH"), phrase))
-            .to_owned();
-        matching.and(Expr::expr(s(S::Id)).in_subquery(found))
+        name_search_predicate(self.sqlite, column, &name_search_values(self.sqlite, text))
     }
 
     fn item(&mut self, index: usize, item: &FilterItem, top: bool) -> SimpleExpr {
