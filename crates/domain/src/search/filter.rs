@@ -177,16 +177,28 @@ pub(crate) fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// `column` (lower-cased) contains `text`, case-insensitively. PostgreSQL: a `LIKE` pattern, which
-/// its trigram index serves. SQLite: `instr`, a plain substring test. SQLite plans a statement
-/// again each time a different pattern is bound to a `LIKE`, to see whether an index could serve
-/// the pattern's prefix (never here: the column is lower-cased); that re-planning was a sixth of a
-/// name search's time. Both fold ASCII letters only on SQLite, so the answers are the same.
+/// `column` (lower-cased) contains `text`, case-insensitively (see [`contains_value`]).
 fn contains_text(sqlite: bool, column: SimpleExpr, text: &str) -> SimpleExpr {
+    contains_value(sqlite, column, &contained(sqlite, text))
+}
+
+/// What [`contains_value`] binds for `text`: on SQLite the lower-cased text, on PostgreSQL the
+/// `LIKE` pattern.
+fn contained(sqlite: bool, text: &str) -> Value {
+    Value::from(if sqlite { text.to_lowercase() } else { like_pattern(text) })
+}
+
+/// `column` (lower-cased) contains the text `value` was made of (see [`contained`]). PostgreSQL: a
+/// `LIKE` pattern, which its trigram index serves. SQLite: `instr`, a plain substring test. SQLite
+/// plans a statement again each time a different pattern is bound to a `LIKE`, to see whether an
+/// index could serve the pattern's prefix (never here: the column is lower-cased); that re-planning
+/// was a sixth of a name search's time. Both fold ASCII letters only on SQLite, so the answers are
+/// the same.
+fn contains_value(sqlite: bool, column: SimpleExpr, value: &Value) -> SimpleExpr {
     if sqlite {
-        return Expr::expr(Func::cust(Alias::new("instr")).arg(column).arg(text.to_lowercase())).gt(0);
+        return Expr::expr(Func::cust(Alias::new("instr")).arg(column).arg(value.clone())).gt(0);
     }
-    Expr::expr(column).like(LikeExpr::new(like_pattern(text)).escape('\\'))
+    Expr::expr(column).like(LikeExpr::new(crate::statement::text(value)).escape('\\'))
 }
 
 /// Whether a company name searched for `text` is answered from the trigram index of names (three
@@ -195,15 +207,14 @@ fn is_name_search(text: &str) -> bool {
     text.to_lowercase().chars().count() >= 3
 }
 
-/// What a company name search for `text` binds, in order: on SQLite the lower-cased text, then the
-/// FTS5 phrase (quoted, its own quotes doubled); on PostgreSQL the `LIKE` pattern.
+/// What a company name search for `text` binds, in order: what [`contains_value`] binds, then on
+/// SQLite the FTS5 phrase (quoted, its own quotes doubled).
 pub(crate) fn name_search_values(sqlite: bool, text: &str) -> Vec<Value> {
-    if !sqlite {
-        return vec![Value::from(like_pattern(text))];
+    let mut values = vec![contained(sqlite, text)];
+    if sqlite {
+        values.push(Value::from(format!("\"{}\"", text.to_lowercase().replace('"', "\"\""))));
     }
-    let lower = text.to_lowercase();
-    let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
-    vec![Value::from(lower), Value::from(phrase)]
+    values
 }
 
 /// The lower-cased company name `column` contains the text `values` were made of (see
@@ -211,10 +222,10 @@ pub(crate) fn name_search_values(sqlite: bool, text: &str) -> Vec<Value> {
 /// SQLite the FTS5 trigram table of names is asked too (it matches a superset: it folds case beyond
 /// ASCII), so the query can start from the few matching names.
 pub(crate) fn name_search_predicate(sqlite: bool, column: SimpleExpr, values: &[Value]) -> SimpleExpr {
+    let matching = contains_value(sqlite, column, &values[0]);
     if !sqlite {
-        return Expr::expr(column).like(LikeExpr::new(crate::statement::text(&values[0])).escape('\\'));
+        return matching;
     }
-    let matching = Expr::expr(Func::cust(Alias::new("instr")).arg(column).arg(values[0].clone())).gt(0);
     let (names, search) = (Alias::new("n"), Alias::new("cs"));
     let found = Query::select()
         .column((search.clone(), Alias::new("company_id")))
