@@ -166,7 +166,7 @@ async fn my_ids(app: &TestApp, token: &str) -> HashSet<String> {
 async fn tokens_and_logins_under_concurrency(db: Db) {
     let app = spawn_app_with(db, UNLIMITED).await;
     let tokens = app.count_all("access_tokens").await;
-    let (tally, _) = all_at_once(N, |_| {
+    let (tally, answers) = all_at_once(N, |_| {
         let request = app.client.post(app.url("/connect/token")).form(&[
             ("grant_type", "client_credentials"),
             ("client_id", "acme-reseller"),
@@ -178,6 +178,18 @@ async fn tokens_and_logins_under_concurrency(db: Db) {
     .await;
     assert_eq!(tally, only(200, N));
     assert_eq!(app.count_all("access_tokens").await, tokens + N as i64);
+    // Tokens asked for together have their rows written together: each token is distinct and
+    // works as soon as it is handed out.
+    let issued: HashSet<String> =
+        answers.iter().map(|(_, body)| body["access_token"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(issued.len(), N);
+    let issued: Vec<String> = issued.into_iter().collect();
+    let (tally, _) = all_at_once(N, |i| {
+        let request = app.client.get(app.url("/api/industries")).bearer_auth(&issued[i]);
+        async move { json(request.send().await.unwrap()).await }
+    })
+    .await;
+    assert_eq!(tally, only(200, N));
 
     let clients: Vec<reqwest::Client> = (0..N).map(|_| app.fresh_client()).collect();
     let (tally, _) = all_at_once(N, |i| {

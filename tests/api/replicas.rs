@@ -205,6 +205,41 @@ async fn a_gateway_whose_listener_is_cut_misses_no_change() {
     .await;
 }
 
+/// PostgreSQL: when the database cuts the connection that access-token rows are written on (as a
+/// restart or a network fault cuts it), a token request meanwhile is refused as unavailable, never
+/// a server fault, and tokens are issued again at once: the writer of token rows outlives a
+/// failed write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_issued_again_after_their_connection_is_cut() {
+    let app = spawn_app(Db::Postgres).await;
+    app.reseller_token().await;
+    let backend = app.db.get_database_backend();
+    let cut = r#"SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+                 WHERE datname = current_database() AND query ILIKE 'INSERT INTO "access_tokens"%'"#;
+    let cut = app.db.query_all(Statement::from_string(backend, cut)).await.unwrap();
+    assert!(!cut.is_empty(), "the connection token rows were written on");
+    let client = app.fresh_client();
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let request = client.post(app.url("/connect/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "acme-reseller"),
+            ("client_secret", "s3cret-value"),
+            ("scope", "api1"),
+        ]);
+        answers.push(json(request.send().await.unwrap()).await);
+    }
+    for (status, body) in &answers {
+        assert!(*status == 200 || (*status == 503 && body["error"] == "temporarily_unavailable"), "{answers:?}");
+    }
+    println!("token answers after the cut: {:?}", answers.iter().map(|(status, _)| status).collect::<Vec<_>>());
+    let (status, body) = answers.last().unwrap();
+    assert_eq!(*status, 200, "{answers:?}");
+    let token = body["access_token"].as_str().unwrap();
+    let industries = client.get(app.url("/api/industries")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(industries.status(), 200);
+}
+
 /// The names on the first search page that `body` asks the gateway at `base` for, with the total.
 async fn searched(client: &reqwest::Client, base: &str, token: &str, body: &serde_json::Value) -> (Vec<String>, i64) {
     let answer =

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use crate::credentials::{passwords, tokens, verified_secrets};
+use crate::credentials::{passwords, token_rows, tokens, verified_secrets};
 use crate::database::Pools;
 use crate::tree::listing as tree_listing;
 
@@ -82,6 +82,8 @@ pub struct Gateway {
     writer: fresh::Writer,
     /// Access-token rows (see [`database::Pools::tokens`]).
     token_writer: DatabaseConnection,
+    /// Writes access-token rows through `token_writer`, several at once (see [`token_rows`]).
+    token_rows: token_rows::TokenRows,
     hasher: passwords::Hasher,
     verified: Arc<verified_secrets::VerifiedSecrets>,
     listings: Arc<tree_listing::TreeListings>,
@@ -133,6 +135,7 @@ impl Gateway {
             db: pools.read,
             generic: pools.generic,
             writer: fresh::Writer::new(pools.write, freshness.clone()),
+            token_rows: token_rows::TokenRows::start(pools.tokens.clone()),
             token_writer: pools.tokens,
             hasher: passwords::Hasher::sized_to_machine(),
             verified: Arc::new(verified_secrets::VerifiedSecrets::new()),

@@ -348,9 +348,9 @@ impl Gateway {
             revoked: Set(false),
             create_time: Set(now),
         };
-        // One statement (`insert` would read the row back), on the pool whose commits do not
+        // Committed with the rows of tokens asked for meanwhile, on the pool whose commits do not
         // wait for the disk: a crash may lose the row, and then the token is refused.
-        access_tokens::Entity::insert(row).exec_without_returning(&self.token_writer).await?;
+        self.token_rows.write(row).await?;
 
         let claims = Claims {
             client_id: client.client_id.clone(),
