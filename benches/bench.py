@@ -9,9 +9,10 @@ target users spread over them, one company owning --big-users target users, --of
 `companygate seed`, starts `companygate serve` and runs wrk against each endpoint. "Direct" is the
 statements the gateway runs for that request (copied from crates/domain), run in one transaction
 per operation on one connection (Python's sqlite3, psycopg for PostgreSQL); for the deletion, the
-DELETE statements that remove the company's rows.
+DELETE statements that remove the company's rows. The searches then run again on a data set of
+--growth-size companies, for how their p50 grows with the number of companies.
 
-Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--databases sqlite,postgres]
+Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--growth-size N] [--databases sqlite,postgres]
                      [--duration S] [--connections C] [--json FILE] [--bin PATH]
 PostgreSQL comes from TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 """
@@ -402,7 +403,9 @@ def delete_sql(company):
             ("DELETE FROM companies WHERE id = $1", [company])]
 
 
-def measure(binary, url, args):
+def measure(binary, url, args, searches_only=False):
+    """Every figure on a data set of args' sizes; with searches_only, the cheapest endpoint and the
+    searches only (the same searches on a smaller data set, for how their time grows)."""
     result = {"figures": {}, "notes": []}
     with tempfile.TemporaryDirectory() as tmp:
         companies = companies_of(args)
@@ -458,7 +461,8 @@ def measure(binary, url, args):
                         {"email": email, "password": PASSWORD}).encode(), {"Content-Type": "application/json"})
                     assert status == 200, (status, body)
 
-        login_sessions()
+        if not searches_only:
+            login_sessions()
 
         def figure(name, path, direct_sql=None, goal=None, method="GET", body=None, headers=None, connections=None,
                    paths=None, bodies=None):
@@ -487,8 +491,9 @@ def measure(binary, url, args):
                      "VALUES ($1, (SELECT id FROM api_clients WHERE client_id = $2), $3, $4, false, $4)",
                      [f"direct-{os.getpid()}-{i}", "bench", ROOT, "2099-01-01T00:00:00Z"])]
 
-        figure("POST /connect/token", "/connect/token", method="POST", body=token_body("bench"), headers=form,
-               direct_sql=issue, goal=">= 3000 req/s")
+        if not searches_only:
+            figure("POST /connect/token", "/connect/token", method="POST", body=token_body("bench"), headers=form,
+                   direct_sql=issue, goal=">= 3000 req/s")
         unfiltered = {"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": False, "filter": None}
         figure("search, unfiltered by CreateTime", "/api/companies/search", method="POST",
                body=json.dumps(unfiltered), headers=bearer, goal="p50 <= 5 ms, >= 1500 req/s",
@@ -510,6 +515,8 @@ def measure(binary, url, args):
         figure(f"search, Contains, {len(varied)} different searches in turn", "/api/companies/search",
                method="POST", body=json.dumps(varied[0]), bodies=[json.dumps(b) for b in varied], headers=bearer,
                goal="(no goal: not kept)", direct_sql=search_contains_sql(pg, jti, "00707"))
+        if searches_only:
+            return result
         deep = cid("BenchC", 111)  # the first customer below the sub-reseller: four levels down
         figure("GET /api/companies/{id}", f"/api/companies/{deep}", headers=bearer, goal=">= 0.3x cheapest",
                direct_sql=[(BEARER, [jti]),
@@ -625,6 +632,25 @@ def measure(binary, url, args):
     return result
 
 
+def growth(small, full):
+    """Each search's p50 on the small data set and on the full one."""
+    rows = {}
+    for name, f in full["figures"].items():
+        if name.startswith("search") and name in small["figures"]:
+            before, after = small["figures"][name]["p50_ms"], f["p50_ms"]
+            rows[name] = {"companies": [small["data"]["companies"], full["data"]["companies"]],
+                          "p50_ms": [before, after], "x": after / before if before else None,
+                          "goal": "p50 grows at most 2x"}
+    return rows
+
+
+def print_growth(result):
+    for name, g in result.get("growth", {}).items():
+        (few, many), (before, after) = g["companies"], g["p50_ms"]
+        print(f"{name}: p50 {before:.2f} ms at {few} companies, {after:.2f} ms at {many}: "
+              f"{g['x'] or 0:.2f}x; goal {g['goal']}")
+
+
 def print_exports(result):
     for kind, e in result.get("exports", {}).items():
         print(f"export of every company as {kind}: {e['rows']} rows in {e['seconds']} s ({e['mb']} MB); "
@@ -672,31 +698,52 @@ def main():
     parser.add_argument("--delete-rounds", type=int, default=5,
                         help="deletions of the big company (and of its twin directly); medians compared")
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--growth-size", type=int, default=1_000,
+                        help="companies of a second, smaller data set the searches run on again (0: none)")
     parser.add_argument("--json", default="bench.json")
     args = parser.parse_args()
     if args.smoke:
         args.companies, args.target_users, args.big_users = 400, 4_000, 1_000
         args.offers, args.sessions, args.my_size, args.duration = 50, 3, 150, 1
         args.delete_rounds = 2
+        args.growth_size = 300
     admin = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    report = {"args": vars(args), "databases": {}}
-    for db in args.databases.split(","):
-        print(f"{db}:", file=sys.stderr, flush=True)
+
+    def on(db, sizes, searches_only=False):
         if db == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                report["databases"][db] = measure(args.bin, f"sqlite://{tmp}/bench.db?mode=rwc", args)
-        elif db == "postgres":
+                return measure(args.bin, f"sqlite://{tmp}/bench.db?mode=rwc", sizes, searches_only)
+        if db == "postgres":
             name = f"companygate_bench_{os.getpid()}"
             subprocess.run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True)
             try:
                 url = urllib.parse.urlsplit(admin)._replace(path=f"/{name}").geturl()
-                report["databases"][db] = measure(args.bin, url, args)
+                return measure(args.bin, url, sizes, searches_only)
             finally:
                 subprocess.run(["psql", "-q", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
-        else:
-            raise SystemExit(f"unknown database {db}")
+        raise SystemExit(f"unknown database {db}")
+
+    # The searches again on a data set of --growth-size companies, the rest in proportion: how
+    # their p50 grows with the number of companies.
+    small = None
+    if 0 < args.growth_size < args.companies:
+        small = argparse.Namespace(**vars(args))
+        small.companies = args.growth_size
+        small.target_users = args.growth_size * 10
+        small.big_users = small.offers = max(args.growth_size // 10, 1)
+        small.my_size = min(args.my_size, args.growth_size // 4)
+        small.sessions = 1
+
+    report = {"args": vars(args), "databases": {}}
+    for db in args.databases.split(","):
+        print(f"{db}:", file=sys.stderr, flush=True)
+        report["databases"][db] = on(db, args)
+        if small is not None:
+            print(f"{db}, searches at {small.companies} companies:", file=sys.stderr, flush=True)
+            report["databases"][db]["growth"] = growth(on(db, small, searches_only=True), report["databases"][db])
         print_table(db, report["databases"][db])
         print_exports(report["databases"][db])
+        print_growth(report["databases"][db])
     with open(args.json, "w") as f:
         json.dump(report, f, indent=2)
     print(f"\nwritten to {args.json}")
