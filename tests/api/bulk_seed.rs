@@ -41,6 +41,28 @@ async fn target_users_are_upserted_in_batches_and_counted(db: Db) {
     assert_eq!(counts(&app, &token, "test-company-1").await, (3 + 2400, 1, 100));
 }
 
+/// A company new in a load is written with its target users' counts (it has no others); users of
+/// a stored company in the same load are upserted and counted; loading it all again (the company
+/// now stored) changes nothing.
+async fn a_new_company_is_loaded_with_its_counts(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let mut new_users = users("NewCompany01", 1500, |i| ["active", "inactive", "deleted"][i % 3]);
+    // A repeated e-mail: the last entry wins, and is counted once.
+    new_users.push(json!({"company": "NewCompany01", "email": "u0@bulk.example", "state": "deleted"}));
+    new_users.extend(users("Cust0mer0001", 10, |_| "deleted"));
+    let load = json!({
+        "companies": [{"resourceId": "NewCompany01", "name": "bulk-new-company", "parent": "xC5kfGz7w2Nz"}],
+        "targetUsers": new_users,
+    });
+    for round in ["first load", "same load again"] {
+        app.seed(&load).await.unwrap_or_else(|e| panic!("{round}: {e}"));
+        assert_eq!(app.count("target_users", "company_id", "NewCompany01").await, 1500, "{round}");
+        assert_eq!(counts(&app, &token, "bulk-new-company").await, (499, 500, 501), "{round}");
+        assert_eq!(counts(&app, &token, "test-company-1").await, (3, 1, 10), "{round}");
+    }
+}
+
 async fn a_bad_target_user_loads_nothing(db: Db) {
     let app = spawn_app(db).await;
     let token = app.reseller_token().await;
@@ -119,5 +141,6 @@ async fn offers_are_upserted_by_company_and_title(db: Db) {
 crate::on_both_databases!(
     offers_are_upserted_by_company_and_title,
     target_users_are_upserted_in_batches_and_counted,
+    a_new_company_is_loaded_with_its_counts,
     a_bad_target_user_loads_nothing
 );

@@ -166,7 +166,9 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
     let mut report = SeedReport::default();
     let ids = plan_company_ids(fixture)?;
     let mut managers = Vec::new();
-    let known = seed_companies(txn, fixture, &ids, &mut report, &mut managers).await?;
+    let target_users = latest_target_users(&fixture.target_users);
+    let counts = state_counts(&fixture.target_users, &target_users);
+    let (known, new) = seed_companies(txn, fixture, &ids, &counts, &mut report, &mut managers).await?;
     refresh_statistics(txn, ids.len(), "companies, company_tree, company_tags").await?;
 
     for (i, a) in fixture.accounts.iter().enumerate() {
@@ -201,7 +203,7 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
     seed_offers(txn, &fixture.offers, &known).await?;
     report.offers = fixture.offers.len();
 
-    seed_target_users(txn, &fixture.target_users, &known).await?;
+    seed_target_users(txn, &fixture.target_users, &target_users, &known, &new).await?;
     report.target_users = fixture.target_users.len();
 
     for (i, c) in fixture.api_clients.iter().enumerate() {
@@ -255,82 +257,137 @@ const TARGET_USER_BATCH: usize = 1000;
 /// Target users per statement where a batch is one JSON parameter (PostgreSQL).
 const TARGET_USER_JSON_BATCH: usize = 10_000;
 
-/// Checks every entry (in order, so the first bad one is reported), then upserts them by
-/// (company, e-mail) in multi-row statements (a repeated key: the last entry wins) and recounts
-/// the companies they belong to. `known` holds the companies this fixture has just written.
+/// The entries of a fixture's target users that are written, one per (company, e-mail) (a repeated
+/// key: the last entry wins), in key order, so each batch lands in neighbouring index pages
+/// instead of all over them.
+fn latest_target_users(users: &[FixtureTargetUser]) -> Vec<usize> {
+    let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(users.len());
+    for (i, t) in users.iter().enumerate() {
+        latest.insert((t.company.as_str(), t.email.as_str()), i);
+    }
+    let mut rows: Vec<((&str, &str), usize)> = latest.into_iter().collect();
+    rows.sort_unstable();
+    rows.into_iter().map(|(_, i)| i).collect()
+}
+
+fn state_of(t: &FixtureTargetUser) -> &str {
+    t.state.as_deref().unwrap_or("active")
+}
+
+/// What the `rows` of `users` count per company and state (in the order of
+/// [`crate::companies::target_user_counts::STATES`]): a company new in this load has exactly
+/// these target users, so it is written with its counts instead of being counted again.
+fn state_counts<'a>(users: &'a [FixtureTargetUser], rows: &[usize]) -> HashMap<&'a str, [i64; 3]> {
+    let states = crate::companies::target_user_counts::STATES;
+    let mut counts: HashMap<&str, [i64; 3]> = HashMap::new();
+    for &i in rows {
+        let t = &users[i];
+        if let Some(k) = states.iter().position(|(state, _)| *state == state_of(t)) {
+            counts.entry(t.company.as_str()).or_default()[k] += 1;
+        }
+    }
+    counts
+}
+
+/// Checks every entry (in order, so the first bad one is reported), then writes `rows` (see
+/// [`latest_target_users`]) in multi-row statements: inserted where their company is `new` in this
+/// load (it has no stored target users, so nothing to conflict with; its counts were written with
+/// it), upserted by (company, e-mail) elsewhere, and those other companies recounted. `known`
+/// holds the companies this fixture has just written.
 async fn seed_target_users(
     txn: &impl ConnectionTrait,
     users: &[FixtureTargetUser],
+    rows: &[usize],
     known: &HashSet<String>,
+    new: &HashSet<String>,
 ) -> Result<(), SeedError> {
     let stored = stored_companies(txn, users.iter().map(|t| t.company.as_str()), known).await?;
-    let mut latest: HashMap<(&str, &str), usize> = HashMap::with_capacity(users.len());
     for (i, t) in users.iter().enumerate() {
         if !known.contains(&t.company) && !stored.contains(&t.company) {
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, &format!("company {:?} is not a known company", t.company)));
         }
-        let state = t.state.as_deref().unwrap_or("active");
-        if !crate::companies::target_user_counts::STATES.iter().any(|(known, _)| *known == state) {
+        if !crate::companies::target_user_counts::STATES.iter().any(|(known, _)| *known == state_of(t)) {
             let entry = format!("targetUsers[{i}] ({:?})", t.email);
             return Err(invalid(entry, "state must be active, inactive or deleted"));
         }
-        latest.insert((t.company.as_str(), t.email.as_str()), i);
     }
-    // In key order, so each batch lands in neighbouring index pages instead of all over them.
-    let mut rows: Vec<((&str, &str), usize)> = latest.into_iter().collect();
-    rows.sort_unstable();
-    let rows: Vec<usize> = rows.into_iter().map(|(_, i)| i).collect();
+    let (inserted, upserted): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&i| new.contains(&users[i].company));
     let now = Utc::now();
+    write_target_users(txn, users, &inserted, false, now).await?;
+    write_target_users(txn, users, &upserted, true, now).await?;
+    let mut touched: Vec<&str> = upserted.iter().map(|&i| users[i].company.as_str()).collect();
+    touched.dedup();
+    refresh_statistics(txn, rows.len(), "target_users").await?;
+    crate::companies::target_user_counts::recount(txn, &touched).await?;
+    Ok(())
+}
+
+/// Writes target users `rows` of `users` in multi-row statements; `upsert`: a stored row of the
+/// same (company, e-mail) takes the entry's names and state.
+async fn write_target_users(
+    txn: &impl ConnectionTrait,
+    users: &[FixtureTargetUser],
+    rows: &[usize],
+    upsert: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // PostgreSQL: each batch as one JSON parameter unpacked by the server, which parses and
         // plans one short statement instead of one with six thousand placeholders.
+        let text = format!(
+            "INSERT INTO target_users (company_id, email, first_name, last_name, state, create_time)
+             SELECT u.c, u.e, u.f, u.l, u.s, $2
+               FROM json_to_recordset(CAST($1 AS json)) AS u(c text, e text, f text, l text, s text){}",
+            if upsert {
+                "
+             ON CONFLICT (company_id, email) DO UPDATE
+                SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, state = EXCLUDED.state"
+            } else {
+                ""
+            }
+        );
         for batch in rows.chunks(TARGET_USER_JSON_BATCH) {
             let entries: Vec<serde_json::Value> = batch
                 .iter()
                 .map(|&i| {
                     let t = &users[i];
                     serde_json::json!({"c": t.company, "e": t.email, "f": t.first_name, "l": t.last_name,
-                        "s": t.state.as_deref().unwrap_or("active")})
+                        "s": state_of(t)})
                 })
                 .collect();
-            let text = "INSERT INTO target_users (company_id, email, first_name, last_name, state, create_time)
-                        SELECT u.c, u.e, u.f, u.l, u.s, $2
-                          FROM json_to_recordset(CAST($1 AS json)) AS u(c text, e text, f text, l text, s text)
-                        ON CONFLICT (company_id, email) DO UPDATE
-                           SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, state = EXCLUDED.state";
             let values = [serde_json::Value::Array(entries).to_string().into(), now.into()];
-            txn.execute(sea_orm::Statement::from_sql_and_values(txn.get_database_backend(), text, values)).await?;
+            txn.execute(sea_orm::Statement::from_sql_and_values(txn.get_database_backend(), &text, values)).await?;
         }
-    } else {
-        for batch in rows.chunks(TARGET_USER_BATCH) {
-            let models = batch.iter().map(|&i| {
-                let t = &users[i];
-                target_users::ActiveModel {
-                    company_id: Set(t.company.clone()),
-                    email: Set(t.email.clone()),
-                    first_name: Set(t.first_name.clone()),
-                    last_name: Set(t.last_name.clone()),
-                    state: Set(t.state.clone().unwrap_or_else(|| "active".into())),
-                    create_time: Set(now),
-                    ..Default::default()
-                }
-            });
-            let on_key = OnConflict::columns([target_users::Column::CompanyId, target_users::Column::Email])
-                .update_columns([
-                    target_users::Column::FirstName,
-                    target_users::Column::LastName,
-                    target_users::Column::State,
-                ])
-                .to_owned();
-            target_users::Entity::insert_many(models).on_conflict(on_key).exec_without_returning(txn).await?;
-        }
+        return Ok(());
     }
-    let mut touched: Vec<&str> = users.iter().map(|t| t.company.as_str()).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    refresh_statistics(txn, rows.len(), "target_users").await?;
-    crate::companies::target_user_counts::recount(txn, &touched).await?;
+    for batch in rows.chunks(TARGET_USER_BATCH) {
+        let models = batch.iter().map(|&i| {
+            let t = &users[i];
+            target_users::ActiveModel {
+                company_id: Set(t.company.clone()),
+                email: Set(t.email.clone()),
+                first_name: Set(t.first_name.clone()),
+                last_name: Set(t.last_name.clone()),
+                state: Set(state_of(t).to_owned()),
+                create_time: Set(now),
+                ..Default::default()
+            }
+        });
+        let mut insert = target_users::Entity::insert_many(models);
+        if upsert {
+            insert = insert.on_conflict(
+                OnConflict::columns([target_users::Column::CompanyId, target_users::Column::Email])
+                    .update_columns([
+                        target_users::Column::FirstName,
+                        target_users::Column::LastName,
+                        target_users::Column::State,
+                    ])
+                    .to_owned(),
+            );
+        }
+        insert.exec_without_returning(txn).await?;
+    }
     Ok(())
 }
 
@@ -471,15 +528,17 @@ const COMPANY_BATCH: usize = 500;
 
 /// Writes the fixture's companies, parents before children: new ones in multi-row statements
 /// (with their tags and their links in the management tree), existing ones one by one (a changed
-/// parent moves the company's whole subtree). Returns the ids written; adds the former managers
-/// of moved companies to `managers`.
+/// parent moves the company's whole subtree). A new company is written with its target users'
+/// `counts` (those this load writes: it has no others). Returns the ids written and, of those, the
+/// new ones; adds the former managers of moved companies to `managers`.
 async fn seed_companies(
     txn: &impl ConnectionTrait,
     fixture: &Fixture,
     ids: &[String],
+    counts: &HashMap<&str, [i64; 3]>,
     report: &mut SeedReport,
     managers: &mut Vec<String>,
-) -> Result<HashSet<String>, SeedError> {
+) -> Result<(HashSet<String>, HashSet<String>), SeedError> {
     let stored: HashMap<String, companies::Model> = {
         let mut found = HashMap::new();
         let mut wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -540,7 +599,8 @@ async fn seed_companies(
                     c.parent.as_deref().and_then(|p| paths.get(p)).map(String::as_str),
                     &ids[i],
                 );
-                company_model(new_company(&ids[i], path, c), c)
+                let counts = counts.get(ids[i].as_str()).copied().unwrap_or_default();
+                company_model(new_company(&ids[i], path, counts, c), c)
             });
             companies::Entity::insert_many(models).exec_without_returning(txn).await?;
             let batch_ids: Vec<&str> = batch.iter().map(|&i| ids[i].as_str()).collect();
@@ -571,17 +631,23 @@ async fn seed_companies(
         let hex_id = CompanyId::from_resource_id(&ids[i]).map(|id| id.hex()).unwrap_or_default();
         report.companies.push(SeededCompany { name: c.name.clone(), resource_id: ids[i].clone(), hex_id });
     }
-    Ok(ids.iter().cloned().collect())
+    let new = ids.iter().filter(|id| !stored.contains_key(*id)).cloned().collect();
+    Ok((ids.iter().cloned().collect(), new))
 }
 
-fn new_company(id: &str, path: String, c: &FixtureCompany) -> companies::ActiveModel {
-    companies::ActiveModel {
+/// A company not stored before, with `counts` of its target users per state.
+fn new_company(id: &str, path: String, counts: [i64; 3], c: &FixtureCompany) -> companies::ActiveModel {
+    let mut model = companies::ActiveModel {
         id: Set(id.to_owned()),
         path: Set(path),
         version: Set(0),
         create_time: Set(c.create_time.unwrap_or_else(Utc::now)),
         ..Default::default()
+    };
+    for ((_, column), n) in crate::companies::target_user_counts::STATES.iter().zip(counts) {
+        model.set(*column, n.into());
     }
+    model
 }
 
 /// The fixture's fields over `model`.
