@@ -63,6 +63,40 @@ async fn a_new_company_is_loaded_with_its_counts(db: Db) {
     }
 }
 
+/// A stored company loaded again is written where the load differs from it (its name, its tags)
+/// and left alone where it does not; a list ordered by name follows a rename.
+async fn a_stored_company_loaded_again_changes_where_it_differs(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let record = || async {
+        let response = app.client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send().await;
+        let body: Value = response.unwrap().json().await.unwrap();
+        let mut tags: Vec<String> =
+            body["data"]["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+        tags.sort();
+        (body["data"]["name"].as_str().unwrap().to_owned(), tags)
+    };
+    let first_by_name = || async {
+        let body = json!({"pageNumber": 1, "pageSize": 1, "orderBy": "CompanyName", "ascending": true});
+        let page: Value = app.search(&token, &body).await.json().await.unwrap();
+        page["data"]["results"][0]["companyName"].as_str().unwrap().to_owned()
+    };
+    let company = |name: &str, tags: &[&str]| json!({"companies": [{"resourceId": "Cust0mer0001", "name": name, "parent": "xC5kfGz7w2Nz", "tags": tags}]});
+    let expected = |name: &str, tags: &[&str]| (name.to_owned(), tags.iter().map(|t| (*t).to_owned()).collect());
+    for (name, tags) in [
+        ("0-renamed-company", &["alpha", "beta"][..]),
+        ("0-renamed-company", &["alpha", "beta"][..]),
+        ("0-renamed-company", &["beta"][..]),
+        ("z-renamed-company", &["beta"][..]),
+        ("z-renamed-company", &[][..]),
+    ] {
+        app.seed(&company(name, tags)).await.expect("loads");
+        assert_eq!(record().await, expected(name, tags));
+        let first = if name.starts_with('0') { name } else { "Contoso Ltd" };
+        assert_eq!(first_by_name().await, first);
+    }
+}
+
 async fn a_bad_target_user_loads_nothing(db: Db) {
     let app = spawn_app(db).await;
     let token = app.reseller_token().await;
@@ -142,5 +176,6 @@ crate::on_both_databases!(
     offers_are_upserted_by_company_and_title,
     target_users_are_upserted_in_batches_and_counted,
     a_new_company_is_loaded_with_its_counts,
+    a_stored_company_loaded_again_changes_where_it_differs,
     a_bad_target_user_loads_nothing
 );
