@@ -37,7 +37,7 @@ impl TokenRows {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while pending.recv_many(&mut batch, BATCH).await > 0 {
-                write(&db, std::mem::take(&mut batch)).await;
+                write_batch(&db, std::mem::take(&mut batch)).await;
             }
         });
         Self { queue }
@@ -52,7 +52,8 @@ impl TokenRows {
     }
 }
 
-async fn write(db: &DatabaseConnection, batch: Vec<Pending>) {
+/// Writes `batch` in one statement (a single row alone); when that fails, row by row.
+async fn write_batch(db: &DatabaseConnection, batch: Vec<Pending>) {
     if batch.len() > 1 {
         let rows = batch.iter().map(|p| p.row.clone());
         if access_tokens::Entity::insert_many(rows).exec_without_returning(db).await.is_ok() {
