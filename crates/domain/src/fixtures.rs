@@ -160,7 +160,7 @@ impl Gateway {
     }
 }
 
-/// Companies written at which a load merges SQLite's name index (a merge rewrites all of it).
+/// Companies in a load at which it merges SQLite's name index (a merge rewrites all of it).
 const NAME_INDEX_MERGE_AFTER: usize = 1_000;
 
 async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedReport, SeedError> {

@@ -80,9 +80,8 @@ pub struct Gateway {
     /// Every write, and reads that decide a write (see [`database::Pools`]); each tells
     /// `freshness` that something changed.
     writer: fresh::Writer,
-    /// Access-token rows (see [`database::Pools::tokens`]).
-    token_writer: DatabaseConnection,
-    /// Writes access-token rows through `token_writer`, several at once (see [`token_rows`]).
+    /// Writes access-token rows through their pool (see [`database::Pools::tokens`]), several at
+    /// once (see [`token_rows`]).
     token_rows: token_rows::TokenRows,
     hasher: passwords::Hasher,
     verified: Arc<verified_secrets::VerifiedSecrets>,
@@ -135,8 +134,7 @@ impl Gateway {
             db: pools.read,
             generic: pools.generic,
             writer: fresh::Writer::new(pools.write, freshness.clone()),
-            token_rows: token_rows::TokenRows::start(pools.tokens.clone()),
-            token_writer: pools.tokens,
+            token_rows: token_rows::TokenRows::start(pools.tokens),
             hasher: passwords::Hasher::sized_to_machine(),
             verified: Arc::new(verified_secrets::VerifiedSecrets::new()),
             listings: Arc::new(tree_listing::TreeListings::new()),
@@ -196,7 +194,7 @@ impl Gateway {
     /// outbox backlog (left as it was while the database does not answer within a second).
     pub async fn sample_gauges(&self) {
         for (pool, connection) in
-            [("read", &self.db), ("write", self.writer.unwatched()), ("tokens", &self.token_writer)]
+            [("read", &self.db), ("write", self.writer.unwatched()), ("tokens", self.token_rows.connection())]
         {
             if let Some((size, idle)) = database::pool_usage(connection) {
                 let in_use = (size as usize).saturating_sub(idle);

@@ -28,19 +28,27 @@ struct Pending {
 #[derive(Clone)]
 pub(crate) struct TokenRows {
     queue: mpsc::Sender<Pending>,
+    /// The pool the task writes through.
+    db: DatabaseConnection,
 }
 
 impl TokenRows {
     /// Starts the task that writes rows through `db` (a tokio runtime must be running).
     pub(crate) fn start(db: DatabaseConnection) -> Self {
         let (queue, mut pending) = mpsc::channel::<Pending>(QUEUE);
+        let pool = db.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while pending.recv_many(&mut batch, BATCH).await > 0 {
-                write_batch(&db, std::mem::take(&mut batch)).await;
+                write_batch(&pool, std::mem::take(&mut batch)).await;
             }
         });
-        Self { queue }
+        Self { queue, db }
+    }
+
+    /// The pool the rows are written through.
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Writes `row`; returns once it is committed (or failed).
