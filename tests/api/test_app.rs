@@ -258,19 +258,15 @@ impl Replica {
 }
 
 impl TestApp {
-    /// Loads another fixture into this app's database through a second core, as `companygate seed` does.
-    /// Returns once the app has had ample time to hear of it: a write made by another process
-    /// reaches reads the app keeps in memory when its change watcher hears of it (PostgreSQL: at
-    /// the commit's notification; SQLite: within 5 ms), not at the commit itself.
+    /// Loads another fixture into this app's database through a second core, as `companygate seed`
+    /// does; the app's next request sees it.
     pub async fn seed(
         &self,
         fixture: &Value,
     ) -> Result<companygate_domain::fixtures::SeedReport, companygate_domain::fixtures::SeedError> {
         let common = CommonSettings::from_args(["--god-token", GOD_TOKEN]).expect("valid flags");
         let gateway = application::gateway(&self.database_url, &common).await.expect("second gateway starts");
-        let seeded = gateway.seed(&Fixture::from_json(&fixture.to_string()).expect("fixture parses")).await;
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        seeded
+        gateway.seed(&Fixture::from_json(&fixture.to_string()).expect("fixture parses")).await
     }
 
     pub async fn replica(&self) -> Replica {
@@ -493,12 +489,6 @@ pub async fn json(response: reqwest::Response) -> (u16, Value) {
 pub async fn metric(client: &reqwest::Client, base: &str, series: &str) -> Option<f64> {
     let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
-/// How many reads of `read` the gateway at `base` answered from memory (`companygate_kept_reads_total`).
-pub async fn kept_from_memory(client: &reqwest::Client, base: &str, read: &str) -> f64 {
-    let series = format!(r#"companygate_kept_reads_total{{from="memory",read="{read}"}}"#);
-    metric(client, base, &series).await.unwrap_or(0.0)
 }
 
 /// Company `id`'s name as the gateway at `base` answers `GET /api/companies/{id}` to `token`.

@@ -51,9 +51,6 @@ pub struct Pools {
     /// with `plan_cache_mode = force_generic_plan` (the other pools plan a statement for its values
     /// until a generic plan looks as good); SQLite: the read connections.
     pub generic: DatabaseConnection,
-    /// No other connection can reach this database (SQLite in memory): every change to it is one
-    /// this gateway makes.
-    pub private: bool,
 }
 
 /// The PostgreSQL advisory lock start-up holds (any number that no other application on the
@@ -117,7 +114,7 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> 
     let generic =
         postgres_pool(url, 4, settings.acquire_timeout, &[("jit", "off"), ("plan_cache_mode", "force_generic_plan")])
             .await?;
-    Ok(Pools { read: db.clone(), write: db, tokens, generic, private: false })
+    Ok(Pools { read: db.clone(), write: db, tokens, generic })
 }
 
 /// A connection that sat idle in the pool for this long is tested (one round trip) before a
@@ -204,13 +201,7 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
     migrate_exclusively(&writer).await?;
     if url.contains(":memory:") {
         // Each connection to `sqlite::memory:` is a database of its own: share the one.
-        return Ok(Pools {
-            read: writer.clone(),
-            generic: writer.clone(),
-            tokens: writer.clone(),
-            write: writer,
-            private: true,
-        });
+        return Ok(Pools { read: writer.clone(), generic: writer.clone(), tokens: writer.clone(), write: writer });
     }
     let mut read = ConnectOptions::new(url.to_owned());
     read.sqlx_logging(false)
@@ -222,7 +213,7 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
             o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE).foreign_keys(true)
         });
     let reader = Database::connect(read).await?;
-    Ok(Pools { generic: reader.clone(), read: reader, tokens: writer.clone(), write: writer, private: false })
+    Ok(Pools { generic: reader.clone(), read: reader, tokens: writer.clone(), write: writer })
 }
 
 /// Whether `err` is SQLite's `SQLITE_BUSY` (code 5, or one of its extended codes).

@@ -17,7 +17,6 @@ pub mod database;
 pub mod deletion;
 pub mod entities;
 pub mod fixtures;
-mod fresh;
 pub mod gate;
 pub mod idempotency;
 pub mod mail;
@@ -45,8 +44,6 @@ pub struct Config {
     pub session_idle_ttl: Duration,
     /// `None` turns god mode off; an empty token is treated as `None`.
     pub god_token: Option<String>,
-    /// Whether hot reads may be answered from memory (see [`fresh`]).
-    pub keep_reads: bool,
 }
 
 impl Default for Config {
@@ -56,7 +53,6 @@ impl Default for Config {
             token_ttl: Duration::from_secs(3600),
             session_idle_ttl: Duration::from_secs(7 * 24 * 3600),
             god_token: None,
-            keep_reads: true,
         }
     }
 }
@@ -77,9 +73,8 @@ pub struct Gateway {
     db: DatabaseConnection,
     /// Reads whose statements are planned once (see [`database::Pools::generic`]).
     generic: DatabaseConnection,
-    /// Every write, and reads that decide a write (see [`database::Pools`]); each tells
-    /// `freshness` that something changed.
-    writer: fresh::Writer,
+    /// Every write, and reads that decide a write (see [`database::Pools`]).
+    writer: DatabaseConnection,
     /// Writes access-token rows through their pool (see [`database::Pools::tokens`]), several at
     /// once (see [`token_rows`]).
     token_rows: token_rows::TokenRows,
@@ -93,47 +88,16 @@ pub struct Gateway {
     /// Exports that may start now (see [`search::export`]).
     exports: Arc<tokio::sync::Semaphore>,
     limits: Arc<rate_limit::Limiter>,
-    /// Whether rows kept in memory are still what the database holds (see [`fresh`]).
-    freshness: Arc<fresh::Freshness>,
-    /// See [`database::Pools::private`].
-    private_database: bool,
-    /// API clients asking for tokens, by `client_id`.
-    grantees: Arc<fresh::ReadCache<String, tokens::Grantee>>,
-    /// Bearer tokens' rows, by `jti`.
-    bearers: Arc<fresh::ReadCache<String, tokens::Bearer>>,
-    /// Company records as a manager reads them, by (manager, company).
-    records: Arc<fresh::ReadCache<(CompanyId, CompanyId), companies::record::Checked>>,
-    /// Company resource ids by company number.
-    numbers: Arc<fresh::ReadCache<i32, String>>,
-    /// The reference tables' rows.
-    references: Arc<fresh::ReadCache<companies::writes::Reference, Vec<companies::writes::ReferenceRow>>>,
-    /// Search pages, by where the search starts and what it asks.
-    search_pages: Arc<fresh::ReadCache<(search::Root, search::SearchRequest), search::SearchPage>>,
 }
-
-/// Most bearer tokens kept at once (each about 300 bytes, at most 1 KiB): at most 10 MiB.
-const KEPT_BEARERS: usize = 10_000;
-/// Most API clients asking for tokens kept at once (each about 400 bytes, at most 4 KiB): at most
-/// 4 MiB.
-const KEPT_GRANTEES: usize = 1_000;
-/// Most company records kept at once (typically about 1 KiB; one with a logo over 8 KiB is not
-/// kept): at most 16 MiB. Company numbers: as many, each a few dozen bytes.
-const KEPT_RECORDS: usize = 2_048;
-const KEPT_RECORD_BYTES: usize = 8 * 1024;
-/// Most search pages kept at once (a page of 10 is about 4 KiB; one over 16 KiB, e.g. most pages
-/// of 100, is not kept, nor one whose filter is over 1 KiB): at most 17 MiB.
-const KEPT_SEARCH_PAGES: usize = 1_024;
-const KEPT_SEARCH_PAGE_BYTES: usize = 16 * 1024;
 
 impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
     pub async fn new(pools: Pools, config: Config, mail: Mailer) -> Result<Self, DbErr> {
         let keys = tokens::KeyRing::load_or_create(&pools.write).await?;
-        let freshness = Arc::new(fresh::Freshness::new());
         Ok(Self {
             db: pools.read,
             generic: pools.generic,
-            writer: fresh::Writer::new(pools.write, freshness.clone()),
+            writer: pools.write,
             token_rows: token_rows::TokenRows::start(pools.tokens),
             hasher: passwords::Hasher::sized_to_machine(),
             verified: Arc::new(verified_secrets::VerifiedSecrets::new()),
@@ -144,20 +108,6 @@ impl Gateway {
             telemetry: telemetry::Telemetry::default(),
             exports: search::export::permits(),
             limits: Arc::new(rate_limit::Limiter::in_memory(rate_limit::Rates::default())),
-            grantees: Arc::new(fresh::ReadCache::new("client", KEPT_GRANTEES, 4096, freshness.clone())),
-            bearers: Arc::new(fresh::ReadCache::new("bearer", KEPT_BEARERS, 1024, freshness.clone())),
-            records: Arc::new(fresh::ReadCache::new("company", KEPT_RECORDS, KEPT_RECORD_BYTES, freshness.clone())),
-            numbers: Arc::new(fresh::ReadCache::new("number", KEPT_RECORDS, 1024, freshness.clone())),
-            // Four tables of a few hundred short rows at most.
-            references: Arc::new(fresh::ReadCache::new("reference", 4, 256 * 1024, freshness.clone())),
-            search_pages: Arc::new(fresh::ReadCache::new(
-                "search",
-                KEPT_SEARCH_PAGES,
-                KEPT_SEARCH_PAGE_BYTES,
-                freshness.clone(),
-            )),
-            freshness,
-            private_database: pools.private,
         })
     }
 
@@ -194,7 +144,7 @@ impl Gateway {
     /// outbox backlog (left as it was while the database does not answer within a second).
     pub async fn sample_gauges(&self) {
         for (pool, connection) in
-            [("read", &self.db), ("write", self.writer.unwatched()), ("tokens", self.token_rows.connection())]
+            [("read", &self.db), ("write", &self.writer), ("tokens", self.token_rows.connection())]
         {
             if let Some((size, idle)) = database::pool_usage(connection) {
                 let in_use = (size as usize).saturating_sub(idle);
@@ -212,15 +162,14 @@ impl Gateway {
         &self.config
     }
 
-    /// The gateway's background work, until the returned future is dropped: the outbox sender,
-    /// every hour sweeping idempotency keys past their lifetime, and watching the database for
-    /// changes made by other connections (without which no read is answered from memory).
+    /// The gateway's background work, until the returned future is dropped: the outbox sender and,
+    /// every hour, sweeping idempotency keys past their lifetime.
     pub async fn run_background(&self) {
         let sweep = async {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                match idempotency::sweep(self.writer.unwatched()).await {
+                match idempotency::sweep(&self.writer).await {
                     Ok(n) => tracing::debug!(removed = n, "expired idempotency keys swept"),
                     Err(error) => tracing::warn!(%error, "sweeping idempotency keys failed"),
                 }
@@ -233,14 +182,7 @@ impl Gateway {
                 self.telemetry.upkeep();
             }
         };
-        let watch = async {
-            match self.config.keep_reads {
-                true => self.freshness.watch(&self.db, self.private_database).await,
-                // Never confirmed: nothing is kept.
-                false => std::future::pending().await,
-            }
-        };
-        tokio::join!(self.mail.run(self.writer.unwatched(), &self.telemetry), sweep, upkeep, watch);
+        tokio::join!(self.mail.run(&self.writer, &self.telemetry), sweep, upkeep);
     }
 
     /// Messages waiting in the outbox and messages given up.
@@ -253,7 +195,7 @@ impl Gateway {
         use companygate_migration::MigratorTrait;
         use sea_orm::ConnectionTrait;
         self.db.execute_unprepared("SELECT 1").await.map_err(Unready::Database)?;
-        let pending = companygate_migration::Migrator::get_pending_migrations(self.writer.unwatched())
+        let pending = companygate_migration::Migrator::get_pending_migrations(&self.writer)
             .await
             .map_err(Unready::Database)?
             .len();

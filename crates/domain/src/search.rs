@@ -1,6 +1,5 @@
 //! Company search for resellers: everything the reseller manages, directly or through
 //! sub-resellers (or one managed subtree of it), filtered, ordered and paged in SQL.
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
@@ -103,30 +102,6 @@ pub struct SearchPage {
     pub total_pages: u64,
     pub limit_exceeded_company_count: u64,
     pub results: Vec<SearchHit>,
-}
-
-/// The largest filter whose pages are kept (the filter is part of the key).
-const KEPT_SEARCH_KEY_BYTES: usize = 1024;
-
-/// A kept page weighs its texts; the rest of a row is a few dozen bytes.
-impl crate::fresh::Weigh for SearchPage {
-    fn bytes(&self) -> usize {
-        let row = |hit: &SearchHit| {
-            let r = &hit.row;
-            size_of::<SearchHit>()
-                + r.id.len()
-                + r.name.len()
-                + crate::fresh::text_bytes(&[
-                    &r.reseller_name,
-                    &r.industry_id,
-                    &r.industry_name,
-                    &r.license_type_id,
-                    &r.license_type_name,
-                ])
-                + hit.tags.iter().map(|tag| size_of::<String>() + tag.len()).sum::<usize>()
-        };
-        size_of::<Self>() + self.results.iter().map(row).sum::<usize>()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -534,7 +509,7 @@ fn name_search_page(backend: sea_orm::DatabaseBackend, root: &Root, text: &str, 
         let id = crate::statement::text(&p[0]);
         let root = if itself { Root::At(id) } else { Root::Below(id) };
         let predicate = filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), &p[1..=texts]);
-        let compiled = Compiled { predicate, narrowed: true, reads_clock: false };
+        let compiled = Compiled { predicate, narrowed: true };
         let (limit, offset) = (unsigned(&p[texts + 1]), unsigned(&p[texts + 2]));
         filtered_page(backend, &root, &compiled, order_by, ascending, only_exceeded, limit, offset)
     })
@@ -620,22 +595,11 @@ impl Gateway {
         &self,
         actor: &Actor,
         request: Scoped<'_, SearchRequest>,
-    ) -> Result<Arc<SearchPage>, SearchError> {
+    ) -> Result<SearchPage, SearchError> {
         let (scope, request) = request.read()?;
         let root = self.search_root(actor, scope).await?;
         let compiled = self.compile(&request.filter)?;
-        // Whether a licence has expired changes with the time, not only with the database; and a
-        // large filter is not kept as a key (each kept page's key is at most 1 KiB).
-        if compiled.reads_clock || request.filter.bytes() > KEPT_SEARCH_KEY_BYTES {
-            return Ok(Arc::new(self.search_page(&root, &compiled, &request).await?));
-        }
-        // A page depends on the root and the request only (who asks was checked above), and on
-        // rows every write tells `freshness` about: it is kept under the same rule as records.
-        let key = (root, request);
-        let page = self
-            .search_pages
-            .get(&self.telemetry, key.clone(), async { self.search_page(&key.0, &compiled, &key.1).await.map(Some) });
-        Ok(page.await?.expect("a search page is always found"))
+        Ok(self.search_page(&root, &compiled, &request).await?)
     }
 
     /// The page `request` asks for of the companies under `root` that `compiled` matches.

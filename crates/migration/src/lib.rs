@@ -29,6 +29,7 @@ mod m20261202_000024_privacy_duration;
 mod m20261202_000025_company_numbers;
 mod m20261203_000026_change_notices;
 mod m20261203_000027_company_paths;
+mod m20261206_000028_drop_change_notices;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000025_company_numbers::Migration),
             Box::new(m20261203_000026_change_notices::Migration),
             Box::new(m20261203_000027_company_paths::Migration),
+            Box::new(m20261206_000028_drop_change_notices::Migration),
         ]
     }
 }

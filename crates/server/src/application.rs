@@ -29,6 +29,9 @@ pub struct Application {
 
 /// Connects, migrates and builds the core from the settings shared by `serve` and `demo`.
 pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Result<Gateway> {
+    if common.keep_reads_in_memory.is_some() {
+        tracing::warn!("--keep-reads-in-memory (KEEP_READS_IN_MEMORY) has no effect: every read goes to the database");
+    }
     let pools =
         database::connect(database_url, pool_settings(common)).await.with_context(|| "cannot open the database")?;
     let config = Config {
@@ -36,7 +39,6 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
         token_ttl: Duration::from_secs(common.token_ttl_seconds),
         session_idle_ttl: Duration::from_secs(common.session_ttl_seconds),
         god_token: common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).filter(|t| !t.is_empty()),
-        keep_reads: common.keep_reads_in_memory,
     };
     let mail = MailSettings {
         timeout: Duration::from_secs(common.mail_timeout_seconds),

@@ -7,5 +7,6 @@ mod health;
 mod metrics;
 pub mod openapi;
 pub mod settings;
+pub mod sole_server;
 
 pub use application::Application;

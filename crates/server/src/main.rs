@@ -5,7 +5,7 @@ use clap::Parser;
 use companygate_domain::database;
 use companygate_domain::fixtures::Fixture;
 use companygate_server::settings::{Cli, Command, CommonSettings, DemoSettings, LogFormat};
-use companygate_server::{Application, application, demo, openapi};
+use companygate_server::{Application, application, demo, openapi, sole_server};
 use secrecy::ExposeSecret;
 
 /// Allocations of 128 KiB and more get pages of their own, given back when freed. glibc raises
@@ -77,6 +77,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(settings) => {
             let shutdown = shutdown_signal();
             let gateway = application::gateway(&settings.database.database_url, &settings.common).await?;
+            let _claim = sole_server::claim(&settings.database.database_url)?;
             let app = Application::build(&settings.bind, gateway, &settings.common).await?;
             let base = format!("http://{}", app.address());
             tracing::info!(address = %app.address(), "listening");

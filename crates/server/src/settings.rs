@@ -129,13 +129,10 @@ pub struct CommonSettings {
     /// Prepended to every Redis key the gateway writes.
     #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "companygate:")]
     pub redis_key_prefix: String,
-    /// Answer hot bearer reads (a token's row, a company's record, the reference tables) from
-    /// memory while the database provably has not changed under them. A write made elsewhere is
-    /// then seen by this replica when its change watcher hears of it (PostgreSQL: at the commit's
-    /// notification, typically milliseconds; SQLite: within 5 ms) instead of at once; `false`
-    /// reads the database on every request.
-    #[arg(long, env = "KEEP_READS_IN_MEMORY", default_value_t = true, action = clap::ArgAction::Set)]
-    pub keep_reads_in_memory: bool,
+    /// No effect: every read goes to the database (nothing read is kept between requests).
+    /// Accepted so that existing deployments that set it still start.
+    #[arg(long, env = "KEEP_READS_IN_MEMORY", hide = true, action = clap::ArgAction::Set)]
+    pub keep_reads_in_memory: Option<bool>,
     /// While Redis does not answer, requests are let through unlimited (open) or refused with 429
     /// (closed).
     #[arg(long, env = "RATE_LIMITS_WHEN_REDIS_UNREACHABLE", value_enum, default_value = "open")]

@@ -304,32 +304,6 @@ pub(crate) struct Checked {
     tags_json: Option<String>,
 }
 
-impl crate::fresh::Weigh for Checked {
-    fn bytes(&self) -> usize {
-        let r = &self.record;
-        let texts = [
-            &r.parent_id,
-            &r.description,
-            &r.address,
-            &r.website_url,
-            &r.logo,
-            &r.industry_id,
-            &r.industry_name,
-            &r.country_id,
-            &r.country_name,
-            &r.license_type_id,
-            &r.license_type_name,
-            &r.license_period_type_id,
-            &r.time_zone_id,
-            &r.date_format,
-            &r.time_format,
-            &self.tags_json,
-        ];
-        let tags: usize = r.tags.iter().map(String::len).sum();
-        size_of::<Self>() + r.id.len() + r.name.len() + tags + crate::fresh::text_bytes(&texts)
-    }
-}
-
 impl FromQueryResult for Checked {
     fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {
@@ -353,8 +327,7 @@ impl Gateway {
         let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
         let manager = own.resource_id().unwrap_or_default();
         let statement = checked_record(self.db.get_database_backend(), manager, key);
-        let read = Checked::find_by_statement(statement).one(&self.db);
-        let found = self.records.get(&self.telemetry, (*own, id), read).await?.ok_or(ReadCompanyError::NotFound)?;
+        let found = Checked::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
         if id != *own && !found.managed {
             return Err(ReadCompanyError::Forbidden);
         }
@@ -367,14 +340,14 @@ impl Gateway {
     /// [`Self::read_company`].
     pub async fn company_by_number(&self, actor: &Actor, number: i32) -> Result<(String, String), ReadCompanyError> {
         use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
-        let read = companies::Entity::find()
+        let id = companies::Entity::find()
             .select_only()
             .column(companies::Column::Id)
             .filter(companies::Column::Number.eq(number))
             .into_tuple::<String>()
-            .one(&self.db);
-        let id = self.numbers.get(&self.telemetry, number, read).await?;
-        let record = self.read_company(actor, id.as_deref().and_then(|id| CompanyId::from_resource_id(id))).await?;
+            .one(&self.db)
+            .await?;
+        let record = self.read_company(actor, id.as_deref().and_then(CompanyId::from_resource_id)).await?;
         Ok((record.id, record.name))
     }
 

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 
 use crate::companies::state::{Bump, lock_company};
@@ -26,12 +27,6 @@ pub enum Reference {
 pub struct ReferenceRow {
     pub id: String,
     pub name: String,
-}
-
-impl crate::fresh::Weigh for Vec<ReferenceRow> {
-    fn bytes(&self) -> usize {
-        self.iter().map(|row| size_of::<ReferenceRow>() + row.id.len() + row.name.len()).sum()
-    }
 }
 
 /// An uploaded logo.
@@ -156,16 +151,8 @@ fn length(problems: &mut Vec<DraftProblem>, field: DraftField, value: &Option<St
 }
 
 impl Gateway {
-    /// A reference table's rows, by name (kept in memory while unchanged, see [`crate::fresh`]).
+    /// A reference table's rows, by name.
     pub async fn reference_rows(&self, table: Reference) -> Result<Vec<ReferenceRow>, DbErr> {
-        let kept = self
-            .references
-            .get(&self.telemetry, table, async { self.read_reference_rows(table).await.map(Some) })
-            .await?;
-        Ok(kept.map(|rows| rows.as_ref().clone()).unwrap_or_default())
-    }
-
-    async fn read_reference_rows(&self, table: Reference) -> Result<Vec<ReferenceRow>, DbErr> {
         async fn rows<E: EntityTrait>(db: &impl ConnectionTrait) -> Result<Vec<ReferenceRow>, DbErr> {
             let by = |column: &str| E::Column::from_str(column).map_err(|_| DbErr::Custom(format!("no {column}")));
             E::find().order_by_asc(by("name")?).order_by_asc(by("id")?).into_model::<ReferenceRow>().all(db).await

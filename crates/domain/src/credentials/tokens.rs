@@ -95,20 +95,6 @@ pub(crate) struct Grantee {
     parent_name: Option<String>,
 }
 
-impl crate::fresh::Weigh for Grantee {
-    fn bytes(&self) -> usize {
-        let texts = [&self.company_name, &self.parent_id, &self.parent_name];
-        let addresses = self.allowed_ip_addresses.as_ref().map_or(0, |v| v.to_string().len());
-        size_of::<Self>()
-            + self.client_id.len()
-            + self.secret_hash.len()
-            + self.role.len()
-            + self.company_id.len()
-            + addresses
-            + crate::fresh::text_bytes(&texts)
-    }
-}
-
 /// A client by `client_id` with its company and the company's parent.
 fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
     let (client, company, parent) = (Alias::new("a"), Alias::new("c"), Alias::new("p"));
@@ -163,13 +149,6 @@ pub(crate) struct Bearer {
     status_id: Option<i32>,
     role: Option<String>,
     company_disabled: Option<bool>,
-}
-
-impl crate::fresh::Weigh for Bearer {
-    fn bytes(&self) -> usize {
-        let texts = [&self.client_id, &self.client_company_id, &self.role];
-        size_of::<Self>() + self.company_id.len() + crate::fresh::text_bytes(&texts)
-    }
 }
 
 /// A token by `jti` with its client and its company.
@@ -300,12 +279,10 @@ impl Gateway {
         client_secret: &str,
         from: Option<std::net::IpAddr>,
     ) -> Result<IssuedToken, IssueTokenError> {
-        // The client with its company and the company's parent, in one query (or from memory while
-        // nothing changed since it was read: see `crate::fresh`; every check below runs each time).
+        // The client with its company and the company's parent, in one query.
         let backend = self.db.get_database_backend();
         let statement = GRANTEE.statement(backend, 0, vec![client_id.into()], |p| grantee(backend, p[0].clone()));
-        let read = Grantee::find_by_statement(statement).one(&self.db);
-        let client = self.grantees.get(&self.telemetry, client_id.to_owned(), read).await?;
+        let client = Grantee::find_by_statement(statement).one(&self.db).await?;
         let verified = match &client {
             Some(c) if self.verified.knows(c.id, &c.secret_hash, client_secret) => true,
             _ => {
@@ -394,15 +371,11 @@ impl Gateway {
             .map_err(|_| AuthenticateError::InvalidToken)?
             .claims;
 
-        // The token's row with its client and company, in one query (or from memory while nothing
-        // changed since it was read: see `crate::fresh`; the checks below run on every request).
+        // The token's row with its client and company, in one query.
         let backend = self.db.get_database_backend();
-        let statement =
-            BEARER.statement(backend, 0, vec![claims.jti.clone().into()], |p| bearer(backend, p[0].clone()));
-        let read = Bearer::find_by_statement(statement).one(&self.db);
-        let row = self
-            .bearers
-            .get(&self.telemetry, claims.jti, read)
+        let statement = BEARER.statement(backend, 0, vec![claims.jti.into()], |p| bearer(backend, p[0].clone()));
+        let row = Bearer::find_by_statement(statement)
+            .one(&self.db)
             .await?
             .filter(|t| {
                 !t.revoked

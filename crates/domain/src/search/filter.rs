@@ -167,9 +167,6 @@ pub(crate) struct Compiled {
     /// The whole predicate requires a name search of three characters or more, which the
     /// trigram index answers, so the matching names are the cheapest place for the query to start.
     pub narrowed: bool,
-    /// The predicate compares with the time it was compiled at (whether a licence has expired), so
-    /// its answer may change while the database does not.
-    pub reads_clock: bool,
 }
 
 pub(crate) fn like_pattern(text: &str) -> String {
@@ -242,16 +239,6 @@ pub(crate) fn name_search_predicate(sqlite: bool, column: SimpleExpr, values: &[
 }
 
 impl Filter {
-    /// About how many bytes the filter holds (its texts, and a few dozen per group and condition).
-    pub fn bytes(&self) -> usize {
-        fn group(g: &FilterGroup) -> usize {
-            size_of::<FilterGroup>()
-                + g.items.iter().map(|i| size_of::<FilterItem>() + i.value.len()).sum::<usize>()
-                + g.groups.iter().map(group).sum::<usize>()
-        }
-        size_of::<Self>() + self.text.as_ref().map_or(0, String::len) + self.groups.iter().map(group).sum::<usize>()
-    }
-
     /// The text of a plain name search: the whole filter is one `Contains` on the company name (the
     /// search text, or the one condition of the one group) of three characters or more. Its
     /// statement differs from another's only in its values (see `search::name_search_page`).
@@ -287,8 +274,7 @@ impl Filter {
 /// `sqlite`: the database is SQLite, whose name searches also consult the FTS5 trigram table of
 /// names.
 pub(crate) fn compile(filter: &Filter, sqlite: bool, now: DateTime<Utc>) -> Result<Compiled, Vec<PlacedProblem>> {
-    let mut compiler =
-        Compiler { sqlite, narrowed: false, reads_clock: false, now, problems: Vec::new(), items: 0, path: Vec::new() };
+    let mut compiler = Compiler { sqlite, narrowed: false, now, problems: Vec::new(), items: 0, path: Vec::new() };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > MAX_SEARCH_TEXT {
@@ -320,7 +306,7 @@ pub(crate) fn compile(filter: &Filter, sqlite: bool, now: DateTime<Utc>) -> Resu
         return Err(compiler.problems);
     }
     let predicate = parts.into_iter().reduce(|all, part| all.and(part)).unwrap_or_else(always);
-    Ok(Compiled { predicate, narrowed: compiler.narrowed, reads_clock: compiler.reads_clock })
+    Ok(Compiled { predicate, narrowed: compiler.narrowed })
 }
 
 /// The parts joined by the condition, in order.
@@ -335,7 +321,6 @@ fn joined(condition: Condition, parts: Vec<SimpleExpr>) -> SimpleExpr {
 struct Compiler {
     sqlite: bool,
     narrowed: bool,
-    reads_clock: bool,
     now: DateTime<Utc>,
     problems: Vec<PlacedProblem>,
     items: usize,
@@ -462,7 +447,6 @@ impl Compiler {
                     _ => return Err(FilterProblem::NotTrueOrFalse { field: *field, value: value.clone() }),
                 };
                 let end = || Expr::expr(s(S::LicenseEndDate));
-                self.reads_clock = true;
                 let expired = end().is_not_null().and(end().lt(self.now));
                 match op {
                     Operator::Eq | Operator::Ne if wanted == (*op == Operator::Eq) => Ok(expired),

@@ -8,6 +8,12 @@ use std::process::{Child, Command, Stdio};
 pub const DEMO_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo.json");
 pub const GOD_TOKEN: &str = "process-test-god-token-9d1c";
 
+/// The binary under test: this build's, or another one named by `COMPANYGATE_BIN` (to run the same
+/// checks against an earlier build).
+pub fn binary() -> String {
+    std::env::var("COMPANYGATE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_companygate").to_owned())
+}
+
 pub struct Served {
     pub base: String,
     pub log: PathBuf,
@@ -16,7 +22,7 @@ pub struct Served {
 
 /// Loads the demo fixture into `database_url`.
 pub fn seed(database_url: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_companygate"))
+    let output = Command::new(binary())
         .args(["seed", DEMO_FIXTURE, "--database-url", database_url])
         .env("RUST_LOG", "off")
         .output()
@@ -27,7 +33,7 @@ pub fn seed(database_url: &str) {
 /// `companygate serve` on a free port with the given extra flags; `log` receives its stderr.
 pub fn serve(database_url: &str, log: PathBuf, rust_log: &str, flags: &[&str]) -> Served {
     let file = std::fs::File::create(&log).expect("log file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_companygate"))
+    let mut child = Command::new(binary())
         .args(["serve", "--bind", "127.0.0.1:0", "--database-url", database_url, "--god-token", GOD_TOKEN])
         .args(flags)
         .env("RUST_LOG", rust_log)
