@@ -502,6 +502,36 @@ def measure(binary, url, args, searches_only=False):
         figure(f"search, Contains, {len(varied)} different searches in turn", "/api/companies/search",
                method="POST", body=json.dumps(varied[0]), bodies=[json.dumps(b) for b in varied], headers=bearer,
                goal="p50 <= 10 ms, >= 500 req/s", direct_sql=search_contains_sql(pg, jti, "00707"))
+        # Each other shape of a search: filters on tags, counts and the exceeded flag, and the orders
+        # the management tree does not keep, from the root (100 000 companies) and scoped to the
+        # sub-reseller (10 000); pages 1 to 12 (or values) in turn. No direct figure yet.
+        def shaped(order, ascending, items=None, exceeded=False, scope=None, values=None):
+            group = lambda item: {"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [item]}]}
+            bodies = []
+            for page in range(1, 13):
+                for value in values or [None]:
+                    body = {"pageNumber": page, "pageSize": 10, "orderBy": order, "ascending": ascending,
+                            "filter": group(dict(items, Value=value) if value is not None else items) if items
+                            else None}
+                    if exceeded:
+                        body["isTargetUserCountExceededLimit"] = True
+                    bodies.append(json.dumps(body))
+            headers = dict(bearer, **({"X-KEEPNET-Company-Id": scope} if scope else {}))
+            return {"method": "POST", "body": bodies[0], "bodies": bodies, "headers": headers}
+
+        tags = {"FieldName": "Tags", "Operator": "Include", "Value": "even"}
+        counts = {"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"}
+        for name, shape in [
+            ("Tags Include 'even' by CreateTime", shaped("CreateTime", False, tags)),
+            ("Tags Include 'even' by CreateTime, scoped", shaped("CreateTime", False, tags, scope=SUB)),
+            ("TargetUserCount >= n by TargetUserCount", shaped("TargetUserCount", False, counts,
+                                                                values=[str(n) for n in range(0, 100, 10)])),
+            ("isTargetUserCountExceededLimit by CreateTime", shaped("CreateTime", False, exceeded=True)),
+            ("unfiltered by TargetUserCount", shaped("TargetUserCount", False)),
+            ("unfiltered by ResellerName", shaped("ResellerName", True)),
+            ("unfiltered by LicenseEndDate, scoped", shaped("LicenseEndDate", True, scope=SUB)),
+        ]:
+            figure(f"search shape: {name}", "/api/companies/search", goal="p50 <= 10 ms, >= 500 req/s", **shape)
         if searches_only:
             return result
         deep = cid("BenchC", 111)  # the first customer below the sub-reseller: four levels down
