@@ -17,6 +17,7 @@ mod reseller_delete;
 mod reseller_more;
 mod search;
 mod search_filters;
+mod search_orders;
 mod search_totals;
 mod session_auth;
 mod session_bodies;

@@ -321,6 +321,7 @@ async fn seed_target_users(
     touched.dedup();
     refresh_statistics(txn, rows.len(), "target_users").await?;
     crate::companies::target_user_counts::recount(txn, &touched).await?;
+    crate::tree::refresh_keys(txn, &touched).await?;
     Ok(())
 }
 
@@ -631,6 +632,9 @@ async fn seed_companies(
             }
             model.update(txn).await?;
             crate::tree::refresh_keys(txn, &[id.as_str()]).await?;
+            if found.name != c.name {
+                crate::tree::refresh_reseller_names(txn, &[id.as_str()]).await?;
+            }
             if moved {
                 managers.extend(crate::tree::counts::ancestors_of(txn, &[id.as_str()]).await?);
                 crate::tree::move_subtree(txn, id, c.parent.as_deref()).await.map_err(|e| match e {

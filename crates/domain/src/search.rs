@@ -30,12 +30,30 @@ pub enum OrderBy {
 }
 
 impl OrderBy {
-    /// The column of `company_tree` that keeps this order for every managed company, if any.
-    fn tree_key(self) -> Option<company_tree::Column> {
+    /// Every order, each at its [`Self::index`].
+    const ALL: [OrderBy; 5] =
+        [Self::CreateTime, Self::CompanyName, Self::TargetUserCount, Self::LicenseEndDate, Self::ResellerName];
+
+    /// This order's place in [`Self::ALL`].
+    const fn index(self) -> usize {
         match self {
-            Self::CreateTime => Some(company_tree::Column::CreateTime),
-            Self::CompanyName => Some(company_tree::Column::Name),
-            _ => None,
+            Self::CreateTime => 0,
+            Self::CompanyName => 1,
+            Self::TargetUserCount => 2,
+            Self::LicenseEndDate => 3,
+            Self::ResellerName => 4,
+        }
+    }
+
+    /// The column of `company_tree` that keeps this order for every managed company, and whether
+    /// it may be missing (such rows sort last in both directions, as in [`Self::order`]).
+    fn tree_key(self) -> (company_tree::Column, bool) {
+        match self {
+            Self::CreateTime => (company_tree::Column::CreateTime, false),
+            Self::CompanyName => (company_tree::Column::Name, false),
+            Self::TargetUserCount => (company_tree::Column::TargetUserCount, false),
+            Self::LicenseEndDate => (company_tree::Column::LicenseEndDate, true),
+            Self::ResellerName => (company_tree::Column::ResellerName, true),
         }
     }
 
@@ -54,6 +72,35 @@ impl OrderBy {
             Self::ResellerName => nullable_last(query, S::ResellerName),
         }
         query.order_by_expr(s(S::Id), Order::Asc);
+    }
+}
+
+/// The choices a page statement's text depends on (its values aside); each combination has its
+/// own [`Self::index`] below [`Self::COUNT`], for statements kept per shape.
+#[derive(Clone, Copy, Debug)]
+struct PageShape {
+    order_by: OrderBy,
+    ascending: bool,
+    /// The root is one of the companies searched.
+    itself: bool,
+    only_exceeded: bool,
+}
+
+impl PageShape {
+    const COUNT: usize = OrderBy::ALL.len() * 8;
+
+    fn of(root: &Root, request: &SearchRequest) -> Self {
+        Self {
+            order_by: request.order_by,
+            ascending: request.ascending,
+            itself: root.itself(),
+            only_exceeded: request.only_limit_exceeded,
+        }
+    }
+
+    fn index(self) -> usize {
+        let flags = usize::from(self.ascending) * 4 + usize::from(self.itself) * 2 + usize::from(self.only_exceeded);
+        self.order_by.index() * 8 + flags
     }
 }
 
@@ -392,36 +439,28 @@ fn with_tags(backend: sea_orm::DatabaseBackend, query: &mut SelectStatement) {
 
 /// A page of every company under `root`, in an order the tree keeps (`key`): read off the tree's
 /// index, the totals off the root's row (the text kept per shape, see [`build_kept_page`]).
-fn kept_page(
-    backend: sea_orm::DatabaseBackend,
-    root: &Root,
-    key: company_tree::Column,
-    request: &SearchRequest,
-) -> Statement {
-    static KEPT: Shaped<8> = Shaped::new();
+fn kept_page(backend: sea_orm::DatabaseBackend, root: &Root, request: &SearchRequest) -> Statement {
+    static KEPT: Shaped<{ PageShape::COUNT }> = Shaped::new();
     let (limit, offset) = limits(request.page_number, request.page_size);
-    let (order, ascending, itself) = (request.order_by, request.ascending, root.itself());
-    let by_name = matches!(key, company_tree::Column::Name);
-    let shape = usize::from(by_name) * 4 + usize::from(ascending) * 2 + usize::from(itself);
+    let shape = PageShape::of(root, request);
     let parameters = vec![root.id().into(), limit.into(), offset.into()];
-    KEPT.statement(backend, shape, parameters, |p| {
-        build_kept_page(backend, key, order, ascending, itself, p[0].clone(), unsigned(&p[1]), unsigned(&p[2]))
+    KEPT.statement(backend, shape.index(), parameters, |p| {
+        build_kept_page(backend, shape, p[0].clone(), unsigned(&p[1]), unsigned(&p[2]))
     })
 }
 
-/// A page of every company under `root` (itself included when `itself`) ordered by `key` of the
-/// tree (the same order as `order`), with the totals kept on the root's row.
-#[allow(clippy::too_many_arguments)]
+/// A page of every company under `root` (itself included when the shape says so; only those that
+/// exceed their limited licence when it says so) in the order the tree keeps (the same order as
+/// [`OrderBy::order`]), with the totals kept on the root's row.
 fn build_kept_page(
     backend: sea_orm::DatabaseBackend,
-    key: company_tree::Column,
-    order: OrderBy,
-    ascending: bool,
-    itself: bool,
+    shape: PageShape,
     root: sea_orm::Value,
     limit: u64,
     offset: u64,
 ) -> Statement {
+    let PageShape { order_by, ascending, itself, only_exceeded } = shape;
+    let (key, nullable) = order_by.tree_key();
     let dir = if ascending { Order::Asc } else { Order::Desc };
     let mut page = Query::select();
     page.column(company_tree::Column::DescendantId)
@@ -429,6 +468,12 @@ fn build_kept_page(
         .and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
     if !itself {
         page.and_where(Expr::col(company_tree::Column::DescendantId).ne(root.clone()));
+    }
+    if only_exceeded {
+        page.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
+    }
+    if nullable {
+        page.order_by_expr(Expr::col(key).is_null(), Order::Asc);
     }
     page.order_by(key, dir).order_by(company_tree::Column::DescendantId, Order::Asc).limit(limit).offset(offset);
     let page_alias = Alias::new("page");
@@ -440,6 +485,7 @@ fn build_kept_page(
         Expr::col((page_alias, company_tree::Column::DescendantId)).equals((C::Company, companies::Column::Id)),
     );
     let (total, exceeded) = kept_counts(root, itself);
+    let total = if only_exceeded { exceeded.clone() } else { total };
     let mut query = Query::select();
     query.column((S::Table, Asterisk));
     with_tags(backend, &mut query);
@@ -447,7 +493,7 @@ fn build_kept_page(
         .expr_as(total, Alias::new("total_rows"))
         .expr_as(exceeded, Alias::new("exceeded_rows"))
         .from_subquery(shown, S::Table);
-    order.order(ascending, &mut query);
+    order_by.order(ascending, &mut query);
     backend.build(&query)
 }
 
@@ -493,19 +539,17 @@ fn filtered_page(
 /// A page of a plain name search for `text` (see [`Filter::name_search`]), the most common
 /// filtered search: its text is kept per shape (see [`filtered_page`]), only its values change.
 fn name_search_page(backend: sea_orm::DatabaseBackend, root: &Root, text: &str, request: &SearchRequest) -> Statement {
-    static NAME_SEARCH: Shaped<40> = Shaped::new();
+    static NAME_SEARCH: Shaped<{ PageShape::COUNT }> = Shaped::new();
     let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
     let (limit, offset) = limits(request.page_number, request.page_size);
-    let (order_by, ascending, only_exceeded, itself) =
-        (request.order_by, request.ascending, request.only_limit_exceeded, root.itself());
-    let shape =
-        (((order_by as usize) * 2 + usize::from(ascending)) * 2 + usize::from(itself)) * 2 + usize::from(only_exceeded);
+    let shape = PageShape::of(root, request);
+    let PageShape { order_by, ascending, itself, only_exceeded } = shape;
     let values = filter::name_search_values(sqlite, text);
     let texts = values.len();
     let mut parameters = vec![root.id().into()];
     parameters.extend(values);
     parameters.extend([limit.into(), offset.into()]);
-    NAME_SEARCH.statement(backend, shape, parameters, |p| {
+    NAME_SEARCH.statement(backend, shape.index(), parameters, |p| {
         let id = crate::statement::text(&p[0]);
         let root = if itself { Root::At(id) } else { Root::Below(id) };
         let predicate = filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), &p[1..=texts]);
@@ -610,11 +654,11 @@ impl Gateway {
         request: &SearchRequest,
     ) -> Result<SearchPage, DbErr> {
         let (page_size, offset) = limits(request.page_number, request.page_size);
-        let kept = request.filter.matches_everything() && !request.only_limit_exceeded;
-        let tree_key = request.order_by.tree_key().filter(|_| kept);
-        let rows = if let Some(key) = tree_key {
-            // Every managed company, in an order the tree keeps.
-            PageRow::find_by_statement(kept_page(self.backend(), root, key, request)).all(&self.db).await?
+        let kept = request.filter.matches_everything();
+        let rows = if kept {
+            // Every managed company (or every one that exceeds its licence), in an order the tree
+            // keeps, with the totals kept on the root's row.
+            PageRow::find_by_statement(kept_page(self.backend(), root, request)).all(&self.db).await?
         } else {
             let statement = match request.filter.name_search() {
                 Some(text) => name_search_page(self.backend(), root, text, request),
@@ -652,7 +696,10 @@ impl Gateway {
                 (first.total_rows.unwrap_or(0).max(0) as u64, first.exceeded_rows.unwrap_or(0).max(0) as u64)
             }
             // A page past the end (or nothing at all) has no row to carry the totals.
-            None if kept => self.kept_totals(root).await?,
+            None if kept => match self.kept_totals(root).await? {
+                (_, exceeded) if request.only_limit_exceeded => (exceeded, exceeded),
+                totals => totals,
+            },
             None if offset == 0 => (0, 0),
             None => {
                 let mut query = matching(root, compiled, key_rows(), request.only_limit_exceeded);
@@ -743,13 +790,9 @@ mod tests {
     #[test]
     fn kept_pages_bind_like_fresh_builds() {
         let backends = [sea_orm::DatabaseBackend::Postgres, sea_orm::DatabaseBackend::Sqlite];
-        let keys = [
-            (OrderBy::CreateTime, company_tree::Column::CreateTime),
-            (OrderBy::CompanyName, company_tree::Column::Name),
-        ];
         for backend in backends {
-            for (order_by, key) in keys {
-                for ascending in [false, true] {
+            for order_by in OrderBy::ALL {
+                for (ascending, only_limit_exceeded) in [(false, false), (true, false), (false, true), (true, true)] {
                     for (root, page_number, page_size) in
                         [(Root::Below("Reseller0001".into()), 1, 10), (Root::At("Company00002".into()), 3, 25)]
                     {
@@ -758,25 +801,31 @@ mod tests {
                             page_size,
                             order_by,
                             ascending,
-                            only_limit_exceeded: false,
+                            only_limit_exceeded,
                             filter: Filter::default(),
                         };
-                        let kept = kept_page(backend, &root, key, &request);
+                        let kept = kept_page(backend, &root, &request);
                         let (limit, offset) = limits(page_number, page_size);
-                        let built = build_kept_page(
-                            backend,
-                            key,
-                            order_by,
-                            ascending,
-                            root.itself(),
-                            root.id().into(),
-                            limit,
-                            offset,
-                        );
+                        let shape = PageShape::of(&root, &request);
+                        let built = build_kept_page(backend, shape, root.id().into(), limit, offset);
                         assert_eq!((kept.sql, kept.values), (built.sql, built.values), "{backend:?} {request:?}");
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_page_shape_has_an_index_of_its_own() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, order_by) in OrderBy::ALL.into_iter().enumerate() {
+            assert_eq!(order_by.index(), i, "{order_by:?} sits at its index in ALL");
+            for flags in 0..8 {
+                let (ascending, itself, only_exceeded) = (flags & 4 != 0, flags & 2 != 0, flags & 1 != 0);
+                let index = PageShape { order_by, ascending, itself, only_exceeded }.index();
+                assert!(index < PageShape::COUNT && seen.insert(index), "{order_by:?} {flags}");
+            }
+        }
+        assert_eq!(seen.len(), PageShape::COUNT);
     }
 }

@@ -1,7 +1,7 @@
 //! Who manages whom. A company manages every company below it through the parent links; the
 //! links are kept as a closure table (`company_tree`: ancestor, descendant, depth, each company
-//! its own ancestor at depth 0, and the descendant's name and creation time, the keys a page of
-//! managed companies is ordered by), written in the same transaction as the company, and every
+//! its own ancestor at depth 0, and the descendant's keys a page of managed companies is ordered
+//! by: see [`KEYS`]), written in the same transaction as the company, and every
 //! question about management is answered from it. Rows go with their companies (foreign keys
 //! cascade). Each company also keeps its path (its ancestors' ids from the top, then its own), so
 //! that a name search checks a match's membership on the row it read ([`at_or_below_expr`]); it
@@ -56,13 +56,50 @@ pub(crate) async fn manages(db: &impl ConnectionTrait, manager: CompanyId, compa
     Ok(link.is_some())
 }
 
-const TREE_COLUMNS: [company_tree::Column; 5] = [
-    company_tree::Column::AncestorId,
-    company_tree::Column::DescendantId,
-    company_tree::Column::Depth,
-    company_tree::Column::Name,
-    company_tree::Column::CreateTime,
+/// What each link carries of its descendant (the company `c`), with where each comes from: the
+/// descendant's own row, or its parent's (the reseller name): the keys pages are ordered by, and
+/// the flag they may be filtered by. Every write that changes one of them writes the links in the
+/// same transaction ([`refresh_keys`], [`refresh_reseller_names`]).
+const KEYS: [(company_tree::Column, Key); 6] = [
+    (company_tree::Column::Name, Key::Own(companies::Column::Name)),
+    (company_tree::Column::CreateTime, Key::Own(companies::Column::CreateTime)),
+    (company_tree::Column::TargetUserCount, Key::Own(companies::Column::ActiveTargetUsers)),
+    (company_tree::Column::LicenseEndDate, Key::Own(companies::Column::LicenseEndDate)),
+    (company_tree::Column::ResellerName, Key::ParentName),
+    (company_tree::Column::LimitExceeded, Key::Own(companies::Column::LimitExceeded)),
 ];
+
+#[derive(Clone, Copy)]
+enum Key {
+    Own(companies::Column),
+    ParentName,
+}
+
+impl Key {
+    /// This key of the company `c` (a table or alias in scope).
+    fn of(self, c: Alias) -> SimpleExpr {
+        match self {
+            Self::Own(column) => Expr::col((c, column)).into(),
+            Self::ParentName => {
+                let p = Alias::new("kp");
+                scalar(
+                    Query::select()
+                        .column((p.clone(), companies::Column::Name))
+                        .from_as(companies::Entity, p.clone())
+                        .and_where(Expr::col((p, companies::Column::Id)).equals((c, companies::Column::ParentId)))
+                        .to_owned(),
+                )
+            }
+        }
+    }
+}
+
+/// A link's columns: ancestor, descendant, depth, then the keys.
+fn tree_columns() -> impl Iterator<Item = company_tree::Column> {
+    [company_tree::Column::AncestorId, company_tree::Column::DescendantId, company_tree::Column::Depth]
+        .into_iter()
+        .chain(KEYS.iter().map(|(column, _)| *column))
+}
 
 async fn run(db: &impl ConnectionTrait, statement: &impl sea_orm::StatementBuilder) -> Result<(), DbErr> {
     db.execute(db.get_database_backend().build(statement)).await.map(drop)
@@ -76,17 +113,23 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
     }
     let backend = txn.get_database_backend();
     let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
-    let own = Query::select()
-        .column(companies::Column::Id)
-        .column(companies::Column::Id)
+    let own_c = Alias::new("oc");
+    let mut own = Query::select()
+        .column((own_c.clone(), companies::Column::Id))
+        .column((own_c.clone(), companies::Column::Id))
         .expr(Expr::val(0))
-        .column(companies::Column::Name)
-        .column(companies::Column::CreateTime)
-        .from(companies::Entity)
-        .and_where(companies::Column::Id.is_in(ids.clone()))
+        .from_as(companies::Entity, own_c.clone())
+        .and_where(Expr::col((own_c.clone(), companies::Column::Id)).is_in(ids.clone()))
         .to_owned();
+    for (_, key) in KEYS {
+        own.expr(key.of(own_c.clone()));
+    }
     let insert = |select: SelectStatement| {
-        Query::insert().into_table(company_tree::Entity).columns(TREE_COLUMNS).select_from(select).map(|s| s.to_owned())
+        Query::insert()
+            .into_table(company_tree::Entity)
+            .columns(tree_columns())
+            .select_from(select)
+            .map(|s| s.to_owned())
     };
     run(txn, &insert(own).map_err(|e| DbErr::Custom(e.to_string()))?).await?;
     // Each parent's links looked up by key: during a bulk load the planner has no statistics for
@@ -98,11 +141,12 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         .column((t.clone(), company_tree::Column::AncestorId))
         .column((c.clone(), companies::Column::Id))
         .expr(Expr::col((t.clone(), company_tree::Column::Depth)).add(1))
-        .column((c.clone(), companies::Column::Name))
-        .column((c.clone(), companies::Column::CreateTime))
         .from_as(companies::Entity, c.clone())
         .and_where(Expr::col((c.clone(), companies::Column::Id)).is_in(ids))
         .to_owned();
+    for (_, key) in KEYS {
+        up.expr(key.of(c.clone()));
+    }
     let parent_of_c = Expr::col((c.clone(), companies::Column::ParentId));
     if backend == sea_orm::DatabaseBackend::Postgres {
         let parents_links = Query::select()
@@ -218,8 +262,7 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
                     .add(Expr::col((below.clone(), company_tree::Column::Depth)))
                     .add(1),
             )
-            .column((below.clone(), company_tree::Column::Name))
-            .column((below.clone(), company_tree::Column::CreateTime))
+            .columns(KEYS.iter().map(|(column, _)| (below.clone(), *column)))
             .from_as(company_tree::Entity, above.clone())
             .from_as(company_tree::Entity, below.clone())
             .and_where(Expr::col((above, company_tree::Column::DescendantId)).eq(parent))
@@ -227,7 +270,7 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
             .to_owned();
         let insert = Query::insert()
             .into_table(company_tree::Entity)
-            .columns(TREE_COLUMNS)
+            .columns(tree_columns())
             .select_from(graft)
             .map_err(|e| DbErr::Custom(e.to_string()))?
             .to_owned();
@@ -261,27 +304,56 @@ async fn move_paths(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) 
     run(txn, &update).await
 }
 
-/// Copies the name and creation time of each of `ids` (just changed) into its rows of the tree.
+/// Copies the keys of each of `ids` (just changed) into its links.
 pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
-    let of_descendant = |column: companies::Column| {
-        let c = Alias::new("c");
+    let c = Alias::new("c");
+    let of_descendant = |key: Key| {
         scalar(
             Query::select()
-                .column((c.clone(), column))
+                .expr(key.of(c.clone()))
                 .from_as(companies::Entity, c.clone())
                 .and_where(
-                    Expr::col((c, companies::Column::Id))
+                    Expr::col((c.clone(), companies::Column::Id))
                         .equals((company_tree::Entity, company_tree::Column::DescendantId)),
                 )
                 .to_owned(),
         )
     };
     for batch in ids.chunks(500) {
+        let mut update = Query::update();
+        update.table(company_tree::Entity).and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()));
+        for (column, key) in KEYS {
+            update.value(column, of_descendant(key));
+        }
+        run(txn, &update).await?;
+    }
+    Ok(())
+}
+
+/// Copies the name of each of `parents` (just renamed) into the links of the companies directly
+/// below it, as their reseller name.
+pub(crate) async fn refresh_reseller_names(txn: &impl ConnectionTrait, parents: &[&str]) -> Result<(), DbErr> {
+    for batch in parents.chunks(500) {
+        let c = Alias::new("c");
+        let children = Query::select()
+            .column(companies::Column::Id)
+            .from(companies::Entity)
+            .and_where(companies::Column::ParentId.is_in(batch.iter().copied()))
+            .to_owned();
+        let name = scalar(
+            Query::select()
+                .expr(Key::ParentName.of(c.clone()))
+                .from_as(companies::Entity, c.clone())
+                .and_where(
+                    Expr::col((c, companies::Column::Id))
+                        .equals((company_tree::Entity, company_tree::Column::DescendantId)),
+                )
+                .to_owned(),
+        );
         let update = Query::update()
             .table(company_tree::Entity)
-            .value(company_tree::Column::Name, of_descendant(companies::Column::Name))
-            .value(company_tree::Column::CreateTime, of_descendant(companies::Column::CreateTime))
-            .and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()))
+            .value(company_tree::Column::ResellerName, name)
+            .and_where(company_tree::Column::DescendantId.in_subquery(children))
             .to_owned();
         run(txn, &update).await?;
     }

@@ -30,6 +30,7 @@ mod m20261202_000025_company_numbers;
 mod m20261203_000026_change_notices;
 mod m20261203_000027_company_paths;
 mod m20261206_000028_drop_change_notices;
+mod m20261206_000029_tree_order_keys;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_change_notices::Migration),
             Box::new(m20261203_000027_company_paths::Migration),
             Box::new(m20261206_000028_drop_change_notices::Migration),
+            Box::new(m20261206_000029_tree_order_keys::Migration),
         ]
     }
 }

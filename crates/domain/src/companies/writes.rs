@@ -308,9 +308,13 @@ impl Gateway {
         if !manages(&txn, own, &company.id).await? {
             return Err(WriteCompanyError::Forbidden);
         }
+        let renamed = company.name != draft.name.clone().unwrap_or_default();
         apply(company.into(), &draft).update(&txn).await?;
         crate::tree::counts::sync_exceeded(&txn, &[&key]).await?;
         crate::tree::refresh_keys(&txn, &[&key]).await?;
+        if renamed {
+            crate::tree::refresh_reseller_names(&txn, &[&key]).await?;
+        }
         replace_tags(&txn, &key, &draft.tags).await?;
         txn.commit().await?;
         Ok(())

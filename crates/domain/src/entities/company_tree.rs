@@ -1,5 +1,7 @@
 //! The management tree as a closure table: each company with every company above it (and itself
-//! at depth 0), carrying the descendant's name and creation time, the keys pages are ordered by.
+//! at depth 0), carrying the descendant's keys pages are ordered by: name, creation time, active
+//! target users, licence end date and its parent's name (the reseller name); and whether it exceeds
+//! its limited licence.
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +15,10 @@ pub struct Model {
     pub depth: i32,
     pub name: Option<String>,
     pub create_time: Option<DateTime<Utc>>,
+    pub target_user_count: i64,
+    pub license_end_date: Option<DateTime<Utc>>,
+    pub reseller_name: Option<String>,
+    pub limit_exceeded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -48,7 +48,8 @@ pub(crate) struct Delta {
 }
 
 /// Brings the `limit_exceeded` flag of each of `ids` up to date (after its licence or its target
-/// users changed), moves its ancestors' exceeded counts by the flips and their versions by one.
+/// users changed), in its row and its links, moves its ancestors' exceeded counts by the flips and
+/// their versions by one.
 pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let mut flips = Vec::new();
@@ -62,6 +63,8 @@ pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> R
             .to_owned();
         flips.extend(Flipped::find_by_statement(backend.build(&update)).all(txn).await?);
     }
+    let flipped: Vec<&str> = flips.iter().map(|f| f.id.as_str()).collect();
+    crate::tree::refresh_keys(txn, &flipped).await?;
     let mut changes: HashMap<&str, Delta> = ids.iter().map(|&id| (id, Delta::default())).collect();
     for f in &flips {
         changes.insert(f.id.as_str(), Delta { companies: 0, exceeded: if f.limit_exceeded { 1 } else { -1 } });
@@ -145,19 +148,26 @@ pub(crate) async fn ancestors_of(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
     Ok(found)
 }
 
-/// Recomputes the flags of `touched` and, from the tree, the counts of `managers`, moving their
-/// versions (for a bulk write, which may have created, moved and changed many companies at once).
+/// Recomputes the flags of `touched` (in their rows and links) and, from the tree, the counts of
+/// `managers`, moving their versions (for a bulk write, which may have created, moved and changed
+/// many companies at once).
 pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], managers: &[String]) -> Result<(), DbErr> {
     use companies::Column as C;
+    let backend = txn.get_database_backend();
+    let mut flipped = Vec::new();
     for batch in touched.chunks(BATCH) {
         // Only flags that change are written (a bulk load of new companies flips few of them).
-        companies::Entity::update_many()
-            .col_expr(C::LimitExceeded, exceeds())
-            .filter(C::Id.is_in(batch.iter().copied()))
-            .filter(Expr::col(C::LimitExceeded).ne(exceeds()))
-            .exec(txn)
-            .await?;
+        let update = Query::update()
+            .table(companies::Entity)
+            .value(C::LimitExceeded, exceeds())
+            .and_where(C::Id.is_in(batch.iter().copied()))
+            .and_where(Expr::col(C::LimitExceeded).ne(exceeds()))
+            .returning(Query::returning().columns([C::Id, C::LimitExceeded]))
+            .to_owned();
+        flipped.extend(Flipped::find_by_statement(backend.build(&update)).all(txn).await?.into_iter().map(|f| f.id));
     }
+    let flipped: Vec<&str> = flipped.iter().map(String::as_str).collect();
+    crate::tree::refresh_keys(txn, &flipped).await?;
     for batch in managers.chunks(BATCH) {
         let (managed, exceeded) = managed_counts();
         companies::Entity::update_many()

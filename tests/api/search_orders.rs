@@ -1,0 +1,116 @@
+//! A search page without a filter is read off the management tree's keys in every order (each
+//! link carries its company's name, creation time, active target users, licence end date,
+//! reseller name and exceeded flag); the same page asked for with a filter that matches every
+//! company is computed from the companies themselves. Both must agree, in every order and
+//! direction, with and without the exceeded flag, from the root and scoped, before and after the
+//! writes that change the keys: a rename of a parent, a changed licence, new target users, a move.
+use reqwest::multipart::Form;
+use serde_json::{Value, json};
+
+use crate::company_writes::form_with;
+use crate::test_app::{Db, TestApp, json, spawn_app};
+
+const ORDERS: [&str; 5] = ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
+
+/// A filter every company matches, which the tree cannot answer (so the page is computed).
+fn everything() -> Value {
+    json!({"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [
+        {"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"}]}]})
+}
+
+/// (ids in page order, total, exceeded count) of one search page.
+async fn page(app: &TestApp, token: &str, scope: Option<&str>, body: &Value) -> (Vec<String>, Value, Value) {
+    let mut request = app.client.post(app.url("/api/companies/search")).bearer_auth(token).json(body);
+    if let Some(scope) = scope {
+        request = request.header("X-KEEPNET-Company-Id", scope);
+    }
+    let (status, answer) = json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{body} -> {answer}");
+    let data = &answer["data"];
+    let ids = data["results"].as_array().unwrap().iter();
+    let ids = ids.map(|r| r["companyResourceId"].as_str().unwrap().to_owned()).collect();
+    (ids, data["totalNumberOfRecords"].clone(), data["limitExceededCompanyCount"].clone())
+}
+
+/// Every order, direction, exceeded flag and scope: the tree's page equals the computed one.
+async fn tree_pages_equal_computed_pages(app: &TestApp, token: &str, when: &str) {
+    for scope in [None, Some("SubReseller1")] {
+        for order in ORDERS {
+            for ascending in [true, false] {
+                for exceeded in [false, true] {
+                    for (page_number, page_size) in [(1, 100), (2, 2)] {
+                        let mut body = json!({"pageNumber": page_number, "pageSize": page_size, "orderBy": order,
+                                              "ascending": ascending, "filter": null});
+                        if exceeded {
+                            body["isTargetUserCountExceededLimit"] = json!(true);
+                        }
+                        let from_tree = page(app, token, scope, &body).await;
+                        body["filter"] = everything();
+                        let computed = page(app, token, scope, &body).await;
+                        assert_eq!(from_tree, computed, "{when}: {scope:?} {body}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn create(app: &TestApp, token: &str, form: Form) -> String {
+    app.create_company(token, form).await
+}
+
+async fn pages_from_the_tree_follow_every_write_of_their_keys(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    // Companies with the same keys (ties go by id), a licence that is exceeded at once (0 users
+    // allowed is not exceeded; a licence of 1 user with 2 target users is), and some without a
+    // licence end date (missing keys sort last).
+    for (name, users, end) in [("Tie", "5", "2031-03-01"), ("Tie", "5", "2031-03-01"), ("Early", "1", "2026-12-31")] {
+        create(&app, &acme, form_with(name, users, end)).await;
+    }
+    let northwind = app.token("northwind-reseller", "n0rth-s3cret").await;
+    let below_sub = create(&app, &northwind, form_with("Below Northwind", "3", "2029-05-05")).await;
+    tree_pages_equal_computed_pages(&app, &acme, "as loaded").await;
+
+    // A parent renamed: the reseller name of the companies directly below it.
+    let rename = app.client.put(app.url("/api/companies/SubReseller1")).bearer_auth(&acme).multipart(form_with(
+        "Aardvark Northwind",
+        "25",
+        "2030-01-31",
+    ));
+    assert_eq!(json(rename.send().await.unwrap()).await.0, 200);
+    // A licence changed so that a company's 3 active target users exceed it.
+    let licence = app.client.put(app.url("/api/companies/Cust0mer0001")).bearer_auth(&acme).multipart(form_with(
+        "test-company-1",
+        "2",
+        "2025-06-01",
+    ));
+    assert_eq!(json(licence.send().await.unwrap()).await.0, 200);
+    tree_pages_equal_computed_pages(&app, &acme, "after a rename and a licence change").await;
+
+    // Target users loaded for a company (its count and flag change) and a company moved.
+    let load = json!({
+        "companies": [{"resourceId": "Cust0mer0003", "name": "Contoso Ltd", "parent": "xC5kfGz7w2Nz",
+                       "numberOfUsers": 1, "isNumberOfUsersLimited": true}],
+        "targetUsers": [
+            {"company": "Cust0mer0002", "email": "new1@two.example"},
+            {"company": "Cust0mer0002", "email": "new2@two.example"},
+            {"company": "Cust0mer0003", "email": "c1@contoso.example"},
+            {"company": "Cust0mer0003", "email": "c2@contoso.example"}
+        ]
+    });
+    app.seed(&load).await.expect("the load is valid");
+    tree_pages_equal_computed_pages(&app, &acme, "after a load of target users and a move").await;
+
+    // The keys changed where the writes said: the renamed parent's child sorts first by reseller.
+    let by_reseller = json!({"pageNumber": 1, "pageSize": 1, "orderBy": "ResellerName", "ascending": true});
+    let first = page(&app, &acme, None, &by_reseller).await.0;
+    assert_eq!(first, vec![below_sub]);
+    let exceeded = json!({"pageNumber": 1, "pageSize": 100, "orderBy": "TargetUserCount", "ascending": false,
+                          "isTargetUserCountExceededLimit": true});
+    let (ids, total, _) = page(&app, &acme, None, &exceeded).await;
+    assert!(ids.contains(&"Cust0mer0001".to_owned()) && ids.contains(&"Cust0mer0003".to_owned()), "{ids:?}");
+    assert_eq!(total, json!(ids.len()));
+}
+
+crate::on_both_databases!(pages_from_the_tree_follow_every_write_of_their_keys);
