@@ -559,6 +559,17 @@ fn name_search_page(backend: sea_orm::DatabaseBackend, root: &Root, text: &str, 
     })
 }
 
+/// How PostgreSQL plans a page's statement (SQLite plans each statement once, for any values).
+#[derive(Clone, Copy, Debug)]
+enum Plan {
+    /// As a prepared statement: planned for its values at first, then generic once that looks as good.
+    Prepared,
+    /// Planned for its values every time (`plan_cache_mode = force_custom_plan`, in a transaction).
+    ForValues,
+    /// One generic plan, kept, on the connections of `Pools::generic`.
+    Generic,
+}
+
 impl Gateway {
     /// Where a reseller's list call starts, honouring an optional scoping company: unknown is
     /// `ScopeNotFound`, not managed is `ScopeForbidden`. Only resellers list companies.
@@ -608,6 +619,25 @@ impl Gateway {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
+    /// The rows of a page's statement, planned as `plan` says on PostgreSQL.
+    async fn page_rows(&self, statement: Statement, plan: Plan) -> Result<Vec<PageRow>, DbErr> {
+        let rows = PageRow::find_by_statement(statement);
+        if self.backend() != sea_orm::DatabaseBackend::Postgres {
+            return rows.all(&self.db).await;
+        }
+        match plan {
+            Plan::Prepared => rows.all(&self.db).await,
+            Plan::Generic => rows.all(&self.generic).await,
+            Plan::ForValues => {
+                let txn = self.db.begin().await?;
+                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+                let rows = rows.all(&txn).await?;
+                txn.commit().await?;
+                Ok(rows)
+            }
+        }
+    }
+
     /// How many companies a search from `root` covers, and how many of them exceed their limit,
     /// from the counts kept on the root's row.
     pub(crate) async fn kept_totals(&self, root: &Root) -> Result<(u64, u64), DbErr> {
@@ -655,52 +685,30 @@ impl Gateway {
     ) -> Result<SearchPage, DbErr> {
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let kept = request.filter.matches_everything();
-        let rows = if kept {
+        let (statement, plan) = if kept {
             // Every managed company (or every one that exceeds its licence), in an order the tree
-            // keeps, with the totals kept on the root's row.
-            let statement = kept_page(self.backend(), root, request);
-            if request.only_limit_exceeded && self.backend() == sea_orm::DatabaseBackend::Postgres {
-                // A generic plan assumes an unknown LIMIT reads a tenth of the rows, and for a tenth
-                // that pass the flag it sorted the whole subtree (83 ms at 100 000 companies):
-                // planned for its values, it walks the order's index up to the page.
-                let txn = self.db.begin().await?;
-                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-                let rows = PageRow::find_by_statement(statement).all(&txn).await?;
-                txn.commit().await?;
-                rows
-            } else {
-                PageRow::find_by_statement(statement).all(&self.db).await?
-            }
+            // keeps, with the totals kept on the root's row. A generic plan assumes an unknown
+            // LIMIT reads a tenth of the rows, and for a tenth that pass the exceeded flag it
+            // sorted the whole subtree (83 ms at 100 000 companies): that page is planned for its
+            // values, and walks the order's index up to the page.
+            let plan = if request.only_limit_exceeded { Plan::ForValues } else { Plan::Prepared };
+            (kept_page(self.backend(), root, request), plan)
+        } else if let Some(text) = request.filter.name_search() {
+            // Starting from the matching names is the best plan for any pattern of three
+            // characters or more: one generic plan, kept (no planning per request, no transaction
+            // to scope a plan setting).
+            (name_search_page(self.backend(), root, text, request), Plan::Generic)
         } else {
-            let statement = match request.filter.name_search() {
-                Some(text) => name_search_page(self.backend(), root, text, request),
-                None => {
-                    let (limit, offset) = limits(request.page_number, request.page_size);
-                    let (order_by, ascending) = (request.order_by, request.ascending);
-                    let only_exceeded = request.only_limit_exceeded;
-                    filtered_page(self.backend(), root, compiled, order_by, ascending, only_exceeded, limit, offset)
-                }
-            };
-            if compiled.narrowed && self.backend() == sea_orm::DatabaseBackend::Postgres {
-                // Starting from the matching names is the best plan for any pattern of three
-                // characters or more, so PostgreSQL plans this statement once, on connections
-                // that keep generic plans (see `Pools::generic`): no planning per request, no
-                // transaction to scope a plan setting.
-                PageRow::find_by_statement(statement).all(&self.generic).await?
-            } else if self.backend() == sea_orm::DatabaseBackend::Postgres {
-                // A prepared statement switches to a generic plan after five runs, planned for an
-                // average subtree and an unknown pattern: for the reseller of 100 000 companies it
-                // walked every managed company instead of the names that match (370 ms, not 3 ms).
-                // A filtered page is planned for its values.
-                let txn = self.db.begin().await?;
-                txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-                let rows = PageRow::find_by_statement(statement).all(&txn).await?;
-                txn.commit().await?;
-                rows
-            } else {
-                PageRow::find_by_statement(statement).all(&self.db).await?
-            }
+            // A generic plan is made for an average subtree and an unknown filter: for the
+            // reseller of 100 000 companies it walked every managed company instead of the
+            // matches (370 ms, not 3 ms).
+            let (limit, offset) = limits(request.page_number, request.page_size);
+            let (order_by, ascending) = (request.order_by, request.ascending);
+            let only_exceeded = request.only_limit_exceeded;
+            let page = filtered_page(self.backend(), root, compiled, order_by, ascending, only_exceeded, limit, offset);
+            (page, if compiled.narrowed { Plan::Generic } else { Plan::ForValues })
         };
+        let rows = self.page_rows(statement, plan).await?;
         self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
 
         let totals = match rows.first() {
