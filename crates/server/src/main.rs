@@ -77,7 +77,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(settings) => {
             let shutdown = shutdown_signal();
             let gateway = application::gateway(&settings.database.database_url, &settings.common).await?;
-            let _claim = sole_server::claim(&settings.database.database_url)?;
+            sole_server::claim(&settings.database.database_url)?;
             let app = Application::build(&settings.bind, gateway, &settings.common).await?;
             let base = format!("http://{}", app.address());
             tracing::info!(address = %app.address(), "listening");

@@ -1,7 +1,7 @@
 //! On SQLite one `serve` process per database file: a second one would answer from its own pools
 //! beside the first's, which the deployment does not support, so it refuses to start. The claim is
-//! an advisory lock on the database file (`flock`, apart from SQLite's own locks), held while the
-//! process lives; `seed` and `migrate` do not take it and run beside a server.
+//! an advisory lock on the database file (`flock`, apart from SQLite's own `fcntl` locks), held
+//! until the process ends; `seed` and `migrate` do not take it and run beside a server.
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 
@@ -15,13 +15,18 @@ fn sqlite_file(database_url: &str) -> Option<PathBuf> {
     (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
 }
 
-/// Claims the SQLite file `database_url` names for this process (after the gateway opened it); the
-/// claim lasts as long as the returned file is open. Other databases need no claim.
-pub fn claim(database_url: &str) -> anyhow::Result<Option<File>> {
-    let Some(path) = sqlite_file(database_url) else { return Ok(None) };
+/// Claims the SQLite file `database_url` names for this process (after the gateway opened it),
+/// until the process ends. Other databases need no claim.
+pub fn claim(database_url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_file(database_url) else { return Ok(()) };
     let file = File::open(&path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
+        // Never closed: closing any descriptor of a file drops every POSIX lock this process holds
+        // on it, SQLite's included.
+        Ok(()) => {
+            std::mem::forget(file);
+            Ok(())
+        }
         Err(TryLockError::WouldBlock) => bail!(
             "another companygate is already serving {}: one serving process per SQLite file is supported \
              (stop it first, or use PostgreSQL for several replicas)",
