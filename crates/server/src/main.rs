@@ -40,10 +40,13 @@ async fn run_main() -> ExitCode {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // A bare `companygate`: the help, as asked for.
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("companygate: {first} (see companygate --help)");
+            eprintln!("companygate: {} (see companygate --help)", one_line(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -54,6 +57,18 @@ async fn run_main() -> ExitCode {
             eprintln!("companygate: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A command-line error in one line: its first, with the names it lists below it (a missing
+/// argument's, say) appended.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+    let listed: Vec<&str> = lines.take_while(|line| line.starts_with("  ")).map(str::trim).collect();
+    match listed.is_empty() {
+        true => first.to_owned(),
+        false => format!("{first} {}", listed.join(", ")),
     }
 }
 

@@ -6,7 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 #[derive(Parser, Debug)]
-#[command(name = "companygate", version, about = "One gateway, two company-management API dialects, one database.")]
+#[command(
+    name = "companygate",
+    version,
+    about = "One gateway, two company-management API dialects, one database.",
+    arg_required_else_help = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -34,6 +34,17 @@ fn an_unknown_flag_is_one_line_and_exit_code_2() {
 }
 
 #[test]
+fn a_bare_companygate_prints_the_help_and_a_missing_argument_is_named() {
+    let bare = companygate(&[]);
+    let help = String::from_utf8_lossy(&bare.stdout);
+    assert_eq!(bare.status.code(), Some(0), "{}", stderr(&bare));
+    assert!(help.contains("Usage: companygate <COMMAND>") && help.contains("serve"), "{help}");
+    let seed = companygate(&["seed"]);
+    assert_eq!(seed.status.code(), Some(2));
+    assert_one_clear_line(&seed, "the following required arguments were not provided: <FILE>");
+}
+
+#[test]
 fn an_unreachable_database_is_one_line() {
     let output = companygate(&["migrate", "--database-url", "postgres://nobody@127.0.0.1:1/none"]);
     assert_one_clear_line(&output, "cannot migrate the database");
