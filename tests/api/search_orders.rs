@@ -113,4 +113,33 @@ async fn pages_from_the_tree_follow_every_write_of_their_keys(db: Db) {
     assert_eq!(total, json!(ids.len()));
 }
 
-crate::on_both_databases!(pages_from_the_tree_follow_every_write_of_their_keys);
+/// Renames of a parent and licence changes of its child that flip the child's exceeded flag, all
+/// at once: every write answers 200 (no deadlock between a rename refreshing its children's links
+/// and a child's write taking its parent's row), and the tree's pages still equal computed ones.
+async fn concurrent_renames_and_flips_keep_the_tree_right(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let users = json!({"targetUsers": [{"company": "Cust0mer0003", "email": "a@contoso.example"},
+                                       {"company": "Cust0mer0003", "email": "b@contoso.example"}]});
+    app.seed(&users).await.expect("the load is valid");
+    let writes = (0..20).map(|i| {
+        let (path, form) = match i % 2 {
+            0 => ("/api/companies/SubReseller1", form_with(&format!("Northwind {i}"), "25", "2030-01-31")),
+            _ => (
+                "/api/companies/Cust0mer0003",
+                form_with("Contoso Ltd", if i % 4 == 1 { "1" } else { "25" }, "2030-01-31"),
+            ),
+        };
+        let request = app.client.put(app.url(path)).bearer_auth(&acme).multipart(form);
+        async move { json(request.send().await.unwrap()).await }
+    });
+    for (status, body) in futures_util::future::join_all(writes).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    tree_pages_equal_computed_pages(&app, &acme, "after concurrent renames and flips").await;
+}
+
+crate::on_both_databases!(
+    pages_from_the_tree_follow_every_write_of_their_keys,
+    concurrent_renames_and_flips_keep_the_tree_right
+);

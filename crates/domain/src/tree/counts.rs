@@ -63,14 +63,16 @@ pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> R
             .to_owned();
         flips.extend(Flipped::find_by_statement(backend.build(&update)).all(txn).await?);
     }
-    let flipped: Vec<&str> = flips.iter().map(|f| f.id.as_str()).collect();
-    crate::tree::refresh_keys(txn, &flipped).await?;
     let mut changes: HashMap<&str, Delta> = ids.iter().map(|&id| (id, Delta::default())).collect();
     for f in &flips {
         changes.insert(f.id.as_str(), Delta { companies: 0, exceeded: if f.limit_exceeded { 1 } else { -1 } });
     }
     let changes: Vec<(&str, Delta)> = changes.into_iter().collect();
-    adjust_ancestors(txn, &changes).await
+    adjust_ancestors(txn, &changes).await?;
+    // The links last: every writer takes the company, then its ancestors' rows, then links, so a
+    // rename refreshing its children's links cannot wait on a child that waits on it.
+    let flipped: Vec<&str> = flips.iter().map(|f| f.id.as_str()).collect();
+    crate::tree::refresh_keys(txn, &flipped).await
 }
 
 /// Moves the counts of every strict ancestor of each company in `changes` by that company's delta,
@@ -166,8 +168,6 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], manage
             .to_owned();
         flipped.extend(Flipped::find_by_statement(backend.build(&update)).all(txn).await?.into_iter().map(|f| f.id));
     }
-    let flipped: Vec<&str> = flipped.iter().map(String::as_str).collect();
-    crate::tree::refresh_keys(txn, &flipped).await?;
     for batch in managers.chunks(BATCH) {
         let (managed, exceeded) = managed_counts();
         companies::Entity::update_many()
@@ -178,7 +178,9 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], manage
             .exec(txn)
             .await?;
     }
-    Ok(())
+    // The links last, as in `sync_exceeded`.
+    let flipped: Vec<&str> = flipped.iter().map(String::as_str).collect();
+    crate::tree::refresh_keys(txn, &flipped).await
 }
 
 /// Both counts of the `companies` row being written, from the tree: the companies it manages, and
