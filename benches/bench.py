@@ -62,6 +62,8 @@ def companies_of(args):
         return {"resourceId": id_, "name": name, "parent": parent,
                 "numberOfUsers": 5 if limited else 100, "isNumberOfUsersLimited": limited,
                 "createTime": (start + timedelta(minutes=17 * i)).isoformat().replace("+00:00", "Z"),
+                "licenseEndDate": None if reseller else
+                (start + timedelta(days=(37 * i) % 2400, hours=12)).isoformat().replace("+00:00", "Z"),
                 "tags": ["bench", "even" if i % 2 == 0 else "odd"]}
 
     rows = [{"resourceId": ROOT, "name": "Bench Reseller", "numberOfUsers": 0, "tags": ["bench"]}]
@@ -526,6 +528,33 @@ def measure(binary, url, args, searches_only=False):
             ("Tags Include 'even' by CreateTime, scoped", shaped("CreateTime", False, tags, scope=SUB)),
             ("TargetUserCount >= n by TargetUserCount", shaped("TargetUserCount", False, counts,
                                                                 values=[str(n) for n in range(0, 100, 10)])),
+            ("TargetUserCount >= n by CreateTime", shaped("CreateTime", False, counts,
+                                                          values=[str(n) for n in range(0, 100, 10)])),
+            ("TargetUserCount = n by CompanyName", shaped("CompanyName", True, dict(counts, Operator="="),
+                                                          values=[str(n) for n in range(0, 30, 3)])),
+            ("TargetUserCount > n ascending, few matches", shaped("TargetUserCount", True, dict(counts, Operator=">"),
+                                                                  values=[str(n) for n in range(20, 120, 10)])),
+            ("TargetUserCount != n by ResellerName, scoped", shaped("ResellerName", True, dict(counts, Operator="!="),
+                                                                    scope=SUB, values=[str(n) for n in range(10)])),
+            ("TargetUserCount Include n, m by LicenseEndDate", shaped(
+                "LicenseEndDate", False, dict(counts, Operator="Include"),
+                values=[f"{n}, {n + 7}" for n in range(10)])),
+            ("TargetUserCount < n by CreateTime, exceeded only", dict(shaped(
+                "CreateTime", True, dict(counts, Operator="<"), exceeded=True,
+                values=[str(n) for n in range(1, 30, 3)]))),
+            ("CreateTime >= day by CompanyName", shaped("CompanyName", True, dict(counts, FieldName="CreateTime"),
+                                                         values=[f"202{n % 4}-0{1 + n % 9}-1{n}" for n in range(10)])),
+            ("CreateTime < instant by CreateTime", shaped("CreateTime", False, dict(
+                counts, FieldName="CreateTime", Operator="<"),
+                values=[f"2022-0{1 + n % 9}-{1 + n:02d}T1{n}:30:00Z" for n in range(10)])),
+            ("LicenseEndDate <= day by CreateTime, scoped", shaped(
+                "CreateTime", True, dict(counts, FieldName="LicenseEndDate", Operator="<="), scope=SUB,
+                values=[f"202{1 + n % 5}-0{1 + n % 9}-2{n % 8}" for n in range(10)])),
+            ("LicenseEndDate != day by TargetUserCount", shaped(
+                "TargetUserCount", False, dict(counts, FieldName="LicenseEndDate", Operator="!="),
+                values=[f"2023-0{1 + n % 9}-1{n}" for n in range(10)])),
+            ("LicenceExpired = true by LicenseEndDate", shaped(
+                "LicenseEndDate", False, {"FieldName": "LicenceExpired", "Operator": "=", "Value": "true"})),
             ("isTargetUserCountExceededLimit by CreateTime", shaped("CreateTime", False, exceeded=True)),
             ("unfiltered by TargetUserCount", shaped("TargetUserCount", False)),
             ("unfiltered by ResellerName", shaped("ResellerName", True)),
@@ -680,8 +709,8 @@ def print_table(db, result):
     cheapest = figures["cheapest: GET /healthz"]["req_per_s"]
     print(f"\n{db}: {result['data']['companies']} companies, {result['data']['target_users']} target users; "
           f"seed {result['seed']['seconds']} s (peak {result['seed']['peak_rss_mb']} MB); "
-          f"memory idle {result['memory_mb']['idle']} MB, after {result['memory_mb']['after']} MB, "
-          f"peak {result['memory_mb']['peak']} MB")
+          f"memory idle {result['memory_mb']['idle']} MB, after {result['memory_mb'].get('after')} MB, "
+          f"peak {result['memory_mb'].get('peak')} MB")
     print(f"{'figure':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'direct p50':>10} "
           f"{'x direct':>8} {'x cheapest':>10}  goal")
     for name, f in figures.items():
@@ -715,6 +744,8 @@ def main():
     parser.add_argument("--growth-size", type=int, default=1_000,
                         help="companies of a second, smaller data set the searches run on again (0: none)")
     parser.add_argument("--json", default="bench.json")
+    parser.add_argument("--searches-only", action="store_true",
+                        help="the cheapest endpoint and the search figures only")
     args = parser.parse_args()
     if args.smoke:
         args.companies, args.target_users, args.big_users = 400, 4_000, 1_000
@@ -751,7 +782,7 @@ def main():
     report = {"args": vars(args), "databases": {}}
     for db in args.databases.split(","):
         print(f"{db}:", file=sys.stderr, flush=True)
-        report["databases"][db] = on(db, args)
+        report["databases"][db] = on(db, args, searches_only=args.searches_only)
         if small is not None:
             print(f"{db}, searches at {small.companies} companies:", file=sys.stderr, flush=True)
             report["databases"][db]["growth"] = growth(on(db, small, searches_only=True), report["databases"][db])

@@ -16,6 +16,7 @@ mod replicas;
 mod reseller_delete;
 mod reseller_more;
 mod search;
+mod search_facets;
 mod search_filters;
 mod search_orders;
 mod search_totals;

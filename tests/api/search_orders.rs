@@ -12,14 +12,15 @@ use crate::test_app::{Db, TestApp, json, spawn_app};
 
 const ORDERS: [&str; 5] = ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
 
-/// A filter every company matches, which the tree cannot answer (so the page is computed).
+/// A filter every company matches, which neither the tree nor the facets answer (two conditions,
+/// so the page is computed).
 fn everything() -> Value {
-    json!({"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [
-        {"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"}]}]})
+    let all = json!({"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"});
+    json!({"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [all.clone(), all]}]})
 }
 
 /// (ids in page order, total, exceeded count) of one search page.
-async fn page(app: &TestApp, token: &str, scope: Option<&str>, body: &Value) -> (Vec<String>, Value, Value) {
+pub(crate) async fn page(app: &TestApp, token: &str, scope: Option<&str>, body: &Value) -> (Vec<String>, Value, Value) {
     let mut request = app.client.post(app.url("/api/companies/search")).bearer_auth(token).json(body);
     if let Some(scope) = scope {
         request = request.header("X-KEEPNET-Company-Id", scope);

@@ -192,10 +192,13 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
         .min_connections(1)
         .acquire_timeout(WRITE_QUEUE)
         .map_sqlx_sqlite_opts(|o| {
+            // The one writer keeps up to 64 MiB of pages: a bulk load's transaction re-read its
+            // own pages from the write-ahead log with the default 2 MiB.
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(WRITE_QUEUE)
                 .foreign_keys(true)
+                .pragma("cache_size", "-65536")
         });
     let writer = Database::connect(write).await?;
     migrate_exclusively(&writer).await?;

@@ -241,6 +241,7 @@ impl Gateway {
             .await?;
         let gone = Delta { companies: -1, exceeded: -i64::from(company.limit_exceeded) };
         adjust_ancestors(txn, &[(key, gone)]).await?;
+        crate::tree::facets::forget(txn, key).await?;
         let counts = owned_rows(txn, key, Pass::Delete).await?;
 
         deletion_receipts::ActiveModel {

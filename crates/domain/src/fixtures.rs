@@ -138,6 +138,8 @@ impl Gateway {
         let txn = self.writer.begin().await?;
         let report = seed_in(&txn, fixture).await?;
         txn.commit().await?;
+        // A load appends facet rows per batch; folded now, searches sum one row per value.
+        while crate::tree::facets::compact(&self.writer, 100).await? > 0 {}
         // Fresh rows have no planner statistics until autovacuum gets to them; search plans
         // badly without them, so a bulk load refreshes them at once.
         // The name index's pending entries (see migration 23) are merged too, so searches do not
@@ -612,8 +614,9 @@ async fn seed_companies(
             });
             companies::Entity::insert_many(models).exec_without_returning(txn).await?;
             let batch_ids: Vec<&str> = batch.iter().map(|&i| ids[i].as_str()).collect();
-            crate::tree::attach_all(txn, &batch_ids).await?;
+            // The tags before the links, which carry them.
             insert_tags(txn, batch.iter().map(|&i| (ids[i].as_str(), &fixture.companies[i]))).await?;
+            crate::tree::attach_all(txn, &batch_ids).await?;
         }
         let stored_tags = tags_of(txn, old.iter().map(|&i| ids[i].as_str())).await?;
         for &i in &old {
@@ -631,6 +634,8 @@ async fn seed_companies(
                 continue;
             }
             model.update(txn).await?;
+            company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(txn).await?;
+            insert_tags(txn, [(id.as_str(), c)]).await?;
             crate::tree::refresh_keys(txn, &[id.as_str()]).await?;
             if found.name != c.name {
                 crate::tree::refresh_reseller_names(txn, &[id.as_str()]).await?;
@@ -644,8 +649,6 @@ async fn seed_companies(
                     crate::tree::MoveError::Database(e) => SeedError::Database(e),
                 })?;
             }
-            company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(txn).await?;
-            insert_tags(txn, [(id.as_str(), c)]).await?;
         }
     }
     for &i in &order {

@@ -182,7 +182,17 @@ impl Gateway {
                 self.telemetry.upkeep();
             }
         };
-        tokio::join!(self.mail.run(&self.writer, &self.telemetry), sweep, upkeep);
+        let facets = async {
+            // Folds what writers appended to the facets, so a search's sums stay one row per value.
+            let mut tick = tokio::time::interval(Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                if let Err(error) = tree::facets::compact(&self.writer, 50).await {
+                    tracing::warn!(%error, "folding search facets failed");
+                }
+            }
+        };
+        tokio::join!(self.mail.run(&self.writer, &self.telemetry), sweep, upkeep, facets);
     }
 
     /// Messages waiting in the outbox and messages given up.

@@ -13,6 +13,7 @@ use crate::statement::{Shaped, scalar, unsigned};
 use crate::tree::{at_or_below_expr, manages};
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
+mod by_facet;
 pub mod export;
 pub mod filter;
 pub mod mine;
@@ -195,6 +196,12 @@ struct PageRow {
     tags_json: Option<String>,
     total_rows: Option<i64>,
     exceeded_rows: Option<i64>,
+}
+
+impl PageRow {
+    fn hit(self) -> SearchHit {
+        SearchHit { tags: tags_from_json(self.tags_json.as_deref()), row: self.row }
+    }
 }
 
 impl FromQueryResult for PageRow {
@@ -445,19 +452,34 @@ fn kept_page(backend: sea_orm::DatabaseBackend, root: &Root, request: &SearchReq
     let shape = PageShape::of(root, request);
     let parameters = vec![root.id().into(), limit.into(), offset.into()];
     KEPT.statement(backend, shape.index(), parameters, |p| {
-        build_kept_page(backend, shape, p[0].clone(), unsigned(&p[1]), unsigned(&p[2]))
+        build_kept_page(backend, shape, p[0].clone(), unsigned(&p[1]), unsigned(&p[2]), None)
     })
 }
 
+/// What narrows a page read off the tree to the companies one condition matches.
+struct Narrowing {
+    /// On the links.
+    condition: SimpleExpr,
+    /// The search's totals (all, exceeding their licence).
+    totals: (SimpleExpr, SimpleExpr),
+    /// The page is sorted from the matches, not read in order off the order's index.
+    order_unindexed: bool,
+    /// The condition holds only where the order's key is present, and the key's `IS NULL` is left
+    /// out of the order (SQLite sorted a range of its index again when it was there).
+    key_present: bool,
+}
+
 /// A page of every company under `root` (itself included when the shape says so; only those that
-/// exceed their limited licence when it says so) in the order the tree keeps (the same order as
-/// [`OrderBy::order`]), with the totals kept on the root's row.
+/// exceed their limited licence when it says so; only those `narrowing` matches, if any) in the
+/// order the tree keeps (the same order as [`OrderBy::order`]), with the totals kept on the root's
+/// row (or those of the narrowing).
 fn build_kept_page(
     backend: sea_orm::DatabaseBackend,
     shape: PageShape,
     root: sea_orm::Value,
     limit: u64,
     offset: u64,
+    narrowing: Option<Narrowing>,
 ) -> Statement {
     let PageShape { order_by, ascending, itself, only_exceeded } = shape;
     let (key, nullable) = order_by.tree_key();
@@ -472,10 +494,30 @@ fn build_kept_page(
     if only_exceeded {
         page.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
     }
-    if nullable {
+    let unindexed = narrowing.as_ref().is_some_and(|n| n.order_unindexed);
+    let key_expr: SimpleExpr = if unindexed && backend == sea_orm::DatabaseBackend::Sqlite {
+        // `+key` sorts the same, and keeps SQLite from reading the order's index instead.
+        Expr::cust(format!("+\"{}\"", sea_orm::sea_query::Iden::to_string(&key)))
+    } else {
+        Expr::col(key).into()
+    };
+    if nullable && !narrowing.as_ref().is_some_and(|n| n.key_present) {
         page.order_by_expr(Expr::col(key).is_null(), Order::Asc);
     }
-    page.order_by(key, dir).order_by(company_tree::Column::DescendantId, Order::Asc).limit(limit).offset(offset);
+    page.order_by_expr(key_expr, dir)
+        .order_by(company_tree::Column::DescendantId, Order::Asc)
+        .limit(limit)
+        .offset(offset);
+    let (total, exceeded) = match narrowing {
+        Some(narrowing) => {
+            page.and_where(narrowing.condition);
+            narrowing.totals
+        }
+        None => {
+            let (total, exceeded) = kept_counts(root, itself);
+            (if only_exceeded { exceeded.clone() } else { total }, exceeded)
+        }
+    };
     let page_alias = Alias::new("page");
     let mut shown = shown_rows();
     shown.join_subquery(
@@ -484,8 +526,6 @@ fn build_kept_page(
         page_alias.clone(),
         Expr::col((page_alias, company_tree::Column::DescendantId)).equals((C::Company, companies::Column::Id)),
     );
-    let (total, exceeded) = kept_counts(root, itself);
-    let total = if only_exceeded { exceeded.clone() } else { total };
     let mut query = Query::select();
     query.column((S::Table, Asterisk));
     with_tags(backend, &mut query);
@@ -693,6 +733,9 @@ impl Gateway {
             // values, and walks the order's index up to the page.
             let plan = if request.only_limit_exceeded { Plan::ForValues } else { Plan::Prepared };
             (kept_page(self.backend(), root, request), plan)
+        } else if let Some(counted) = request.filter.counted(Utc::now()) {
+            // One condition the facets count: totals summed over distinct values.
+            return self.counted_page(root, &counted, request).await;
         } else if let Some(text) = request.filter.name_search() {
             // Starting from the matching names is the best plan for any pattern of three
             // characters or more: one generic plan, kept (no planning per request, no transaction
@@ -735,10 +778,7 @@ impl Gateway {
                     .unwrap_or((0, 0))
             }
         };
-        let results = rows
-            .into_iter()
-            .map(|page_row| SearchHit { tags: tags_from_json(page_row.tags_json.as_deref()), row: page_row.row })
-            .collect();
+        let results = rows.into_iter().map(PageRow::hit).collect();
         Ok(SearchPage {
             page_number: request.page_number,
             page_size,
@@ -827,7 +867,7 @@ mod tests {
                         let kept = kept_page(backend, &root, &request);
                         let (limit, offset) = limits(page_number, page_size);
                         let shape = PageShape::of(&root, &request);
-                        let built = build_kept_page(backend, shape, root.id().into(), limit, offset);
+                        let built = build_kept_page(backend, shape, root.id().into(), limit, offset, None);
                         assert_eq!((kept.sql, kept.values), (built.sql, built.values), "{backend:?} {request:?}");
                     }
                 }

@@ -5,8 +5,11 @@
 //! question about management is answered from it. Rows go with their companies (foreign keys
 //! cascade). Each company also keeps its path (its ancestors' ids from the top, then its own), so
 //! that a name search checks a match's membership on the row it read ([`at_or_below_expr`]); it
-//! is written with the company and rewritten for a moved subtree in the same transaction.
+//! is written with the company and rewritten for a moved subtree in the same transaction. Every
+//! function here that writes links also appends what it changes to the ancestors' facets
+//! ([`facets`]), so they cannot drift from the links.
 pub(crate) mod counts;
+pub(crate) mod facets;
 pub(crate) mod listing;
 
 use sea_orm::sea_query::{Alias, BinOper, Condition, Expr, Func, JoinType, Query, SelectStatement, SimpleExpr};
@@ -57,29 +60,36 @@ pub(crate) async fn manages(db: &impl ConnectionTrait, manager: CompanyId, compa
 }
 
 /// What each link carries of its descendant (the company `c`), with where each comes from: the
-/// descendant's own row, or its parent's (the reseller name): the keys pages are ordered by, and
-/// the flag they may be filtered by. Every write that changes one of them writes the links in the
-/// same transaction ([`refresh_keys`], [`refresh_reseller_names`]).
-const KEYS: [(company_tree::Column, Key); 6] = [
+/// descendant's own row, its parent's (the reseller name) or its tags: the keys pages are ordered
+/// by, and the flag and tags they may be filtered by. Every write that changes one of them writes
+/// the links in the same transaction ([`refresh_keys`], [`refresh_reseller_names`]).
+const KEYS: [(company_tree::Column, Key); 7] = [
     (company_tree::Column::Name, Key::Own(companies::Column::Name)),
     (company_tree::Column::CreateTime, Key::Own(companies::Column::CreateTime)),
     (company_tree::Column::TargetUserCount, Key::Own(companies::Column::ActiveTargetUsers)),
     (company_tree::Column::LicenseEndDate, Key::Own(companies::Column::LicenseEndDate)),
     (company_tree::Column::ResellerName, Key::ParentName),
     (company_tree::Column::LimitExceeded, Key::Own(companies::Column::LimitExceeded)),
+    (company_tree::Column::Tags, Key::TagSet),
 ];
 
 #[derive(Clone, Copy)]
-enum Key {
+pub(crate) enum Key {
     Own(companies::Column),
     ParentName,
+    /// Its tags as one text (`company_tags`: written before the links are).
+    TagSet,
 }
 
 impl Key {
     /// This key of the company `c` (a table or alias in scope).
-    fn of(self, c: Alias) -> SimpleExpr {
+    pub(crate) fn of(self, backend: sea_orm::DatabaseBackend, c: Alias) -> SimpleExpr {
         match self {
             Self::Own(column) => Expr::col((c, column)).into(),
+            Self::TagSet => {
+                let id = format!("\"{}\".\"id\"", sea_orm::sea_query::Iden::to_string(&c));
+                Expr::cust(companygate_migration::facet::tag_set(backend, &id))
+            }
             Self::ParentName => {
                 let p = Alias::new("kp");
                 scalar(
@@ -113,6 +123,7 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
     }
     let backend = txn.get_database_backend();
     let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    let ids_for_facets = ids.clone();
     let own_c = Alias::new("oc");
     let mut own = Query::select()
         .column((own_c.clone(), companies::Column::Id))
@@ -122,7 +133,7 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         .and_where(Expr::col((own_c.clone(), companies::Column::Id)).is_in(ids.clone()))
         .to_owned();
     for (_, key) in KEYS {
-        own.expr(key.of(own_c.clone()));
+        own.expr(key.of(backend, own_c.clone()));
     }
     let insert = |select: SelectStatement| {
         Query::insert()
@@ -145,7 +156,7 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         .and_where(Expr::col((c.clone(), companies::Column::Id)).is_in(ids))
         .to_owned();
     for (_, key) in KEYS {
-        up.expr(key.of(c.clone()));
+        up.expr(key.of(backend, c.clone()));
     }
     let parent_of_c = Expr::col((c.clone(), companies::Column::ParentId));
     if backend == sea_orm::DatabaseBackend::Postgres {
@@ -164,7 +175,12 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
             Expr::col((t, company_tree::Column::DescendantId)).eq(parent_of_c),
         );
     }
-    run(txn, &insert(up).map_err(|e| DbErr::Custom(e.to_string()))?).await
+    run(txn, &insert(up).map_err(|e| DbErr::Custom(e.to_string()))?).await?;
+    for batch in ids_for_facets.chunks(500) {
+        let new = Condition::all().add(company_tree::Column::DescendantId.is_in(batch.iter().cloned()));
+        facets::record(txn, facets::stored(new, 1)).await?;
+    }
+    Ok(())
 }
 
 /// The paths of `parents` as stored now, by id (each new company's path is its parent's and its
@@ -242,14 +258,14 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
             .and_where(company_tree::Column::AncestorId.eq(id))
             .to_owned()
     };
-    let cut = Query::delete()
-        .from_table(company_tree::Entity)
-        .cond_where(
-            Condition::all()
-                .add(Expr::col(company_tree::Column::DescendantId).in_subquery(subtree()))
-                .add(Expr::col(company_tree::Column::AncestorId).not_in_subquery(subtree())),
-        )
-        .to_owned();
+    // The links between the subtree and the companies above it, before the cut and after the graft.
+    let outer = || {
+        Condition::all()
+            .add(Expr::col(company_tree::Column::DescendantId).in_subquery(subtree()))
+            .add(Expr::col(company_tree::Column::AncestorId).not_in_subquery(subtree()))
+    };
+    facets::record(txn, facets::stored(outer(), -1)).await?;
+    let cut = Query::delete().from_table(company_tree::Entity).cond_where(outer()).to_owned();
     run(txn, &cut).await?;
     move_paths(txn, id, parent).await?;
     if let Some(parent) = parent {
@@ -275,6 +291,7 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
             .map_err(|e| DbErr::Custom(e.to_string()))?
             .to_owned();
         run(txn, &insert).await?;
+        facets::record(txn, facets::stored(outer(), 1)).await?;
     }
     Ok(())
 }
@@ -304,13 +321,15 @@ async fn move_paths(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) 
     run(txn, &update).await
 }
 
-/// Copies the keys of each of `ids` (just changed) into its links.
+/// Copies the keys of each of `ids` (just changed) into its links, and what that changes into
+/// their ancestors' facets.
 pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
     let c = Alias::new("c");
     let of_descendant = |key: Key| {
         scalar(
             Query::select()
-                .expr(key.of(c.clone()))
+                .expr(key.of(backend, c.clone()))
                 .from_as(companies::Entity, c.clone())
                 .and_where(
                     Expr::col((c.clone(), companies::Column::Id))
@@ -320,6 +339,7 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
         )
     };
     for batch in ids.chunks(500) {
+        facets::record(txn, facets::refreshed(backend, batch)).await?;
         let mut update = Query::update();
         update.table(company_tree::Entity).and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()));
         for (column, key) in KEYS {
@@ -342,7 +362,7 @@ pub(crate) async fn refresh_reseller_names(txn: &impl ConnectionTrait, parents: 
             .to_owned();
         let name = scalar(
             Query::select()
-                .expr(Key::ParentName.of(c.clone()))
+                .expr(Key::ParentName.of(txn.get_database_backend(), c.clone()))
                 .from_as(companies::Entity, c.clone())
                 .and_where(
                     Expr::col((c, companies::Column::Id))

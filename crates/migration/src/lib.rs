@@ -31,6 +31,8 @@ mod m20261203_000026_change_notices;
 mod m20261203_000027_company_paths;
 mod m20261206_000028_drop_change_notices;
 mod m20261206_000029_tree_order_keys;
+mod m20261207_000030_company_facets;
+pub use m20261207_000030_company_facets::facet;
 
 pub struct Migrator;
 
@@ -67,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_company_paths::Migration),
             Box::new(m20261206_000028_drop_change_notices::Migration),
             Box::new(m20261206_000029_tree_order_keys::Migration),
+            Box::new(m20261207_000030_company_facets::Migration),
         ]
     }
 }

@@ -273,10 +273,11 @@ impl Gateway {
         };
         let txn = self.writer.begin().await?;
         apply(model, &draft).insert(&txn).await?;
+        // The tags before the links, which carry them.
+        replace_tags(&txn, &id, &draft.tags).await?;
         crate::tree::attach_all(&txn, &[&id]).await?;
         let created = crate::tree::counts::Delta { companies: 1, exceeded: 0 };
         crate::tree::counts::adjust_ancestors(&txn, &[(&id, created)]).await?;
-        replace_tags(&txn, &id, &draft.tags).await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -310,12 +311,13 @@ impl Gateway {
         }
         let renamed = company.name != draft.name.clone().unwrap_or_default();
         apply(company.into(), &draft).update(&txn).await?;
+        // The tags before the links, which carry them.
+        replace_tags(&txn, &key, &draft.tags).await?;
         crate::tree::counts::sync_exceeded(&txn, &[&key]).await?;
         crate::tree::refresh_keys(&txn, &[&key]).await?;
         if renamed {
             crate::tree::refresh_reseller_names(&txn, &[&key]).await?;
         }
-        replace_tags(&txn, &key, &draft.tags).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The management tree as a closure table: each company with every company above it (and itself
 //! at depth 0), carrying the descendant's keys pages are ordered by: name, creation time, active
-//! target users, licence end date and its parent's name (the reseller name); and whether it exceeds
-//! its limited licence.
+//! target users, licence end date and its parent's name (the reseller name); whether it exceeds
+//! its limited licence; and its tags.
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 
@@ -19,6 +19,8 @@ pub struct Model {
     pub license_end_date: Option<DateTime<Utc>>,
     pub reseller_name: Option<String>,
     pub limit_exceeded: bool,
+    /// The descendant's tags, lower-cased, as a JSON array (see `companygate_migration::facet::tag_set`).
+    pub tags: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

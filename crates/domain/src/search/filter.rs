@@ -160,6 +160,27 @@ fn always() -> SimpleExpr {
     Expr::cust("1 = 1")
 }
 
+/// A filter that is one condition the facets count (see [`Filter::counted`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// Active target users compared with the values (one, or a list for `Include`).
+    TargetUsers { operator: Operator, values: Vec<i64> },
+    /// A time in one of the ranges `[from, to)` (either end open), or missing where `or_missing`.
+    Time { key: TimeKey, ranges: Vec<TimeRange>, or_missing: bool },
+    /// Tags (lower-cased) compared with the values (lower-cased; a list for `Include`).
+    Tags { operator: Operator, values: Vec<String> },
+}
+
+/// `[from, to)`; `None`: unbounded on that side.
+pub(crate) type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// A company's time a condition compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimeKey {
+    Created,
+    LicenceEnd,
+}
+
 /// A filter compiled for one database.
 #[derive(Debug)]
 pub(crate) struct Compiled {
@@ -181,7 +202,7 @@ fn contains_text(sqlite: bool, column: SimpleExpr, text: &str) -> SimpleExpr {
 
 /// What [`contains_value`] binds for `text`: on SQLite the lower-cased text, on PostgreSQL the
 /// `LIKE` pattern.
-fn contained(sqlite: bool, text: &str) -> Value {
+pub(crate) fn contained(sqlite: bool, text: &str) -> Value {
     Value::from(if sqlite { text.to_lowercase() } else { like_pattern(text) })
 }
 
@@ -253,6 +274,71 @@ impl Filter {
             _ => return None,
         };
         is_name_search(text).then_some(text)
+    }
+
+    /// The filter's one condition (no search text, one group in each group down to it), if so.
+    fn single_item(&self) -> Option<&FilterItem> {
+        if self.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            return None;
+        }
+        let [first] = self.groups.as_slice() else { return None };
+        let mut group = first;
+        loop {
+            match (group.items.as_slice(), group.groups.as_slice()) {
+                ([item], []) => return Some(item),
+                ([], [inner]) => group = inner,
+                _ => return None,
+            }
+        }
+    }
+
+    /// The filter as one condition the search's facets count (see `search::by_facet`), if it is
+    /// one (and it compiles); `now` decides which licences have expired.
+    pub(crate) fn counted(&self, now: DateTime<Utc>) -> Option<Counted> {
+        let FilterItem { field, operator, value } = self.single_item()?;
+        let number = |v: &str| v.trim().parse::<i64>().map_err(|_| FilterProblem::EmptyList);
+        let time = |key| {
+            let (from, to) = time_range(value)?;
+            let (ranges, or_missing) = match operator {
+                Operator::Eq => (vec![(Some(from), Some(to))], false),
+                Operator::Ne => (vec![(None, Some(from)), (Some(to), None)], true),
+                Operator::Gt => (vec![(Some(to), None)], false),
+                Operator::Ge => (vec![(Some(from), None)], false),
+                Operator::Lt => (vec![(None, Some(from))], false),
+                Operator::Le => (vec![(None, Some(to))], false),
+                Operator::Contains | Operator::Include => return None,
+            };
+            Some(Counted::Time { key, ranges, or_missing: or_missing && key == TimeKey::LicenceEnd })
+        };
+        match (field, operator) {
+            (Field::TargetUserCount, Operator::Contains) => None,
+            (Field::TargetUserCount, Operator::Include) => {
+                Some(Counted::TargetUsers { operator: *operator, values: list(value, number).ok()? })
+            }
+            (Field::TargetUserCount, _) => {
+                Some(Counted::TargetUsers { operator: *operator, values: vec![number(value).ok()?] })
+            }
+            (Field::CreateTime, _) => time(TimeKey::Created),
+            (Field::LicenseEndDate, _) => time(TimeKey::LicenceEnd),
+            (Field::Tags, Operator::Eq | Operator::Ne | Operator::Contains) => {
+                Some(Counted::Tags { operator: *operator, values: vec![value.to_lowercase()] })
+            }
+            (Field::Tags, Operator::Include) => {
+                Some(Counted::Tags { operator: *operator, values: list(value, |v| Ok(v.to_lowercase())).ok()? })
+            }
+            (Field::LicenceExpired, Operator::Eq | Operator::Ne) => {
+                let wanted = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return None,
+                };
+                let expired = wanted == (*operator == Operator::Eq);
+                let (ranges, or_missing) =
+                    if expired { (vec![(None, Some(now))], false) } else { (vec![(Some(now), None)], true) };
+                Some(Counted::Time { key: TimeKey::LicenceEnd, ranges, or_missing })
+            }
+            _ => None,
+        }
     }
 
     /// Whether the filter keeps every row: no search text and no condition in any group.

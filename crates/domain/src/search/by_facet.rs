@@ -1,0 +1,359 @@
+//! Searches whose whole filter is one condition on a key the facets count (see
+//! [`crate::tree::facets`]): the totals are a sum over the root's facet rows (one per distinct
+//! value), and the page is read off the management tree: from the order's index, checking the
+//! condition on each link, when matches are many, or from the condition's own index, sorted, when
+//! they are few.
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SimpleExpr, UnionType};
+use sea_orm::{DbErr, FromQueryResult, Value};
+
+use super::filter::{Counted, Operator, TimeKey, TimeRange, contained};
+use super::{Narrowing, PageShape, Plan, Root, SearchPage, SearchRequest, kept_counts, limits};
+use crate::Gateway;
+use crate::entities::company_tree;
+use companygate_migration::facet;
+
+#[derive(FromQueryResult)]
+struct Sums {
+    total: i64,
+    limit_exceeded: i64,
+    /// How many companies the search covers without the condition.
+    scope: i64,
+}
+
+/// `column op values`: the comparison a condition makes, on a facet's value or a link's key.
+fn compare(column: SimpleExpr, operator: Operator, values: &[i64]) -> SimpleExpr {
+    let one = values.first().copied().unwrap_or_default();
+    let column = Expr::expr(column);
+    match operator {
+        Operator::Eq => column.eq(one),
+        Operator::Ne => column.ne(one),
+        Operator::Gt => column.gt(one),
+        Operator::Ge => column.gte(one),
+        Operator::Lt => column.lt(one),
+        Operator::Le => column.lte(one),
+        Operator::Include | Operator::Contains => column.is_in(values.iter().copied()),
+    }
+}
+
+/// Seconds in a day: the facets count times by UTC day.
+const DAY: i64 = 86_400;
+
+fn day_of(time: DateTime<Utc>) -> i64 {
+    time.timestamp().div_euclid(DAY)
+}
+
+fn midnight(day: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(day.saturating_mul(DAY), 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Days `[first, end)` as day numbers; `None`: unbounded on that side.
+type DayRange = (Option<i64>, Option<i64>);
+
+/// A time range split into the whole days inside it (`[first, end)` as day numbers, either side
+/// open), counted by the facets, and the parts of days at its ends, counted from the links (at most
+/// one day's companies each).
+fn split((from, to): TimeRange) -> (Option<DayRange>, Vec<TimeRange>) {
+    let first = from.map(|t| if midnight(day_of(t)) == t { day_of(t) } else { day_of(t) + 1 });
+    let end = to.map(day_of);
+    if let (Some(first), Some(end)) = (first, end)
+        && first >= end
+    {
+        let within = from.zip(to).is_some_and(|(from, to)| from < to);
+        return (None, if within { vec![(from, to)] } else { vec![] });
+    }
+    let mut parts = Vec::new();
+    if let (Some(from), Some(first)) = (from, first)
+        && from < midnight(first)
+    {
+        parts.push((Some(from), Some(midnight(first))));
+    }
+    if let (Some(to), Some(end)) = (to, end)
+        && midnight(end) < to
+    {
+        parts.push((Some(midnight(end)), Some(to)));
+    }
+    (Some((first, end)), parts)
+}
+
+/// `column` in one of `ranges`.
+fn in_ranges(column: impl Fn() -> SimpleExpr, ranges: &[TimeRange]) -> SimpleExpr {
+    let mut any = Condition::any();
+    for (from, to) in ranges {
+        let mut range = Condition::all();
+        if let Some(from) = from {
+            range = range.add(Expr::expr(column()).gte(*from));
+        }
+        if let Some(to) = to {
+            range = range.add(Expr::expr(column()).lt(*to));
+        }
+        any = any.add(range);
+    }
+    any.into()
+}
+
+/// The JSON array of lower-cased tags in the column `array` (empty or NULL: none) has an element
+/// that `operator` (`Eq`, `Include`, `Contains`) matches with `values`, as the computed filter
+/// compares each lower-cased tag.
+fn has_tag(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator, values: &[String]) -> SimpleExpr {
+    let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
+    let elements = if sqlite {
+        format!("json_each(NULLIF(\"{array}\", '')) AS e")
+    } else {
+        format!("json_array_elements_text(CAST(NULLIF(\"{array}\", '') AS json)) AS e(value)")
+    };
+    // sea-query's placeholders in custom text: `?` on SQLite, `$1`, `$2`... on PostgreSQL.
+    let mark = |i: usize| if sqlite { "?".to_owned() } else { format!("${}", i + 1) };
+    let (test, bound): (String, Vec<Value>) = match operator {
+        Operator::Include => {
+            let marks = (0..values.len()).map(mark).collect::<Vec<_>>().join(", ");
+            (format!("e.value IN ({marks})"), values.iter().map(|v| Value::from(v.clone())).collect())
+        }
+        Operator::Contains => {
+            let text = values.first().map(String::as_str).unwrap_or_default();
+            let test = if sqlite {
+                format!("instr(e.value, {}) > 0", mark(0))
+            } else {
+                format!("e.value LIKE {} ESCAPE '\\'", mark(0))
+            };
+            (test, vec![contained(sqlite, text)])
+        }
+        _ => (format!("e.value = {}", mark(0)), vec![Value::from(values.first().cloned().unwrap_or_default())]),
+    };
+    Expr::cust_with_values(format!("EXISTS (SELECT 1 FROM {elements} WHERE {test})"), bound)
+}
+
+/// The tag condition on the JSON array of tags in the column `array`.
+fn tags_match(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator, values: &[String]) -> SimpleExpr {
+    match operator {
+        Operator::Ne => has_tag(backend, array, Operator::Eq, values).not(),
+        _ => has_tag(backend, array, operator, values),
+    }
+}
+
+impl Counted {
+    /// The link key the condition compares.
+    fn column(&self) -> company_tree::Column {
+        match self {
+            Self::TargetUsers { .. } => company_tree::Column::TargetUserCount,
+            Self::Time { key: TimeKey::Created, .. } => company_tree::Column::CreateTime,
+            Self::Time { key: TimeKey::LicenceEnd, .. } => company_tree::Column::LicenseEndDate,
+            Self::Tags { .. } => company_tree::Column::Tags,
+        }
+    }
+
+    /// Whether the matches can be found from an index of the condition's own (else the order's
+    /// index is walked, whatever their number).
+    fn gatherable(&self) -> bool {
+        match self {
+            Self::TargetUsers { .. } | Self::Time { .. } => true,
+            Self::Tags { operator, .. } => matches!(operator, Operator::Eq | Operator::Include),
+        }
+    }
+
+    /// The condition on the facet rows (`facet`, `value`) that count the companies it matches
+    /// (bar the parts of days [`Self::partial_days`] counts).
+    fn on_facets(&self, backend: sea_orm::DatabaseBackend) -> SimpleExpr {
+        let value = || Expr::col(Alias::new("value"));
+        let facet = |code: i16| Expr::col(Alias::new("facet")).eq(code);
+        match self {
+            Self::TargetUsers { operator, values } => {
+                facet(facet::TARGET_USERS).and(compare(value().into(), *operator, values))
+            }
+            Self::Time { key, ranges, or_missing } => {
+                let code = match key {
+                    TimeKey::Created => facet::CREATION_DAY,
+                    TimeKey::LicenceEnd => facet::LICENCE_END_DAY,
+                };
+                let mut any = Condition::any();
+                for (first, end) in ranges.iter().filter_map(|range| split(*range).0) {
+                    let mut days = Condition::all().add(facet(code));
+                    if let Some(first) = first {
+                        days = days.add(value().gte(first));
+                    }
+                    if let Some(end) = end {
+                        days = days.add(value().lt(end));
+                    }
+                    any = any.add(days);
+                }
+                if *or_missing {
+                    any = any.add(facet(facet::NO_LICENCE_END));
+                }
+                if any.is_empty() { Expr::cust("1 = 0") } else { any.into() }
+            }
+            Self::Tags { operator, values } => {
+                facet(facet::TAG_SET).and(tags_match(backend, "label", *operator, values))
+            }
+        }
+    }
+
+    /// The parts of days the condition takes, on a link, if any: counted from the links.
+    fn partial_days(&self) -> Option<SimpleExpr> {
+        let Self::Time { ranges, .. } = self else { return None };
+        let parts: Vec<TimeRange> = ranges.iter().flat_map(|range| split(*range).1).collect();
+        let column = self.column();
+        (!parts.is_empty()).then(|| self.present().and(in_ranges(|| Expr::col(column).into(), &parts)))
+    }
+
+    /// The link has the key (what the licence end's indexes start with).
+    fn present(&self) -> SimpleExpr {
+        Expr::expr(Expr::col(self.column()).is_null()).eq(false)
+    }
+
+    /// The condition on a link; `indexed`: as the key's index can serve it (else written so that
+    /// no index serves it, and the order's index is walked instead).
+    fn on_link(&self, backend: sea_orm::DatabaseBackend, indexed: bool) -> SimpleExpr {
+        let column = self.column();
+        let name = sea_orm::sea_query::Iden::to_string(&column);
+        let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
+        let key = || -> SimpleExpr {
+            match (indexed, sqlite, self) {
+                (true, _, _) => Expr::col(column).into(),
+                (false, true, _) => Expr::cust(format!("+\"{name}\"")),
+                (false, false, Self::TargetUsers { .. }) => Expr::col(column).add(0),
+                (false, false, Self::Time { .. }) => Expr::cust(format!("(\"{name}\" + INTERVAL '0 seconds')")),
+                (false, false, Self::Tags { .. }) => Expr::col(column).into(),
+            }
+        };
+        match self {
+            Self::Tags { values, .. } if indexed && self.gatherable() => {
+                // The companies with one of the tags, from the tags' own index.
+                let tags = Alias::new("company_tags");
+                let with_tag = Query::select()
+                    .column(Alias::new("company_id"))
+                    .from(tags)
+                    .and_where(Expr::expr(Func::lower(Expr::col(Alias::new("tag")))).is_in(values.iter().cloned()))
+                    .to_owned();
+                Expr::col(company_tree::Column::DescendantId).in_subquery(with_tag)
+            }
+            Self::Tags { operator, values } => tags_match(backend, &name, *operator, values),
+            Self::TargetUsers { operator, values } => compare(key(), *operator, values),
+            Self::Time { ranges, or_missing, .. } => {
+                let matching = in_ranges(key, ranges);
+                if *or_missing {
+                    Condition::any().add(matching).add(Expr::col(column).is_null()).into()
+                } else if indexed {
+                    self.present().and(matching)
+                } else {
+                    matching
+                }
+            }
+        }
+    }
+
+    /// Whether the condition is one range of its key (so its index reads the matches in order).
+    fn one_range(&self) -> bool {
+        match self {
+            Self::TargetUsers { operator, .. } => !matches!(operator, Operator::Ne | Operator::Include),
+            Self::Time { ranges, or_missing, .. } => ranges.len() == 1 && !or_missing,
+            Self::Tags { .. } => false,
+        }
+    }
+}
+
+impl Gateway {
+    /// The page `request` asks for of the companies under `root` that `counted` matches.
+    pub(super) async fn counted_page(
+        &self,
+        root: &Root,
+        counted: &Counted,
+        request: &SearchRequest,
+    ) -> Result<SearchPage, DbErr> {
+        let backend = self.backend();
+        let shape = PageShape::of(root, request);
+        let root_id = root.id().to_owned();
+        // The totals: the root's facet rows, and the root's own link when it is searched too.
+        let mut counted_rows = Query::select();
+        counted_rows
+            .expr_as(Expr::col(Alias::new("companies")), Alias::new("n"))
+            .expr_as(Expr::col(Alias::new("exceeded")), Alias::new("e"))
+            .from(Alias::new("company_facets"))
+            .and_where(Expr::col(Alias::new("ancestor_id")).eq(root_id.clone()))
+            .and_where(counted.on_facets(backend));
+        if request.only_limit_exceeded {
+            counted_rows.and_where(Expr::col(Alias::new("exceeded")).into());
+        }
+        if let Some(partial) = counted.partial_days() {
+            let mut links = Query::select();
+            links
+                .expr(Expr::val(1i64))
+                .column(company_tree::Column::LimitExceeded)
+                .from(company_tree::Entity)
+                .and_where(Expr::col(company_tree::Column::AncestorId).eq(root_id.clone()))
+                .and_where(Expr::col(company_tree::Column::Depth).gt(0))
+                .and_where(partial);
+            if request.only_limit_exceeded {
+                links.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
+            }
+            counted_rows.union(UnionType::All, links);
+        }
+        if root.itself() {
+            let mut own = Query::select();
+            own.expr(Expr::val(1i64))
+                .column(company_tree::Column::LimitExceeded)
+                .from(company_tree::Entity)
+                .and_where(Expr::col(company_tree::Column::AncestorId).eq(root_id.clone()))
+                .and_where(Expr::col(company_tree::Column::DescendantId).eq(root_id.clone()))
+                // Checked on the one link read (not gathered from the condition's index).
+                .and_where(counted.on_link(backend, false));
+            if request.only_limit_exceeded {
+                own.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
+            }
+            counted_rows.union(UnionType::All, own);
+        }
+        let (all, all_exceeded) = kept_counts(root_id.clone().into(), root.itself());
+        let n = || Expr::col((Alias::new("t"), Alias::new("n")));
+        let exceeded_n =
+            Expr::case(SimpleExpr::from(Expr::col((Alias::new("t"), Alias::new("e")))), n()).finally(Expr::val(0i64));
+        // PostgreSQL sums BIGINT as NUMERIC.
+        let whole =
+            |sum: SimpleExpr| Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT"));
+        let sums = Query::select()
+            .expr_as(whole(n().sum()), Alias::new("total"))
+            .expr_as(whole(Expr::expr(exceeded_n).sum()), Alias::new("limit_exceeded"))
+            .expr_as(if request.only_limit_exceeded { all_exceeded } else { all }, Alias::new("scope"))
+            .from_subquery(counted_rows, Alias::new("t"))
+            .to_owned();
+        let sums = Sums::find_by_statement(backend.build(&sums)).one(&self.db).await?;
+        let sums = sums.unwrap_or(Sums { total: 0, limit_exceeded: 0, scope: 0 });
+        let (total, exceeded, scope) =
+            (sums.total.max(0) as u64, sums.limit_exceeded.max(0) as u64, sums.scope.max(0) as u64);
+
+        let (page_size, offset) = limits(request.page_number, request.page_size);
+        let mut results = Vec::new();
+        if offset < total {
+            // Walking the order's index visits about (offset + page) x scope / matches links;
+            // gathering the matches from the condition's index and sorting them, about matches.
+            let name = |column| sea_orm::sea_query::Iden::to_string(&column);
+            let same_key = name(request.order_by.tree_key().0) == name(counted.column());
+            let wanted = offset.saturating_add(page_size);
+            let walk = !(same_key && counted.one_range())
+                && (!counted.gatherable()
+                    || u128::from(total) * u128::from(total) > u128::from(wanted) * u128::from(scope));
+            let narrowing = Narrowing {
+                condition: counted.on_link(backend, !walk),
+                totals: (Expr::val(total as i64).into(), Expr::val(exceeded as i64).into()),
+                order_unindexed: !walk && !same_key,
+                // SQLite only: PostgreSQL turns `(key IS NULL) = false` into `key IS NOT NULL`, which
+                // its index on `(key IS NULL)` cannot serve; ordered by `key IS NULL` too, it reads
+                // that index in order.
+                key_present: backend == sea_orm::DatabaseBackend::Sqlite
+                    && !walk
+                    && same_key
+                    && matches!(counted, Counted::Time { or_missing: false, .. }),
+            };
+            let statement = super::build_kept_page(backend, shape, root_id.into(), page_size, offset, Some(narrowing));
+            let rows = self.page_rows(statement, Plan::ForValues).await?;
+            self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
+            results = rows.into_iter().map(super::PageRow::hit).collect();
+        }
+        Ok(SearchPage {
+            page_number: request.page_number,
+            page_size,
+            total_records: total,
+            total_pages: total.div_ceil(page_size),
+            limit_exceeded_company_count: exceeded,
+            results,
+        })
+    }
+}
