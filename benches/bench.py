@@ -555,6 +555,11 @@ def measure(binary, url, args, searches_only=False):
                 values=[f"2023-0{1 + n % 9}-1{n}" for n in range(10)])),
             ("LicenceExpired = true by LicenseEndDate", shaped(
                 "LicenseEndDate", False, {"FieldName": "LicenceExpired", "Operator": "=", "Value": "true"})),
+            ("ResellerName = the root's name by CreateTime", shaped(
+                "CreateTime", False, {"FieldName": "ResellerName", "Operator": "=", "Value": "bench reseller"})),
+            ("ResellerName Contains text by CompanyName", shaped(
+                "CompanyName", True, {"FieldName": "ResellerName", "Operator": "Contains", "Value": "x"},
+                values=[f"reseller 000{n}" for n in range(10)])),
             ("isTargetUserCountExceededLimit by CreateTime", shaped("CreateTime", False, exceeded=True)),
             ("unfiltered by TargetUserCount", shaped("TargetUserCount", False)),
             ("unfiltered by ResellerName", shaped("ResellerName", True)),

@@ -1,10 +1,10 @@
 //! A search whose filter is one condition on active target users, creation time, licence end date,
-//! an expired licence or tags is answered from the facets (per-manager counts of each value or day) and
+//! an expired licence, tags or the reseller name is answered from the facets (per-manager counts of each value or day) and
 //! the management tree; the same condition written twice
 //! is computed from the companies. Both must agree in every operator, order, direction, scope,
 //! with and without the exceeded flag, past the end, and after every kind of write that moves a
 //! company between values or managers: creations, loads of target users, licence and tag changes,
-//! moves, deletions, and many of them at once.
+//! a parent's rename, moves, deletions, and many of them at once.
 use serde_json::{Value, json};
 
 use crate::company_writes::form_with;
@@ -41,6 +41,14 @@ fn conditions() -> Vec<(&'static str, &'static str, String)> {
     }
     for (operator, value) in [("=", "EMEA"), ("!=", "pilot"), ("Include", "vip, emea"), ("Contains", "IL")] {
         all.push(("Tags", operator, value.to_owned()));
+    }
+    for (operator, value) in [
+        ("=", "NORTHWIND SUB-RESELLER"),
+        ("!=", "acme security reseller"),
+        ("Include", "northwind renamed, nobody"),
+        ("Contains", "north"),
+    ] {
+        all.push(("ResellerName", operator, value.to_owned()));
     }
     all
 }
@@ -105,10 +113,16 @@ async fn counted_searches_follow_every_write(db: Db) {
         "2025-06-01",
     ));
     assert_eq!(json(licence.send().await.unwrap()).await.0, 200);
+    let rename = app.client.put(app.url("/api/companies/SubReseller1")).bearer_auth(&acme).multipart(form_with(
+        "Northwind Renamed",
+        "25",
+        "2030-01-31",
+    ));
+    assert_eq!(json(rename.send().await.unwrap()).await.0, 200);
     let moved = json!({"companies": [{"resourceId": "Cust0mer0003", "name": "Contoso Ltd", "parent": "xC5kfGz7w2Nz",
                                       "numberOfUsers": 1, "isNumberOfUsersLimited": true}]});
     app.seed(&moved).await.expect("the move is valid");
-    counted_pages_equal_computed_pages(&app, &acme, "after a load, a licence change and a move").await;
+    counted_pages_equal_computed_pages(&app, &acme, "after a load, a licence change, a rename and a move").await;
 
     // Many writes at once over HTTP (creations, licence changes that flip the exceeded flag, a
     // deletion), then loads for the new companies (one seeding process at a time, as supported).

@@ -353,7 +353,19 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
 /// Copies the name of each of `parents` (just renamed) into the links of the companies directly
 /// below it, as their reseller name.
 pub(crate) async fn refresh_reseller_names(txn: &impl ConnectionTrait, parents: &[&str]) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
     for batch in parents.chunks(500) {
+        let children: Vec<String> = companies::Entity::find()
+            .select_only()
+            .column(companies::Column::Id)
+            .filter(companies::Column::ParentId.is_in(batch.iter().copied()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for chunk in children.chunks(500) {
+            let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            facets::record(txn, facets::refreshed(backend, &chunk)).await?;
+        }
         let c = Alias::new("c");
         let children = Query::select()
             .column(companies::Column::Id)
@@ -362,7 +374,7 @@ pub(crate) async fn refresh_reseller_names(txn: &impl ConnectionTrait, parents: 
             .to_owned();
         let name = scalar(
             Query::select()
-                .expr(Key::ParentName.of(txn.get_database_backend(), c.clone()))
+                .expr(Key::ParentName.of(backend, c.clone()))
                 .from_as(companies::Entity, c.clone())
                 .and_where(
                     Expr::col((c, companies::Column::Id))

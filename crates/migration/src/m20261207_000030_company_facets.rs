@@ -1,7 +1,7 @@
 //! Per-manager histograms of the keys search filters compare (`company_facets`): for every company
 //! and every strict ancestor, one company counted under the ancestor at the company's active
-//! target users, creation day, licence end day (or "no licence end") and tag set, split by the
-//! exceeded flag. A filtered search's totals are then a sum over a manager's few distinct values, not a
+//! target users, creation day, licence end day (or "no licence end"), tag set and reseller name,
+//! split by the exceeded flag. A filtered search's totals are then a sum over a manager's few distinct values, not a
 //! count of its matching companies. Writers only append signed rows (`merged` false), so they never
 //! wait on one another's rows; a compaction folds a key's rows into one (`merged` true).
 use sea_orm_migration::prelude::*;
@@ -20,6 +20,8 @@ pub mod facet {
     pub const NO_LICENCE_END: i16 = 4;
     /// The company's tags, lower-cased, as one set (`label`: [`tag_set`]'s text, empty for none).
     pub const TAG_SET: i16 = 5;
+    /// The parent's name, lower-cased (`label`; empty for none), as a search compares it.
+    pub const RESELLER_NAME: i16 = 6;
 
     /// The tags of the company whose id is `id` (an SQL expression), lower-cased, distinct and
     /// sorted, as a JSON array of strings; NULL when it has none. Equal sets have equal texts.
@@ -48,7 +50,7 @@ pub mod facet {
 
     /// The facet rows `(ancestor_id, facet, value, label, exceeded, n)` of the keys `k` (a table
     /// or common table expression with `ancestor_id`, `target_user_count`, `create_time`,
-    /// `license_end_date`, `tags`, `limit_exceeded` and a signed count `n`).
+    /// `license_end_date`, `tags`, `reseller_name`, `limit_exceeded` and a signed count `n`).
     pub fn rows_of_k(backend: DatabaseBackend) -> String {
         let (created, ends) = (day(backend, "create_time"), day(backend, "license_end_date"));
         format!(
@@ -60,7 +62,9 @@ pub mod facet {
                        WHERE license_end_date IS NOT NULL
              UNION ALL SELECT ancestor_id, {NO_LICENCE_END}, 0, '', limit_exceeded, n FROM k
                        WHERE license_end_date IS NULL
-             UNION ALL SELECT ancestor_id, {TAG_SET}, 0, COALESCE(tags, ''), limit_exceeded, n FROM k"
+             UNION ALL SELECT ancestor_id, {TAG_SET}, 0, COALESCE(tags, ''), limit_exceeded, n FROM k
+             UNION ALL SELECT ancestor_id, {RESELLER_NAME}, 0, lower(COALESCE(reseller_name, '')), limit_exceeded, n
+                       FROM k"
         )
     }
 
@@ -107,6 +111,14 @@ impl MigrationTrait for Migration {
              WHERE NOT merged",
         )
         .await?;
+        if backend == DatabaseBackend::Postgres {
+            // Folding rewrites rows all day: vacuumed early, the sums stay index-only reads.
+            db.execute_unprepared(
+                "ALTER TABLE company_facets SET (autovacuum_vacuum_scale_factor = 0.01,
+                                                 autovacuum_vacuum_insert_scale_factor = 0.01)",
+            )
+            .await?;
+        }
         // Each link carries its company's tag set (what a tag condition is checked on while a page
         // walks the tree), and the companies with a tag are found by the tag as searched.
         db.execute_unprepared("ALTER TABLE company_tree ADD COLUMN tags TEXT").await?;
@@ -117,8 +129,10 @@ impl MigrationTrait for Migration {
         .await?;
         db.execute_unprepared("CREATE INDEX idx_company_tags_lower_tag ON company_tags (lower(tag), company_id)")
             .await?;
-        let keys = "SELECT ancestor_id, target_user_count, create_time, license_end_date, tags, limit_exceeded,
-                           1 AS n
+        // The companies below a parent of a name, as searched.
+        db.execute_unprepared("CREATE INDEX idx_companies_lower_name ON companies (lower(name))").await?;
+        let keys = "SELECT ancestor_id, target_user_count, create_time, license_end_date, tags, reseller_name,
+                           limit_exceeded, 1 AS n
                     FROM company_tree WHERE depth > 0";
         db.execute_unprepared(&facet::insert(backend, keys, true)).await?;
         Ok(())
@@ -126,6 +140,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX idx_companies_lower_name").await?;
         db.execute_unprepared("DROP INDEX idx_company_tags_lower_tag").await?;
         db.execute_unprepared("ALTER TABLE company_tree DROP COLUMN tags").await?;
         db.execute_unprepared("DROP TABLE company_facets").await.map(drop)

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SimpleExpr, UnionType};
 use sea_orm::{DbErr, FromQueryResult, Value};
 
-use super::filter::{Counted, Operator, TimeKey, TimeRange, contained};
+use super::filter::{Counted, Operator, TimeKey, TimeRange, contained, contains_text};
 use super::{Narrowing, PageShape, Plan, Root, SearchPage, SearchRequest, kept_counts, limits};
 use crate::Gateway;
-use crate::entities::company_tree;
+use crate::entities::{companies, company_tree};
 use companygate_migration::facet;
 
 #[derive(FromQueryResult)]
@@ -131,6 +131,18 @@ fn tags_match(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator
     }
 }
 
+/// The lower-cased text `column` compared with the lower-cased `values`, as the computed filter
+/// compares a reseller name.
+fn text_match(sqlite: bool, column: SimpleExpr, operator: Operator, values: &[String]) -> SimpleExpr {
+    let one = values.first().cloned().unwrap_or_default();
+    match operator {
+        Operator::Ne => Expr::expr(column).ne(one),
+        Operator::Include => Expr::expr(column).is_in(values.iter().cloned()),
+        Operator::Contains => contains_text(sqlite, column, &one),
+        _ => Expr::expr(column).eq(one),
+    }
+}
+
 impl Counted {
     /// The link key the condition compares.
     fn column(&self) -> company_tree::Column {
@@ -139,6 +151,7 @@ impl Counted {
             Self::Time { key: TimeKey::Created, .. } => company_tree::Column::CreateTime,
             Self::Time { key: TimeKey::LicenceEnd, .. } => company_tree::Column::LicenseEndDate,
             Self::Tags { .. } => company_tree::Column::Tags,
+            Self::ResellerName { .. } => company_tree::Column::ResellerName,
         }
     }
 
@@ -147,7 +160,9 @@ impl Counted {
     fn gatherable(&self) -> bool {
         match self {
             Self::TargetUsers { .. } | Self::Time { .. } => true,
-            Self::Tags { operator, .. } => matches!(operator, Operator::Eq | Operator::Include),
+            Self::Tags { operator, .. } | Self::ResellerName { operator, .. } => {
+                matches!(operator, Operator::Eq | Operator::Include)
+            }
         }
     }
 
@@ -184,6 +199,11 @@ impl Counted {
             Self::Tags { operator, values } => {
                 facet(facet::TAG_SET).and(tags_match(backend, "label", *operator, values))
             }
+            Self::ResellerName { operator, values } => {
+                let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
+                let label = Expr::col(Alias::new("label")).into();
+                facet(facet::RESELLER_NAME).and(text_match(sqlite, label, *operator, values))
+            }
         }
     }
 
@@ -212,7 +232,7 @@ impl Counted {
                 (false, true, _) => Expr::cust(format!("+\"{name}\"")),
                 (false, false, Self::TargetUsers { .. }) => Expr::col(column).add(0),
                 (false, false, Self::Time { .. }) => Expr::cust(format!("(\"{name}\" + INTERVAL '0 seconds')")),
-                (false, false, Self::Tags { .. }) => Expr::col(column).into(),
+                (false, false, Self::Tags { .. } | Self::ResellerName { .. }) => Expr::col(column).into(),
             }
         };
         match self {
@@ -227,6 +247,27 @@ impl Counted {
                 Expr::col(company_tree::Column::DescendantId).in_subquery(with_tag)
             }
             Self::Tags { operator, values } => tags_match(backend, &name, *operator, values),
+            Self::ResellerName { values, .. } if indexed && self.gatherable() => {
+                // The companies directly below a parent of one of the names.
+                let (c, p) = (Alias::new("rc"), Alias::new("rp"));
+                let parents = Query::select()
+                    .column((p.clone(), companies::Column::Id))
+                    .from_as(companies::Entity, p.clone())
+                    .and_where(
+                        Expr::expr(Func::lower(Expr::col((p, companies::Column::Name)))).is_in(values.iter().cloned()),
+                    )
+                    .to_owned();
+                let below = Query::select()
+                    .column((c.clone(), companies::Column::Id))
+                    .from_as(companies::Entity, c.clone())
+                    .and_where(Expr::col((c, companies::Column::ParentId)).in_subquery(parents))
+                    .to_owned();
+                Expr::col(company_tree::Column::DescendantId).in_subquery(below)
+            }
+            Self::ResellerName { operator, values } => {
+                let named = Func::lower(Func::coalesce([Expr::col(column).into(), Expr::val("").into()]));
+                text_match(sqlite, named.into(), *operator, values)
+            }
             Self::TargetUsers { operator, values } => compare(key(), *operator, values),
             Self::Time { ranges, or_missing, .. } => {
                 let matching = in_ranges(key, ranges);
@@ -246,7 +287,7 @@ impl Counted {
         match self {
             Self::TargetUsers { operator, .. } => !matches!(operator, Operator::Ne | Operator::Include),
             Self::Time { ranges, or_missing, .. } => ranges.len() == 1 && !or_missing,
-            Self::Tags { .. } => false,
+            Self::Tags { .. } | Self::ResellerName { .. } => false,
         }
     }
 }

@@ -169,6 +169,8 @@ pub(crate) enum Counted {
     Time { key: TimeKey, ranges: Vec<TimeRange>, or_missing: bool },
     /// Tags (lower-cased) compared with the values (lower-cased; a list for `Include`).
     Tags { operator: Operator, values: Vec<String> },
+    /// The parent's name (lower-cased, empty for none) compared with the values, as for tags.
+    ResellerName { operator: Operator, values: Vec<String> },
 }
 
 /// `[from, to)`; `None`: unbounded on that side.
@@ -196,7 +198,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 /// `column` (lower-cased) contains `text`, case-insensitively (see [`contains_value`]).
-fn contains_text(sqlite: bool, column: SimpleExpr, text: &str) -> SimpleExpr {
+pub(crate) fn contains_text(sqlite: bool, column: SimpleExpr, text: &str) -> SimpleExpr {
     contains_value(sqlite, column, &contained(sqlite, text))
 }
 
@@ -320,6 +322,12 @@ impl Filter {
             }
             (Field::CreateTime, _) => time(TimeKey::Created),
             (Field::LicenseEndDate, _) => time(TimeKey::LicenceEnd),
+            (Field::ResellerName, Operator::Eq | Operator::Ne | Operator::Contains) => {
+                Some(Counted::ResellerName { operator: *operator, values: vec![value.to_lowercase()] })
+            }
+            (Field::ResellerName, Operator::Include) => {
+                Some(Counted::ResellerName { operator: *operator, values: list(value, |v| Ok(v.to_lowercase())).ok()? })
+            }
             (Field::Tags, Operator::Eq | Operator::Ne | Operator::Contains) => {
                 Some(Counted::Tags { operator: *operator, values: vec![value.to_lowercase()] })
             }

@@ -1,6 +1,7 @@
 //! Per-manager histograms of the keys search filters compare (`company_facets`, see migration
 //! `m20261207_000030_company_facets`): under each strict ancestor, how many companies have each
-//! active target-user count, creation day, licence end day and tag set, split by the exceeded flag. They
+//! active target-user count, creation day, licence end day, tag set and reseller name, split by the
+//! exceeded flag. They
 //! follow the links: every write of a link's keys in [`crate::tree`] appends the difference it
 //! makes (signed rows), in the same statement sequence and transaction, so the sums are exact at
 //! every commit. Writers only insert, so they never wait on each other's rows; [`compact`] folds a
@@ -14,11 +15,12 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, TransactionTra
 use crate::entities::{companies, company_tree};
 
 /// The keys of `company_tree` a facet is made of, as [`facet::rows_of_k`] reads them.
-const KEY_COLUMNS: [company_tree::Column; 5] = [
+const KEY_COLUMNS: [company_tree::Column; 6] = [
     company_tree::Column::TargetUserCount,
     company_tree::Column::CreateTime,
     company_tree::Column::LicenseEndDate,
     company_tree::Column::Tags,
+    company_tree::Column::ResellerName,
     company_tree::Column::LimitExceeded,
 ];
 
@@ -45,6 +47,7 @@ pub(crate) fn refreshed(backend: sea_orm::DatabaseBackend, ids: &[&str]) -> Sele
         .expr_as(Expr::col((c.clone(), companies::Column::CreateTime)), company_tree::Column::CreateTime)
         .expr_as(Expr::col((c.clone(), companies::Column::LicenseEndDate)), company_tree::Column::LicenseEndDate)
         .expr_as(crate::tree::Key::TagSet.of(backend, c.clone()), company_tree::Column::Tags)
+        .expr_as(crate::tree::Key::ParentName.of(backend, c.clone()), company_tree::Column::ResellerName)
         .expr_as(Expr::col((c.clone(), companies::Column::LimitExceeded)), company_tree::Column::LimitExceeded)
         .expr_as(Expr::val(1i64), Alias::new("n"))
         .from_as(company_tree::Entity, t.clone())
