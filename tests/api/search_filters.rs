@@ -173,7 +173,35 @@ async fn the_scoping_header_narrows_to_a_managed_subtree(db: Db) {
     assert_eq!((status, reply["status"].as_str()), (404, Some("NOT_FOUND")));
 }
 
+/// A key the vendor's Filter, FilterGroup and FilterItem schemas do not define is refused, named
+/// with its path (a misspelt `FilterGroup` used to be ignored, and the search answered unfiltered);
+/// keys outside `filter` are left alone.
+async fn unknown_keys_inside_a_filter_are_refused(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let search = |filter: Value| {
+        json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CreateTime", "ascending": true, "filter": filter,
+               "somethingElse": true})
+    };
+    let typos = json!({"Condition": "AND", "FilterGroup": [{"FilterItems": [item("CompanyName", "Contains", "acme")]}],
+                       "FilterGroups": [{"condition": "OR", "FilterItem": [], "FilterItems": [
+                           {"FieldName": "CompanyName", "Operator": "Contains", "Values": "x", "Value": "x"}]}]});
+    let (status, reply) = json(app.search(&token, &search(typos)).await).await;
+    assert_eq!((status, reply["status"].as_str()), (400, Some("INPUT_ERROR")), "{reply}");
+    let lines: Vec<&str> =
+        reply["validationMessages"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[0].starts_with("'filter.FilterGroup' is not a key of Filter"), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.starts_with("'filter.FilterGroups[0].FilterItem' is not a key of FilterGroup")));
+    assert!(lines.iter().any(|l| l.starts_with("'filter.FilterGroups[0].FilterItems[0].Values' is not a key")));
+    // camelCase keys and keys outside the filter are accepted.
+    let camel = json!({"condition": "AND", "searchInputTextValue": "", "filterGroups": [{"condition": "AND",
+                       "filterItems": [{"fieldName": "CompanyName", "operator": "Contains", "value": "test"}]}]});
+    assert_eq!(json(app.search(&token, &search(camel)).await).await.0, 200);
+}
+
 crate::on_both_databases!(
+    unknown_keys_inside_a_filter_are_refused,
     every_field_and_operator_selects_the_right_companies,
     groups_combine_with_and_or_and_nest,
     bad_filters_list_every_problem_with_its_path,

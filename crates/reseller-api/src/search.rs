@@ -329,6 +329,26 @@ fn either<'v>(object: &'v serde_json::Map<String, Value>, pascal: &str) -> Optio
     object.get(pascal).or_else(|| object.get(&camel)).filter(|v| !v.is_null())
 }
 
+/// The keys the vendor's schemas define for a filter, a group of it and a condition (each also in
+/// camelCase). Any other key is refused, so a misspelt one cannot widen a search to everything.
+const FILTER_KEYS: [&str; 3] = ["Condition", "SearchInputTextValue", "FilterGroups"];
+const GROUP_KEYS: [&str; 3] = ["Condition", "FilterItems", "FilterGroups"];
+const ITEM_KEYS: [&str; 3] = ["FieldName", "Operator", "Value"];
+
+/// Reports each key of `object` (at `path`, of the schema `schema`) that is not one of `keys`.
+fn unknown_keys(
+    object: &serde_json::Map<String, Value>,
+    keys: &[&str],
+    schema: &str,
+    path: &str,
+    problems: &mut Vec<String>,
+) {
+    let known = |key: &str| keys.iter().any(|k| *k == key || k[..1].to_lowercase() + &k[1..] == key);
+    for key in object.keys().filter(|key| !known(key)) {
+        problems.push(format!("'{path}.{key}' is not a key of {schema} (its keys: {})", keys.join(", ")));
+    }
+}
+
 /// Parses the `filter` tree, reporting every problem with its path.
 pub fn parse_filter(value: Option<&Value>, problems: &mut Vec<String>) -> Filter {
     let mut filter = Filter::default();
@@ -337,6 +357,7 @@ pub fn parse_filter(value: Option<&Value>, problems: &mut Vec<String>) -> Filter
         problems.push("'filter' must be an object or null".into());
         return filter;
     };
+    unknown_keys(object, &FILTER_KEYS, "Filter", "filter", problems);
     filter.condition = condition(object, "filter", problems);
     match either(object, "SearchInputTextValue") {
         None => {}
@@ -373,6 +394,7 @@ fn groups(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Ve
             problems.push(format!("'{path}' must be an object"));
             continue;
         };
+        unknown_keys(object, &GROUP_KEYS, "FilterGroup", &path, problems);
         let condition = condition(object, &path, problems).unwrap_or(Condition::And);
         let items = items(object, &path, problems);
         let groups = groups(object, &path, problems);
@@ -394,6 +416,7 @@ fn items(object: &serde_json::Map<String, Value>, path: &str, problems: &mut Vec
             problems.push(format!("'{path}' must be an object"));
             continue;
         };
+        unknown_keys(object, &ITEM_KEYS, "FilterItem", &path, problems);
         let field = match either(object, "FieldName") {
             Some(Value::String(name)) => field_named(name),
             _ => None,

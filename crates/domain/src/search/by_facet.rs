@@ -398,3 +398,32 @@ impl Gateway {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_days_and_the_parts_at_its_ends() {
+        let d = |day: u32| day_of(at(day, 0));
+        // Whole days only.
+        assert_eq!(split((Some(at(2, 0)), Some(at(5, 0)))), (Some((Some(d(2)), Some(d(5)))), vec![]));
+        // An instant at each end: the rest of its day and the start of the last.
+        assert_eq!(
+            split((Some(at(2, 6)), Some(at(5, 18)))),
+            (Some((Some(d(3)), Some(d(5)))), vec![(Some(at(2, 6)), Some(at(3, 0))), (Some(at(5, 0)), Some(at(5, 18)))])
+        );
+        // Within one day: no whole day, the range itself from the links.
+        assert_eq!(split((Some(at(2, 6)), Some(at(2, 7)))), (None, vec![(Some(at(2, 6)), Some(at(2, 7)))]));
+        assert_eq!(split((Some(at(2, 7)), Some(at(2, 6)))), (None, vec![]));
+        // Open on one side.
+        assert_eq!(split((None, Some(at(4, 12)))), (Some((None, Some(d(4)))), vec![(Some(at(4, 0)), Some(at(4, 12)))]));
+        assert_eq!(split((Some(at(4, 0)), None)), (Some((Some(d(4)), None)), vec![]));
+    }
+}

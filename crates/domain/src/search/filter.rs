@@ -839,4 +839,41 @@ mod tests {
         let phrase = Value::from("\"zeph\"\"yr\"".to_owned());
         assert_eq!(values, [Value::from("zeph\"yr".to_owned()), Value::from(0), phrase]);
     }
+
+    #[test]
+    fn only_a_lone_condition_is_counted() {
+        let now = now();
+        let count = |operator, value: &str| item(Field::TargetUserCount, operator, value);
+        let lone = of(vec![count(Operator::Ge, "3")]);
+        assert_eq!(lone.counted(now), Some(Counted::TargetUsers { operator: Operator::Ge, values: vec![3] }));
+        // Down a chain of single groups, whatever their conditions.
+        let nested = Filter {
+            condition: Some(Condition::Or),
+            text: None,
+            groups: vec![FilterGroup {
+                condition: Condition::Or,
+                items: vec![],
+                groups: vec![FilterGroup {
+                    condition: Condition::And,
+                    items: vec![count(Operator::Eq, "1")],
+                    groups: vec![],
+                }],
+            }],
+        };
+        assert!(nested.counted(now).is_some());
+        // Two conditions, a search text, or an empty group beside it (which keeps every row in an OR).
+        assert_eq!(of(vec![count(Operator::Ge, "3"), count(Operator::Le, "5")]).counted(now), None);
+        assert_eq!(Filter { text: Some("acme".into()), ..lone.clone() }.counted(now), None);
+        let with_empty = FilterGroup { condition: Condition::Or, items: vec![], groups: vec![] };
+        let mut beside = lone.clone();
+        beside.groups.push(with_empty);
+        assert_eq!(beside.counted(now), None);
+        // Not counted: a name, a count's Contains.
+        assert_eq!(of(vec![item(Field::CompanyName, Operator::Eq, "x")]).counted(now), None);
+        assert_eq!(of(vec![count(Operator::Contains, "1")]).counted(now), None);
+        // An expired licence is a range up to now.
+        let expired = of(vec![item(Field::LicenceExpired, Operator::Eq, "TRUE")]).counted(now);
+        let ranges = vec![(None, Some(now))];
+        assert_eq!(expired, Some(Counted::Time { key: TimeKey::LicenceEnd, ranges, or_missing: false }));
+    }
 }
