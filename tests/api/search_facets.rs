@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::company_writes::form_with;
 use crate::search_orders::page;
-use crate::test_app::{Db, TestApp, json, spawn_app_with};
+use crate::test_app::{Db, TestApp, spawn_app_with};
 
 const ORDERS: [&str; 5] = ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
 /// Every condition the facets count: (field, operator, value). Times as days and as instants
@@ -107,18 +107,10 @@ async fn counted_searches_follow_every_write(db: Db) {
 
     // Counts move (a load), a licence flips the exceeded flag, a company moves under another.
     app.seed(&target_users("Cust0mer0002", 0..3)).await.expect("the load is valid");
-    let licence = app.client.put(app.url("/api/companies/Cust0mer0001")).bearer_auth(&acme).multipart(form_with(
-        "test-company-1",
-        "1",
-        "2025-06-01",
-    ));
-    assert_eq!(json(licence.send().await.unwrap()).await.0, 200);
-    let rename = app.client.put(app.url("/api/companies/SubReseller1")).bearer_auth(&acme).multipart(form_with(
-        "Northwind Renamed",
-        "25",
-        "2030-01-31",
-    ));
-    assert_eq!(json(rename.send().await.unwrap()).await.0, 200);
+    let licence = form_with("test-company-1", "1", "2025-06-01");
+    assert_eq!(app.update_company(&acme, "Cust0mer0001", licence).await.0, 200);
+    let rename = form_with("Northwind Renamed", "25", "2030-01-31");
+    assert_eq!(app.update_company(&acme, "SubReseller1", rename).await.0, 200);
     let moved = json!({"companies": [{"resourceId": "Cust0mer0003", "name": "Contoso Ltd", "parent": "xC5kfGz7w2Nz",
                                       "numberOfUsers": 1, "isNumberOfUsersLimited": true}]});
     app.seed(&moved).await.expect("the move is valid");
@@ -136,8 +128,8 @@ async fn counted_searches_follow_every_write(db: Db) {
         if i % 2 == 1 {
             form = form.text("Tags[]", "VIP");
         }
-        let request = app.client.put(app.url(&format!("/api/companies/{id}"))).bearer_auth(&acme).multipart(form);
-        async move { json(request.send().await.unwrap()).await.0 }
+        let (app, acme) = (&app, &acme);
+        async move { app.update_company(acme, id, form).await.0 }
     });
     let (statuses, deleted) =
         futures_util::future::join(futures_util::future::join_all(writes), app.delete_company(&acme, gone)).await;

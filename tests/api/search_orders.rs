@@ -74,19 +74,11 @@ async fn pages_from_the_tree_follow_every_write_of_their_keys(db: Db) {
     tree_pages_equal_computed_pages(&app, &acme, "as loaded").await;
 
     // A parent renamed: the reseller name of the companies directly below it.
-    let rename = app.client.put(app.url("/api/companies/SubReseller1")).bearer_auth(&acme).multipart(form_with(
-        "Aardvark Northwind",
-        "25",
-        "2030-01-31",
-    ));
-    assert_eq!(json(rename.send().await.unwrap()).await.0, 200);
+    let rename = form_with("Aardvark Northwind", "25", "2030-01-31");
+    assert_eq!(app.update_company(&acme, "SubReseller1", rename).await.0, 200);
     // A licence changed so that a company's 3 active target users exceed it.
-    let licence = app.client.put(app.url("/api/companies/Cust0mer0001")).bearer_auth(&acme).multipart(form_with(
-        "test-company-1",
-        "2",
-        "2025-06-01",
-    ));
-    assert_eq!(json(licence.send().await.unwrap()).await.0, 200);
+    let licence = form_with("test-company-1", "2", "2025-06-01");
+    assert_eq!(app.update_company(&acme, "Cust0mer0001", licence).await.0, 200);
     tree_pages_equal_computed_pages(&app, &acme, "after a rename and a licence change").await;
 
     // Target users loaded for a company (its count and flag change) and a company moved.
@@ -124,15 +116,12 @@ async fn concurrent_renames_and_flips_keep_the_tree_right(db: Db) {
                                        {"company": "Cust0mer0003", "email": "b@contoso.example"}]});
     app.seed(&users).await.expect("the load is valid");
     let writes = (0..20).map(|i| {
-        let (path, form) = match i % 2 {
-            0 => ("/api/companies/SubReseller1", form_with(&format!("Northwind {i}"), "25", "2030-01-31")),
-            _ => (
-                "/api/companies/Cust0mer0003",
-                form_with("Contoso Ltd", if i % 4 == 1 { "1" } else { "25" }, "2030-01-31"),
-            ),
+        let (id, form) = match i % 2 {
+            0 => ("SubReseller1", form_with(&format!("Northwind {i}"), "25", "2030-01-31")),
+            _ => ("Cust0mer0003", form_with("Contoso Ltd", if i % 4 == 1 { "1" } else { "25" }, "2030-01-31")),
         };
-        let request = app.client.put(app.url(path)).bearer_auth(&acme).multipart(form);
-        async move { json(request.send().await.unwrap()).await }
+        let (app, acme) = (&app, &acme);
+        async move { app.update_company(acme, id, form).await }
     });
     for (status, body) in futures_util::future::join_all(writes).await {
         assert_eq!(status, 200, "{body}");

@@ -355,6 +355,12 @@ impl TestApp {
         created["data"]["resourceId"].as_str().unwrap_or_else(|| panic!("created: {created}")).to_owned()
     }
 
+    /// `PUT /api/companies/{resource_id}` with `form`: the status and the answer.
+    pub async fn update_company(&self, token: &str, resource_id: &str, form: reqwest::multipart::Form) -> (u16, Value) {
+        let path = format!("/api/companies/{resource_id}");
+        json(self.client.put(self.url(&path)).bearer_auth(token).multipart(form).send().await.unwrap()).await
+    }
+
     pub async fn delete_company(&self, token: &str, resource_id: &str) -> reqwest::Response {
         self.client.delete(self.url(&format!("/api/companies/{resource_id}"))).bearer_auth(token).send().await.unwrap()
     }
