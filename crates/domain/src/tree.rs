@@ -63,7 +63,7 @@ pub(crate) async fn manages(db: &impl ConnectionTrait, manager: CompanyId, compa
 /// descendant's own row, its parent's (the reseller name) or its tags: the keys pages are ordered
 /// by, and the flag and tags they may be filtered by. Every write that changes one of them writes
 /// the links in the same transaction ([`refresh_keys`], [`refresh_reseller_names`]).
-const KEYS: [(company_tree::Column, Key); 7] = [
+pub(crate) const KEYS: [(company_tree::Column, Key); 7] = [
     (company_tree::Column::Name, Key::Own(companies::Column::Name)),
     (company_tree::Column::CreateTime, Key::Own(companies::Column::CreateTime)),
     (company_tree::Column::TargetUserCount, Key::Own(companies::Column::ActiveTargetUsers)),

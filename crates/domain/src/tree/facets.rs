@@ -12,22 +12,13 @@ use sea_orm::sea_query::{Alias, Condition, Expr, Query, SelectStatement, UnionTy
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, TransactionTrait, Value};
 
 use crate::entities::{companies, company_tree};
-
-/// The keys of `company_tree` a facet is made of, as [`facet::rows_of_k`] reads them.
-const KEY_COLUMNS: [company_tree::Column; 6] = [
-    company_tree::Column::TargetUserCount,
-    company_tree::Column::CreateTime,
-    company_tree::Column::LicenseEndDate,
-    company_tree::Column::Tags,
-    company_tree::Column::ResellerName,
-    company_tree::Column::LimitExceeded,
-];
+use crate::tree::KEYS;
 
 /// The strict links `condition` selects, as stored, each counted `sign` times.
 pub(crate) fn stored(condition: Condition, sign: i64) -> SelectStatement {
     Query::select()
         .column(company_tree::Column::AncestorId)
-        .columns(KEY_COLUMNS)
+        .columns(KEYS.iter().map(|(column, _)| *column))
         .expr_as(Expr::val(sign), Alias::new("n"))
         .from(company_tree::Entity)
         .and_where(Expr::col(company_tree::Column::Depth).gt(0))
@@ -40,14 +31,12 @@ pub(crate) fn stored(condition: Condition, sign: i64) -> SelectStatement {
 pub(crate) fn refreshed(backend: sea_orm::DatabaseBackend, ids: &[&str]) -> SelectStatement {
     let (t, c) = (Alias::new("t"), Alias::new("c"));
     let mut current = Query::select();
+    current.column((t.clone(), company_tree::Column::AncestorId));
+    // Each key as refreshing the links will write it (the facets read some of them).
+    for (column, key) in KEYS {
+        current.expr_as(key.of(backend, c.clone()), column);
+    }
     current
-        .column((t.clone(), company_tree::Column::AncestorId))
-        .expr_as(Expr::col((c.clone(), companies::Column::ActiveTargetUsers)), company_tree::Column::TargetUserCount)
-        .expr_as(Expr::col((c.clone(), companies::Column::CreateTime)), company_tree::Column::CreateTime)
-        .expr_as(Expr::col((c.clone(), companies::Column::LicenseEndDate)), company_tree::Column::LicenseEndDate)
-        .expr_as(crate::tree::Key::TagSet.of(backend, c.clone()), company_tree::Column::Tags)
-        .expr_as(crate::tree::Key::ParentName.of(backend, c.clone()), company_tree::Column::ResellerName)
-        .expr_as(Expr::col((c.clone(), companies::Column::LimitExceeded)), company_tree::Column::LimitExceeded)
         .expr_as(Expr::val(1i64), Alias::new("n"))
         .from_as(company_tree::Entity, t.clone())
         .inner_join(
