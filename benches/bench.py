@@ -565,6 +565,8 @@ def measure(binary, url, args, searches_only=False):
             ("unfiltered by ResellerName", shaped("ResellerName", True)),
             ("unfiltered by LicenseEndDate, scoped", shaped("LicenseEndDate", True, scope=SUB)),
         ]:
+            if args.shapes and not re.search(args.shapes, name):
+                continue
             figure(f"search shape: {name}", "/api/companies/search", goal="p50 <= 10 ms, >= 500 req/s", **shape)
         if searches_only:
             return result
@@ -751,6 +753,8 @@ def main():
     parser.add_argument("--json", default="bench.json")
     parser.add_argument("--searches-only", action="store_true",
                         help="the cheapest endpoint and the search figures only")
+    parser.add_argument("--shapes", default="",
+                        help="only the search shapes whose names this regular expression finds")
     args = parser.parse_args()
     if args.smoke:
         args.companies, args.target_users, args.big_users = 400, 4_000, 1_000

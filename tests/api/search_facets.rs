@@ -141,4 +141,35 @@ async fn counted_searches_follow_every_write(db: Db) {
     counted_pages_equal_computed_pages(&app, &acme, "after concurrent creations, loads and a deletion").await;
 }
 
-crate::on_both_databases!(counted_searches_follow_every_write);
+/// Where the order runs against the condition (names in the order of licence ends, the matches
+/// last by name), a page read along the order passes only non-matches: the walk stops after a
+/// bound and the matches are gathered instead, giving the same page as the computed path.
+async fn a_walk_against_the_condition_is_cut_short_and_gathered(db: Db) {
+    let app = spawn_app_with(db, &["--api-rate-limit-per-client", "1000000"]).await;
+    let base = chrono::DateTime::parse_from_rfc3339("2040-01-01T00:00:00Z").unwrap();
+    let companies: Vec<Value> = (0..2_000)
+        .map(|n: i64| {
+            json!({"resourceId": format!("Walk{n:08}"), "name": format!("Walk {n:04}"), "parent": "SubReseller1",
+                   "licenseEndDate": base + chrono::Duration::days(n)})
+        })
+        .collect();
+    app.seed(&json!({"companies": companies})).await.expect("loads");
+    let token = app.reseller_token().await;
+    let cut_short = || crate::test_app::metric(&app.client, &app.address, "companygate_search_walks_cut_short_total");
+    let item = json!({"FieldName": "LicenseEndDate", "Operator": ">=", "Value": "2044-08-27"});
+    for (ascending, cut) in [(true, 1.0), (false, 0.0)] {
+        for (page_number, page_size) in [(1, 20), (3, 7)] {
+            let before = cut_short().await.unwrap();
+            let mut body = json!({"pageNumber": page_number, "pageSize": page_size, "orderBy": "CompanyName",
+                                  "ascending": ascending, "filter": filter(vec![item.clone()])});
+            let counted = page(&app, &token, Some("SubReseller1"), &body).await;
+            assert_eq!(cut_short().await.unwrap() - before, cut, "ascending: {ascending}");
+            assert_eq!(counted.1, 300, "Walk 1700 to 1999 end on or after 2044-08-27");
+            assert_eq!(counted.0.len(), page_size);
+            body["filter"] = filter(vec![item.clone(), item.clone()]);
+            assert_eq!(counted, page(&app, &token, Some("SubReseller1"), &body).await, "{body}");
+        }
+    }
+}
+
+crate::on_both_databases!(counted_searches_follow_every_write, a_walk_against_the_condition_is_cut_short_and_gathered);

@@ -121,7 +121,11 @@ impl Gateway {
     pub fn with_telemetry(mut self, telemetry: telemetry::Telemetry) -> Self {
         self.telemetry = telemetry;
         // Counters without labels are shown from the start, at zero.
-        for counter in ["companygate_tokens_issued_total", "companygate_search_rows_loaded_total"] {
+        for counter in [
+            "companygate_tokens_issued_total",
+            "companygate_search_rows_loaded_total",
+            "companygate_search_walks_cut_short_total",
+        ] {
             self.telemetry.count(counter, &[], 0);
         }
         self

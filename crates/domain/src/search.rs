@@ -467,6 +467,8 @@ struct Narrowing {
     /// The condition holds only where the order's key is present, and the key's `IS NULL` is left
     /// out of the order (SQLite sorted a range of its index again when it was there).
     key_present: bool,
+    /// Walking the order's index, stop after this many links (whether they match or not).
+    walk_at_most: Option<u64>,
 }
 
 /// A page of every company under `root` (itself included when the shape says so; only those that
@@ -484,15 +486,13 @@ fn build_kept_page(
     let PageShape { order_by, ascending, itself, only_exceeded } = shape;
     let (key, nullable) = order_by.tree_key();
     let dir = if ascending { Order::Asc } else { Order::Desc };
-    let mut page = Query::select();
-    page.column(company_tree::Column::DescendantId)
-        .from(company_tree::Entity)
-        .and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
+    let mut links = Query::select();
+    links.from(company_tree::Entity).and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
     if !itself {
-        page.and_where(Expr::col(company_tree::Column::DescendantId).ne(root.clone()));
+        links.and_where(Expr::col(company_tree::Column::DescendantId).ne(root.clone()));
     }
     if only_exceeded {
-        page.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
+        links.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
     }
     let unindexed = narrowing.as_ref().is_some_and(|n| n.order_unindexed);
     let key_expr: SimpleExpr = if unindexed && backend == sea_orm::DatabaseBackend::Sqlite {
@@ -501,14 +501,28 @@ fn build_kept_page(
     } else {
         Expr::col(key).into()
     };
-    if nullable && !narrowing.as_ref().is_some_and(|n| n.key_present) {
-        page.order_by_expr(Expr::col(key).is_null(), Order::Asc);
-    }
-    page.order_by_expr(key_expr, dir)
-        .order_by(company_tree::Column::DescendantId, Order::Asc)
-        .limit(limit)
-        .offset(offset);
+    let key_present = narrowing.as_ref().is_some_and(|n| n.key_present);
+    let in_order = |query: &mut SelectStatement| {
+        if nullable && !key_present {
+            query.order_by_expr(Expr::col(key).is_null(), Order::Asc);
+        }
+        query.order_by_expr(key_expr.clone(), dir.clone()).order_by(company_tree::Column::DescendantId, Order::Asc);
+    };
+    in_order(&mut links);
+    let mut page = links.clone();
+    page.column(company_tree::Column::DescendantId);
     let (total, exceeded) = match narrowing {
+        Some(Narrowing { condition, totals, walk_at_most: Some(at_most), .. }) => {
+            // The first `at_most` links in order, then the matches among them in the same order
+            // (the condition and the order name the links' columns unqualified).
+            links.column(Asterisk).limit(at_most);
+            page = Query::select();
+            page.column(company_tree::Column::DescendantId)
+                .from_subquery(links, company_tree::Entity)
+                .and_where(condition);
+            in_order(&mut page);
+            totals
+        }
         Some(narrowing) => {
             page.and_where(narrowing.condition);
             narrowing.totals
@@ -518,6 +532,7 @@ fn build_kept_page(
             (if only_exceeded { exceeded.clone() } else { total }, exceeded)
         }
     };
+    page.limit(limit).offset(offset);
     let page_alias = Alias::new("page");
     let mut shown = shown_rows();
     shown.join_subquery(

@@ -292,6 +292,15 @@ impl Counted {
     }
 }
 
+/// How a page of a counted search is read off the tree.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// Along the order's index, checking the condition on each link (stopping after `at_most`).
+    Walk { at_most: Option<u64> },
+    /// The matches from the condition's own index, sorted.
+    Gather,
+}
+
 impl Gateway {
     /// The page `request` asks for of the companies under `root` that `counted` matches.
     pub(super) async fn counted_page(
@@ -363,30 +372,58 @@ impl Gateway {
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let mut results = Vec::new();
         if offset < total {
-            // Walking the order's index visits about (offset + page) x scope / matches links;
-            // gathering the matches from the condition's index and sorting them, about matches.
+            // Walking the order's index visits about (offset + page) x scope / matches links, or
+            // more where the order correlates with the condition; gathering the matches from the
+            // condition's index and sorting them, about matches.
             let name = |column| sea_orm::sea_query::Iden::to_string(&column);
             let same_key = name(request.order_by.tree_key().0) == name(counted.column());
             let wanted = offset.saturating_add(page_size);
-            let walk = !(same_key && counted.one_range())
-                && (!counted.gatherable()
-                    || u128::from(total) * u128::from(total) > u128::from(wanted) * u128::from(scope));
-            let narrowing = Narrowing {
-                condition: counted.on_link(backend, !walk),
-                totals: (Expr::val(total as i64).into(), Expr::val(exceeded as i64).into()),
-                order_unindexed: !walk && !same_key,
-                // SQLite only: PostgreSQL turns `(key IS NULL) = false` into `key IS NOT NULL`, which
-                // its index on `(key IS NULL)` cannot serve; ordered by `key IS NULL` too, it reads
-                // that index in order.
-                key_present: backend == sea_orm::DatabaseBackend::Sqlite
-                    && !walk
-                    && same_key
-                    && matches!(counted, Counted::Time { or_missing: false, .. }),
+            let gather = (same_key && counted.one_range())
+                || (counted.gatherable()
+                    && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope));
+            // A walk expected to pass `expected` links stops after a few times that, and the
+            // matches are gathered (or, where no index serves the condition, walked to the end).
+            let expected = u128::from(wanted) * u128::from(scope) / u128::from(total);
+            let bound = u64::try_from(expected * 4 + 64).unwrap_or(u64::MAX);
+            let mut reading = match gather {
+                true => Reading::Gather,
+                false => Reading::Walk { at_most: (bound < scope).then_some(bound) },
             };
-            let statement = super::build_kept_page(backend, shape, root_id.into(), page_size, offset, Some(narrowing));
-            let rows = self.page_rows(statement, Plan::ForValues).await?;
-            self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
-            results = rows.into_iter().map(super::PageRow::hit).collect();
+            let rows_due = page_size.min(total - offset) as usize;
+            loop {
+                let walk = matches!(reading, Reading::Walk { .. });
+                let narrowing = Narrowing {
+                    condition: counted.on_link(backend, !walk),
+                    totals: (Expr::val(total as i64).into(), Expr::val(exceeded as i64).into()),
+                    order_unindexed: !walk && !same_key,
+                    // SQLite only: PostgreSQL turns `(key IS NULL) = false` into `key IS NOT NULL`,
+                    // which its index on `(key IS NULL)` cannot serve; ordered by `key IS NULL` too,
+                    // it reads that index in order.
+                    key_present: backend == sea_orm::DatabaseBackend::Sqlite
+                        && !walk
+                        && same_key
+                        && matches!(counted, Counted::Time { or_missing: false, .. }),
+                    walk_at_most: match reading {
+                        Reading::Walk { at_most } => at_most,
+                        Reading::Gather => None,
+                    },
+                };
+                let statement =
+                    super::build_kept_page(backend, shape, root_id.clone().into(), page_size, offset, Some(narrowing));
+                let rows = self.page_rows(statement, Plan::ForValues).await?;
+                self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
+                // A bounded walk that came short passed too few links to hold the page.
+                if matches!(reading, Reading::Walk { at_most: Some(_) }) && rows.len() < rows_due {
+                    self.telemetry.count("companygate_search_walks_cut_short_total", &[], 1);
+                    reading = match counted.gatherable() {
+                        true => Reading::Gather,
+                        false => Reading::Walk { at_most: None },
+                    };
+                    continue;
+                }
+                results = rows.into_iter().map(super::PageRow::hit).collect();
+                break;
+            }
         }
         Ok(SearchPage {
             page_number: request.page_number,
