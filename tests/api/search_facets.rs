@@ -147,7 +147,7 @@ async fn counted_searches_follow_every_write(db: Db) {
 async fn a_walk_against_the_condition_is_cut_short_and_gathered(db: Db) {
     let app = spawn_app_with(db, &["--api-rate-limit-per-client", "1000000"]).await;
     let base = chrono::DateTime::parse_from_rfc3339("2040-01-01T00:00:00Z").unwrap();
-    let companies: Vec<Value> = (0..2_000)
+    let companies: Vec<Value> = (0..3_000)
         .map(|n: i64| {
             json!({"resourceId": format!("Walk{n:08}"), "name": format!("Walk {n:04}"), "parent": "SubReseller1",
                    "licenseEndDate": base + chrono::Duration::days(n)})
@@ -156,7 +156,7 @@ async fn a_walk_against_the_condition_is_cut_short_and_gathered(db: Db) {
     app.seed(&json!({"companies": companies})).await.expect("loads");
     let token = app.reseller_token().await;
     let cut_short = || crate::test_app::metric(&app.client, &app.address, "companygate_search_walks_cut_short_total");
-    let item = json!({"FieldName": "LicenseEndDate", "Operator": ">=", "Value": "2044-08-27"});
+    let item = json!({"FieldName": "LicenseEndDate", "Operator": ">=", "Value": "2047-05-24"});
     for (ascending, cut) in [(true, 1.0), (false, 0.0)] {
         for (page_number, page_size) in [(1, 20), (3, 7)] {
             let before = cut_short().await.unwrap();
@@ -164,7 +164,7 @@ async fn a_walk_against_the_condition_is_cut_short_and_gathered(db: Db) {
                                   "ascending": ascending, "filter": filter(vec![item.clone()])});
             let counted = page(&app, &token, Some("SubReseller1"), &body).await;
             assert_eq!(cut_short().await.unwrap() - before, cut, "ascending: {ascending}");
-            assert_eq!(counted.1, 300, "Walk 1700 to 1999 end on or after 2044-08-27");
+            assert_eq!(counted.1, 300, "Walk 2700 to 2999 end on or after 2047-05-24");
             assert_eq!(counted.0.len(), page_size);
             body["filter"] = filter(vec![item.clone(), item.clone()]);
             assert_eq!(counted, page(&app, &token, Some("SubReseller1"), &body).await, "{body}");

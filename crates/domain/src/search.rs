@@ -495,16 +495,19 @@ fn build_kept_page(
         links.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
     }
     let unindexed = narrowing.as_ref().is_some_and(|n| n.order_unindexed);
-    let key_expr: SimpleExpr = if unindexed && backend == sea_orm::DatabaseBackend::Sqlite {
-        // `+key` sorts the same, and keeps SQLite from reading the order's index instead.
-        Expr::cust(format!("+\"{}\"", sea_orm::sea_query::Iden::to_string(&key)))
+    // `+key` sorts the same, and keeps SQLite from reading the order's index instead (its
+    // `key IS NULL` too, which the index also leads with).
+    let (key_expr, key_missing): (SimpleExpr, SimpleExpr) = if unindexed && backend == sea_orm::DatabaseBackend::Sqlite
+    {
+        let name = sea_orm::sea_query::Iden::to_string(&key);
+        (Expr::cust(format!("+\"{name}\"")), Expr::cust(format!("(+\"{name}\" IS NULL)")))
     } else {
-        Expr::col(key).into()
+        (Expr::col(key).into(), Expr::col(key).is_null())
     };
     let key_present = narrowing.as_ref().is_some_and(|n| n.key_present);
     let in_order = |query: &mut SelectStatement| {
         if nullable && !key_present {
-            query.order_by_expr(Expr::col(key).is_null(), Order::Asc);
+            query.order_by_expr(key_missing.clone(), Order::Asc);
         }
         query.order_by_expr(key_expr.clone(), dir.clone()).order_by(company_tree::Column::DescendantId, Order::Asc);
     };

@@ -381,13 +381,17 @@ impl Gateway {
             let gather = (same_key && counted.one_range())
                 || (counted.gatherable()
                     && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope));
-            // A walk expected to pass `expected` links stops after a few times that, and the
-            // matches are gathered (or, where no index serves the condition, walked to the end).
+            // Where gathering all the matches costs less than walking the whole scope (a gathered
+            // match costs up to about eight links walked: an index read and its share of the
+            // sort), a walk
+            // expected to pass `expected` links stops after a few times that, and the matches are
+            // gathered instead; elsewhere the walk goes on to the page's end, whatever it passes.
             let expected = u128::from(wanted) * u128::from(scope) / u128::from(total);
             let bound = u64::try_from(expected * 4 + 64).unwrap_or(u64::MAX);
+            let bounded = counted.gatherable() && total.saturating_mul(8) < scope && bound < scope;
             let mut reading = match gather {
                 true => Reading::Gather,
-                false => Reading::Walk { at_most: (bound < scope).then_some(bound) },
+                false => Reading::Walk { at_most: bounded.then_some(bound) },
             };
             let rows_due = page_size.min(total - offset) as usize;
             loop {
@@ -415,10 +419,7 @@ impl Gateway {
                 // A bounded walk that came short passed too few links to hold the page.
                 if matches!(reading, Reading::Walk { at_most: Some(_) }) && rows.len() < rows_due {
                     self.telemetry.count("companygate_search_walks_cut_short_total", &[], 1);
-                    reading = match counted.gatherable() {
-                        true => Reading::Gather,
-                        false => Reading::Walk { at_most: None },
-                    };
+                    reading = Reading::Gather;
                     continue;
                 }
                 results = rows.into_iter().map(super::PageRow::hit).collect();
