@@ -14,6 +14,13 @@ check() { # name expected actual
 }
 field() { python3 -c "import sys, json; d = json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 
+# The README's token lines, as written: a token, or with a wrong secret the refusal on stderr.
+readme_token=$(awk '/^REPLY=\$\(curl/,/no token/' "$(dirname "$0")/../README.md" | sed "s#http://127.0.0.1:8080#$base#")
+check "README token" 3 "$(bash -c "$readme_token"$'\necho "$TOKEN"' | tr '.' '\n' | wc -l | tr -d ' ')"
+refused=$(bash -c "${readme_token/s3cret-value/nope}"$'\necho "[$TOKEN]"' 2>&1)
+check "README token, wrong secret" 'no token: {"error":"invalid_client"' "$(echo "$refused" | head -1 | cut -c1-35)"
+check "README token, wrong secret, empty" '[]' "$(echo "$refused" | tail -1)"
+
 token=$(curl -s -X POST "$base/connect/token" -d grant_type=client_credentials \
   -d client_id=acme-reseller -d client_secret=s3cret-value -d scope=api1 | field '["access_token"]')
 check "token via form" 3 "$(echo "$token" | tr '.' '\n' | wc -l | tr -d ' ')"

@@ -19,7 +19,17 @@ async fn requests_are_counted_per_dialect_route_and_status(db: Db) {
     assert_eq!(app.login("company1@email.com", "wrong").await, 401);
     assert_eq!(app.login("company1@email.com", "password123").await, 200);
     assert_eq!(app.client.get(app.url("/no/such/path")).send().await.unwrap().status(), 404);
+    let one = app.client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(one.status(), 200);
+    let not_allowed = app.client.patch(app.url("/company/abc/block")).send().await.unwrap();
+    assert_eq!(not_allowed.status(), 405);
     let expected = [
+        // Routes are named by the specs' path templates, a 405 on a known path too.
+        (
+            r#"companygate_http_requests_total{dialect="reseller",route="/api/companies/{resourceId}",status="200"}"#,
+            1.0,
+        ),
+        (r#"companygate_http_requests_total{dialect="session",route="/company/{companyId}/block",status="405"}"#, 1.0),
         (r#"companygate_http_requests_total{dialect="reseller",route="/api/companies/search",status="200"}"#, 3.0),
         (
             r#"companygate_http_request_duration_seconds_count{dialect="reseller",route="/api/companies/search",status="200"}"#,

@@ -102,6 +102,11 @@ pub(crate) async fn hold_start_up_lock(txn: &impl ConnectionTrait) -> Result<(),
 /// Connects and applies pending migrations.
 pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> {
     if url.starts_with("sqlite:") {
+        // A file named without a mode is created when missing, as the default one is.
+        if !url.contains("mode=") && !url.contains(":memory:") {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            return connect_sqlite(&format!("{url}{separator}mode=rwc")).await;
+        }
         return connect_sqlite(url).await;
     }
     // Large cost estimates made PostgreSQL JIT-compile queries that then run in milliseconds:
@@ -294,4 +299,111 @@ mod tests {
         assert!(!is_unavailable(&DbErr::RecordNotFound("x".into())));
         assert!(!is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::RowNotFound))));
     }
+}
+
+/// Why `companygate backup` wrote no copy.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("backup copies the embedded SQLite database; back up PostgreSQL with pg_dump (see the README)")]
+    NotSqlite,
+    #[error("{0} already exists; name a new file")]
+    Exists(std::path::PathBuf),
+    #[error("cannot copy the database: {0}")]
+    Database(String),
+}
+
+/// Writes a consistent copy of the SQLite database `url` names into the new file `target`, while
+/// gateways serve it: one read transaction (`VACUUM INTO`), so the copy holds every write
+/// committed before it began, the write-ahead log's included, and none after.
+pub async fn backup(url: &str, target: &std::path::Path) -> Result<(), BackupError> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") {
+        return Err(BackupError::NotSqlite);
+    }
+    if target.exists() {
+        return Err(BackupError::Exists(target.to_owned()));
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .map_sqlx_sqlite_opts(|o| o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE));
+    let failed = |error: DbErr| BackupError::Database(root_cause(&error));
+    let db = Database::connect(options).await.map_err(failed)?;
+    let copied = db
+        .execute(sea_orm::Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "VACUUM INTO ?",
+            [target.to_string_lossy().into_owned().into()],
+        ))
+        .await;
+    db.close().await.map_err(failed)?;
+    copied.map_err(failed)?;
+    Ok(())
+}
+
+/// Why the database could not be opened: what was tried, and the innermost cause, once.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the SQLite database file {}: {cause}", file.display())]
+    SqliteFile { file: std::path::PathBuf, cause: String },
+    #[error("cannot reach PostgreSQL at {host}:{port} (database {database}, user {user}): {cause}")]
+    Postgres { host: String, port: u16, database: String, user: String, cause: String },
+    #[error("cannot migrate the database: {cause}")]
+    Migration { cause: String },
+    #[error("cannot open the database: {cause}")]
+    Unsupported { cause: String },
+}
+
+/// The innermost cause of `error` (the wrappers around it repeat its text).
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
+}
+
+/// The file a SQLite URL names (`sqlite://path?...`, `sqlite:path`); `None` for other databases
+/// and for a database in memory.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
+}
+
+/// [`connect`], its failure told as what was tried and why it failed.
+pub async fn open(url: &str, settings: PoolSettings) -> Result<Pools, OpenError> {
+    let postgres = url.starts_with("postgres:") || url.starts_with("postgresql:");
+    if !postgres && !url.starts_with("sqlite:") {
+        let scheme = url.split_once(':').map_or("a URL without a scheme", |(scheme, _)| scheme);
+        return Err(OpenError::Unsupported { cause: format!("{scheme} is not SQLite or PostgreSQL") });
+    }
+    let error = match connect(url, settings).await {
+        Ok(pools) => return Ok(pools),
+        Err(error) => error,
+    };
+    let cause = root_cause(&error);
+    let connecting = matches!(error, DbErr::Conn(_));
+    match sqlite_file(url) {
+        Some(file) if connecting => return Err(OpenError::SqliteFile { file, cause }),
+        _ if !connecting || !postgres => return Err(OpenError::Migration { cause }),
+        _ => {}
+    }
+    use sea_orm::sqlx::ConnectOptions as _;
+    let Ok(options) = url.parse::<sea_orm::sqlx::postgres::PgConnectOptions>() else {
+        return Err(OpenError::Unsupported { cause });
+    };
+    // A pool that timed out hides why; one connection of its own tells (refused, no such
+    // database, authentication failed).
+    let cause = match tokio::time::timeout(Duration::from_secs(5), options.connect()).await {
+        Ok(Err(direct)) => root_cause(&direct),
+        _ => cause,
+    };
+    Err(OpenError::Postgres {
+        host: options.get_host().to_owned(),
+        port: options.get_port(),
+        database: options.get_database().unwrap_or("postgres").to_owned(),
+        user: options.get_username().to_owned(),
+        cause,
+    })
 }

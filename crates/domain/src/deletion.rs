@@ -87,7 +87,7 @@ impl Gateway {
     /// Under concurrent deletes of one company exactly one caller succeeds; the others see
     /// `NotFound`. Tokens and sessions of the company stop working at commit because their rows go
     /// in the same transaction and every request looks them up.
-    #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
+    #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()))]
     pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<DeletedCompany, DeleteCompanyError> {
         let outcome = async {
             may_delete_at_all(actor)?;
@@ -140,8 +140,14 @@ impl Gateway {
         self.preview_deletion(actor, id).await
     }
 
-    /// `companygate_company_deletions_total` by the actor's dialect and the outcome.
+    /// `companygate_company_deletions_total` by the actor's dialect and the outcome; a refusal is
+    /// logged as information, a failure as an error.
     fn count_deletion(&self, actor: &Actor, outcome: Result<&'static str, &DeleteCompanyError>) {
+        match outcome {
+            Err(error @ DeleteCompanyError::Database(_)) => tracing::error!(%error, "the deletion failed"),
+            Err(error) => tracing::info!(%error, "the deletion was refused"),
+            Ok(_) => {}
+        }
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(DeleteCompanyError::NotPermitted | DeleteCompanyError::Forbidden(_)) => "forbidden",
@@ -159,7 +165,7 @@ impl Gateway {
 
     /// `delete_company` carried out once per caller and `key`: a repeat within 24 hours (also one
     /// sent while the first is still running) gets the first outcome, success or refusal.
-    #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()), err(Display))]
+    #[tracing::instrument(skip_all, fields(company_id = %id, actor = %actor.audit_name()))]
     pub(crate) async fn delete_company_once(
         &self,
         actor: &Actor,

@@ -55,7 +55,8 @@ pub async fn record<E: Endpoint<Output = Response>>(
 ) -> Result<Response> {
     let method = req.method().clone();
     let uri = loggable(req.uri());
-    let dialect = dispatch::dialect_of(req.uri().path());
+    let path = req.uri().path().to_owned();
+    let dialect = dispatch::dialect_of(&path);
     let request_id = req
         .headers()
         .get(REQUEST_ID)
@@ -74,8 +75,13 @@ pub async fn record<E: Endpoint<Output = Response>>(
     let mut response = served.instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    // Unknown paths share one label, so clients cannot grow the metrics without bound.
-    let route = response.data::<PathPattern>().map_or_else(|| "unmatched".to_owned(), |p| p.0.to_string());
+    // Routes are named by the specs' templates; a 405 is a known path too. Unknown paths share
+    // one label, so clients cannot grow the metrics without bound.
+    let routed = response.data::<PathPattern>().map(|p| p.0.clone());
+    let route = match dispatch::route_template(&path) {
+        Some(template) if routed.is_some() || status == 405 => template.to_owned(),
+        _ => routed.map_or_else(|| "unmatched".to_owned(), |p| p.to_string()),
+    };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

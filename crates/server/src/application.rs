@@ -32,8 +32,7 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
     if common.keep_reads_in_memory.is_some() {
         tracing::warn!("--keep-reads-in-memory (KEEP_READS_IN_MEMORY) has no effect: every read goes to the database");
     }
-    let pools =
-        database::connect(database_url, pool_settings(common)).await.with_context(|| "cannot open the database")?;
+    let pools = open(database_url, pool_settings(common)).await?;
     let config = Config {
         site_name: common.site_name.clone(),
         token_ttl: Duration::from_secs(common.token_ttl_seconds),
@@ -47,6 +46,25 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
     };
     let mailer = Mailer::from_url(common.mail_url.as_deref(), &common.site_name, mail)?;
     Ok(Gateway::new(pools, config, mailer).await?.with_limits(limiter(common)?).with_telemetry(metrics::telemetry()))
+}
+
+/// Opens and migrates the database; a failure says what was tried, why it failed, and what to do.
+pub async fn open(database_url: &str, settings: database::PoolSettings) -> anyhow::Result<database::Pools> {
+    use database::OpenError;
+    let set = "or point --database-url (DATABASE_URL) at another database";
+    database::open(database_url, settings).await.map_err(|error| {
+        let advice = match &error {
+            OpenError::SqliteFile { .. } => format!("check that its folder exists and is writable, {set}"),
+            OpenError::Postgres { .. } => format!("check that the server runs there and lets this user in, {set}"),
+            OpenError::Migration { .. } => {
+                "each migration is applied whole or not at all: mend the cause and start again".to_owned()
+            }
+            OpenError::Unsupported { .. } => {
+                "--database-url (DATABASE_URL) takes sqlite://FILE or postgres://USER@HOST:PORT/DATABASE".to_owned()
+            }
+        };
+        anyhow::anyhow!("{error}; {advice}")
+    })
 }
 
 /// The request-rate limits: shared through Redis when a URL is set, else in this process.

@@ -101,32 +101,51 @@ pub fn dialect_of(path: &str) -> &'static str {
     }
 }
 
+/// A path template of either spec, split at its slashes, and the methods it declares.
+struct Template {
+    text: String,
+    segments: Vec<String>,
+    methods: Vec<String>,
+}
+
+static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    let specs = [companygate_reseller_api::service().spec(), companygate_session_api::service().spec()];
+    let mut table = Vec::new();
+    for spec in specs {
+        let Ok(spec) = serde_json::from_str::<serde_json::Value>(&spec) else { continue };
+        let Some(paths) = spec.get("paths").and_then(|p| p.as_object()) else { continue };
+        for (template, operations) in paths {
+            let mut methods: Vec<String> =
+                operations.as_object().map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect()).unwrap_or_default();
+            methods.sort();
+            let segments = template.split('/').map(str::to_owned).collect();
+            table.push(Template { text: template.clone(), segments, methods });
+        }
+    }
+    table
+});
+
+/// The spec's template that `path` matches (`/api/companies/{resourceId}`), a literal segment
+/// winning over a variable one as the routers decide (`/api/companies/search`).
+fn template(path: &str) -> Option<&'static Template> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let variable = |t: &str| t.starts_with('{') && t.ends_with('}');
+    TEMPLATES
+        .iter()
+        .filter(|t| {
+            t.segments.len() == segments.len() && t.segments.iter().zip(&segments).all(|(t, s)| variable(t) || t == s)
+        })
+        .min_by_key(|t| t.segments.iter().map(|segment| variable(segment)).collect::<Vec<bool>>())
+}
+
+/// The spec's template of `path`, as logs and metrics name its route.
+pub fn route_template(path: &str) -> Option<&'static str> {
+    template(path).map(|t| t.text.as_str())
+}
+
 /// The methods both specs declare for `path`, as an `Allow` header value.
 fn allowed_methods(path: &str) -> Option<HeaderValue> {
-    static TABLE: LazyLock<Vec<(Vec<String>, Vec<String>)>> = LazyLock::new(|| {
-        let specs = [companygate_reseller_api::service().spec(), companygate_session_api::service().spec()];
-        let mut table = Vec::new();
-        for spec in specs {
-            let Ok(spec) = serde_json::from_str::<serde_json::Value>(&spec) else { continue };
-            let Some(paths) = spec.get("paths").and_then(|p| p.as_object()) else { continue };
-            for (template, operations) in paths {
-                let segments = template.split('/').map(str::to_owned).collect();
-                let mut methods: Vec<String> = operations
-                    .as_object()
-                    .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
-                    .unwrap_or_default();
-                methods.sort();
-                table.push((segments, methods));
-            }
-        }
-        table
-    });
-    let segments: Vec<&str> = path.split('/').collect();
-    let (_, methods) = TABLE.iter().find(|(template, _)| {
-        template.len() == segments.len()
-            && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
-    })?;
-    HeaderValue::from_str(&methods.join(", ")).ok()
+    HeaderValue::from_str(&template(path)?.methods.join(", ")).ok()
 }
 
 /// What a path segment must escape.
@@ -179,6 +198,14 @@ mod tests {
         assert_eq!(allowed_methods("/company/abc/block").unwrap(), "PUT");
         assert_eq!(allowed_methods("/auth/login").unwrap(), "DELETE, POST");
         assert_eq!(allowed_methods("/no/such/path"), None);
+    }
+
+    #[test]
+    fn routes_are_named_by_the_specs_templates() {
+        assert_eq!(route_template("/api/companies/Cust0mer0001"), Some("/api/companies/{resourceId}"));
+        assert_eq!(route_template("/api/companies/search"), Some("/api/companies/search"));
+        assert_eq!(route_template("/company/abc/delete"), Some("/company/{companyId}/delete"));
+        assert_eq!(route_template("/company/abc/nothing"), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::FromArgMatches;
 use companygate_domain::database;
 use companygate_domain::fixtures::Fixture;
 use companygate_server::settings::{Cli, Command, CommonSettings, DemoSettings, LogFormat};
@@ -33,7 +33,8 @@ fn main() -> ExitCode {
 }
 
 async fn run_main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command_with_flags().try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version
@@ -42,7 +43,7 @@ async fn run_main() -> ExitCode {
         }
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             // A bare `companygate`: the help, as asked for.
-            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            let _ = Cli::command_with_flags().print_help();
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -108,7 +109,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             result?;
         }
         Command::Migrate(args) => {
-            database::connect(&args.database_url, Default::default()).await.context("cannot migrate the database")?;
+            application::open(&args.database_url, Default::default()).await?;
             println!("migrations applied");
         }
         Command::Seed { file, database } => {
@@ -118,6 +119,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let gateway = application::gateway(&database.database_url, &common).await?;
             let report = gateway.seed(&fixture).await.with_context(|| format!("{}", file.display()))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Command::Backup { file, database } => {
+            database::backup(&database.database_url, &file).await?;
+            println!("wrote a copy of the database into {}", file.display());
         }
         Command::ExportOpenapi { dir } => {
             openapi::export(&dir).with_context(|| format!("cannot write into {}", dir.display()))?;

@@ -2,7 +2,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 #[derive(Parser, Debug)]
@@ -17,6 +17,39 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The command line, whose help also lists every flag with its environment twin and default.
+    pub fn command_with_flags() -> clap::Command {
+        <Self as CommandFactory>::command().after_help(every_flag())
+    }
+}
+
+/// Each flag of `serve` (the other commands take some of them), as its own help shows it: the
+/// environment variable that sets it too, its default, and what it does.
+fn every_flag() -> String {
+    let serve = ServeSettings::command();
+    let mut text = String::from(
+        "Flags (`serve` takes every one; `demo` all but --database-url; `migrate`, `seed` and `backup` only \
+         --database-url). Each can be set by its environment variable instead:",
+    );
+    for arg in serve.get_arguments().filter(|arg| !arg.is_hide_set()) {
+        let Some(long) = arg.get_long() else { continue };
+        text.push_str(&format!("\n  --{long}"));
+        if let Some(env) = arg.get_env() {
+            text.push_str(&format!("  [env: {}]", env.to_string_lossy()));
+        }
+        let defaults: Vec<String> =
+            arg.get_default_values().iter().map(|value| value.to_string_lossy().into_owned()).collect();
+        if !defaults.is_empty() {
+            text.push_str(&format!(" [default: {}]", defaults.join(",")));
+        }
+        if let Some(help) = arg.get_help() {
+            text.push_str(&format!("\n      {help}"));
+        }
+    }
+    text
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the gateway.
@@ -26,6 +59,14 @@ pub enum Command {
     /// Load a fixture file into the database (upserts) and print what it created as JSON.
     Seed {
         /// The fixture file (JSON).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Write a consistent copy of the embedded SQLite database into FILE, also while it serves.
+    Backup {
+        /// The copy to write (a new file); serve it, or copy it back over the database file while
+        /// no gateway runs, to restore.
         file: PathBuf,
         #[command(flatten)]
         database: DatabaseArgs,

@@ -3,17 +3,9 @@
 //! an advisory lock on the database file (`flock`, apart from SQLite's own `fcntl` locks), held
 //! until the process ends; `seed` and `migrate` do not take it and run beside a server.
 use std::fs::{File, TryLockError};
-use std::path::PathBuf;
 
 use anyhow::bail;
-
-/// The file a SQLite URL names (`sqlite://path?...`, `sqlite:path`); `None` for other databases
-/// and for a database in memory.
-fn sqlite_file(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
-}
+use companygate_domain::database::sqlite_file;
 
 /// Claims the SQLite file `database_url` names for this process (after the gateway opened it),
 /// until the process ends. Other databases need no claim.

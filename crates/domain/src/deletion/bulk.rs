@@ -98,10 +98,8 @@ impl Gateway {
             Err(DeleteCompanyError::NotFound(_)) => BulkOutcome::NotFound,
             Err(DeleteCompanyError::Forbidden(_) | DeleteCompanyError::NotPermitted) => BulkOutcome::Forbidden,
             Err(DeleteCompanyError::HasManagedCompanies(_)) => BulkOutcome::Conflict,
-            Err(error @ (DeleteCompanyError::Database(_) | DeleteCompanyError::IdempotencyKeyReused)) => {
-                tracing::error!(company_id = %id, %error, "bulk deletion of one company failed");
-                BulkOutcome::Failed
-            }
+            // Logged where the deletion failed.
+            Err(DeleteCompanyError::Database(_) | DeleteCompanyError::IdempotencyKeyReused) => BulkOutcome::Failed,
         }
     }
 }
