@@ -61,14 +61,16 @@ fn names(list: &Value) -> Vec<&str> {
     list["companies"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect()
 }
 
+/// The fixture's companies as `GET /company` lists them: by name, byte by byte (upstream's
+/// `sort({ name: "asc" })` in MongoDB, src/services/company.js:41).
 const ALL_NAMES: [&str; 7] = [
     "Acme Security Reseller",
+    "Contoso Ltd",
+    "Globex Customer",
+    "Globex Reseller",
     "Northwind Sub-Reseller",
     "test-company-1",
     "test-company-2",
-    "Contoso Ltd",
-    "Globex Reseller",
-    "Globex Customer",
 ];
 
 /// `describe("GET /company")`
@@ -112,13 +114,28 @@ mod list_companies {
         assert_eq!(answer, (200, json!({"companies": [], "totalDocCount": 0})));
     }
 
-    // upstream: "should return the newly created company"; ours: every company, full documents, in
-    // creation order
-    async fn all_companies_in_creation_order(db: Db) {
+    // upstream: "should return the newly created company"; every company, full documents, by name
+    // as upstream sorts (src/services/company.js:41): byte order, so capitals first
+    async fn all_companies_by_name(db: Db) {
         let app = spawn_app(db).await;
         let (status, body) = get(&app, &app.fresh_client(), "/company").await;
         assert_eq!((status, names(&body), body["totalDocCount"].as_u64()), (200, ALL_NAMES.to_vec(), Some(7)));
-        assert_eq!(body["companies"][2], company_one(json!({})));
+        assert_eq!(body["companies"][5], company_one(json!({})));
+        app.seed(&json!({"companies": [{"name": "alpha"}, {"name": "Beta"}, {"name": "Ärger"}]})).await.unwrap();
+        let (_, body) = get(&app, &app.fresh_client(), "/company").await;
+        let expected = [
+            "Acme Security Reseller",
+            "Beta",
+            "Contoso Ltd",
+            "Globex Customer",
+            "Globex Reseller",
+            "Northwind Sub-Reseller",
+            "alpha",
+            "test-company-1",
+            "test-company-2",
+            "Ärger",
+        ];
+        assert_eq!(names(&body), expected);
         assert_eq!(
             body["companies"][0],
             json!({"_id": hex("xC5kfGz7w2Nz"), "name": "Acme Security Reseller", "contacts": [],
@@ -142,6 +159,12 @@ mod list_companies {
         assert_eq!(seen, ALL_NAMES);
         let (_, past_the_end) = get(&app, &anon, "/company?offset=7").await;
         assert_eq!(past_the_end, json!({"companies": [], "totalDocCount": 7}));
+        // Without a limit, upstream's 100 (src/api/routes/company.js:61: MAX_LIMIT_RESULTS).
+        let many: Vec<Value> = (0..100).map(|i| json!({"name": format!("Many {i:03}")})).collect();
+        app.seed(&json!({"companies": many})).await.unwrap();
+        let (_, body) = get(&app, &anon, "/company").await;
+        assert_eq!((names(&body).len(), body["totalDocCount"].as_u64()), (100, Some(107)));
+        assert_eq!(names(&body)[99], "Many 095", "Acme, Contoso and the Globexes come first");
     }
 
     // upstream: "should not return blocked created company if not logged in", "With Auth" ›
@@ -177,16 +200,16 @@ mod list_companies {
         let admin = logged_in(&app, "admin@email.com").await;
         let (status, body) = get(&app, &admin, "/company?limit=100").await;
         assert_eq!((status, names(&body), body["totalDocCount"].as_u64()), (200, ALL_NAMES.to_vec(), Some(7)));
-        assert_eq!(body["companies"][2], company_one(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})));
+        assert_eq!(body["companies"][5], company_one(json!({"isBlocked": true, "adminReason": "spam", "__v": 1})));
         let (_, body) = get(&app, &anon, &format!("/company?limit=100&god_token={GOD_TOKEN}")).await;
         assert_eq!(names(&body), ALL_NAMES);
-        assert_eq!(body["companies"][3]["isDisabled"], true);
+        assert_eq!(body["companies"][6]["isDisabled"], true);
     }
 
     crate::on_both_databases!(
         input_validation,
         a_clean_database_lists_nothing,
-        all_companies_in_creation_order,
+        all_companies_by_name,
         limit_and_offset_page_through,
         hidden_companies_only_with_admin_privileges,
     );
@@ -330,7 +353,32 @@ mod get_company {
         }
     }
 
+    // upstream: getOffersByCompanyId (src/services/offer.js:465-480) takes the company's five
+    // newest offers, then removes those the caller may not see: a hidden one among them leaves
+    // the others four, not a sixth in its place.
+    async fn the_five_newest_offers_then_the_hidden_ones_removed(db: Db) {
+        let app = spawn_app(db).await;
+        // test-company-1 has "Test Offer" and "Hidden Offer"; four more are written after them.
+        let more: Vec<Value> =
+            (2..=5).map(|i| json!({"company": "Cust0mer0001", "title": format!("Offer {i}")})).collect();
+        app.seed(&json!({"offers": more})).await.expect("offers load");
+        let titles = |answer: &Value| -> Vec<String> {
+            answer.as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap().to_owned()).collect()
+        };
+        let path = format!("/company/{}", hex("Cust0mer0001"));
+        let offers_path = format!("/offers/company/{}", hex("Cust0mer0001"));
+        let anon = app.fresh_client();
+        let seen = ["Test Offer", "Offer 2", "Offer 3", "Offer 4"];
+        assert_eq!(titles(&get(&app, &anon, &path).await.1["offers"]), seen);
+        assert_eq!(titles(&get(&app, &anon, &offers_path).await.1), seen);
+        let own = logged_in(&app, "company1@email.com").await;
+        let all = ["Test Offer", "Hidden Offer", "Offer 2", "Offer 3", "Offer 4"];
+        assert_eq!(titles(&get(&app, &own, &path).await.1["offers"]), all);
+        assert_eq!(titles(&get(&app, &own, &offers_path).await.1), all);
+    }
+
     crate::on_both_databases!(
+        the_five_newest_offers_then_the_hidden_ones_removed,
         bad_and_unknown_ids_are_422,
         the_company_and_its_visible_offers,
         hidden_offers_for_the_company_itself_and_admins,
@@ -760,7 +808,32 @@ mod company_offers {
         assert_eq!(other, (200, json!([company1_offer(1)])));
     }
 
+    // upstream: getOffersByCompanyId (src/services/offer.js:465-480) takes the company's five
+    // newest offers, then removes those the caller may not see: a hidden one among them leaves
+    // the others four, not a sixth in its place.
+    async fn the_five_newest_offers_then_the_hidden_ones_removed(db: Db) {
+        let app = spawn_app(db).await;
+        // test-company-1 has "Test Offer" and "Hidden Offer"; four more are written after them.
+        let more: Vec<Value> =
+            (2..=5).map(|i| json!({"company": "Cust0mer0001", "title": format!("Offer {i}")})).collect();
+        app.seed(&json!({"offers": more})).await.expect("offers load");
+        let titles = |answer: &Value| -> Vec<String> {
+            answer.as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap().to_owned()).collect()
+        };
+        let path = format!("/company/{}", hex("Cust0mer0001"));
+        let offers_path = format!("/offers/company/{}", hex("Cust0mer0001"));
+        let anon = app.fresh_client();
+        let seen = ["Test Offer", "Offer 2", "Offer 3", "Offer 4"];
+        assert_eq!(titles(&get(&app, &anon, &path).await.1["offers"]), seen);
+        assert_eq!(titles(&get(&app, &anon, &offers_path).await.1), seen);
+        let own = logged_in(&app, "company1@email.com").await;
+        let all = ["Test Offer", "Hidden Offer", "Offer 2", "Offer 3", "Offer 4"];
+        assert_eq!(titles(&get(&app, &own, &path).await.1["offers"]), all);
+        assert_eq!(titles(&get(&app, &own, &offers_path).await.1), all);
+    }
+
     crate::on_both_databases!(
+        the_five_newest_offers_then_the_hidden_ones_removed,
         bad_and_unknown_ids_are_422,
         the_companys_visible_offers,
         hidden_offers_for_the_company_itself_and_admins,
@@ -783,8 +856,8 @@ mod me {
     }
 
     // upstream: "should return the informations of the logged in user (company)", "should return
-    // the informations of the logged in user (admin)" (upstream omits an admin's `company`; the
-    // contract, session.md, says null)
+    // the informations of the logged in user (admin)": an admin's answer has no `company` key
+    // (src/api/routes/auth.js:19,32)
     async fn the_account_and_its_company(db: Db) {
         let app = spawn_app(db).await;
         let company = logged_in(&app, "company1@email.com").await;
@@ -793,7 +866,7 @@ mod me {
         assert_eq!(answer, (200, json!({"data": data})));
         let admin = logged_in(&app, "admin@email.com").await;
         let answer = json(app.me(&admin).await).await;
-        assert_eq!(answer, (200, json!({"data": {"email": "admin@email.com", "isAdmin": true, "company": null}})));
+        assert_eq!(answer, (200, json!({"data": {"email": "admin@email.com", "isAdmin": true}})));
     }
 
     crate::on_both_databases!(without_a_session_login_is_required, the_account_and_its_company);
@@ -831,4 +904,58 @@ mod notices {
     }
 
     crate::on_both_databases!(each_state_change_is_told_to_the_company);
+}
+
+/// Upstream reads `god_token` from every JSON body, GETs' included (src/api/middleware/auth.js:18-27,
+/// src/loaders/express.js:44); its GET cases send it so (supertest's `.send(withGodToken())`).
+mod god_token_in_a_get_body {
+    use super::*;
+
+    /// `GET path` with `body` as JSON.
+    async fn get_with(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+        json(app.fresh_client().get(app.url(path)).json(&body).send().await.unwrap()).await
+    }
+
+    // upstream: company.js:182 "should return both companies if god token is sent"; company.js:742
+    // "should return hidden offers when user is god"; company.js:759 "should succeed if company is
+    // disabled and user is god"; company.js:771 "should succeed if company is blocked and user is
+    // god"; company.js:783 "should fail if company hasn't finished registration and user is god";
+    // offer.js:3168 "should return hidden company offers with god token"
+    async fn a_get_takes_the_god_token_from_its_json_body(db: Db) {
+        let app = spawn_app(db).await;
+        let god = json!({"god_token": GOD_TOKEN});
+        let (one, two) = (hex("Cust0mer0001"), hex("Cust0mer0002"));
+        assert_eq!(put(&app, &app.fresh_client(), &format!("/company/{two}/disable"), god.clone()).await.0, 200);
+        let (status, body) = get_with(&app, "/company", god.clone()).await;
+        assert_eq!((status, body["totalDocCount"].as_u64()), (200, Some(7)), "the disabled company too");
+        let (_, body) = get_with(&app, "/company", json!({"god_token": "wrong"})).await;
+        assert_eq!(body["totalDocCount"], 6, "a wrong god token is no privilege");
+
+        let (status, body) = get_with(&app, &format!("/company/{one}"), god.clone()).await;
+        let titles: Vec<&str> =
+            body["offers"].as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap()).collect();
+        assert_eq!((status, titles), (200, vec!["Test Offer", "Hidden Offer"]), "hidden offers for god");
+        assert_eq!(get_with(&app, &format!("/company/{two}"), god.clone()).await.0, 200, "disabled, for god");
+        let offers = get_with(&app, &format!("/offers/company/{one}"), god.clone()).await;
+        assert_eq!(offers.1.as_array().map(Vec::len), Some(2), "hidden offers for god: {offers:?}");
+
+        let block = json!({"god_token": GOD_TOKEN, "adminReason": "spam"});
+        assert_eq!(put(&app, &app.fresh_client(), &format!("/company/{one}/block"), block).await.0, 200);
+        assert_eq!(get_with(&app, &format!("/company/{one}"), god.clone()).await.0, 200, "blocked, for god");
+        app.db
+            .execute_unprepared("UPDATE companies SET has_finished_registration = false WHERE id = 'Cust0mer0001'")
+            .await
+            .unwrap();
+        let closed = (403, json!({"error_code": 3, "errors": [{"msg": "registration-not-finished-yet"}]}));
+        assert_eq!(get_with(&app, &format!("/company/{one}"), god).await, closed);
+
+        // The body's token wins over the query's; a body that is not JSON is refused as for any write.
+        let path = format!("/company?god_token={GOD_TOKEN}");
+        assert_eq!(get_with(&app, &path, json!({"god_token": "wrong"})).await.1["totalDocCount"], 5);
+        let malformed = app.fresh_client().get(app.url("/company")).header("content-type", "application/json");
+        let answer = json(malformed.body("{").send().await.unwrap()).await;
+        assert_eq!(answer, (400, json!({"error_code": 1, "errors": [{"msg": "invalid-json"}]})));
+    }
+
+    crate::on_both_databases!(a_get_takes_the_god_token_from_its_json_body);
 }

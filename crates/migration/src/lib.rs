@@ -32,6 +32,7 @@ mod m20261203_000027_company_paths;
 mod m20261206_000028_drop_change_notices;
 mod m20261206_000029_tree_order_keys;
 mod m20261207_000030_company_facets;
+mod m20261207_000031_companies_by_name;
 pub use m20261207_000030_company_facets::facet;
 
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000028_drop_change_notices::Migration),
             Box::new(m20261206_000029_tree_order_keys::Migration),
             Box::new(m20261207_000030_company_facets::Migration),
+            Box::new(m20261207_000031_companies_by_name::Migration),
         ]
     }
 }

@@ -38,7 +38,8 @@ pub struct Empty {}
 pub struct Me {
     pub email: String,
     pub is_admin: bool,
-    #[oai(nullable)]
+    /// The account's company; absent for an admin, as upstream.
+    #[oai(skip_serializing_if_is_none)]
     pub company: Option<CompanyDoc>,
 }
 
@@ -169,7 +170,7 @@ impl AuthApi {
     #[oai(path = "/auth/me", method = "get", operation_id = "me")]
     async fn me(&self, req: &Request, _cookie: SessionCookie, gateway: Data<&Gateway>) -> MeResponse {
         let result = async {
-            let caller = caller::identify_by_query(req, &gateway, None).await?;
+            let caller = caller::identify_get(req, &gateway, None, None).await?;
             let session = caller.session.ok_or_else(SessionError::login_required)?;
             Ok(MeBody {
                 data: Me {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use companygate_domain::gate::{Caller, Presented, SentGodToken};
 
+use crate::body::GetBody;
 use crate::error::SessionError;
 
 pub const COOKIE: &str = "connect.sid";
@@ -44,8 +45,8 @@ pub fn caller<'a>(cookie: Option<&'a str>, god_token: Option<&'a Value>) -> Call
     Caller { session_cookie: cookie, god_token: sent_god_token(god_token) }
 }
 
-/// The caller of a GET, which has no body: its god token comes as the `god_token` query
-/// parameter, where only an empty one counts as none.
+/// The caller of a GET whose god token comes as the `god_token` query parameter, where only an
+/// empty one counts as none.
 pub fn caller_by_query<'a>(cookie: Option<&'a str>, god_token: Option<&'a str>) -> Caller<'a> {
     let god_token = match god_token {
         None | Some("") => SentGodToken::None,
@@ -54,14 +55,24 @@ pub fn caller_by_query<'a>(cookie: Option<&'a str>, god_token: Option<&'a str>) 
     Caller { session_cookie: cookie, god_token }
 }
 
-/// Who a GET's caller is (see [`caller_by_query`]), as the core judges it.
-pub async fn identify_by_query(
+/// Who a GET's caller is, as the core judges it: the god token of its JSON body when it has one
+/// (as upstream reads it), else the `god_token` query parameter (see [`caller_by_query`]).
+pub async fn identify_get(
     req: &Request,
     gateway: &Gateway,
     god_token: Option<&str>,
+    body: Option<&GetBody>,
 ) -> Result<Presented, SessionError> {
     let cookie = session_cookie(req);
-    gateway.presented(caller_by_query(cookie.as_deref(), god_token)).await.map_err(SessionError::database)
+    gateway.presented(caller_of_get(cookie.as_deref(), god_token, body)).await.map_err(SessionError::database)
+}
+
+/// The caller of a GET: the god token of its JSON body when it has one, else the query's.
+pub fn caller_of_get<'a>(cookie: Option<&'a str>, god_token: Option<&'a str>, body: Option<&'a GetBody>) -> Caller<'a> {
+    match body.and_then(|body| body.get("god_token")) {
+        Some(sent) => caller(cookie, Some(sent)),
+        None => caller_by_query(cookie, god_token),
+    }
 }
 
 /// `Secure` only when the request came over HTTPS, directly or through a trusted proxy, so plain

@@ -6,7 +6,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 
 use crate::ApiTags;
-use crate::body::JsonBody;
+use crate::body::{GetBody, JsonBody};
 use crate::caller;
 use crate::documents::{CompanyDoc, OfferDoc};
 use crate::error::{ErrorItem, SessionError};
@@ -40,9 +40,9 @@ pub struct Online {
 }
 
 crate::session_response!(DeleteResponse, CompanyDoc, [BadRequest, Unauthorized, Forbidden, Conflict, Unprocessable]);
-crate::session_response!(CompanyResponse, CompanyWithOffers, [Forbidden, Unprocessable]);
+crate::session_response!(CompanyResponse, CompanyWithOffers, [BadRequest, Forbidden, Unprocessable]);
 crate::session_response!(OnlineResponse, Online, []);
-crate::session_response!(ListResponse, CompanyList, [Unprocessable]);
+crate::session_response!(ListResponse, CompanyList, [BadRequest, Unprocessable]);
 
 /// An optional integer query parameter in `min..=max`, failed as the upstream validators fail it:
 /// one message for every way it can be wrong (not an integer, or out of bounds), naming the bound
@@ -85,7 +85,8 @@ impl CompanyApi {
 
     /// List companies
     ///
-    /// A page of companies in creation order. Blocked and disabled companies are included only
+    /// A page of companies by name (byte order, as upstream's MongoDB sorts strings: `Beta` before
+    /// `alpha`; ties by id). Blocked and disabled companies are included only
     /// with admin privileges (admin session or `god_token`). A bad `limit` (not an integer from 1
     /// to 100) is a 422 `must-be-lower-than-or-equal-to-100`, a bad `offset` (not an integer of 0
     /// or more) `must-be-greater-than-or-equal-to-0`, as upstream.
@@ -94,19 +95,20 @@ impl CompanyApi {
         &self,
         req: &Request,
         gateway: Data<&Gateway>,
-        /// 1 to 100, default 20.
+        /// 1 to 100, default 100.
         limit: Query<Option<Raw<IntegerText<LIMIT_MIN, LIMIT_MAX>>>>,
         /// 0 or more, default 0.
         offset: Query<Option<Raw<IntegerText<OFFSET_MIN, 0>>>>,
-        /// The god token (GET has no body).
+        /// The god token (a JSON body's `god_token` is read too, and wins).
         god_token: Query<Option<String>>,
+        body: GetBody,
     ) -> ListResponse {
         let result = async {
-            let caller = caller::identify_by_query(req, &gateway, god_token.0.as_deref()).await?;
+            let caller = caller::identify_get(req, &gateway, god_token.0.as_deref(), Some(&body)).await?;
             let limit = query_int(
                 "limit",
                 limit.0.as_deref(),
-                20,
+                LIMIT_MAX as u64,
                 (LIMIT_MIN, Some(LIMIT_MAX)),
                 format!("must-be-lower-than-or-equal-to-{LIMIT_MAX}"),
             );
@@ -148,11 +150,12 @@ impl CompanyApi {
         /// 24 hex digits (`_id`) or the 12-character resource id.
         #[oai(name = "companyId", example = "crate::examples::company_id_param")]
         company_id: Path<CompanyIdParam>,
-        /// The god token (GET has no body).
+        /// The god token (a JSON body's `god_token` is read too, and wins).
         god_token: Query<Option<String>>,
+        body: GetBody,
     ) -> CompanyResponse {
         let result = async {
-            let caller = caller::identify_by_query(req, &gateway, god_token.0.as_deref()).await?;
+            let caller = caller::identify_get(req, &gateway, god_token.0.as_deref(), Some(&body)).await?;
             let id = parse_id(&company_id.0.0)?;
             let details = gateway
                 .company_details(&caller.actor(), id)

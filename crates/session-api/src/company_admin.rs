@@ -8,7 +8,7 @@ use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 
 use crate::ApiTags;
-use crate::body::JsonBody;
+use crate::body::{GetBody, JsonBody};
 use crate::caller;
 use crate::company::GodTokenBody;
 use crate::documents::CompanyDoc;
@@ -65,7 +65,7 @@ impl From<DeletionCounts> for Counts {
 crate::session_response!(BlockResponse, CompanyDoc, [BadRequest, Unauthorized, Unprocessable]);
 // Disable and enable: the gate admits a company's account, which may change only its own company.
 crate::session_response!(StateResponse, CompanyDoc, [BadRequest, Unauthorized, Forbidden, Unprocessable]);
-crate::session_response!(PreviewResponse, Preview, [Unauthorized, Forbidden, Conflict, Unprocessable]);
+crate::session_response!(PreviewResponse, Preview, [BadRequest, Unauthorized, Forbidden, Conflict, Unprocessable]);
 
 /// One core call: the gate, then the id's syntax with any body field checks (listed together),
 /// then the change.
@@ -180,15 +180,19 @@ impl CompanyAdminApi {
         /// 24 hex digits (`_id`) or the 12-character resource id.
         #[oai(name = "companyId", example = "crate::examples::company_id_param")]
         company_id: Path<CompanyIdParam>,
-        /// The god token (GET has no body).
+        /// The god token (a JSON body's `god_token` is read too, and wins).
         god_token: Query<Option<String>>,
+        body: GetBody,
     ) -> PreviewResponse {
         let result = async {
             let cookie = caller::session_cookie(req);
             let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw));
             let counts = gateway
-                .preview_deletion_gated(caller::caller_by_query(cookie.as_deref(), god_token.0.as_deref()), id)
+                .preview_deletion_gated(
+                    caller::caller_of_get(cookie.as_deref(), god_token.0.as_deref(), Some(&body)),
+                    id,
+                )
                 .await
                 .map_err(|e| SessionError::from_gated(e, |e| SessionError::from_delete(e, raw)))?;
             Ok(Preview { counts: counts.into() })

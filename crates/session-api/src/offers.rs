@@ -6,12 +6,13 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 
 use crate::ApiTags;
+use crate::body::GetBody;
 use crate::caller;
 use crate::documents::OfferDoc;
 use crate::error::SessionError;
 use crate::params::CompanyIdParam;
 
-crate::session_response!(OffersResponse, Vec<OfferDoc>, [Unprocessable]);
+crate::session_response!(OffersResponse, Vec<OfferDoc>, [BadRequest, Unprocessable]);
 
 pub struct OffersApi;
 
@@ -30,11 +31,12 @@ impl OffersApi {
         /// 24 hex digits (`_id`) or the 12-character resource id.
         #[oai(name = "companyId", example = "crate::examples::company_id_param")]
         company_id: Path<CompanyIdParam>,
-        /// The god token (GET has no body).
+        /// The god token (a JSON body's `god_token` is read too, and wins).
         god_token: Query<Option<String>>,
+        body: GetBody,
     ) -> OffersResponse {
         let result = async {
-            let caller = caller::identify_by_query(req, &gateway, god_token.0.as_deref()).await?;
+            let caller = caller::identify_get(req, &gateway, god_token.0.as_deref(), Some(&body)).await?;
             let raw = &company_id.0.0;
             let id = CompanyId::parse_session_id(raw).ok_or_else(|| SessionError::invalid_id(raw))?;
             let details =

@@ -1,5 +1,5 @@
 //! Reading single companies and plain listings.
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::deletion::tags_of;
 use crate::entities::{companies, offers};
@@ -71,8 +71,8 @@ impl Gateway {
         Ok(CompanyDetails { company, tags, offers })
     }
 
-    /// A company's newest offers (at most [`PROFILE_OFFERS`], hidden ones only for its own
-    /// account and admins), whatever state the company is in; only an unknown company is refused.
+    /// A company's newest offers (see [`Self::newest_offers`]; hidden ones only for its own account
+    /// and admins), whatever state the company is in; only an unknown company is refused.
     pub async fn company_offers(&self, actor: &Actor, id: CompanyId) -> Result<CompanyDetails, LookupError> {
         let key = id.resource_id().ok_or(LookupError::NotFound(id))?;
         let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(LookupError::NotFound(id))?;
@@ -80,22 +80,24 @@ impl Gateway {
         Ok(CompanyDetails { company, tags: Vec::new(), offers })
     }
 
+    /// As upstream: the company's [`PROFILE_OFFERS`] newest offers, then those the caller may not
+    /// see (hidden ones, unless `with_hidden`) left out, so a caller may see fewer.
     async fn newest_offers(&self, company: &str, with_hidden: bool) -> Result<Vec<offers::Model>, DbErr> {
-        let mut query = offers::Entity::find().filter(offers::Column::CompanyId.eq(company));
-        if !with_hidden {
-            query = query.filter(offers::Column::IsHidden.eq(false));
-        }
         // Newest publication first, unpublished last; ties in the order they were written.
-        query
+        let mut newest = offers::Entity::find()
+            .filter(offers::Column::CompanyId.eq(company))
             .order_by_asc(sea_orm::sea_query::Expr::col(offers::Column::PublishDate).is_null())
             .order_by_desc(offers::Column::PublishDate)
             .order_by_asc(offers::Column::Id)
             .limit(PROFILE_OFFERS)
             .all(&self.db)
-            .await
+            .await?;
+        newest.retain(|offer| with_hidden || !offer.is_hidden);
+        Ok(newest)
     }
 
-    /// A page of companies in creation order; hidden (blocked, disabled) ones only for admins.
+    /// A page of companies by name (byte order, as upstream's MongoDB sorts strings; ties by id);
+    /// hidden (blocked, disabled) ones only for admins.
     pub async fn list_companies(&self, actor: &Actor, limit: u64, offset: u64) -> Result<CompanyPage, DbErr> {
         let mut query = companies::Entity::find();
         if !actor.has_admin_privileges() {
@@ -104,12 +106,22 @@ impl Gateway {
         }
         let total = query.clone().count(&self.db).await?;
         let companies = query
-            .order_by_asc(companies::Column::CreateTime)
+            .order_by_asc(by_bytes(self.db.get_database_backend(), companies::Column::Name))
             .order_by_asc(companies::Column::Id)
             .limit(limit)
             .offset(offset)
             .all(&self.db)
             .await?;
         Ok(CompanyPage { companies, total })
+    }
+}
+
+/// `column` compared byte by byte (PostgreSQL's default collation follows the locale; SQLite's
+/// is already binary), as `idx_companies_name_bytes` reads it.
+fn by_bytes(backend: sea_orm::DatabaseBackend, column: companies::Column) -> sea_orm::sea_query::SimpleExpr {
+    let name = sea_orm::sea_query::Iden::to_string(&column);
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => sea_orm::sea_query::Expr::cust(format!(r#""{name}" COLLATE "C""#)),
+        _ => sea_orm::sea_query::Expr::col(column).into(),
     }
 }
