@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SimpleExpr, UnionType};
 use sea_orm::{DbErr, FromQueryResult, Value};
 
-use super::filter::{Counted, Operator, TimeKey, TimeRange, contained, contains_text};
+use super::filter::{self, Counted, Operator, S, TimeKey, TimeRange, contained, contains_text, s};
 use super::{Narrowing, PageShape, Plan, Root, SearchPage, SearchRequest, kept_counts, limits};
 use crate::Gateway;
 use crate::entities::{companies, company_tree};
@@ -160,9 +160,13 @@ impl Counted {
     fn gatherable(&self) -> bool {
         match self {
             Self::TargetUsers { .. } | Self::Time { .. } => true,
-            Self::Tags { operator, .. } | Self::ResellerName { operator, .. } => {
-                matches!(operator, Operator::Eq | Operator::Include)
-            }
+            Self::Tags { operator, .. } => matches!(operator, Operator::Eq | Operator::Include),
+            // A `Contains` from the trigram index of names.
+            Self::ResellerName { operator, values } => match operator {
+                Operator::Eq | Operator::Include => true,
+                Operator::Contains => values.first().is_some_and(|text| filter::is_name_search(text)),
+                _ => false,
+            },
         }
     }
 
@@ -247,15 +251,21 @@ impl Counted {
                 Expr::col(company_tree::Column::DescendantId).in_subquery(with_tag)
             }
             Self::Tags { operator, values } => tags_match(backend, &name, *operator, values),
-            Self::ResellerName { values, .. } if indexed && self.gatherable() => {
-                // The companies directly below a parent of one of the names.
-                let (c, p) = (Alias::new("rc"), Alias::new("rp"));
+            Self::ResellerName { operator, values } if indexed && self.gatherable() => {
+                // The companies directly below a parent of one of the names (whose name contains
+                // the text, for `Contains`: from the names' trigram index, as a name search).
+                let c = Alias::new("rc");
+                let named = match operator {
+                    Operator::Contains => {
+                        let found = filter::name_search_values(sqlite, &values[0]);
+                        filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), &found)
+                    }
+                    _ => Expr::expr(Func::lower(s(S::Name))).is_in(values.iter().cloned()),
+                };
                 let parents = Query::select()
-                    .column((p.clone(), companies::Column::Id))
-                    .from_as(companies::Entity, p.clone())
-                    .and_where(
-                        Expr::expr(Func::lower(Expr::col((p, companies::Column::Name)))).is_in(values.iter().cloned()),
-                    )
+                    .column((S::Table, companies::Column::Id))
+                    .from_as(companies::Entity, S::Table)
+                    .and_where(named)
                     .to_owned();
                 let below = Query::select()
                     .column((c.clone(), companies::Column::Id))
@@ -383,12 +393,16 @@ impl Gateway {
                     && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope));
             // Where gathering all the matches costs less than walking the whole scope (a gathered
             // match costs up to about eight links walked: an index read and its share of the
-            // sort), a walk
-            // expected to pass `expected` links stops after a few times that, and the matches are
-            // gathered instead; elsewhere the walk goes on to the page's end, whatever it passes.
+            // sort), a walk expected to pass `expected` links stops after a few times that, and the
+            // matches are gathered instead. PostgreSQL bounds every walk so: estimating a `LIKE`
+            // or a range on the links as matching a handful, it would otherwise scan and sort
+            // them all rather than read the order's index, which the bound's own LIMIT makes it do;
+            // a walk cut short there goes on with a longer bound. SQLite walks as asked, unbounded.
             let expected = u128::from(wanted) * u128::from(scope) / u128::from(total);
             let bound = u64::try_from(expected * 4 + 64).unwrap_or(u64::MAX);
-            let bounded = counted.gatherable() && total.saturating_mul(8) < scope && bound < scope;
+            let gather_cheaper = counted.gatherable() && total.saturating_mul(8) < scope;
+            let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+            let bounded = (gather_cheaper || postgres) && bound < scope;
             let mut reading = match gather {
                 true => Reading::Gather,
                 false => Reading::Walk { at_most: bounded.then_some(bound) },
@@ -419,7 +433,15 @@ impl Gateway {
                 // A bounded walk that came short passed too few links to hold the page.
                 if matches!(reading, Reading::Walk { at_most: Some(_) }) && rows.len() < rows_due {
                     self.telemetry.count("companygate_search_walks_cut_short_total", &[], 1);
-                    reading = Reading::Gather;
+                    reading = match reading {
+                        _ if gather_cheaper => Reading::Gather,
+                        // PostgreSQL walks on with a bound sixteen times as far, then unbounded.
+                        Reading::Walk { at_most: Some(at_most) } => {
+                            let further = at_most.saturating_mul(16);
+                            Reading::Walk { at_most: (further < scope).then_some(further) }
+                        }
+                        _ => Reading::Walk { at_most: None },
+                    };
                     continue;
                 }
                 results = rows.into_iter().map(super::PageRow::hit).collect();

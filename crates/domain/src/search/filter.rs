@@ -223,7 +223,7 @@ fn contains_value(sqlite: bool, column: SimpleExpr, value: &Value) -> SimpleExpr
 
 /// Whether a company name searched for `text` is answered from the trigram index of names (three
 /// characters or more make a trigram).
-fn is_name_search(text: &str) -> bool {
+pub(crate) fn is_name_search(text: &str) -> bool {
     text.to_lowercase().chars().count() >= 3
 }
 
