@@ -391,18 +391,19 @@ impl Gateway {
             let gather = (same_key && counted.one_range())
                 || (counted.gatherable()
                     && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope));
-            // Where gathering all the matches costs less than walking the whole scope (a gathered
-            // match costs up to about eight links walked: an index read and its share of the
-            // sort), a walk expected to pass `expected` links stops after a few times that, and the
-            // matches are gathered instead. PostgreSQL bounds every walk so: estimating a `LIKE`
-            // or a range on the links as matching a handful, it would otherwise scan and sort
-            // them all rather than read the order's index, which the bound's own LIMIT makes it do;
-            // a walk cut short there goes on with a longer bound. SQLite walks as asked, unbounded.
+            // PostgreSQL bounds every walk: a walk expected to pass `expected` links stops after
+            // four times that plus 64. Estimating a `LIKE` or a range on the links as matching a
+            // handful, PostgreSQL would otherwise scan and sort the whole scope rather than read
+            // the order's index; the bound's own `LIMIT` over that index keeps it there (and it
+            // stops at the page's end). A page not full at the bound (the order runs against the
+            // condition) is gathered where that is cheaper than walking the whole scope (a
+            // gathered match costs up to about eight links walked: an index read and its share of
+            // the sort), else walked on sixteen times as far, then to the end. SQLite walks
+            // unbounded: it reads a bounded walk to its bound before sorting what matched.
             let expected = u128::from(wanted) * u128::from(scope) / u128::from(total);
             let bound = u64::try_from(expected * 4 + 64).unwrap_or(u64::MAX);
             let gather_cheaper = counted.gatherable() && total.saturating_mul(8) < scope;
-            let postgres = backend == sea_orm::DatabaseBackend::Postgres;
-            let bounded = (gather_cheaper || postgres) && bound < scope;
+            let bounded = backend == sea_orm::DatabaseBackend::Postgres && bound < scope;
             let mut reading = match gather {
                 true => Reading::Gather,
                 false => Reading::Walk { at_most: bounded.then_some(bound) },
@@ -435,7 +436,6 @@ impl Gateway {
                     self.telemetry.count("companygate_search_walks_cut_short_total", &[], 1);
                     reading = match reading {
                         _ if gather_cheaper => Reading::Gather,
-                        // PostgreSQL walks on with a bound sixteen times as far, then unbounded.
                         Reading::Walk { at_most: Some(at_most) } => {
                             let further = at_most.saturating_mul(16);
                             Reading::Walk { at_most: (further < scope).then_some(further) }
