@@ -141,11 +141,11 @@ async fn counted_searches_follow_every_write(db: Db) {
     counted_pages_equal_computed_pages(&app, &acme, "after concurrent creations, loads and a deletion").await;
 }
 
-/// Where the order runs against the condition (names in the order of licence ends, the matches
-/// last by name), a page read along the order passes only non-matches. PostgreSQL's walks stop
-/// at a bound: the matches are then gathered from the condition's index, or, where none serves it
-/// (a tag `Contains`), walked on to the page's end. SQLite walks to the page's end at once. Every
-/// page equals the computed path's.
+/// Where the order runs against the condition (the matches last by name), a page read along the
+/// order passes only non-matches. PostgreSQL's walks on tags stop at a bound: the matches are then
+/// gathered from the condition's index (a tag `Include`), or, where none serves it (a tag
+/// `Contains`), walked on to the page's end. SQLite walks to the page's end at once, and so does
+/// PostgreSQL on a time range. Every page equals the computed path's.
 async fn a_walk_against_the_condition_is_cut_short_on_postgresql(db: Db) {
     let postgres = matches!(db, Db::Postgres);
     let app = spawn_app_with(db, &["--api-rate-limit-per-client", "1000000"]).await;
@@ -159,12 +159,18 @@ async fn a_walk_against_the_condition_is_cut_short_on_postgresql(db: Db) {
     app.seed(&json!({"companies": companies})).await.expect("loads");
     let token = app.reseller_token().await;
     let cut_short = || crate::test_app::metric(&app.client, &app.address, "companygate_search_walks_cut_short_total");
-    let gathered = json!({"FieldName": "LicenseEndDate", "Operator": ">=", "Value": "2047-05-24"});
+    let gathered = json!({"FieldName": "Tags", "Operator": "Include", "Value": "late"});
     let walked = json!({"FieldName": "Tags", "Operator": "Contains", "Value": "lat"});
+    let ranged = json!({"FieldName": "LicenseEndDate", "Operator": ">=", "Value": "2047-05-24"});
     let cut = if postgres { 1.0 } else { 0.0 };
-    for (item, ascending, cut) in
-        [(&gathered, true, cut), (&gathered, false, 0.0), (&walked, true, cut), (&walked, false, 0.0)]
-    {
+    for (item, ascending, cut) in [
+        (&gathered, true, cut),
+        (&gathered, false, 0.0),
+        (&walked, true, cut),
+        (&walked, false, 0.0),
+        (&ranged, true, 0.0),
+        (&ranged, false, 0.0),
+    ] {
         for (page_number, page_size) in [(1, 20), (3, 7)] {
             let before = cut_short().await.unwrap();
             let mut body = json!({"pageNumber": page_number, "pageSize": page_size, "orderBy": "CompanyName",

@@ -391,19 +391,22 @@ impl Gateway {
             let gather = (same_key && counted.one_range())
                 || (counted.gatherable()
                     && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope));
-            // PostgreSQL bounds every walk: a walk expected to pass `expected` links stops after
-            // four times that plus 64. Estimating a `LIKE` or a range on the links as matching a
-            // handful, PostgreSQL would otherwise scan and sort the whole scope rather than read
-            // the order's index; the bound's own `LIMIT` over that index keeps it there (and it
-            // stops at the page's end). A page not full at the bound (the order runs against the
-            // condition) is gathered where that is cheaper than walking the whole scope (a
-            // gathered match costs up to about eight links walked: an index read and its share of
-            // the sort), else walked on sixteen times as far, then to the end. SQLite walks
-            // unbounded: it reads a bounded walk to its bound before sorting what matched.
+            // On PostgreSQL a walk on the tags or the reseller name is bounded: it stops after
+            // four times the links it is expected to pass, plus 64. Estimating a `LIKE` or a JSON
+            // test on the links as matching a handful, PostgreSQL would otherwise scan and sort the
+            // whole scope rather than read the order's index; the bound's own `LIMIT` over that
+            // index keeps it there (and it stops at the page's end). Its estimates of a count or a
+            // time range come from the column statistics and need no bound. A page not full at
+            // the bound (the order runs against the condition) is gathered where that is cheaper
+            // than walking the whole scope (a gathered match costs up to about eight links walked:
+            // an index read and its share of the sort), else walked on sixteen times as far, then
+            // to the end. SQLite walks unbounded: it reads a bounded walk to its bound before
+            // sorting what matched.
             let expected = u128::from(wanted) * u128::from(scope) / u128::from(total);
             let bound = u64::try_from(expected * 4 + 64).unwrap_or(u64::MAX);
             let gather_cheaper = counted.gatherable() && total.saturating_mul(8) < scope;
-            let bounded = backend == sea_orm::DatabaseBackend::Postgres && bound < scope;
+            let misestimated = matches!(counted, Counted::Tags { .. } | Counted::ResellerName { .. });
+            let bounded = backend == sea_orm::DatabaseBackend::Postgres && misestimated && bound < scope;
             let mut reading = match gather {
                 true => Reading::Gather,
                 false => Reading::Walk { at_most: bounded.then_some(bound) },
