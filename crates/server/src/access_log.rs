@@ -78,9 +78,11 @@ pub async fn record<E: Endpoint<Output = Response>>(
     // Routes are named by the specs' templates; a 405 is a known path too. Unknown paths share
     // one label, so clients cannot grow the metrics without bound.
     let routed = response.data::<PathPattern>().map(|p| p.0.clone());
-    let route = match dispatch::route_template(&path) {
-        Some(template) if routed.is_some() || status == 405 => template.to_owned(),
-        _ => routed.map_or_else(|| "unmatched".to_owned(), |p| p.to_string()),
+    let template = (routed.is_some() || status == 405).then(|| dispatch::route_template(&path)).flatten();
+    let route = match (template, routed) {
+        (Some(template), _) => template.to_owned(),
+        (None, Some(pattern)) => pattern.to_string(),
+        (None, None) => "unmatched".to_owned(),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
