@@ -46,6 +46,11 @@ def cid(prefix, n):
     return f"{prefix}{n:0{12 - len(prefix)}d}"
 
 
+def customer_name(i):
+    """The name companies_of gives the i-th company when it is a customer without the mark."""
+    return f"{PREFIXES[i % len(PREFIXES)]} Customer {i:07d}"
+
+
 def companies_of(args):
     """The management tree: (id, parent, name, users limited?, number of users, create time)."""
     start = datetime(2021, 1, 1, tzinfo=timezone.utc)
@@ -507,14 +512,20 @@ def measure(binary, url, args, searches_only=False):
         # Each other shape of a search: filters on tags, counts and the exceeded flag, and the orders
         # the management tree does not keep, from the root (100 000 companies) and scoped to the
         # sub-reseller (10 000); pages 1 to 12 (or values) in turn. No direct figure yet.
-        def shaped(order, ascending, items=None, exceeded=False, scope=None, values=None):
-            group = lambda item: {"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [item]}]}
+        def shaped(order, ascending, items=None, exceeded=False, scope=None, values=None, text=None, groups=None):
+            """Bodies of one shape: `items` is one filter item (its Value taken from `values` in turn),
+            `groups` a whole filter's groups, `text` a SearchInputTextValue."""
+            def group(item):
+                filter = {"Condition": "AND", "FilterGroups": groups or (
+                    [{"Condition": "AND", "FilterItems": [item]}] if item else [])}
+                if text:
+                    filter["SearchInputTextValue"] = text
+                return filter if item or groups or text else None
             bodies = []
             for page in range(1, 13):
                 for value in values or [None]:
                     body = {"pageNumber": page, "pageSize": 10, "orderBy": order, "ascending": ascending,
-                            "filter": group(dict(items, Value=value) if value is not None else items) if items
-                            else None}
+                            "filter": group(dict(items, Value=value) if items and value is not None else items)}
                     if exceeded:
                         body["isTargetUserCountExceededLimit"] = True
                     bodies.append(json.dumps(body))
@@ -560,7 +571,38 @@ def measure(binary, url, args, searches_only=False):
             ("ResellerName Contains text by CompanyName", shaped(
                 "CompanyName", True, {"FieldName": "ResellerName", "Operator": "Contains", "Value": "x"},
                 values=[f"reseller 000{n}" for n in range(10)])),
+            ("CompanyName = a name by CreateTime", shaped(
+                "CreateTime", False, {"FieldName": "CompanyName", "Operator": "="},
+                values=[customer_name(20_000 + n * 7919) for n in range(10)])),
+            ("CompanyName != a name by CompanyName, descending", shaped(
+                "CompanyName", False, {"FieldName": "CompanyName", "Operator": "!="},
+                values=[customer_name(20_000 + n * 7919) for n in range(10)])),
+            ("CompanyName Include two names by TargetUserCount", shaped(
+                "TargetUserCount", True, {"FieldName": "CompanyName", "Operator": "Include"},
+                values=[f"{customer_name(20_000 + n * 7919)}, {customer_name(30_001 + n * 6007)}" for n in range(10)])),
+            ("CompanyName Contains two letters by CreateTime, scoped", shaped(
+                "CreateTime", False, {"FieldName": "CompanyName", "Operator": "Contains"}, scope=SUB,
+                values=["ep", "ph", "hy", "yr", "Ze"])),
+            ("Tags Contains 'ev' by CompanyName", shaped(
+                "CompanyName", True, {"FieldName": "Tags", "Operator": "Contains", "Value": "ev"})),
+            ("Tags != 'even' by CreateTime, ascending", shaped(
+                "CreateTime", True, {"FieldName": "Tags", "Operator": "!=", "Value": "even"})),
+            ("TargetUserCount >= n AND CreateTime >= day by CreateTime", shaped(
+                "CreateTime", False, groups=[{"Condition": "AND", "FilterItems": [
+                    {"FieldName": "TargetUserCount", "Operator": ">=", "Value": "50"},
+                    {"FieldName": "CreateTime", "Operator": ">=", "Value": "2022-06-01"}]}])),
+            ("Tags Include 'even' OR TargetUserCount = n by CompanyName", shaped(
+                "CompanyName", True, groups=[{"Condition": "OR", "FilterItems": [
+                    {"FieldName": "Tags", "Operator": "Include", "Value": "even"},
+                    {"FieldName": "TargetUserCount", "Operator": "=", "Value": "7"}]}])),
+            ("text 'zephyr' AND TargetUserCount >= n by CompanyName", shaped(
+                "CompanyName", True, dict(counts, Value="5"), text=MARK.lower())),
             ("isTargetUserCountExceededLimit by CreateTime", shaped("CreateTime", False, exceeded=True)),
+            ("unfiltered by CompanyName, descending", shaped("CompanyName", False)),
+            ("unfiltered by CreateTime, ascending, scoped", shaped("CreateTime", True, scope=SUB)),
+            ("unfiltered by TargetUserCount, ascending", shaped("TargetUserCount", True)),
+            ("unfiltered by ResellerName, descending, scoped", shaped("ResellerName", False, scope=SUB)),
+            ("unfiltered by LicenseEndDate, descending", shaped("LicenseEndDate", False)),
             ("unfiltered by TargetUserCount", shaped("TargetUserCount", False)),
             ("unfiltered by ResellerName", shaped("ResellerName", True)),
             ("unfiltered by LicenseEndDate, scoped", shaped("LicenseEndDate", True, scope=SUB)),

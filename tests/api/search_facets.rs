@@ -1,7 +1,7 @@
 //! A search whose filter is one condition on active target users, creation time, licence end date,
 //! an expired licence, tags or the reseller name is answered from the facets (per-manager counts of each value or day) and
 //! the management tree; the same condition written twice
-//! is computed from the companies. Both must agree in every operator, order, direction, scope,
+//! is checked on each link instead (no facet counts it). Both must agree in every operator, order, direction, scope,
 //! with and without the exceeded flag, past the end, and after every kind of write that moves a
 //! company between values or managers: creations, loads of target users, licence and tag changes,
 //! a parent's rename, moves, deletions, and many of them at once.

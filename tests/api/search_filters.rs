@@ -1,7 +1,9 @@
 //! The search `filter` tree: every field and operator, nested groups, ordering ties, scoping.
 use serde_json::{Value, json};
 
-use crate::test_app::{Db, TestApp, json, spawn_app};
+use crate::company_writes::form_with;
+use crate::search_orders::{ORDERS, all_rows, expected_page, page};
+use crate::test_app::{Db, TestApp, json, spawn_app, spawn_app_with};
 
 const N: &str = "Northwind Sub-Reseller";
 const T1: &str = "test-company-1";
@@ -200,7 +202,88 @@ async fn unknown_keys_inside_a_filter_are_refused(db: Db) {
     assert_eq!(json(app.search(&token, &search(camel)).await).await.0, 200);
 }
 
+/// A filter the facets do not count (conditions on the company name, several conditions, `OR`),
+/// checked on each link of the tree: every order, direction, scope, exceeded flag and page equals
+/// the page worked out from the companies' own values, before and after writes that change keys.
+async fn filters_checked_on_each_link_page_like_the_companies(db: Db) {
+    let app = spawn_app_with(db, &["--api-rate-limit-per-client", "1000000"]).await;
+    let token = app.reseller_token().await;
+    for (name, users, end) in [("Tie", "5", "2031-03-01"), ("tie", "1", "2026-12-31"), ("Cobalt", "0", "2027-05-05")] {
+        app.create_company(&token, form_with(name, users, end)).await;
+    }
+    let northwind = app.token("northwind-reseller", "n0rth-s3cret").await;
+    app.create_company(&northwind, form_with("Below Northwind", "3", "2029-05-05")).await;
+    pages_like_the_companies(&app, &token, "as created").await;
+
+    // A rename (of a company and of a parent), a licence that the active target users now exceed.
+    assert_eq!(app.update_company(&token, "Cust0mer0002", form_with("TIE", "1", "2030-01-01")).await.0, 200);
+    assert_eq!(
+        app.update_company(&token, "SubReseller1", form_with("Cobalt Northwind", "25", "2030-01-31")).await.0,
+        200
+    );
+    assert_eq!(app.update_company(&token, "Cust0mer0001", form_with("test-company-1", "1", "2031-01-01")).await.0, 200);
+    pages_like_the_companies(&app, &token, "after renames and a licence change").await;
+}
+
+async fn pages_like_the_companies(app: &TestApp, token: &str, when: &str) {
+    let lower = |r: &Value, key: &str| r[key].as_str().unwrap_or_default().to_lowercase();
+    let name = move |r: &Value| lower(r, "companyName");
+    let users = |r: &Value| r["targetUserCount"].as_i64().unwrap();
+    let tagged = |r: &Value, tag: &str| {
+        r["tags"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().eq_ignore_ascii_case(tag))
+    };
+    type Keep = Box<dyn Fn(&Value) -> bool>;
+    let cases: Vec<(Value, Keep)> = vec![
+        (one_group(vec![item("CompanyName", "=", "TIE")]), Box::new(move |r| name(r) == "tie")),
+        (one_group(vec![item("CompanyName", "!=", "tie")]), Box::new(move |r| name(r) != "tie")),
+        (
+            one_group(vec![item("CompanyName", "Include", "contoso ltd, Tie, nobody")]),
+            Box::new(move |r| ["contoso ltd", "tie"].contains(&name(r).as_str())),
+        ),
+        (one_group(vec![item("CompanyName", "Contains", "co")]), Box::new(move |r| name(r).contains("co"))),
+        (
+            one_group(vec![item("TargetUserCount", ">=", "1"), item("CompanyName", "!=", "tie")]),
+            Box::new(move |r| users(r) >= 1 && name(r) != "tie"),
+        ),
+        (
+            json!({"Condition": "OR", "FilterGroups": [
+                {"Condition": "AND", "FilterItems": [item("CompanyName", "=", T1)]},
+                {"Condition": "AND", "FilterItems": [item("ResellerName", "Contains", "northwind")]}]}),
+            Box::new(move |r| name(r) == T1 || lower(r, "resellerName").contains("northwind")),
+        ),
+        (
+            json!({"Condition": "AND", "FilterGroups": [{"Condition": "OR",
+                "FilterItems": [item("Tags", "Include", "emea, nobody"), item("TargetUserCount", "=", "0")]}]}),
+            Box::new(move |r| tagged(r, "emea") || users(r) == 0),
+        ),
+        (
+            one_group(vec![item("LicenceExpired", "=", "false"), item("TargetUserCount", "<=", "3")]),
+            Box::new(move |r| !r["licenceExpired"].as_bool().unwrap() && users(r) <= 3),
+        ),
+    ];
+    for scope in [None, Some("SubReseller1")] {
+        let rows = all_rows(app, token, scope).await;
+        for (i, (filter, keep)) in cases.iter().enumerate() {
+            for (o, order) in ORDERS.into_iter().enumerate() {
+                for ascending in [true, false] {
+                    let exceeded = (i + o) % 2 == 0;
+                    for (page_number, page_size) in [(1, 100), (2, 2), (40, 5)] {
+                        let mut body = json!({"pageNumber": page_number, "pageSize": page_size, "orderBy": order,
+                                              "ascending": ascending, "filter": filter});
+                        if exceeded {
+                            body["isTargetUserCountExceededLimit"] = json!(true);
+                        }
+                        let answered = page(app, token, scope, &body).await;
+                        assert_eq!(answered, expected_page(&rows, keep, &body), "{when}: {scope:?} {body}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 crate::on_both_databases!(
+    filters_checked_on_each_link_page_like_the_companies,
     unknown_keys_inside_a_filter_are_refused,
     every_field_and_operator_selects_the_right_companies,
     groups_combine_with_and_or_and_nest,

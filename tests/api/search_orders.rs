@@ -1,19 +1,20 @@
 //! A search page without a filter is read off the management tree's keys in every order (each
 //! link carries its company's name, creation time, active target users, licence end date,
-//! reseller name and exceeded flag); the same page asked for with a filter that matches every
-//! company is computed from the companies themselves. Both must agree, in every order and
-//! direction, with and without the exceeded flag, from the root and scoped, before and after the
-//! writes that change the keys: a rename of a parent, a changed licence, new target users, a move.
+//! reseller name and exceeded flag); the same page is worked out here from the companies' own
+//! values as the results show them, and read again with a filter that keeps every company (checked
+//! on each link). All three must agree, in every order and direction, with and without the
+//! exceeded flag, from the root and scoped, before and after the writes that change the keys: a
+//! rename of a parent, a changed licence, new target users, a move.
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
 
 use crate::company_writes::form_with;
 use crate::test_app::{Db, TestApp, json, spawn_app};
 
-const ORDERS: [&str; 5] = ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
+pub(crate) const ORDERS: [&str; 5] = ["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"];
 
-/// A filter every company matches, which neither the tree nor the facets answer (two conditions,
-/// so the page is computed).
+/// A filter every company matches, which neither the tree's kept totals nor the facets answer
+/// (two conditions, so each link is checked).
 fn everything() -> Value {
     let all = json!({"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"});
     json!({"Condition": "AND", "FilterGroups": [{"Condition": "AND", "FilterItems": [all.clone(), all]}]})
@@ -33,9 +34,81 @@ pub(crate) async fn page(app: &TestApp, token: &str, scope: Option<&str>, body: 
     (ids, data["totalNumberOfRecords"].clone(), data["limitExceededCompanyCount"].clone())
 }
 
-/// Every order, direction, exceeded flag and scope: the tree's page equals the computed one.
+/// Every company a search from `scope` covers, as a result row shows it: read from the
+/// companies themselves, whatever the tree's copies of their keys say.
+pub(crate) async fn all_rows(app: &TestApp, token: &str, scope: Option<&str>) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for number in 1.. {
+        let body = json!({"pageNumber": number, "pageSize": 100, "orderBy": "CreateTime", "ascending": true});
+        let mut request = app.client.post(app.url("/api/companies/search")).bearer_auth(token).json(&body);
+        if let Some(scope) = scope {
+            request = request.header("X-KEEPNET-Company-Id", scope);
+        }
+        let (status, answer) = json(request.send().await.unwrap()).await;
+        assert_eq!(status, 200, "{answer}");
+        let page = answer["data"]["results"].as_array().unwrap();
+        rows.extend(page.iter().cloned());
+        if page.len() < 100 {
+            break;
+        }
+    }
+    rows
+}
+
+/// Whether a result row's active target users exceed its limited licence.
+pub(crate) fn exceeds(row: &Value) -> bool {
+    let allowed: i64 = row["numberOfUsers"].as_str().and_then(|n| n.parse().ok()).unwrap_or(0);
+    row["isNumberOfUsersLimited"].as_bool().unwrap() && row["targetUserCount"].as_i64().unwrap() > allowed
+}
+
+/// The page `body` asks for, worked out here from `rows` (see [`all_rows`]): those `keep` keeps
+/// (and that exceed their licence, when the body asks), sorted by the order's key from the rows'
+/// own values (a missing key last in both directions, text by bytes, ties by id), then cut.
+pub(crate) fn expected_page(
+    rows: &[Value],
+    keep: impl Fn(&Value) -> bool,
+    body: &Value,
+) -> (Vec<String>, Value, Value) {
+    let only_exceeded = body["isTargetUserCountExceededLimit"].as_bool().unwrap_or(false);
+    let mut kept: Vec<&Value> = rows.iter().filter(|r| keep(r) && (!only_exceeded || exceeds(r))).collect();
+    let time = |v: &Value| v.as_str().map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap());
+    let order = body["orderBy"].as_str().unwrap();
+    let key = |r: &Value| -> (bool, Option<String>, Option<i64>) {
+        match order {
+            "CreateTime" => (false, None, time(&r["createTime"]).map(|t| t.timestamp_micros())),
+            "LicenseEndDate" => {
+                let end = time(&r["licenseEndDate"]).map(|t| t.timestamp_micros());
+                (end.is_none(), None, end)
+            }
+            "TargetUserCount" => (false, None, r["targetUserCount"].as_i64()),
+            "CompanyName" => (false, r["companyName"].as_str().map(str::to_owned), None),
+            "ResellerName" => {
+                let parent = r["resellerName"].as_str().map(str::to_owned);
+                (parent.is_none(), parent, None)
+            }
+            other => panic!("no order {other}"),
+        }
+    };
+    let ascending = body["ascending"].as_bool().unwrap();
+    kept.sort_by(|a, b| {
+        let ((a_missing, a_text, a_number), (b_missing, b_text, b_number)) = (key(a), key(b));
+        let by_key = (a_text, a_number).cmp(&(b_text, b_number));
+        let by_key = if ascending { by_key } else { by_key.reverse() };
+        let id = |r: &Value| r["companyResourceId"].as_str().unwrap().to_owned();
+        a_missing.cmp(&b_missing).then(by_key).then_with(|| id(a).cmp(&id(b)))
+    });
+    let exceeded = kept.iter().filter(|r| exceeds(r)).count();
+    let (number, size) = (body["pageNumber"].as_u64().unwrap() as usize, body["pageSize"].as_u64().unwrap() as usize);
+    let ids = kept.iter().skip((number - 1) * size).take(size);
+    let ids = ids.map(|r| r["companyResourceId"].as_str().unwrap().to_owned()).collect();
+    (ids, json!(kept.len()), json!(exceeded))
+}
+
+/// Every order, direction, exceeded flag and scope: the tree's page equals the one worked out
+/// from the companies' own values, and the one a filter that keeps every company reads.
 async fn tree_pages_equal_computed_pages(app: &TestApp, token: &str, when: &str) {
     for scope in [None, Some("SubReseller1")] {
+        let rows = all_rows(app, token, scope).await;
         for order in ORDERS {
             for ascending in [true, false] {
                 for exceeded in [false, true] {
@@ -46,6 +119,7 @@ async fn tree_pages_equal_computed_pages(app: &TestApp, token: &str, when: &str)
                             body["isTargetUserCountExceededLimit"] = json!(true);
                         }
                         let from_tree = page(app, token, scope, &body).await;
+                        assert_eq!(from_tree, expected_page(&rows, |_| true, &body), "{when}: {scope:?} {body}");
                         body["filter"] = everything();
                         let computed = page(app, token, scope, &body).await;
                         assert_eq!(from_tree, computed, "{when}: {scope:?} {body}");

@@ -185,7 +185,10 @@ async fn new_database(db: Db, files: &tempfile::TempDir) -> (String, Option<Stri
         Db::Postgres => {
             let admin = Database::connect(admin_postgres_url()).await.expect("PostgreSQL is reachable");
             let name = format!("companygate_test_{}", uuid_like());
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            // Text sorts by bytes, as on SQLite, whatever the server's default collation (the
+            // tests' expected orders are computed so).
+            let create = format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C'");
+            admin.execute_unprepared(&create).await.expect("create test database");
             admin.close().await.ok();
             (with_database(&admin_postgres_url(), &name), Some(name))
         }

@@ -17,6 +17,7 @@ mod by_facet;
 pub mod export;
 pub mod filter;
 pub mod mine;
+mod walked;
 
 use filter::{Compiled, S, s};
 pub use filter::{Condition, Field, Filter, FilterGroup, FilterItem, Operator};
@@ -462,6 +463,8 @@ struct Narrowing {
     condition: SimpleExpr,
     /// The search's totals (all, exceeding their licence).
     totals: (SimpleExpr, SimpleExpr),
+    /// A one-row statement joined to the page as `totals`, which `totals` may name.
+    counted: Option<SelectStatement>,
     /// The page is sorted from the matches, not read in order off the order's index.
     order_unindexed: bool,
     /// The condition holds only where the order's key is present, and the key's `IS NULL` is left
@@ -481,13 +484,16 @@ fn build_kept_page(
     root: sea_orm::Value,
     limit: u64,
     offset: u64,
-    narrowing: Option<Narrowing>,
+    mut narrowing: Option<Narrowing>,
 ) -> Statement {
     let PageShape { order_by, ascending, itself, only_exceeded } = shape;
     let (key, nullable) = order_by.tree_key();
     let dir = if ascending { Order::Asc } else { Order::Desc };
     let mut links = Query::select();
-    links.from(company_tree::Entity).and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
+    // The links are `s` (a narrowing's condition may name their columns so, see `filter::Rows`).
+    links
+        .from_as(company_tree::Entity, S::Table)
+        .and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
     if !itself {
         links.and_where(Expr::col(company_tree::Column::DescendantId).ne(root.clone()));
     }
@@ -514,15 +520,14 @@ fn build_kept_page(
     in_order(&mut links);
     let mut page = links.clone();
     page.column(company_tree::Column::DescendantId);
+    let counted = narrowing.as_mut().and_then(|n| n.counted.take());
     let (total, exceeded) = match narrowing {
         Some(Narrowing { condition, totals, walk_at_most: Some(at_most), .. }) => {
             // The first `at_most` links in order, then the matches among them in the same order
             // (the condition and the order name the links' columns unqualified).
             links.column(Asterisk).limit(at_most);
             page = Query::select();
-            page.column(company_tree::Column::DescendantId)
-                .from_subquery(links, company_tree::Entity)
-                .and_where(condition);
+            page.column(company_tree::Column::DescendantId).from_subquery(links, S::Table).and_where(condition);
             in_order(&mut page);
             totals
         }
@@ -551,6 +556,9 @@ fn build_kept_page(
         .expr_as(total, Alias::new("total_rows"))
         .expr_as(exceeded, Alias::new("exceeded_rows"))
         .from_subquery(shown, S::Table);
+    if let Some(counted) = counted {
+        query.join_subquery(JoinType::InnerJoin, counted, Alias::new("totals"), Expr::cust("1 = 1"));
+    }
     order_by.order(ascending, &mut query);
     backend.build(&query)
 }
@@ -610,8 +618,8 @@ fn name_search_page(backend: sea_orm::DatabaseBackend, root: &Root, text: &str, 
     NAME_SEARCH.statement(backend, shape.index(), parameters, |p| {
         let id = crate::statement::text(&p[0]);
         let root = if itself { Root::At(id) } else { Root::Below(id) };
-        let predicate = filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), &p[1..=texts]);
-        let compiled = Compiled { predicate, narrowed: true };
+        let predicate = filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), s(S::Id), &p[1..=texts]);
+        let compiled = Compiled { predicate, narrowed: true, anchored: false };
         let (limit, offset) = (unsigned(&p[texts + 1]), unsigned(&p[texts + 2]));
         filtered_page(backend, &root, &compiled, order_by, ascending, only_exceeded, limit, offset)
     })
@@ -713,6 +721,12 @@ impl Gateway {
         self.db.get_database_backend()
     }
 
+    /// `filter` as a predicate over the management tree's links (see `filter::Rows::Links`).
+    fn compile_on_links(&self, filter: &Filter) -> Option<Compiled> {
+        let sqlite = self.backend() == sea_orm::DatabaseBackend::Sqlite;
+        filter::compile_for(filter, sqlite, Utc::now(), filter::Rows::Links).ok()
+    }
+
     /// `filter` as a predicate for this database.
     fn compile(&self, filter: &Filter) -> Result<Compiled, SearchError> {
         let sqlite = self.backend() == sea_orm::DatabaseBackend::Sqlite;
@@ -759,6 +773,10 @@ impl Gateway {
             // characters or more: one generic plan, kept (no planning per request, no transaction
             // to scope a plan setting).
             (name_search_page(self.backend(), root, text, request), Plan::Generic)
+        } else if let Some(walked) = self.compile_on_links(&request.filter).filter(|_| !compiled.narrowed) {
+            // Any other filter no name search narrows: checked on the tree's links.
+            let unless = request.filter.name_left_out().and_then(|equal| self.compile_on_links(&equal));
+            return self.walked_page(root, &walked, unless.as_ref(), request).await;
         } else {
             // A generic plan is made for an average subtree and an unknown filter: for the
             // reseller of 100 000 companies it walked every managed company instead of the

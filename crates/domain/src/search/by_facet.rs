@@ -124,7 +124,12 @@ fn has_tag(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator, v
 }
 
 /// The tag condition on the JSON array of tags in the column `array`.
-fn tags_match(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator, values: &[String]) -> SimpleExpr {
+pub(super) fn tags_match(
+    backend: sea_orm::DatabaseBackend,
+    array: &str,
+    operator: Operator,
+    values: &[String],
+) -> SimpleExpr {
     match operator {
         Operator::Ne => has_tag(backend, array, Operator::Eq, values).not(),
         _ => has_tag(backend, array, operator, values),
@@ -258,7 +263,7 @@ impl Counted {
                 let named = match operator {
                     Operator::Contains => {
                         let found = filter::name_search_values(sqlite, &values[0]);
-                        filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), &found)
+                        filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), s(S::Id), &found)
                     }
                     _ => Expr::expr(Func::lower(s(S::Name))).is_in(values.iter().cloned()),
                 };
@@ -417,6 +422,7 @@ impl Gateway {
                 let narrowing = Narrowing {
                     condition: counted.on_link(backend, !walk),
                     totals: (Expr::val(total as i64).into(), Expr::val(exceeded as i64).into()),
+                    counted: None,
                     order_unindexed: !walk && !same_key,
                     // SQLite only: PostgreSQL turns `(key IS NULL) = false` into `key IS NOT NULL`,
                     // which its index on `(key IS NULL)` cannot serve; ordered by `key IS NULL` too,

@@ -190,6 +190,9 @@ pub(crate) struct Compiled {
     /// The whole predicate requires a name search of three characters or more, which the
     /// trigram index answers, so the matching names are the cheapest place for the query to start.
     pub narrowed: bool,
+    /// Over links: the whole predicate requires a company name equal to one of a few, which the
+    /// index of lower-cased names finds, so the links of those companies are the few candidates.
+    pub anchored: bool,
 }
 
 pub(crate) fn like_pattern(text: &str) -> String {
@@ -241,7 +244,7 @@ pub(crate) fn name_search_values(sqlite: bool, text: &str) -> Vec<Value> {
 /// [`name_search_values`]), answered from a trigram index: PostgreSQL's serves the `LIKE`; on
 /// SQLite the FTS5 trigram table of names is asked too (it matches a superset: it folds case beyond
 /// ASCII), so the query can start from the few matching names.
-pub(crate) fn name_search_predicate(sqlite: bool, column: SimpleExpr, values: &[Value]) -> SimpleExpr {
+pub(crate) fn name_search_predicate(sqlite: bool, column: SimpleExpr, id: SimpleExpr, values: &[Value]) -> SimpleExpr {
     let matching = contains_value(sqlite, column, &values[0]);
     if !sqlite {
         return matching;
@@ -258,7 +261,26 @@ pub(crate) fn name_search_predicate(sqlite: bool, column: SimpleExpr, values: &[
         )
         .and_where(Expr::col(Alias::new("company_names")).binary(BinOper::Custom("MATCH"), values[1].clone()))
         .to_owned();
-    matching.and(Expr::expr(s(S::Id)).in_subquery(found))
+    matching.and(Expr::expr(id).in_subquery(found))
+}
+
+/// The rows `s` a compiled predicate reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rows {
+    /// Companies with their parent's name (see `search::key_rows`).
+    Companies,
+    /// Links of the management tree (`company_tree`), which carry every key a filter compares.
+    Links,
+}
+
+impl Rows {
+    /// The company's id in a row `s`.
+    fn id(self) -> SimpleExpr {
+        match self {
+            Self::Companies => s(S::Id),
+            Self::Links => Expr::col((S::Table, Alias::new("descendant_id"))).into(),
+        }
+    }
 }
 
 impl Filter {
@@ -291,6 +313,22 @@ impl Filter {
                 ([], [inner]) => group = inner,
                 _ => return None,
             }
+        }
+    }
+
+    /// The name a filter of one condition, `CompanyName != name`, leaves out, if so.
+    pub(crate) fn name_left_out(&self) -> Option<Filter> {
+        match self.single_item()? {
+            FilterItem { field: Field::CompanyName, operator: Operator::Ne, value } => Some(Filter {
+                condition: None,
+                text: None,
+                groups: vec![FilterGroup {
+                    condition: Condition::And,
+                    items: vec![FilterItem { field: Field::CompanyName, operator: Operator::Eq, value: value.clone() }],
+                    groups: vec![],
+                }],
+            }),
+            _ => None,
         }
     }
 
@@ -368,7 +406,26 @@ impl Filter {
 /// `sqlite`: the database is SQLite, whose name searches also consult the FTS5 trigram table of
 /// names.
 pub(crate) fn compile(filter: &Filter, sqlite: bool, now: DateTime<Utc>) -> Result<Compiled, Vec<PlacedProblem>> {
-    let mut compiler = Compiler { sqlite, narrowed: false, now, problems: Vec::new(), items: 0, path: Vec::new() };
+    compile_for(filter, sqlite, now, Rows::Companies)
+}
+
+/// [`compile`], over the rows `rows`.
+pub(crate) fn compile_for(
+    filter: &Filter,
+    sqlite: bool,
+    now: DateTime<Utc>,
+    rows: Rows,
+) -> Result<Compiled, Vec<PlacedProblem>> {
+    let mut compiler = Compiler {
+        sqlite,
+        rows,
+        narrowed: false,
+        anchored: false,
+        now,
+        problems: Vec::new(),
+        items: 0,
+        path: Vec::new(),
+    };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > MAX_SEARCH_TEXT {
@@ -400,7 +457,7 @@ pub(crate) fn compile(filter: &Filter, sqlite: bool, now: DateTime<Utc>) -> Resu
         return Err(compiler.problems);
     }
     let predicate = parts.into_iter().reduce(|all, part| all.and(part)).unwrap_or_else(always);
-    Ok(Compiled { predicate, narrowed: compiler.narrowed })
+    Ok(Compiled { predicate, narrowed: compiler.narrowed, anchored: compiler.anchored })
 }
 
 /// The parts joined by the condition, in order.
@@ -414,7 +471,9 @@ fn joined(condition: Condition, parts: Vec<SimpleExpr>) -> SimpleExpr {
 
 struct Compiler {
     sqlite: bool,
+    rows: Rows,
     narrowed: bool,
+    anchored: bool,
     now: DateTime<Utc>,
     problems: Vec<PlacedProblem>,
     items: usize,
@@ -458,7 +517,18 @@ impl Compiler {
             return contains_text(self.sqlite, column, text);
         }
         self.narrowed |= top;
-        name_search_predicate(self.sqlite, column, &name_search_values(self.sqlite, text))
+        name_search_predicate(self.sqlite, column, self.rows.id(), &name_search_values(self.sqlite, text))
+    }
+
+    /// The lower-cased company name `column` is one of `names`, on a link of a company found by
+    /// the index of lower-cased names.
+    fn named(&self, column: SimpleExpr, names: Vec<String>) -> SimpleExpr {
+        let found = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("companies"))
+            .and_where(one_of(Func::lower(Expr::col(Alias::new("name"))).into(), names.clone()))
+            .to_owned();
+        one_of(column, names).and(Expr::expr(self.rows.id()).in_subquery(found))
     }
 
     fn item(&mut self, index: usize, item: &FilterItem, top: bool) -> SimpleExpr {
@@ -490,13 +560,20 @@ impl Compiler {
                 } else {
                     Func::lower(Func::coalesce([s(S::ResellerName), Expr::val("").into()])).into()
                 };
-                match op {
-                    Operator::Eq => Ok(Expr::expr(column).eq(value.to_lowercase())),
-                    Operator::Ne => Ok(Expr::expr(column).ne(value.to_lowercase())),
-                    Operator::Contains => Ok(self.contains(column, *field == Field::CompanyName, value, top)),
-                    Operator::Include => Ok(Expr::expr(column).is_in(list(value, lower_list)?)),
-                    _ => Err(not_for()),
-                }
+                let names = match op {
+                    Operator::Eq | Operator::Ne => vec![value.to_lowercase()],
+                    Operator::Include => list(value, lower_list)?,
+                    Operator::Contains => return Ok(self.contains(column, *field == Field::CompanyName, value, top)),
+                    _ => return Err(not_for()),
+                };
+                Ok(match op {
+                    Operator::Ne => Expr::expr(column).ne(names[0].clone()),
+                    _ if top && *field == Field::CompanyName && self.rows == Rows::Links => {
+                        self.anchored = true;
+                        self.named(column, names)
+                    }
+                    _ => one_of(column, names),
+                })
             }
             Field::CreateTime | Field::LicenseEndDate => {
                 let column = || s(if *field == Field::CreateTime { S::CreateTime } else { S::LicenseEndDate });
@@ -548,6 +625,17 @@ impl Compiler {
                     _ => Err(not_for()),
                 }
             }
+            Field::Tags if self.rows == Rows::Links => {
+                // The link's JSON array of lower-cased tags.
+                let backend =
+                    if self.sqlite { sea_orm::DatabaseBackend::Sqlite } else { sea_orm::DatabaseBackend::Postgres };
+                let values = match op {
+                    Operator::Include => list(value, lower_list)?,
+                    Operator::Eq | Operator::Ne | Operator::Contains => vec![value.to_lowercase()],
+                    _ => return Err(not_for()),
+                };
+                Ok(super::by_facet::tags_match(backend, "tags", *op, &values))
+            }
             Field::Tags => {
                 let tags = Alias::new("t");
                 let tag = || Expr::expr(Func::lower(Expr::col((tags.clone(), Alias::new("tag")))));
@@ -570,6 +658,14 @@ impl Compiler {
                 }
             }
         }
+    }
+}
+
+/// `column` equals one of `values` (a list of one is an equality).
+fn one_of(column: SimpleExpr, mut values: Vec<String>) -> SimpleExpr {
+    match values.len() {
+        1 => Expr::expr(column).eq(values.remove(0)),
+        _ => Expr::expr(column).is_in(values),
     }
 }
 
