@@ -213,6 +213,15 @@ async fn filters_checked_on_each_link_page_like_the_companies(db: Db) {
     }
     let northwind = app.token("northwind-reseller", "n0rth-s3cret").await;
     app.create_company(&northwind, form_with("Below Northwind", "3", "2029-05-05")).await;
+    // Enough older companies that a condition matching a few of them is where a search starts.
+    let older: Vec<Value> = (0..80)
+        .map(|n| {
+            json!({"resourceId": format!("Older{n:07}"), "name": format!("Older {n}"),
+                   "parent": if n % 2 == 0 { "xC5kfGz7w2Nz" } else { "SubReseller1" },
+                   "numberOfUsers": n % 7, "createTime": format!("2020-01-{:02}T{:02}:00:00Z", 1 + n / 24, n % 24)})
+        })
+        .collect();
+    app.seed(&json!({"companies": older})).await.expect("loads");
     pages_like_the_companies(&app, &token, "as created").await;
 
     // A rename (of a company and of a parent), a licence that the active target users now exceed.
@@ -255,6 +264,16 @@ async fn pages_like_the_companies(app: &TestApp, token: &str, when: &str) {
             json!({"Condition": "AND", "FilterGroups": [{"Condition": "OR",
                 "FilterItems": [item("Tags", "Include", "emea, nobody"), item("TargetUserCount", "=", "0")]}]}),
             Box::new(move |r| tagged(r, "emea") || users(r) == 0),
+        ),
+        (
+            // Started from the few companies created in the first six hours.
+            one_group(vec![item("CreateTime", "<", "2020-01-01T06:00:00Z"), item("CompanyName", "!=", "older 5")]),
+            Box::new(move |r| r["createTime"].as_str().unwrap() < "2020-01-01T06" && name(r) != "older 5"),
+        ),
+        (
+            // Started from the one company tagged so.
+            one_group(vec![item("Tags", "Include", "emea"), item("CompanyName", "Contains", "t")]),
+            Box::new(move |r| tagged(r, "emea") && name(r).contains('t')),
         ),
         (
             one_group(vec![item("LicenceExpired", "=", "false"), item("TargetUserCount", "<=", "3")]),

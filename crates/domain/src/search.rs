@@ -776,7 +776,11 @@ impl Gateway {
         } else if let Some(walked) = self.compile_on_links(&request.filter).filter(|_| !compiled.narrowed) {
             // Any other filter no name search narrows: checked on the tree's links.
             let unless = request.filter.name_left_out().and_then(|equal| self.compile_on_links(&equal));
-            return self.walked_page(root, &walked, unless.as_ref(), request).await;
+            let anchor = match walked.anchored || unless.is_some() {
+                true => None,
+                false => self.anchor(root, &request.filter, request.only_limit_exceeded).await?,
+            };
+            return self.walked_page(root, walked, unless.as_ref(), anchor, request).await;
         } else {
             // A generic plan is made for an average subtree and an unknown filter: for the
             // reseller of 100 000 companies it walked every managed company instead of the

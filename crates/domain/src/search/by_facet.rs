@@ -317,15 +317,10 @@ enum Reading {
 }
 
 impl Gateway {
-    /// The page `request` asks for of the companies under `root` that `counted` matches.
-    pub(super) async fn counted_page(
-        &self,
-        root: &Root,
-        counted: &Counted,
-        request: &SearchRequest,
-    ) -> Result<SearchPage, DbErr> {
+    /// The companies under `root` that `counted` matches (only those exceeding their licence, if
+    /// `only_exceeded`): how many, how many exceed their licence, and how many the search covers.
+    async fn counted_sums(&self, root: &Root, counted: &Counted, only_exceeded: bool) -> Result<Sums, DbErr> {
         let backend = self.backend();
-        let shape = PageShape::of(root, request);
         let root_id = root.id().to_owned();
         // The totals: the root's facet rows, and the root's own link when it is searched too.
         let mut counted_rows = Query::select();
@@ -335,7 +330,7 @@ impl Gateway {
             .from(Alias::new("company_facets"))
             .and_where(Expr::col(Alias::new("ancestor_id")).eq(root_id.clone()))
             .and_where(counted.on_facets(backend));
-        if request.only_limit_exceeded {
+        if only_exceeded {
             counted_rows.and_where(Expr::col(Alias::new("exceeded")).into());
         }
         if let Some(partial) = counted.partial_days() {
@@ -347,7 +342,7 @@ impl Gateway {
                 .and_where(Expr::col(company_tree::Column::AncestorId).eq(root_id.clone()))
                 .and_where(Expr::col(company_tree::Column::Depth).gt(0))
                 .and_where(partial);
-            if request.only_limit_exceeded {
+            if only_exceeded {
                 links.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
             }
             counted_rows.union(UnionType::All, links);
@@ -361,7 +356,7 @@ impl Gateway {
                 .and_where(Expr::col(company_tree::Column::DescendantId).eq(root_id.clone()))
                 // Checked on the one link read (not gathered from the condition's index).
                 .and_where(counted.on_link(backend, false));
-            if request.only_limit_exceeded {
+            if only_exceeded {
                 own.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
             }
             counted_rows.union(UnionType::All, own);
@@ -376,11 +371,44 @@ impl Gateway {
         let sums = Query::select()
             .expr_as(whole(n().sum()), Alias::new("total"))
             .expr_as(whole(Expr::expr(exceeded_n).sum()), Alias::new("limit_exceeded"))
-            .expr_as(if request.only_limit_exceeded { all_exceeded } else { all }, Alias::new("scope"))
+            .expr_as(if only_exceeded { all_exceeded } else { all }, Alias::new("scope"))
             .from_subquery(counted_rows, Alias::new("t"))
             .to_owned();
         let sums = Sums::find_by_statement(backend.build(&sums)).one(&self.db).await?;
-        let sums = sums.unwrap_or(Sums { total: 0, limit_exceeded: 0, scope: 0 });
+        Ok(sums.unwrap_or(Sums { total: 0, limit_exceeded: 0, scope: 0 }))
+    }
+
+    /// Of the conditions every match of `filter` must meet, the one the facets count that matches
+    /// the fewest companies under `root`, as a condition on the links that its own index serves,
+    /// where gathering its matches is cheaper than walking the whole scope (see `counted_page`).
+    pub(super) async fn anchor(
+        &self,
+        root: &Root,
+        filter: &filter::Filter,
+        only_exceeded: bool,
+    ) -> Result<Option<SimpleExpr>, DbErr> {
+        let mut best: Option<(i64, Counted)> = None;
+        for counted in filter.required_counted(Utc::now()).into_iter().filter(Counted::gatherable) {
+            let sums = self.counted_sums(root, &counted, only_exceeded).await?;
+            let cheaper = sums.total.saturating_mul(8) < sums.scope;
+            if cheaper && best.as_ref().is_none_or(|(fewest, _)| sums.total < *fewest) {
+                best = Some((sums.total, counted));
+            }
+        }
+        Ok(best.map(|(_, counted)| counted.on_link(self.backend(), true)))
+    }
+
+    /// The page `request` asks for of the companies under `root` that `counted` matches.
+    pub(super) async fn counted_page(
+        &self,
+        root: &Root,
+        counted: &Counted,
+        request: &SearchRequest,
+    ) -> Result<SearchPage, DbErr> {
+        let backend = self.backend();
+        let shape = PageShape::of(root, request);
+        let root_id = root.id().to_owned();
+        let sums = self.counted_sums(root, counted, request.only_limit_exceeded).await?;
         let (total, exceeded, scope) =
             (sums.total.max(0) as u64, sums.limit_exceeded.max(0) as u64, sums.scope.max(0) as u64);
 

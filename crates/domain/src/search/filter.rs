@@ -316,6 +316,27 @@ impl Filter {
         }
     }
 
+    /// Each condition every match must meet (joined by `AND` down to it) that the facets count, as
+    /// [`Self::counted`] reads it.
+    pub(crate) fn required_counted(&self, now: DateTime<Utc>) -> Vec<Counted> {
+        fn required<'a>(group: &'a FilterGroup, out: &mut Vec<&'a FilterItem>) {
+            if group.condition == Condition::And || group.items.len() + group.groups.len() == 1 {
+                out.extend(&group.items);
+                group.groups.iter().for_each(|inner| required(inner, out));
+            }
+        }
+        let mut items = Vec::new();
+        if self.condition.unwrap_or(Condition::And) == Condition::And || self.groups.len() == 1 {
+            self.groups.iter().for_each(|group| required(group, &mut items));
+        }
+        let alone = |item: &FilterItem| Filter {
+            condition: None,
+            text: None,
+            groups: vec![FilterGroup { condition: Condition::And, items: vec![item.clone()], groups: vec![] }],
+        };
+        items.into_iter().filter_map(|item| alone(item).counted(now)).collect()
+    }
+
     /// The name a filter of one condition, `CompanyName != name`, leaves out, if so.
     pub(crate) fn name_left_out(&self) -> Option<Filter> {
         match self.single_item()? {

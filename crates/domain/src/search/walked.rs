@@ -23,16 +23,24 @@ impl Gateway {
     /// compiled over the links, see `filter::Rows::Links`) matches, its rows joined with the
     /// totals (one statement; a second for the totals only when the page is past the end).
     /// `unless`: `on_links` is the negation of this anchored predicate, whose few matches are
-    /// counted instead and taken from the totals kept on the root's row.
+    /// counted instead and taken from the totals kept on the root's row. `anchor`: a condition
+    /// every match meets whose own index finds its few matches (see `Gateway::anchor`).
     pub(super) async fn walked_page(
         &self,
         root: &Root,
-        on_links: &Compiled,
+        mut on_links: Compiled,
         unless: Option<&Compiled>,
+        anchor: Option<SimpleExpr>,
         request: &SearchRequest,
     ) -> Result<SearchPage, DbErr> {
         let backend = self.backend();
         let root_id = root.id().to_owned();
+        let by_name = on_links.anchored || unless.is_some();
+        if let Some(anchor) = anchor {
+            on_links.predicate = anchor.and(on_links.predicate);
+            on_links.anchored = true;
+        }
+        let on_links = &on_links;
         let totals = totals(root, unless.unwrap_or(on_links), unless.is_some(), request.only_limit_exceeded);
         let of_totals = |column: &str| SimpleExpr::from(Expr::col((Alias::new("totals"), Alias::new(column))));
         let narrowing = Narrowing {
@@ -47,10 +55,10 @@ impl Gateway {
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let shape = PageShape::of(root, request);
         let statement = super::build_kept_page(backend, shape, root_id.into(), page_size, offset, Some(narrowing));
-        // Anchored, the candidates come from the names' index whatever the values: a plan kept
+        // Anchored by name, the candidates come from the names' index whatever the values: a plan kept
         // by the prepared statement saves planning the whole statement each time. Otherwise the
         // values decide whether the order's index is walked.
-        let plan = if on_links.anchored || unless.is_some() { Plan::Prepared } else { Plan::ForValues };
+        let plan = if by_name { Plan::Prepared } else { Plan::ForValues };
         let rows = self.page_rows(statement, plan).await?;
         self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
         let (total, exceeded) = match rows.first() {
