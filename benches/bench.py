@@ -128,7 +128,11 @@ def write_fixture(path, args, companies, pair_only=False):
         json.dump([{"email": "big@bench.example", "password": PASSWORD, "company": BIG},
                    {"email": "twin@bench.example", "password": PASSWORD, "company": TWIN}], f)
         f.write(',"offers":')
-        json.dump([{"company": c, "title": f"Offer {k:05d}", "description": "A benchmark offer."}
+        json.dump([{"company": c, "title": f"Offer {k:05d}", "description": "A benchmark offer.",
+                    "publishDate": "2026-11-01T00:00:00Z", "publishEndDate": "2027-03-01T00:00:00Z",
+                    "jobMinDuration": 1, "jobMaxDuration": 6, "contacts": ["jobs@bench.example"],
+                    "jobType": "FULL-TIME", "fields": ["BACKEND"], "technologies": ["Rust"],
+                    "requirements": ["Curiosity"], "ownerLogo": "https://logos.example.com/bench.png", "location": "Porto"}
                    for c in (BIG, TWIN) for k in range(args.offers)], f)
         f.write(',"targetUsers":[')
         first = True

@@ -3,7 +3,7 @@
 //! (company, title) the same way.
 use serde_json::{Value, json};
 
-use crate::test_app::{Db, TestApp, spawn_app};
+use crate::test_app::{Db, GOD_TOKEN, TestApp, offer, spawn_app};
 
 fn users(company: &str, n: usize, state: impl Fn(usize) -> &'static str) -> Vec<Value> {
     (0..n).map(|i| json!({"company": company, "email": format!("u{i}@bulk.example"), "state": state(i)})).collect()
@@ -133,17 +133,17 @@ async fn offers_of(app: &TestApp, company: &str) -> Vec<(String, Option<String>)
 
 async fn offers_are_upserted_by_company_and_title(db: Db) {
     let app = spawn_app(db).await;
-    let first = json!({"offers": [{"company": "Cust0mer0001", "title": "Security Analyst", "location": "Porto"}]});
+    let first = json!({"offers": [offer("Cust0mer0001", "Security Analyst", json!({"location": "Porto"}))]});
     app.seed(&first).await.expect("loads");
     let before = offers_of(&app, "Cust0mer0001").await;
     assert!(before.contains(&("Security Analyst".to_owned(), Some("Porto".to_owned()))), "{before:?}");
     let others = offers_of(&app, "Cust0mer0002").await;
 
     let load = json!({"offers": [
-        {"company": "Cust0mer0001", "title": "Security Analyst", "location": "Lisbon"},
-        {"company": "Cust0mer0001", "title": "Data Engineer", "location": "Faro"},
-        {"company": "Cust0mer0002", "title": "Support Engineer", "location": "Braga"},
-        {"company": "Cust0mer0001", "title": "Data Engineer", "location": "Coimbra"},
+        offer("Cust0mer0001", "Security Analyst", json!({"location": "Lisbon"})),
+        offer("Cust0mer0001", "Data Engineer", json!({"location": "Faro"})),
+        offer("Cust0mer0002", "Support Engineer", json!({"location": "Braga"})),
+        offer("Cust0mer0001", "Data Engineer", json!({"location": "Coimbra"})),
     ]});
     let report = app.seed(&load).await.expect("loads");
     assert_eq!(report.offers, 4);
@@ -164,15 +164,94 @@ async fn offers_are_upserted_by_company_and_title(db: Db) {
 
     // An offer of an unknown company loads nothing, not even the offers before it.
     let load = json!({"offers": [
-        {"company": "Cust0mer0001", "title": "Never Loaded"},
-        {"company": "NoSuchComp01", "title": "Orphan"},
+        offer("Cust0mer0001", "Never Loaded", json!({})),
+        offer("NoSuchComp01", "Orphan", json!({})),
     ]});
     let error = app.seed(&load).await.unwrap_err().to_string();
     assert_eq!(error, "fixture is not valid: offers[1] (\"Orphan\"): company \"NoSuchComp01\" is not a known company");
     assert_eq!(offers_of(&app, "Cust0mer0001").await, expected);
 }
 
+/// upstream: src/models/Offer.js:14-110 (NIJobs 82886d01) checks each document against the
+/// Offer model; a fixture's offer is checked the same way, and a refused one loads nothing.
+async fn offers_are_checked_as_the_upstream_model_checks_them(db: Db) {
+    let app = spawn_app(db).await;
+    let long_title = "t".repeat(91);
+    let seven_months = "2027-06-01T00:00:00Z";
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"title": ""}), "`title` is required"),
+        (json!({"title": long_title}), "`title` is longer than the maximum allowed length (90)"),
+        (json!({"publishDate": null}), "`publishDate` is required"),
+        (json!({"publishEndDate": "2026-10-01T00:00:00Z"}), "`publishDate` must be earlier than `publishEndDate`"),
+        (json!({"publishEndDate": seven_months}), "must not differ from `publishDate` by more than 6 months"),
+        (json!({"jobMaxDuration": null}), "`jobMaxDuration` is required"),
+        (json!({"jobMinDuration": 7}), "`jobMaxDuration` must be larger than `jobMinDuration`"),
+        (json!({"description": ""}), "`description` is required"),
+        (json!({"contacts": []}), "There must be at least one contact."),
+        (json!({"vacancies": -1}), "`vacancies` must be at least 0"),
+        (json!({"jobType": "FREELANCE"}), "`FREELANCE` is not a valid enum value for path `jobType`"),
+        (json!({"fields": []}), "`fields` must have length between 1 and 5"),
+        (json!({"fields": ["BACKEND", "BACKEND"]}), "Duplicate values in array `fields`"),
+        (json!({"fields": ["COOKING"]}), "`COOKING` is not a valid enum value for path `fields`"),
+        (
+            json!({"technologies": ["C", "C#", "C++", "Go", "Java", "Rust", "Ruby", "Python"]}),
+            "`technologies` must have length between 1 and 7",
+        ),
+        (json!({"technologies": ["rust"]}), "`rust` is not a valid enum value for path `technologies`"),
+        (json!({"hiddenReason": "BORED"}), "`BORED` is not a valid enum value for path `hiddenReason`"),
+        (json!({"requirements": []}), "There must be at least one requirement"),
+        (json!({"ownerLogo": "ftp://logos.example.com/one.png"}), "`ownerLogo` must be an image URL"),
+        (json!({"location": null}), "`location` is required"),
+        (
+            json!({"coordinates": {"type": "Polygon", "coordinates": [1.0, 2.0]}}),
+            "`Polygon` is not a valid enum value for path `coordinates.type`",
+        ),
+        (json!({"applyURL": "call us"}), "`applyURL` \"call us\" is neither an http(s) URL nor a mailto: address"),
+    ];
+    let before = offers_of(&app, "Cust0mer0001").await;
+    for (change, why) in cases {
+        let load =
+            json!({"offers": [offer("Cust0mer0001", "Fine", json!({})), offer("Cust0mer0001", "Bad", change.clone())]});
+        let error = app.seed(&load).await.unwrap_err().to_string();
+        assert!(error.starts_with("fixture is not valid: offers[1] (\"") && error.contains(why), "{change}: {error}");
+        assert_eq!(offers_of(&app, "Cust0mer0001").await, before, "{change}: nothing loaded");
+    }
+    // Every optional field, and the company's logo when the offer names none; the offer lists
+    // show the whole document.
+    let mut whole = offer(
+        "Logo0Company",
+        "Whole",
+        json!({"jobStartDate": "2026-12-01T09:00:00Z", "isPaid": true,
+        "vacancies": 0, "coordinates": {"type": "Point", "coordinates": [-8.6, 41.1]},
+        "applyURL": "mailto:jobs@two.example", "adminReason": "checked", "hiddenReason": "COMPANY_REQUEST",
+        "isHidden": true}),
+    );
+    whole.as_object_mut().unwrap().remove("ownerLogo");
+    let company = json!({"resourceId": "Logo0Company", "name": "Logo Company", "parent": "xC5kfGz7w2Nz",
+                         "logo": "https://logos.example.com/logo-company.png"});
+    app.seed(&json!({"companies": [company], "offers": [whole]})).await.expect("a whole offer loads");
+    let url = app.url(&format!("/offers/company/Logo0Company?god_token={GOD_TOKEN}"));
+    let answer: Value = app.client.get(url).send().await.unwrap().json().await.unwrap();
+    let mut shown = answer[0].clone();
+    for key in ["_id", "owner", "createdAt", "updatedAt"] {
+        assert!(shown.as_object_mut().unwrap().remove(key).is_some(), "{key}: {answer}");
+    }
+    assert_eq!(
+        shown,
+        json!({"title": "Whole", "publishDate": "2026-11-01T00:00:00.000Z",
+        "publishEndDate": "2027-03-01T00:00:00.000Z", "jobMinDuration": 1, "jobMaxDuration": 6,
+        "jobStartDate": "2026-12-01T09:00:00.000Z", "description": "An offer.", "contacts": ["jobs@one.example"],
+        "isPaid": true, "vacancies": 0, "jobType": "FULL-TIME", "fields": ["BACKEND"], "technologies": ["Rust"],
+        "hiddenReason": "COMPANY_REQUEST", "adminReason": "checked", "isHidden": true, "isArchived": false,
+        "requirements": ["Curiosity"], "ownerName": "Logo Company",
+        "ownerLogo": "https://logos.example.com/logo-company.png", "location": "Porto",
+        "coordinates": {"type": "Point", "coordinates": [-8.6, 41.1]}, "applyURL": "mailto:jobs@two.example",
+        "__v": 0})
+    );
+}
+
 crate::on_both_databases!(
+    offers_are_checked_as_the_upstream_model_checks_them,
     offers_are_upserted_by_company_and_title,
     target_users_are_upserted_in_batches_and_counted,
     a_new_company_is_loaded_with_its_counts,

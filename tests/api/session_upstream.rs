@@ -8,14 +8,28 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::session_bodies::{company_one, invalid_id, not_allowed, not_found, refused};
-use crate::test_app::{Db, GOD_TOKEN, TestApp, hex, json, spawn_app, spawn_app_seeded};
+use crate::test_app::{Db, GOD_TOKEN, TestApp, hex, json, offer, spawn_app, spawn_app_seeded};
 
 async fn put(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
     json(client.put(app.url(path)).json(&body).send().await.unwrap()).await
 }
 
+/// The answer to a GET, each offer's `createdAt` and `updatedAt` (checked to be dates as the
+/// original writes them) replaced by `"<date>"`.
 async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Value) {
-    json(client.get(app.url(path)).send().await.unwrap()).await
+    let (status, mut answer) = json(client.get(app.url(path)).send().await.unwrap()).await;
+    let offers = match answer.get_mut("offers") {
+        Some(offers) => offers.as_array_mut(),
+        None => answer.as_array_mut(),
+    };
+    for offer in offers.into_iter().flatten().filter(|o| o.get("ownerName").is_some()) {
+        for key in ["createdAt", "updatedAt"] {
+            let date = offer[key].as_str().unwrap_or_default();
+            assert!(chrono::DateTime::parse_from_rfc3339(date).is_ok() && date.ends_with('Z'), "{key}: {offer}");
+            offer[key] = json!("<date>");
+        }
+    }
+    (status, answer)
 }
 
 /// A client logged in as `email` (every fixture account's password is `password123`).
@@ -28,8 +42,13 @@ async fn logged_in(app: &TestApp, email: &str) -> reqwest::Client {
 /// The document of the `n`th fixture offer of test-company-1 (1 = "Test Offer", 2 = "Hidden Offer").
 fn company1_offer(n: u8) -> Value {
     let (title, hidden) = if n == 1 { ("Test Offer", false) } else { ("Hidden Offer", true) };
-    json!({"_id": format!("{n:024x}"), "title": title, "owner": hex("Cust0mer0001"),
-           "ownerName": "test-company-1", "isHidden": hidden, "isArchived": false})
+    json!({"_id": format!("{n:024x}"), "title": title, "publishDate": "2026-11-01T00:00:00.000Z",
+           "publishEndDate": "2027-03-01T00:00:00.000Z", "jobMinDuration": 1, "jobMaxDuration": 6,
+           "description": "An offer.", "contacts": ["jobs@one.example"], "jobType": "FULL-TIME",
+           "fields": ["BACKEND"], "technologies": ["Rust"], "isHidden": hidden, "isArchived": false,
+           "owner": hex("Cust0mer0001"), "requirements": ["Curiosity"], "ownerName": "test-company-1",
+           "ownerLogo": "https://logos.example.com/one.png", "location": "Porto",
+           "createdAt": "<date>", "updatedAt": "<date>", "__v": 0})
 }
 
 /// test-company-1's offers as stored: (title, hidden, why hidden), in title order.
@@ -342,8 +361,7 @@ mod get_company {
         // test-company-2 has one offer already.
         let mut written = vec!["Other Offer".to_owned()];
         for k in 1..=6 {
-            let offers: Vec<Value> =
-                (1..=k).map(|i| json!({"company": "Cust0mer0002", "title": format!("Offer {i}")})).collect();
+            let offers: Vec<Value> = (1..=k).map(|i| offer("Cust0mer0002", &format!("Offer {i}"), json!({}))).collect();
             app.seed(&json!({"offers": offers})).await.expect("offers load");
             written.push(format!("Offer {k}"));
             let shown = written.iter().take(5).cloned().collect::<Vec<_>>();
@@ -359,8 +377,7 @@ mod get_company {
     async fn the_five_newest_offers_then_the_hidden_ones_removed(db: Db) {
         let app = spawn_app(db).await;
         // test-company-1 has "Test Offer" and "Hidden Offer"; four more are written after them.
-        let more: Vec<Value> =
-            (2..=5).map(|i| json!({"company": "Cust0mer0001", "title": format!("Offer {i}")})).collect();
+        let more: Vec<Value> = (2..=5).map(|i| offer("Cust0mer0001", &format!("Offer {i}"), json!({}))).collect();
         app.seed(&json!({"offers": more})).await.expect("offers load");
         let titles = |answer: &Value| -> Vec<String> {
             answer.as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap().to_owned()).collect()
@@ -788,8 +805,11 @@ mod company_offers {
         let answer = get(&app, &anon, &format!("/offers/company/{}", hex("Cust0mer0001"))).await;
         assert_eq!(answer, (200, json!([company1_offer(1)])));
         let answer = get(&app, &anon, "/offers/company/Cust0mer0002").await;
-        let other = json!({"_id": format!("{:024x}", 3), "title": "Other Offer", "owner": hex("Cust0mer0002"),
-                           "ownerName": "test-company-2", "isHidden": false, "isArchived": false});
+        let mut other = company1_offer(1);
+        other["_id"] = json!(format!("{:024x}", 3));
+        other["title"] = json!("Other Offer");
+        other["owner"] = json!(hex("Cust0mer0002"));
+        other["ownerName"] = json!("test-company-2");
         assert_eq!(answer, (200, json!([other])));
         assert_eq!(get(&app, &anon, "/offers/company/Cust0mer0003").await, (200, json!([])));
     }

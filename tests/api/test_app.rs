@@ -65,9 +65,9 @@ pub const FIXTURE: &str = r#"{
     {"email": "company2@email.com", "password": "password123", "company": "Cust0mer0002"}
   ],
   "offers": [
-    {"company": "Cust0mer0001", "title": "Test Offer"},
-    {"company": "Cust0mer0001", "title": "Hidden Offer", "isHidden": true},
-    {"company": "Cust0mer0002", "title": "Other Offer"}
+    {"company": "Cust0mer0001", "title": "Test Offer", "publishDate": "2026-11-01T00:00:00Z", "publishEndDate": "2027-03-01T00:00:00Z", "jobMinDuration": 1, "jobMaxDuration": 6, "description": "An offer.", "contacts": ["jobs@one.example"], "jobType": "FULL-TIME", "fields": ["BACKEND"], "technologies": ["Rust"], "requirements": ["Curiosity"], "ownerLogo": "https://logos.example.com/one.png", "location": "Porto"},
+    {"company": "Cust0mer0001", "title": "Hidden Offer", "isHidden": true, "publishDate": "2026-11-01T00:00:00Z", "publishEndDate": "2027-03-01T00:00:00Z", "jobMinDuration": 1, "jobMaxDuration": 6, "description": "An offer.", "contacts": ["jobs@one.example"], "jobType": "FULL-TIME", "fields": ["BACKEND"], "technologies": ["Rust"], "requirements": ["Curiosity"], "ownerLogo": "https://logos.example.com/one.png", "location": "Porto"},
+    {"company": "Cust0mer0002", "title": "Other Offer", "publishDate": "2026-11-01T00:00:00Z", "publishEndDate": "2027-03-01T00:00:00Z", "jobMinDuration": 1, "jobMaxDuration": 6, "description": "An offer.", "contacts": ["jobs@one.example"], "jobType": "FULL-TIME", "fields": ["BACKEND"], "technologies": ["Rust"], "requirements": ["Curiosity"], "ownerLogo": "https://logos.example.com/one.png", "location": "Porto"}
   ],
   "targetUsers": [
     {"company": "Cust0mer0001", "email": "ann@one.example", "firstName": "Ann"},
@@ -175,6 +175,21 @@ pub fn test_redis_url() -> String {
 /// A Redis key prefix no other test uses.
 pub fn unique_redis_prefix() -> String {
     format!("companygate-test:{}:", uuid_like())
+}
+
+/// An offer of `company` titled `title` as the session dialect's upstream Offer model requires it
+/// (every required field, as the fixture's offers have them), with `extra`'s fields added or
+/// replaced.
+pub fn offer(company: &str, title: &str, extra: Value) -> Value {
+    let mut offer = json!({"company": company, "title": title,
+        "publishDate": "2026-11-01T00:00:00Z", "publishEndDate": "2027-03-01T00:00:00Z",
+        "jobMinDuration": 1, "jobMaxDuration": 6, "description": "An offer.", "contacts": ["jobs@one.example"],
+        "jobType": "FULL-TIME", "fields": ["BACKEND"], "technologies": ["Rust"], "requirements": ["Curiosity"],
+        "ownerLogo": "https://logos.example.com/one.png", "location": "Porto"});
+    for (key, value) in extra.as_object().into_iter().flatten() {
+        offer[key] = value.clone();
+    }
+    offer
 }
 
 /// A new empty database: a SQLite file in `files`, or a PostgreSQL database (its name returned, to

@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::credentials::passwords;
 use crate::entities::{accounts, api_clients, companies, company_tags, offers, target_users};
+
+mod offer;
 use crate::{ClientRole, CompanyId, Gateway};
+pub use offer::{FIELD_TYPES, FixtureOffer, HIDDEN_REASONS, JOB_TYPES, Point, TECHNOLOGY_TYPES};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -61,16 +64,6 @@ pub struct FixtureAccount {
     pub password: Option<String>,
     pub is_admin: Option<bool>,
     pub company: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FixtureOffer {
-    pub company: String,
-    pub title: String,
-    pub description: Option<String>,
-    pub location: Option<String>,
-    pub is_hidden: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -467,23 +460,34 @@ async fn seed_offers(
     }
     let mut entries: Vec<usize> = latest.into_values().collect();
     entries.sort_unstable();
+    let logos: HashMap<String, Option<String>> = companies::Entity::find()
+        .select_only()
+        .column(companies::Column::Id)
+        .column(companies::Column::Logo)
+        .filter(companies::Column::Id.is_in(companies_of.iter().copied()))
+        .into_tuple::<(String, Option<String>)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
     let now = Utc::now();
     let mut new = Vec::new();
     for i in entries {
         let o = &offers[i];
-        let mut model = match existing.get(&(o.company.clone(), o.title.clone())) {
-            Some(&id) => offers::ActiveModel { id: sea_orm::Unchanged(id), ..Default::default() },
-            None => offers::ActiveModel { create_time: Set(now), is_archived: Set(false), ..Default::default() },
-        };
-        model.company_id = Set(o.company.clone());
-        model.title = Set(o.title.clone());
-        model.description = Set(o.description.clone());
-        model.location = Set(o.location.clone());
-        model.is_hidden = Set(o.is_hidden.unwrap_or(false));
-        if model.id.is_unchanged() {
-            model.update(txn).await?;
-        } else {
-            new.push(model);
+        let entry = || format!("offers[{i}] ({:?})", o.title);
+        let logo = logos.get(&o.company).and_then(Option::as_deref);
+        let mut model = o.checked(logo).map_err(|why| invalid(entry(), &why))?;
+        model.update_time = Set(Some(now));
+        match existing.get(&(o.company.clone(), o.title.clone())) {
+            Some(&id) => {
+                model.id = sea_orm::Unchanged(id);
+                model.update(txn).await?;
+            }
+            None => {
+                model.create_time = Set(now);
+                model.version = Set(0);
+                new.push(model);
+            }
         }
     }
     for batch in new.chunks(TARGET_USER_BATCH) {

@@ -33,6 +33,7 @@ mod m20261206_000028_drop_change_notices;
 mod m20261206_000029_tree_order_keys;
 mod m20261207_000030_company_facets;
 mod m20261207_000031_companies_by_name;
+mod m20261207_000032_whole_offers;
 pub use m20261207_000030_company_facets::facet;
 
 pub struct Migrator;
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000029_tree_order_keys::Migration),
             Box::new(m20261207_000030_company_facets::Migration),
             Box::new(m20261207_000031_companies_by_name::Migration),
+            Box::new(m20261207_000032_whole_offers::Migration),
         ]
     }
 }

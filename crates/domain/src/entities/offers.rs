@@ -19,6 +19,19 @@ pub struct Model {
     pub publish_date: Option<DateTime<Utc>>,
     pub publish_end_date: Option<DateTime<Utc>>,
     pub create_time: DateTime<Utc>,
+    pub job_min_duration: Option<i32>,
+    pub job_max_duration: Option<i32>,
+    pub job_start_date: Option<DateTime<Utc>>,
+    pub contacts: Option<Json>,
+    pub is_paid: Option<bool>,
+    pub vacancies: Option<i32>,
+    pub requirements: Option<Json>,
+    pub owner_logo: Option<String>,
+    pub coordinates: Option<Json>,
+    pub apply_url: Option<String>,
+    pub admin_reason: Option<String>,
+    pub update_time: Option<DateTime<Utc>>,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
