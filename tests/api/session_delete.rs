@@ -138,6 +138,7 @@ async fn a_company_that_manages_companies_is_refused_with_409(db: Db) {
     assert_eq!(app.count("companies", "id", "SubReseller1").await, 1);
 }
 
+/// A deliberate difference (COMPATIBILITY.md, "A body that is not valid JSON"): upstream answers 500.
 async fn a_body_that_is_not_json_is_a_400_not_a_500(db: Db) {
     let app = spawn_app(db).await;
     let response = app

@@ -163,7 +163,7 @@ mod list_companies {
     }
 
     // ours (upstream has no case for paging): limit and offset page through, the count is of all
-    // companies, not of the page.
+    // companies, not of the page (a deliberate difference: COMPATIBILITY.md, "totalDocCount").
     async fn limit_and_offset_page_through(db: Db) {
         let app = spawn_app(db).await;
         let anon = app.fresh_client();
@@ -281,8 +281,9 @@ mod get_company {
         assert_eq!(other.1["offers"], json!([company1_offer(1)]), "another company sees what anyone sees");
     }
 
-    // upstream: "Without Auth" › "should fail if company is disabled", "should fail if company is
-    // blocked"; "With Auth" › "should succeed if company is disabled and user is owner", "should
+    // The god token as a query parameter too (a deliberate difference: COMPATIBILITY.md,
+    // "`god_token` on a `GET`"); upstream: "Without Auth" › "should fail if company is
+    // disabled", "should fail if company is blocked"; "With Auth" › "should succeed if company is disabled and user is owner", "should
     // succeed if company is disabled and user is admin", "should succeed if company is blocked and
     // user is admin"
     async fn blocked_and_disabled_companies_are_not_found_for_others(db: Db) {
@@ -410,8 +411,9 @@ mod get_company {
 mod block {
     use super::*;
 
-    // upstream: "Input Validation" › adminReason: required, must be a string; companyId: must be
-    // a valid id; checked after the gate, all listed together.
+    // upstream: "should fail if admin reason not provided"; "Input Validation" › adminReason:
+    // required, must be a string; companyId: must be a valid id; checked after the gate, all
+    // listed together.
     async fn input_validation(db: Db) {
         let app = spawn_app(db).await;
         let anon = app.fresh_client();
@@ -466,7 +468,8 @@ mod block {
         }
     }
 
-    // upstream: "should allow if logged in as admin", "should allow with god token"
+    // upstream: "should allow if logged in as admin", "should allow with god token"; `__v` counts
+    // the change (a deliberate difference: COMPATIBILITY.md, "`__v` after a change")
     async fn admins_and_god_block(db: Db) {
         let app = spawn_app(db).await;
         let admin = logged_in(&app, "admin@email.com").await;
@@ -805,6 +808,7 @@ mod company_offers {
         let answer = get(&app, &anon, &format!("/offers/company/{}", hex("Cust0mer0001"))).await;
         assert_eq!(answer, (200, json!([company1_offer(1)])));
         let answer = get(&app, &anon, "/offers/company/Cust0mer0002").await;
+        // Whole documents (COMPATIBILITY.md, "Offers in ..."): `coordinates` has no `_id`.
         let mut other = company1_offer(1);
         other["_id"] = json!(format!("{:024x}", 3));
         other["title"] = json!("Other Offer");
@@ -812,6 +816,18 @@ mod company_offers {
         other["ownerName"] = json!("test-company-2");
         assert_eq!(answer, (200, json!([other])));
         assert_eq!(get(&app, &anon, "/offers/company/Cust0mer0003").await, (200, json!([])));
+    }
+
+    // A deliberate difference (COMPATIBILITY.md, "`ownerName` of an offer"): a renamed company's
+    // offers show its name now (upstream: the name when each offer was created).
+    async fn an_offers_owner_name_is_the_companys_name_now(db: Db) {
+        let app = spawn_app(db).await;
+        let token = app.reseller_token().await;
+        let rename = crate::company_writes::form_with("Renamed One", "5", "2030-01-01");
+        assert_eq!(app.update_company(&token, "Cust0mer0001", rename).await.0, 200);
+        let (status, offers) =
+            get(&app, &app.fresh_client(), &format!("/offers/company/{}", hex("Cust0mer0001"))).await;
+        assert_eq!((status, &offers[0]["ownerName"]), (200, &json!("Renamed One")));
     }
 
     // upstream: "Get offer by companyId" › "should return hidden company offers as company",
@@ -832,6 +848,7 @@ mod company_offers {
         bad_and_unknown_ids_are_422,
         the_companys_visible_offers,
         hidden_offers_for_the_company_itself_and_admins,
+        an_offers_owner_name_is_the_companys_name_now,
     );
 }
 
@@ -952,5 +969,15 @@ mod god_token_in_a_get_body {
         assert_eq!(answer, (400, json!({"error_code": 1, "errors": [{"msg": "invalid-json"}]})));
     }
 
-    crate::on_both_databases!(a_get_takes_the_god_token_from_its_json_body);
+    // upstream: offer.js:3130 "should return non-hidden offers, even if target owner is set": a
+    // body naming the owner is no privilege (only `god_token` in a body is read)
+    async fn an_owner_in_a_get_body_is_no_privilege(db: Db) {
+        let app = spawn_app(db).await;
+        let one = hex("Cust0mer0001");
+        let (status, offers) = get_with(&app, &format!("/offers/company/{one}"), json!({"owner": one})).await;
+        let titles: Vec<&str> = offers.as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap()).collect();
+        assert_eq!((status, titles), (200, vec!["Test Offer"]));
+    }
+
+    crate::on_both_databases!(a_get_takes_the_god_token_from_its_json_body, an_owner_in_a_get_body_is_no_privilege);
 }
