@@ -10,13 +10,16 @@ target users spread over them, one company owning --big-users target users, --of
 statements the gateway runs for that request (copied from crates/domain), run in one transaction
 per operation on one connection (Python's sqlite3, psycopg for PostgreSQL); for the deletion, the
 DELETE statements that remove the company's rows. The searches then run again on a data set of
---growth-size companies, for how their p50 grows with the number of companies.
+--growth-size companies, for how their p50 grows with the number of companies. With --base, a
+second binary answers the same searches on the same data, and the table sets the two side by side.
 
 Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--growth-size N] [--databases sqlite,postgres]
-                     [--duration S] [--connections C] [--json FILE] [--bin PATH]
+                     [--duration S] [--connections C] [--json FILE] [--bin PATH] [--base PATH]
+                     [--searches-only] [--shapes REGEX]
 PostgreSQL comes from TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 """
 import argparse
+import http.client
 import json
 import os
 import re
@@ -204,6 +207,30 @@ function done(summary, latency, requests)
   io.write(string.format("server errors: %d\\n", n))
 end
 """
+
+
+def first_byte_ms(url, bodies, headers, runs):
+    """Each export in turn: the milliseconds until the first byte of its body, then the connection
+    is closed (the gateway stops the export). A refusal for too many exports at once waits and
+    counts as failed."""
+    parts = urllib.parse.urlsplit(url)
+    times, failed = [], 0
+    for i in range(runs):
+        body = bodies[i % len(bodies)]
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+        started = time.perf_counter()
+        conn.request("POST", parts.path, body=body, headers=headers)
+        response = conn.getresponse()
+        if response.status == 200 and response.read(1):
+            times.append((time.perf_counter() - started) * 1000)
+        else:
+            failed += 1
+            time.sleep(0.2)
+        conn.close()
+        time.sleep(0.02)  # the export's task sees its reader gone
+    times.sort()
+    return {"p50_ms": statistics.median(times) if times else None, "p99_ms": times[-1] if times else None,
+            "requests": len(times), "failed": failed}
 
 
 def lua(method, body, headers, paths=None, bodies=None):
@@ -430,12 +457,30 @@ def measure(binary, url, args, searches_only=False):
         result["seed"] = {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
         os.unlink(fixture)
 
+    serve(binary, url, args, companies, searches_only, result)
+    if getattr(args, "base", None):
+        # The same searches answered by the base binary, on the same data.
+        print(f"  again with {args.base}", file=sys.stderr, flush=True)
+        base = {"figures": {}, "notes": [], "memory_mb": {}}
+        serve(args.base, url, args, companies, True, base)
+        result["base"] = base["figures"]
+    return result
+
+
+def serve(binary, url, args, companies, searches_only, result):
+    """Starts `binary` serving `url` and measures every figure into `result` (with searches_only,
+    the cheapest endpoint and the searches only)."""
     env = {**os.environ, "RUST_LOG": "warn", "TOKEN_RATE_LIMIT_PER_CLIENT": "100000000",
            "TOKEN_RATE_LIMIT_PER_IP": "100000000", "API_RATE_LIMIT_PER_CLIENT": "100000000",
            "LOGIN_RATE_LIMIT_PER_IP": "100000000", "LOGIN_RATE_LIMIT_PER_EMAIL": "100000000"}
+    direct = Direct(url)
+    if direct.pg:
+        # Each binary starts on a settled database (the seed's dead rows vacuumed, fresh statistics):
+        # the one measured first would otherwise share the cores with autovacuum.
+        direct.conn.execute("VACUUM ANALYZE")
+        direct.wait_for_autovacuum()
     server = subprocess.Popen([binary, "serve", "--bind", "127.0.0.1:0", "--database-url", url],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    direct = Direct(url)
     try:
         base = re.search(r"(http://\S+)", server.stdout.readline()).group(1)
         threading.Thread(target=server.stdout.read, daemon=True).start()
@@ -599,6 +644,10 @@ def measure(binary, url, args, searches_only=False):
                 "CompanyName", True, groups=[{"Condition": "OR", "FilterItems": [
                     {"FieldName": "Tags", "Operator": "Include", "Value": "even"},
                     {"FieldName": "TargetUserCount", "Operator": "=", "Value": "7"}]}])),
+            ("Tags Include 'even' OR TargetUserCount > n (few) by CompanyName", shaped(
+                "CompanyName", True, groups=[{"Condition": "OR", "FilterItems": [
+                    {"FieldName": "Tags", "Operator": "Include", "Value": "even"},
+                    {"FieldName": "TargetUserCount", "Operator": ">", "Value": "7"}]}])),
             ("text 'zephyr' AND TargetUserCount >= n by CompanyName", shaped(
                 "CompanyName", True, dict(counts, Value="5"), text=MARK.lower())),
             ("isTargetUserCountExceededLimit by CreateTime", shaped("CreateTime", False, exceeded=True)),
@@ -614,6 +663,28 @@ def measure(binary, url, args, searches_only=False):
             if args.shapes and not re.search(args.shapes, name):
                 continue
             figure(f"search shape: {name}", "/api/companies/search", goal="p50 <= 10 ms, >= 500 req/s", **shape)
+        # The first byte of an export of every match (CSV), for a few shapes: it streams in the
+        # search's order, so its first row should come as soon as a page's would.
+        for name, shape in [
+            ("unfiltered by CompanyName", shaped("CompanyName", True)),
+            ("Tags Include 'even' by CreateTime", shaped("CreateTime", False, tags)),
+            ("TargetUserCount >= n by CreateTime", shaped("CreateTime", False, counts,
+                                                          values=[str(n) for n in range(0, 100, 10)])),
+            ("CreateTime >= day by CompanyName", shaped("CompanyName", True, dict(counts, FieldName="CreateTime"),
+                                                         values=[f"202{n % 4}-0{1 + n % 9}-1{n}" for n in range(10)])),
+            ("Contains text by CompanyName, scoped", shaped(
+                "CompanyName", True, {"FieldName": "CompanyName", "Operator": "Contains"}, scope=SUB,
+                values=[f"00{k:03d}" for k in range(10)])),
+        ]:
+            name = f"export first byte: {name}"
+            if args.shapes and not re.search(args.shapes, name):
+                continue
+            print(f"  {name}", file=sys.stderr, flush=True)
+            bodies = [json.dumps(dict(json.loads(b), exportType="CSV", reportAllPages=True)) for b in shape["bodies"]]
+            figure = first_byte_ms(f"{base}/api/companies/search/export", bodies, shape["headers"],
+                                   max(5, args.duration * 4))
+            figure["goal"] = "p50 <= 10 ms"
+            result["figures"][name] = figure
         if searches_only:
             return result
         deep = cid("BenchC", 111)  # the first customer below the sub-reseller: four levels down
@@ -726,7 +797,6 @@ def measure(binary, url, args, searches_only=False):
     finally:
         server.terminate()
         server.wait()
-    return result
 
 
 def growth(small, full):
@@ -764,7 +834,7 @@ def print_table(db, result):
           f"seed {result['seed']['seconds']} s (peak {result['seed']['peak_rss_mb']} MB); "
           f"memory idle {result['memory_mb']['idle']} MB, after {result['memory_mb'].get('after')} MB, "
           f"peak {result['memory_mb'].get('peak')} MB")
-    print(f"{'figure':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'direct p50':>10} "
+    print(f"{'figure':66} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'direct p50':>10} "
           f"{'x direct':>8} {'x cheapest':>10}  goal")
     for name, f in figures.items():
         direct = f.get("direct", {}).get("p50_ms")
@@ -775,8 +845,22 @@ def print_table(db, result):
         goal = f.get("goal") or ""
         if "peak_rss_mb" in f:
             goal = f"peak {f['peak_rss_mb']} MB; {goal}"
-        print(f"{name:52} {rps or 0:9.0f} {f.get('p50_ms') or 0:8.2f} {f.get('p99_ms') or 0:8.2f} {f['failed']:5d} "
+        print(f"{name:66} {rps or 0:9.0f} {f.get('p50_ms') or 0:8.2f} {f.get('p99_ms') or 0:8.2f} {f['failed']:5d} "
               f"{direct or 0:10.2f} {x_direct or 0:8.2f} {x_cheap or 0:10.3f}  {goal}")
+    if result.get("base"):
+        print(f"\n{db}, the same data, this binary beside --base:")
+        # "x base": req/s over the base's, or (a figure of single requests) the base's p50 over this one's.
+        print(f"{'figure':66} {'req/s':>9} {'base':>9} {'p50 ms':>8} {'base':>8} {'x base':>7} {'fail':>5}")
+        for name, b in result["base"].items():
+            f = figures.get(name)
+            if not f or f.get("p50_ms") is None:
+                continue
+            if f.get("req_per_s") and b.get("req_per_s"):
+                x = f["req_per_s"] / b["req_per_s"]
+            else:
+                x = (b.get("p50_ms") or 0) / f["p50_ms"] if f["p50_ms"] else 0
+            print(f"{name:66} {f.get('req_per_s') or 0:9.0f} {b.get('req_per_s') or 0:9.0f} {f['p50_ms']:8.2f} "
+                  f"{b.get('p50_ms') or 0:8.2f} {x:7.2f} {f['failed'] + b['failed']:5d}")
 
 
 def main():
@@ -799,6 +883,9 @@ def main():
     parser.add_argument("--json", default="bench.json")
     parser.add_argument("--searches-only", action="store_true",
                         help="the cheapest endpoint and the search figures only")
+    parser.add_argument("--base", default="",
+                        help="a second binary (same schema) whose searches run on the same data after --bin's, "
+                             "side by side in the table")
     parser.add_argument("--shapes", default="",
                         help="only the search shapes whose names this regular expression finds")
     args = parser.parse_args()
@@ -833,6 +920,7 @@ def main():
         small.big_users = small.offers = max(args.growth_size // 10, 1)
         small.my_size = min(args.my_size, args.growth_size // 4)
         small.sessions = 1
+        small.base = ""
 
     report = {"args": vars(args), "databases": {}}
     for db in args.databases.split(","):

@@ -2,7 +2,7 @@
 use serde_json::{Value, json};
 
 use crate::company_writes::form_with;
-use crate::search_orders::{ORDERS, all_rows, expected_page, page};
+use crate::search_orders::{ORDERS, all_rows, expected_page, exported_ids, page};
 use crate::test_app::{Db, TestApp, json, spawn_app, spawn_app_with};
 
 const N: &str = "Northwind Sub-Reseller";
@@ -213,11 +213,18 @@ async fn filters_checked_on_each_link_page_like_the_companies(db: Db) {
     }
     let northwind = app.token("northwind-reseller", "n0rth-s3cret").await;
     app.create_company(&northwind, form_with("Below Northwind", "3", "2029-05-05")).await;
-    // Enough older companies that a condition matching a few of them is where a search starts.
+    // Enough older companies that a condition matching a few of them is where a search starts;
+    // a few tagged `emea` in another case, and a few with tags whose text holds `emea` quoted
+    // or bracketed but that are not `emea`.
     let older: Vec<Value> = (0..80)
         .map(|n| {
+            let tags = match n % 20 {
+                11 => json!(["EMEA"]),
+                1 => json!([r#"a","emea"#, r#"emea""#, "[emea", "x,emea]", r#"\"emea"#]),
+                _ => json!([]),
+            };
             json!({"resourceId": format!("Older{n:07}"), "name": format!("Older {n}"),
-                   "parent": if n % 2 == 0 { "xC5kfGz7w2Nz" } else { "SubReseller1" },
+                   "parent": if n % 2 == 0 { "xC5kfGz7w2Nz" } else { "SubReseller1" }, "tags": tags,
                    "numberOfUsers": n % 7, "createTime": format!("2020-01-{:02}T{:02}:00:00Z", 1 + n / 24, n % 24)})
         })
         .collect();
@@ -265,13 +272,32 @@ async fn pages_like_the_companies(app: &TestApp, token: &str, when: &str) {
                 "FilterItems": [item("Tags", "Include", "emea, nobody"), item("TargetUserCount", "=", "0")]}]}),
             Box::new(move |r| tagged(r, "emea") || users(r) == 0),
         ),
+        (one_group(vec![item("Tags", "!=", "emea")]), Box::new(move |r| !tagged(r, "emea"))),
+        (one_group(vec![item("Tags", "=", r#"Emea""#)]), Box::new(move |r| tagged(r, r#"emea""#))),
+        (
+            // Counted in parts: the first six hours' from the facets, the first three hours'
+            // outside them (none) gathered: every match of the second is a match of the first.
+            json!({"Condition": "AND", "FilterGroups": [{"Condition": "OR", "FilterItems": [
+                item("CreateTime", "<", "2020-01-01T06:00:00Z"), item("CreateTime", "<", "2020-01-01T03:00:00Z")]}]}),
+            Box::new(move |r| r["createTime"].as_str().unwrap() < "2020-01-01T06"),
+        ),
+        (
+            // Counted in parts under a top-level OR: the first hours' from the facets, the group
+            // started from the few companies tagged so.
+            json!({"Condition": "OR", "FilterGroups": [
+                {"Condition": "AND", "FilterItems": [item("CreateTime", "<", "2020-01-01T03:00:00Z")]},
+                {"Condition": "AND", "FilterItems": [item("Tags", "Include", "emea"), item("CompanyName", "Contains", "t")]}]}),
+            Box::new(move |r| {
+                r["createTime"].as_str().unwrap() < "2020-01-01T03" || (tagged(r, "emea") && name(r).contains('t'))
+            }),
+        ),
         (
             // Started from the few companies created in the first six hours.
             one_group(vec![item("CreateTime", "<", "2020-01-01T06:00:00Z"), item("CompanyName", "!=", "older 5")]),
             Box::new(move |r| r["createTime"].as_str().unwrap() < "2020-01-01T06" && name(r) != "older 5"),
         ),
         (
-            // Started from the one company tagged so.
+            // Started from the few companies tagged so.
             one_group(vec![item("Tags", "Include", "emea"), item("CompanyName", "Contains", "t")]),
             Box::new(move |r| tagged(r, "emea") && name(r).contains('t')),
         ),
@@ -295,13 +321,42 @@ async fn pages_like_the_companies(app: &TestApp, token: &str, when: &str) {
                         let answered = page(app, token, scope, &body).await;
                         assert_eq!(answered, expected_page(&rows, keep, &body), "{when}: {scope:?} {body}");
                     }
+                    // An export lists every match, in the same order.
+                    let mut body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": order, "ascending": ascending,
+                                          "filter": filter, "isTargetUserCountExceededLimit": exceeded});
+                    let exported = exported_ids(app, token, scope, &body).await;
+                    body["pageSize"] = json!(100_000);
+                    assert_eq!(exported, expected_page(&rows, keep, &body).0, "export, {when}: {scope:?} {body}");
                 }
             }
         }
     }
 }
 
+/// More rows than one read from the database (PostgreSQL's cursor hands them over 256 at a time).
+async fn an_export_of_many_companies_lists_each_once_in_order(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.reseller_token().await;
+    let many: Vec<Value> = (0..600)
+        .map(|n| {
+            json!({"resourceId": format!("Many{n:08}"), "name": format!("Many {}", n % 7), "parent": "xC5kfGz7w2Nz",
+                   "createTime": format!("2021-0{}-01T00:00:00Z", 1 + n % 9)})
+        })
+        .collect();
+    app.seed(&json!({"companies": many})).await.expect("loads");
+    let rows = all_rows(&app, &token, None).await;
+    for (order, ascending) in [("CompanyName", true), ("CreateTime", false), ("ResellerName", true)] {
+        let mut body = json!({"pageNumber": 1, "pageSize": 10, "orderBy": order, "ascending": ascending});
+        let exported = exported_ids(&app, &token, None, &body).await;
+        body["pageSize"] = json!(100_000);
+        let expected = expected_page(&rows, |_| true, &body).0;
+        assert!(expected.len() > 600);
+        assert_eq!(exported, expected, "{body}");
+    }
+}
+
 crate::on_both_databases!(
+    an_export_of_many_companies_lists_each_once_in_order,
     filters_checked_on_each_link_page_like_the_companies,
     unknown_keys_inside_a_filter_are_refused,
     every_field_and_operator_selects_the_right_companies,

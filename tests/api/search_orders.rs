@@ -34,6 +34,33 @@ pub(crate) async fn page(app: &TestApp, token: &str, scope: Option<&str>, body: 
     (ids, data["totalNumberOfRecords"].clone(), data["limitExceededCompanyCount"].clone())
 }
 
+/// The resource ids an export of every match of `body` (a search body) lists, in its order.
+pub(crate) async fn exported_ids(app: &TestApp, token: &str, scope: Option<&str>, body: &Value) -> Vec<String> {
+    let mut body = body.clone();
+    body["exportType"] = json!("CSV");
+    body["reportAllPages"] = json!(true);
+    let mut request = app.client.post(app.url("/api/companies/search/export")).bearer_auth(token).json(&body);
+    if let Some(scope) = scope {
+        request = request.header("X-KEEPNET-Company-Id", scope);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{body}");
+    let text = response.text().await.unwrap();
+    // The second field of each row after the header (a quoted first field may hold commas).
+    let second = |line: &str| {
+        let (mut quoted, mut fields) = (false, vec![String::new()]);
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => fields.push(String::new()),
+                c => fields.last_mut().unwrap().push(c),
+            }
+        }
+        fields[1].clone()
+    };
+    text.lines().skip(1).map(second).collect()
+}
+
 /// Every company a search from `scope` covers, as a result row shows it: read from the
 /// companies themselves, whatever the tree's copies of their keys say.
 pub(crate) async fn all_rows(app: &TestApp, token: &str, scope: Option<&str>) -> Vec<Value> {

@@ -51,6 +51,11 @@ pub struct Pools {
     /// with `plan_cache_mode = force_generic_plan` (the other pools plan a statement for its values
     /// until a generic plan looks as good); SQLite: the read connections.
     pub generic: DatabaseConnection,
+    /// Reads whose best plan depends on their values, planned for them every time. PostgreSQL: a
+    /// pool whose connections start with `plan_cache_mode = force_custom_plan` (one round trip
+    /// a statement, where setting it per statement took a transaction: four); SQLite: the read
+    /// connections.
+    pub custom: DatabaseConnection,
 }
 
 /// The PostgreSQL advisory lock start-up holds (any number that no other application on the
@@ -119,7 +124,10 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> 
     let generic =
         postgres_pool(url, 4, settings.acquire_timeout, &[("jit", "off"), ("plan_cache_mode", "force_generic_plan")])
             .await?;
-    Ok(Pools { read: db.clone(), write: db, tokens, generic })
+    let custom =
+        postgres_pool(url, 8, settings.acquire_timeout, &[("jit", "off"), ("plan_cache_mode", "force_custom_plan")])
+            .await?;
+    Ok(Pools { read: db.clone(), write: db, tokens, generic, custom })
 }
 
 /// A connection that sat idle in the pool for this long is tested (one round trip) before a
@@ -209,7 +217,13 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
     migrate_exclusively(&writer).await?;
     if url.contains(":memory:") {
         // Each connection to `sqlite::memory:` is a database of its own: share the one.
-        return Ok(Pools { read: writer.clone(), generic: writer.clone(), tokens: writer.clone(), write: writer });
+        return Ok(Pools {
+            read: writer.clone(),
+            generic: writer.clone(),
+            custom: writer.clone(),
+            tokens: writer.clone(),
+            write: writer,
+        });
     }
     let mut read = ConnectOptions::new(url.to_owned());
     read.sqlx_logging(false)
@@ -221,7 +235,7 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
             o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE).foreign_keys(true)
         });
     let reader = Database::connect(read).await?;
-    Ok(Pools { generic: reader.clone(), read: reader, tokens: writer.clone(), write: writer })
+    Ok(Pools { generic: reader.clone(), custom: reader.clone(), read: reader, tokens: writer.clone(), write: writer })
 }
 
 /// Whether `err` is SQLite's `SQLITE_BUSY` (code 5, or one of its extended codes).

@@ -73,6 +73,8 @@ pub struct Gateway {
     db: DatabaseConnection,
     /// Reads whose statements are planned once (see [`database::Pools::generic`]).
     generic: DatabaseConnection,
+    /// Reads planned for their values every time (see [`database::Pools::custom`]).
+    custom: DatabaseConnection,
     /// Every write, and reads that decide a write (see [`database::Pools`]).
     writer: DatabaseConnection,
     /// Writes access-token rows through their pool (see [`database::Pools::tokens`]), several at
@@ -97,6 +99,7 @@ impl Gateway {
         Ok(Self {
             db: pools.read,
             generic: pools.generic,
+            custom: pools.custom,
             writer: pools.write,
             token_rows: token_rows::TokenRows::start(pools.tokens),
             hasher: passwords::Hasher::sized_to_machine(),

@@ -4,7 +4,7 @@
 //! condition on each link, when matches are many, or from the condition's own index, sorted, when
 //! they are few.
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SimpleExpr, UnionType};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SelectStatement, SimpleExpr, UnionType};
 use sea_orm::{DbErr, FromQueryResult, Value};
 
 use super::filter::{self, Counted, Operator, S, TimeKey, TimeRange, contained, contains_text, s};
@@ -104,6 +104,38 @@ fn has_tag(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator, v
     };
     // sea-query's placeholders in custom text: `?` on SQLite, `$1`, `$2`... on PostgreSQL.
     let mark = |i: usize| if sqlite { "?".to_owned() } else { format!("${}", i + 1) };
+    if operator != Operator::Contains {
+        // An element equal to a value, found in the array's text, without expanding the array
+        // into rows (a sixth of the time on PostgreSQL, a thirtieth on SQLite): the value's JSON
+        // text right after the array's opening bracket or an element's separator. Both texts come
+        // from the database's own JSON encoding (see `facet::tag_set`), in which a `"` inside a
+        // string is always escaped, so a separator followed by a quote starts an element. No tags:
+        // false.
+        let (find, quoted, separator) = if sqlite {
+            ("instr", "json_quote(?)".to_owned(), "','")
+        } else {
+            ("strpos", String::new(), "' '") // json_agg separates elements with ", "
+        };
+        let quote = |i: usize| match sqlite {
+            true => quoted.clone(),
+            false => format!("CAST(to_json(CAST({} AS text)) AS text)", mark(i)),
+        };
+        let values: &[String] = if operator == Operator::Include { values } else { &values[..values.len().min(1)] };
+        let one = |i: usize| {
+            format!(
+                "{find}(\"{array}\", '[' || {}) > 0 OR {find}(\"{array}\", {separator} || {}) > 0",
+                quote(2 * i),
+                quote(2 * i + 1)
+            )
+        };
+        let any = (0..values.len()).map(one).collect::<Vec<_>>().join(" OR ");
+        let any = if any.is_empty() { "1 = 0".to_owned() } else { any };
+        let no = if sqlite { "0" } else { "false" };
+        return Expr::cust_with_values(
+            format!("COALESCE(({any}), {no})"),
+            values.iter().flat_map(|v| [Value::from(v.clone()), Value::from(v.clone())]).collect::<Vec<_>>(),
+        );
+    }
     let (test, bound): (String, Vec<Value>) = match operator {
         Operator::Include => {
             let marks = (0..values.len()).map(mark).collect::<Vec<_>>().join(", ");
@@ -320,6 +352,13 @@ impl Gateway {
     /// The companies under `root` that `counted` matches (only those exceeding their licence, if
     /// `only_exceeded`): how many, how many exceed their licence, and how many the search covers.
     async fn counted_sums(&self, root: &Root, counted: &Counted, only_exceeded: bool) -> Result<Sums, DbErr> {
+        let sums = self.counted_sums_statement(root, counted, only_exceeded);
+        let sums = Sums::find_by_statement(self.backend().build(&sums)).one(&self.db).await?;
+        Ok(sums.unwrap_or(Sums { total: 0, limit_exceeded: 0, scope: 0 }))
+    }
+
+    /// One row of [`Sums`]: `total`, `limit_exceeded` and `scope` (see `counted_sums`).
+    fn counted_sums_statement(&self, root: &Root, counted: &Counted, only_exceeded: bool) -> SelectStatement {
         let backend = self.backend();
         let root_id = root.id().to_owned();
         // The totals: the root's facet rows, and the root's own link when it is searched too.
@@ -368,14 +407,45 @@ impl Gateway {
         // PostgreSQL sums BIGINT as NUMERIC.
         let whole =
             |sum: SimpleExpr| Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT"));
-        let sums = Query::select()
+        Query::select()
             .expr_as(whole(n().sum()), Alias::new("total"))
             .expr_as(whole(Expr::expr(exceeded_n).sum()), Alias::new("limit_exceeded"))
             .expr_as(if only_exceeded { all_exceeded } else { all }, Alias::new("scope"))
             .from_subquery(counted_rows, Alias::new("t"))
-            .to_owned();
-        let sums = Sums::find_by_statement(backend.build(&sums)).one(&self.db).await?;
-        Ok(sums.unwrap_or(Sums { total: 0, limit_exceeded: 0, scope: 0 }))
+            .to_owned()
+    }
+
+    /// The totals of a filter that is `A OR rest`, where the facets count `A` and `rest` requires
+    /// a condition with few matches: `A`'s from the facets plus those of `rest AND NOT A`, gathered
+    /// from that condition's index (one row: `total`, `limit_exceeded`). None if no split fits;
+    /// the totals are then counted over every link (as many JSON or text tests as links).
+    pub(super) async fn split_totals(
+        &self,
+        root: &Root,
+        filter: &filter::Filter,
+        only_exceeded: bool,
+    ) -> Result<Option<SelectStatement>, DbErr> {
+        let backend = self.backend();
+        // A few tries at most: each costs a read of the facets.
+        for (counted, rest) in filter.split_counted_or(Utc::now()).into_iter().take(4) {
+            let Some(anchor) = self.anchor(root, &rest, only_exceeded).await? else { continue };
+            let Some(mut rest) = self.compile_on_links(&rest) else { continue };
+            let outside = Func::coalesce([counted.on_link(backend, false), Expr::val(false).into()]);
+            rest.predicate = anchor.and(rest.predicate).and(Expr::expr(outside).not());
+            let rest = super::walked::totals(root, &rest, false, only_exceeded);
+            let (a, b) = (Alias::new("a"), Alias::new("b"));
+            let sum = |column: &str| {
+                Expr::col((a.clone(), Alias::new(column))).add(Expr::col((b.clone(), Alias::new(column))))
+            };
+            let statement = Query::select()
+                .expr_as(sum("total"), Alias::new("total"))
+                .expr_as(sum("limit_exceeded"), Alias::new("limit_exceeded"))
+                .from_subquery(self.counted_sums_statement(root, &counted, only_exceeded), a)
+                .from_subquery(rest, b.clone())
+                .to_owned();
+            return Ok(Some(statement));
+        }
+        Ok(None)
     }
 
     /// Of the conditions every match of `filter` must meet, the one the facets count that matches

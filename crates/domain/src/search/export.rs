@@ -12,10 +12,15 @@ use sea_orm::sea_query::Asterisk;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryTrait, Statement, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
+use sea_orm::sea_query::{Alias, Expr, JoinType, Order, SelectStatement};
+
+use super::filter::Compiled;
 use super::{
-    S, SearchError, SearchHit, SearchRequest, ShownRow, limits, matching, shown_rows, tags_from_json, with_tags,
+    C, Root, S, SearchError, SearchHit, SearchRequest, ShownRow, limits, matching, shown_rows, tags_from_json,
+    tags_json, with_tags,
 };
 use crate::credentials::clients::{ClientSearch, ClientView, ClientsError};
+use crate::entities::{companies, company_tree};
 use crate::scoped::Scoped;
 use crate::{Actor, Gateway};
 
@@ -76,7 +81,35 @@ where
                 // Planned for its values, as a filtered search page is (see `search_companies`).
                 txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
             }
-            {
+            if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+                // Through a cursor, which PostgreSQL plans to answer its first rows soon (a plain
+                // statement is planned for its last row: every match joined and sorted first).
+                txn.execute_unprepared("SET LOCAL cursor_tuple_fraction = 0.01").await?;
+                // The cursor is named after its statement: the `FETCH` is prepared and kept per
+                // connection with the columns it first answered, which must be this statement's.
+                let Statement { sql, values, db_backend } = statement;
+                let cursor = {
+                    use std::hash::{Hash, Hasher};
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    sql.hash(&mut hasher);
+                    format!("export_{:016x}", hasher.finish())
+                };
+                let sql = format!("DECLARE {cursor} NO SCROLL CURSOR FOR {sql}");
+                txn.execute(Statement { sql, values, db_backend }).await?;
+                let fetch = Statement::from_string(db_backend, format!("FETCH {QUEUE} FROM {cursor}"));
+                loop {
+                    let rows = R::find_by_statement(fetch.clone()).all(&txn).await?;
+                    let last = rows.len() < QUEUE;
+                    for row in rows {
+                        if tx.send(Ok(map(row))).await.is_err() {
+                            return Ok(()); // the reader went away
+                        }
+                    }
+                    if last {
+                        break;
+                    }
+                }
+            } else {
                 let mut rows = R::find_by_statement(statement).stream(&txn).await?;
                 while let Some(row) = rows.next().await {
                     if tx.send(row.map(map)).await.is_err() {
@@ -95,6 +128,40 @@ where
         let _ = tx.send(Err(failure)).await;
     });
     ExportRows { rx }
+}
+
+/// What a search result shows of each company under `root` that `on_links` (compiled over the
+/// links `s`) matches, in the search's order: the order the tree keeps, so the rows come off the
+/// order's index of the root's links, the first at once, with no sort of every match.
+fn links_in_order(
+    backend: sea_orm::DatabaseBackend,
+    root: &Root,
+    on_links: &Compiled,
+    request: &SearchRequest,
+) -> SelectStatement {
+    let link = |column| Expr::col((S::Table, column));
+    let mut query = shown_rows();
+    query
+        .join_as(
+            JoinType::InnerJoin,
+            company_tree::Entity,
+            S::Table,
+            link(company_tree::Column::DescendantId).equals((C::Company, companies::Column::Id)),
+        )
+        .and_where(link(company_tree::Column::AncestorId).eq(root.id()))
+        .and_where(link(company_tree::Column::Depth).gte(root.min_depth()))
+        .and_where(on_links.predicate.clone());
+    if request.only_limit_exceeded {
+        query.and_where(link(company_tree::Column::LimitExceeded).into());
+    }
+    query.expr_as(tags_json(backend, Expr::col((C::Company, companies::Column::Id)).into()), Alias::new("tags_json"));
+    let (key, nullable) = request.order_by.tree_key();
+    if nullable {
+        query.order_by_expr(link(key).is_null(), Order::Asc);
+    }
+    let dir = if request.ascending { Order::Asc } else { Order::Desc };
+    query.order_by_expr(link(key).into(), dir).order_by((S::Table, company_tree::Column::DescendantId), Order::Asc);
+    query
 }
 
 fn hit(shown: ShownRow) -> SearchHit {
@@ -118,10 +185,18 @@ impl Gateway {
         let (scope, (request, all_pages)) = request.read().map_err(|r| refused(r.into()))?;
         let root = self.search_root(actor, scope).await.map_err(refused)?;
         let compiled = self.compile(&request.filter).map_err(refused)?;
-        let mut query = matching(&root, &compiled, shown_rows(), request.only_limit_exceeded);
-        query.column((S::Table, Asterisk));
-        with_tags(self.backend(), &mut query);
-        request.order_by.order(request.ascending, &mut query);
+        let mut query = match self.compile_on_links(&request.filter).filter(|_| !compiled.narrowed) {
+            // Read in order off the order's index of the root's links, each checked as it comes.
+            Some(on_links) => links_in_order(self.backend(), &root, &on_links, &request),
+            // A name search: its few matches from the names' index, sorted.
+            None => {
+                let mut query = matching(&root, &compiled, shown_rows(), request.only_limit_exceeded);
+                query.column((S::Table, Asterisk));
+                with_tags(self.backend(), &mut query);
+                request.order_by.order(request.ascending, &mut query);
+                query
+            }
+        };
         if !all_pages {
             let (limit, offset) = limits(request.page_number, request.page_size);
             query.limit(limit).offset(offset);

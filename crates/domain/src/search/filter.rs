@@ -337,6 +337,40 @@ impl Filter {
         items.into_iter().filter_map(|item| alone(item).counted(now)).collect()
     }
 
+    /// Each way of reading the filter as `A OR rest`, where `A` is one condition the facets count
+    /// (a condition beside others in the one group of an `OR`, or a group of one condition beside
+    /// others under a top-level `OR`) and `rest` is the filter without it. None with a search text.
+    pub(crate) fn split_counted_or(&self, now: DateTime<Utc>) -> Vec<(Counted, Filter)> {
+        if self.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            return Vec::new();
+        }
+        let alone = |group: FilterGroup| Filter { condition: None, text: None, groups: vec![group] };
+        let mut splits = Vec::new();
+        match self.groups.as_slice() {
+            [group] if group.condition == Condition::Or => {
+                for (i, item) in group.items.iter().enumerate() {
+                    let single = FilterGroup { condition: Condition::And, items: vec![item.clone()], groups: vec![] };
+                    let Some(counted) = alone(single).counted(now) else { continue };
+                    let mut rest = group.clone();
+                    rest.items.remove(i);
+                    if rest.items.len() + rest.groups.len() > 0 {
+                        splits.push((counted, alone(rest)));
+                    }
+                }
+            }
+            groups if groups.len() > 1 && self.condition == Some(Condition::Or) => {
+                for (i, group) in groups.iter().enumerate() {
+                    let Some(counted) = alone(group.clone()).counted(now) else { continue };
+                    let mut rest = self.clone();
+                    rest.groups.remove(i);
+                    splits.push((counted, rest));
+                }
+            }
+            _ => {}
+        }
+        splits
+    }
+
     /// The name a filter of one condition, `CompanyName != name`, leaves out, if so.
     pub(crate) fn name_left_out(&self) -> Option<Filter> {
         match self.single_item()? {
@@ -992,5 +1026,84 @@ mod tests {
         let expired = of(vec![item(Field::LicenceExpired, Operator::Eq, "TRUE")]).counted(now);
         let ranges = vec![(None, Some(now))];
         assert_eq!(expired, Some(Counted::Time { key: TimeKey::LicenceEnd, ranges, or_missing: false }));
+    }
+
+    #[test]
+    fn only_conditions_every_match_meets_can_anchor_a_search() {
+        let now = now();
+        let count = item(Field::TargetUserCount, Operator::Ge, "3");
+        let day = item(Field::CreateTime, Operator::Ge, "2026-01-01");
+        let name = item(Field::CompanyName, Operator::Ne, "x");
+        // Each counted condition of an AND, not the name.
+        assert_eq!(of(vec![count.clone(), name.clone(), day.clone()]).required_counted(now).len(), 2);
+        // An OR needs neither.
+        let mut either = of(vec![count.clone(), day.clone()]);
+        either.groups[0].condition = Condition::Or;
+        assert!(either.required_counted(now).is_empty());
+        // Groups under an OR of two: neither is required; under an AND (or alone), both are.
+        let two = |condition| Filter {
+            condition: Some(condition),
+            text: None,
+            groups: vec![of(vec![count.clone()]).groups.remove(0), of(vec![day.clone()]).groups.remove(0)],
+        };
+        assert!(two(Condition::Or).required_counted(now).is_empty());
+        assert_eq!(two(Condition::And).required_counted(now).len(), 2);
+        // A search text is ANDed with the groups: the conditions stay required.
+        let with_text = Filter { text: Some("ab".into()), ..of(vec![count.clone()]) };
+        assert_eq!(with_text.required_counted(now).len(), 1);
+    }
+
+    #[test]
+    fn an_or_splits_at_each_counted_condition_beside_the_rest() {
+        let now = now();
+        let tags = item(Field::Tags, Operator::Include, "even");
+        let count = item(Field::TargetUserCount, Operator::Eq, "7");
+        let name = item(Field::CompanyName, Operator::Contains, "ab");
+        let mut either = of(vec![tags.clone(), count.clone(), name.clone()]);
+        either.groups[0].condition = Condition::Or;
+        let splits = either.split_counted_or(now);
+        assert_eq!(splits.len(), 2, "the name is not counted");
+        let (counted, rest) = &splits[0];
+        assert_eq!(Some(counted.clone()), of(vec![tags.clone()]).counted(now));
+        assert_eq!(rest.groups[0].items, vec![count.clone(), name.clone()]);
+        assert_eq!(rest.groups[0].condition, Condition::Or);
+        // Groups under a top-level OR: a group of one condition splits off.
+        let groups = Filter {
+            condition: Some(Condition::Or),
+            text: None,
+            groups: vec![
+                of(vec![count.clone()]).groups.remove(0),
+                of(vec![tags.clone(), name.clone()]).groups.remove(0),
+            ],
+        };
+        let splits = groups.split_counted_or(now);
+        assert_eq!(splits.len(), 1);
+        assert_eq!(splits[0].1.groups, vec![of(vec![tags.clone(), name.clone()]).groups.remove(0)]);
+        // An AND, a lone condition or a search text do not split.
+        assert!(of(vec![tags.clone(), count.clone()]).split_counted_or(now).is_empty());
+        let mut lone = of(vec![tags.clone()]);
+        lone.groups[0].condition = Condition::Or;
+        assert!(lone.split_counted_or(now).is_empty());
+        let with_text = Filter { text: Some("ab".into()), ..either };
+        assert!(with_text.split_counted_or(now).is_empty());
+    }
+
+    #[test]
+    fn a_name_anchors_a_search_over_links_only_where_every_match_needs_it() {
+        let anchored = |filter: &Filter, rows| compile_for(filter, true, now(), rows).unwrap().anchored;
+        let equal = item(Field::CompanyName, Operator::Eq, "Acme");
+        let listed = item(Field::CompanyName, Operator::Include, "acme, globex");
+        let count = item(Field::TargetUserCount, Operator::Ge, "3");
+        assert!(anchored(&of(vec![equal.clone()]), Rows::Links));
+        assert!(anchored(&of(vec![listed, count.clone()]), Rows::Links));
+        assert!(!anchored(&of(vec![equal.clone()]), Rows::Companies), "the companies' path has its own plans");
+        let mut either = of(vec![equal.clone(), count]);
+        either.groups[0].condition = Condition::Or;
+        assert!(!anchored(&either, Rows::Links), "in an OR the name does not bound the matches");
+        assert!(!anchored(&of(vec![item(Field::CompanyName, Operator::Ne, "acme")]), Rows::Links));
+        // The one name a `!=` leaves out, as an equality.
+        let left_out = of(vec![item(Field::CompanyName, Operator::Ne, "Acme")]).name_left_out();
+        assert_eq!(left_out, Some(of(vec![equal])));
+        assert_eq!(of(vec![item(Field::Tags, Operator::Ne, "x")]).name_left_out(), None);
     }
 }

@@ -1,7 +1,7 @@
 //! The companies an API client may act as (its own company and, for a Reseller, every company it
 //! manages), found by name a page at a time: what a company switcher lists.
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement, WindowStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, TransactionTrait};
 
 use super::{Root, S, SearchError, filter, kept_counts, key_rows, limits, matching, s};
 use crate::companies::record::TreeCompany;
@@ -88,11 +88,8 @@ impl Gateway {
                 .to_owned();
             backend.build(&query)
         };
-        let txn = self.db.begin().await?;
-        if self.backend() == sea_orm::DatabaseBackend::Postgres {
-            // Planned for its values, as a filtered search page is (see `search_companies`).
-            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-        }
+        // Planned for its values, as a filtered search page is (see `search_companies`).
+        let txn = self.custom.begin().await?;
         let keys = PageKey::find_by_statement(statement).all(&txn).await?;
         let total = match keys.first() {
             Some(first) => first.total_rows.unwrap_or(0).max(0) as u64,

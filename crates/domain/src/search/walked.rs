@@ -24,13 +24,15 @@ impl Gateway {
     /// totals (one statement; a second for the totals only when the page is past the end).
     /// `unless`: `on_links` is the negation of this anchored predicate, whose few matches are
     /// counted instead and taken from the totals kept on the root's row. `anchor`: a condition
-    /// every match meets whose own index finds its few matches (see `Gateway::anchor`).
+    /// every match meets whose own index finds its few matches (see `Gateway::anchor`). `split`:
+    /// the totals, counted in parts (see `Gateway::split_totals`).
     pub(super) async fn walked_page(
         &self,
         root: &Root,
         mut on_links: Compiled,
         unless: Option<&Compiled>,
         anchor: Option<SimpleExpr>,
+        split: Option<SelectStatement>,
         request: &SearchRequest,
     ) -> Result<SearchPage, DbErr> {
         let backend = self.backend();
@@ -41,7 +43,8 @@ impl Gateway {
             on_links.anchored = true;
         }
         let on_links = &on_links;
-        let totals = totals(root, unless.unwrap_or(on_links), unless.is_some(), request.only_limit_exceeded);
+        let totals = split
+            .unwrap_or_else(|| totals(root, unless.unwrap_or(on_links), unless.is_some(), request.only_limit_exceeded));
         let of_totals = |column: &str| SimpleExpr::from(Expr::col((Alias::new("totals"), Alias::new(column))));
         let narrowing = Narrowing {
             condition: on_links.predicate.clone(),
@@ -85,7 +88,7 @@ impl Gateway {
 /// One row: how many links under `root` `predicate` matches (`total`), and how many of them exceed
 /// their licence (`limit_exceeded`); `negated`: how many it does not match, from the root's kept
 /// totals less its matches.
-fn totals(root: &Root, predicate: &Compiled, negated: bool, only_exceeded: bool) -> SelectStatement {
+pub(super) fn totals(root: &Root, predicate: &Compiled, negated: bool, only_exceeded: bool) -> SelectStatement {
     // PostgreSQL sums BIGINT as NUMERIC.
     let whole = |sum: SimpleExpr| Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT"));
     let mut counted = Query::select();
