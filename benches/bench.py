@@ -681,10 +681,10 @@ def serve(binary, url, args, companies, searches_only, result):
                 continue
             print(f"  {name}", file=sys.stderr, flush=True)
             bodies = [json.dumps(dict(json.loads(b), exportType="CSV", reportAllPages=True)) for b in shape["bodies"]]
-            figure = first_byte_ms(f"{base}/api/companies/search/export", bodies, shape["headers"],
-                                   max(5, args.duration * 4))
-            figure["goal"] = "p50 <= 10 ms"
-            result["figures"][name] = figure
+            measured = first_byte_ms(f"{base}/api/companies/search/export", bodies, shape["headers"],
+                                     max(5, args.duration * 4))
+            measured["goal"] = "p50 <= 10 ms"
+            result["figures"][name] = measured
         if searches_only:
             return result
         deep = cid("BenchC", 111)  # the first customer below the sub-reseller: four levels down

@@ -153,6 +153,21 @@ pub struct SearchPage {
     pub results: Vec<SearchHit>,
 }
 
+impl SearchPage {
+    /// Page `page_number` of `page_size` rows, `results`, of a search whose matches number `total`
+    /// (`exceeded` of them exceed their licence).
+    fn of(page_number: u64, page_size: u64, (total, exceeded): (u64, u64), results: Vec<SearchHit>) -> Self {
+        Self {
+            page_number,
+            page_size,
+            total_records: total,
+            total_pages: total.div_ceil(page_size),
+            limit_exceeded_company_count: exceeded,
+            results,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("actor may not search companies")]
@@ -824,14 +839,7 @@ impl Gateway {
             }
         };
         let results = rows.into_iter().map(PageRow::hit).collect();
-        Ok(SearchPage {
-            page_number: request.page_number,
-            page_size,
-            total_records: totals.0,
-            total_pages: totals.0.div_ceil(page_size),
-            limit_exceeded_company_count: totals.1,
-            results,
-        })
+        Ok(SearchPage::of(request.page_number, page_size, totals, results))
     }
 }
 

@@ -105,12 +105,11 @@ fn has_tag(backend: sea_orm::DatabaseBackend, array: &str, operator: Operator, v
     // sea-query's placeholders in custom text: `?` on SQLite, `$1`, `$2`... on PostgreSQL.
     let mark = |i: usize| if sqlite { "?".to_owned() } else { format!("${}", i + 1) };
     if operator != Operator::Contains {
-        // An element equal to a value, found in the array's text, without expanding the array
-        // into rows (a sixth of the time on PostgreSQL, a thirtieth on SQLite): the value's JSON
-        // text right after the array's opening bracket or an element's separator. Both texts come
-        // from the database's own JSON encoding (see `facet::tag_set`), in which a `"` inside a
-        // string is always escaped, so a separator followed by a quote starts an element. No tags:
-        // false.
+        // An element equal to a value, found in the array's text without expanding the array
+        // into rows: the value's JSON text right after the opening bracket or an element's
+        // separator. Both texts come from the database's own JSON encoding (see
+        // `facet::tag_set`), where a `"` inside a string is always escaped, so a separator
+        // followed by a quote starts an element. No tags: false.
         let (find, quoted, separator) = if sqlite {
             ("instr", "json_quote(?)".to_owned(), "','")
         } else {
@@ -555,14 +554,7 @@ impl Gateway {
                 break;
             }
         }
-        Ok(SearchPage {
-            page_number: request.page_number,
-            page_size,
-            total_records: total,
-            total_pages: total.div_ceil(page_size),
-            limit_exceeded_company_count: exceeded,
-            results,
-        })
+        Ok(SearchPage::of(request.page_number, page_size, (total, exceeded), results))
     }
 }
 

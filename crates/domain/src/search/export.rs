@@ -8,11 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use sea_orm::sea_query::Asterisk;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, JoinType, Order, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryTrait, Statement, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-
-use sea_orm::sea_query::{Alias, Expr, JoinType, Order, SelectStatement};
 
 use super::filter::Compiled;
 use super::{

@@ -73,15 +73,9 @@ impl Gateway {
                 totals.map_or((0, 0), |t| (t.total, t.limit_exceeded))
             }
         };
-        let (total, exceeded) = (total.max(0) as u64, exceeded.max(0) as u64);
-        Ok(SearchPage {
-            page_number: request.page_number,
-            page_size,
-            total_records: total,
-            total_pages: total.div_ceil(page_size),
-            limit_exceeded_company_count: exceeded,
-            results: rows.into_iter().map(super::PageRow::hit).collect(),
-        })
+        let totals = (total.max(0) as u64, exceeded.max(0) as u64);
+        let results = rows.into_iter().map(super::PageRow::hit).collect();
+        Ok(SearchPage::of(request.page_number, page_size, totals, results))
     }
 }
 
