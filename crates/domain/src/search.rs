@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, Func, JoinType, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
+    Alias, Asterisk, Expr, Func, IntoIden, JoinType, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
 };
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
 
@@ -335,28 +335,32 @@ fn key_rows() -> SelectStatement {
 /// was most of a filtered page's time there).
 fn shown_rows() -> SelectStatement {
     let col = |column| (C::Company, column);
-    let (industry, license) = (Alias::new("i"), Alias::new("lt"));
-    let industry_name = scalar(
-        Query::select()
-            .column((industry.clone(), industries::Column::Name))
-            .from_as(industries::Entity, industry.clone())
-            .and_where(Expr::col((industry, industries::Column::Id)).equals(col(companies::Column::IndustryId)))
-            .to_owned(),
+    // The `name` of the row of `table` whose `id` is the company's `key`.
+    fn name_of(
+        table: impl IntoIden + 'static,
+        id: impl IntoIden + 'static,
+        name: impl IntoIden + 'static,
+        key: companies::Column,
+    ) -> SimpleExpr {
+        let row = Alias::new("n");
+        scalar(
+            Query::select()
+                .column((row.clone(), name))
+                .from_as(table, row.clone())
+                .and_where(Expr::col((row, id)).equals((C::Company, key)))
+                .to_owned(),
+        )
+    }
+    let industry_name =
+        name_of(industries::Entity, industries::Column::Id, industries::Column::Name, companies::Column::IndustryId);
+    let license_type_name = name_of(
+        license_types::Entity,
+        license_types::Column::Id,
+        license_types::Column::Name,
+        companies::Column::LicenseTypeId,
     );
-    let license_type_name = scalar(
-        Query::select()
-            .column((license.clone(), license_types::Column::Name))
-            .from_as(license_types::Entity, license.clone())
-            .and_where(Expr::col((license, license_types::Column::Id)).equals(col(companies::Column::LicenseTypeId)))
-            .to_owned(),
-    );
-    let reseller_name = scalar(
-        Query::select()
-            .column((C::Parent, companies::Column::Name))
-            .from_as(companies::Entity, C::Parent)
-            .and_where(Expr::col((C::Parent, companies::Column::Id)).equals(col(companies::Column::ParentId)))
-            .to_owned(),
-    );
+    let reseller_name =
+        name_of(companies::Entity, companies::Column::Id, companies::Column::Name, companies::Column::ParentId);
     Query::select()
         .columns([
             col(companies::Column::Id),
