@@ -514,8 +514,13 @@ def serve(binary, url, args, companies, searches_only, result):
         if not searches_only:
             login_sessions()
 
+        def wanted(name):
+            return not args.figures or re.search(args.figures, name)
+
         def figure(name, path, direct_sql=None, goal=None, method="GET", body=None, headers=None, connections=None,
                    paths=None, bodies=None):
+            if not wanted(name):
+                return
             print(f"  {name}", file=sys.stderr, flush=True)
             figure = wrk(f"{base}{path}", method, body, headers, args.duration, connections or args.connections,
                          paths, bodies)
@@ -677,7 +682,7 @@ def serve(binary, url, args, companies, searches_only, result):
                 values=[f"00{k:03d}" for k in range(10)])),
         ]:
             name = f"export first byte: {name}"
-            if args.shapes and not re.search(args.shapes, name):
+            if args.shapes and not re.search(args.shapes, name) or not wanted(name):
                 continue
             print(f"  {name}", file=sys.stderr, flush=True)
             bodies = [json.dumps(dict(json.loads(b), exportType="CSV", reportAllPages=True)) for b in shape["bodies"]]
@@ -707,6 +712,8 @@ def serve(binary, url, args, companies, searches_only, result):
         # server's resident memory while it streams (sampled every 50 ms), against before.
         result["exports"] = {}
         for kind in ("CSV", "XLSX"):
+            if not wanted(f"export of every company as {kind}"):
+                continue
             print(f"  export of every company as {kind}", file=sys.stderr, flush=True)
             body = {"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": True,
                     "exportType": kind, "reportAllPages": True}
@@ -737,6 +744,8 @@ def serve(binary, url, args, companies, searches_only, result):
                 ("500 concurrent bad logins", "/auth/login",
                  json.dumps({"email": "big@bench.example", "password": "wrong-password"}),
                  {"Content-Type": "application/json"})]:
+            if not wanted(name):
+                continue
             print(f"  {name}", file=sys.stderr, flush=True)
             # Requests of the previous flood whose clients left still wait for a hashing thread
             # (at most 10 s, then refused): let them drain so each flood is measured on its own.
@@ -753,10 +762,13 @@ def serve(binary, url, args, companies, searches_only, result):
         # once the floods' abandoned hashing work has drained (it would share the cores). One
         # deletion is noisy: the pair is loaded again and both deleted again, --delete-rounds in
         # all, and the medians compared.
-        print("  cascading delete", file=sys.stderr, flush=True)
-        time.sleep(11)
+        deletion = "DELETE /api/companies/{id} (big company)"
+        rounds = args.delete_rounds if wanted(deletion) else 0
+        if rounds:
+            print("  cascading delete", file=sys.stderr, flush=True)
+            time.sleep(11)
         gateway_ms, direct_ms, failed = [], [], 0
-        for round_ in range(args.delete_rounds):
+        for round_ in range(rounds):
             if round_ > 0:
                 with tempfile.TemporaryDirectory() as tmp:
                     pair = os.path.join(tmp, "pair.json")
@@ -787,11 +799,12 @@ def serve(binary, url, args, companies, searches_only, result):
             for delete in (through_gateway, directly) if round_ % 2 == 0 else (directly, through_gateway):
                 direct.wait_for_autovacuum()
                 delete()
-        result["figures"]["DELETE /api/companies/{id} (big company)"] = {
-            "p50_ms": statistics.median(gateway_ms), "requests": len(gateway_ms), "failed": failed,
-            "runs_ms": [round(ms, 1) for ms in gateway_ms],
-            "direct": {"p50_ms": statistics.median(direct_ms), "runs_ms": [round(ms, 1) for ms in direct_ms]},
-            "goal": "<= 1.25x direct"}
+        if rounds:
+            result["figures"][deletion] = {
+                "p50_ms": statistics.median(gateway_ms), "requests": len(gateway_ms), "failed": failed,
+                "runs_ms": [round(ms, 1) for ms in gateway_ms],
+                "direct": {"p50_ms": statistics.median(direct_ms), "runs_ms": [round(ms, 1) for ms in direct_ms]},
+                "goal": "<= 1.25x direct"}
         result["memory_mb"]["after"] = round(rss_mb(server.pid), 1)
         result["memory_mb"]["peak"] = round(rss_mb(server.pid, "VmHWM"), 1)
     finally:
@@ -886,6 +899,8 @@ def main():
     parser.add_argument("--base", default="",
                         help="a second binary (same schema) whose searches run on the same data after --bin's, "
                              "side by side in the table")
+    parser.add_argument("--figures", default="",
+                        help="only the figures whose names this regular expression finds")
     parser.add_argument("--shapes", default="",
                         help="only the search shapes whose names this regular expression finds")
     args = parser.parse_args()

@@ -1,4 +1,5 @@
 //! Rate limits: 429 with `Retry-After`, RFC 6749-style on the token endpoint, envelope on `/api`.
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
 use crate::test_app::{Db, TestApp, json, spawn_app_with, test_redis_url, unique_redis_prefix};
@@ -52,6 +53,22 @@ async fn api_calls_are_limited_per_client_in_the_envelope(db: Db) {
     // Deletes are limited as well, and a limited delete deletes nothing.
     assert_eq!(app.delete_company(&acme, "Cust0mer0001").await.status(), 429);
     assert_eq!(app.count("companies", "id", "Cust0mer0001").await, 1);
+    // A read that checks the token in its own statement counts against the same limit, and is
+    // refused the same way, for a company it may read or one that does not exist.
+    for id in ["Cust0mer0001", "N0suchC0mpny"] {
+        let response =
+            app.client.get(format!("{}/api/companies/{id}", app.address)).bearer_auth(&acme).send().await.unwrap();
+        assert!(response.headers().get("retry-after").is_some());
+        let (status, reply) = json(response).await;
+        assert_eq!((status, reply["status"].as_str()), (429, Some("TOO_MANY_REQUESTS")), "{id}");
+    }
+    // A token the database no longer honours is refused first.
+    let backend = app.db.get_database_backend();
+    let statement = Statement::from_sql_and_values(backend, "UPDATE access_tokens SET revoked = $1", [true.into()]);
+    app.db.execute(statement).await.unwrap();
+    let response =
+        app.client.get(format!("{}/api/companies/Cust0mer0001", app.address)).bearer_auth(&acme).send().await.unwrap();
+    assert_eq!(response.status(), 401);
 }
 
 async fn token(client: &reqwest::Client, base: &str, id: &str, secret: &str) -> reqwest::Response {

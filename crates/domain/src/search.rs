@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Statement};
 use crate::entities::{companies, company_tags, company_tree, industries, license_types};
 use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::statement::{Shaped, scalar, unsigned};
-use crate::tree::{at_or_below_expr, manages};
+use crate::tree::at_or_below_expr;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 mod by_facet;
@@ -674,12 +674,28 @@ impl Gateway {
             Some(scope) if scope == *company => Ok(Root::Below(own)),
             Some(scope) => {
                 let key = scope.resource_id().ok_or(SearchError::ScopeNotFound)?;
-                let target =
-                    companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(SearchError::ScopeNotFound)?;
-                if manages(&self.db, *company, &target.id).await? {
-                    Ok(Root::At(target.id))
-                } else {
-                    Err(SearchError::ScopeForbidden(scope))
+                // Whether the scope exists and whether the caller manages it, in one statement.
+                let link = Alias::new("t");
+                let managed = Query::select()
+                    .expr(Expr::val(1))
+                    .from_as(company_tree::Entity, link.clone())
+                    .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(own))
+                    .and_where(
+                        Expr::col((link.clone(), company_tree::Column::DescendantId))
+                            .equals((companies::Entity, companies::Column::Id)),
+                    )
+                    .and_where(Expr::col((link, company_tree::Column::Depth)).gt(0))
+                    .to_owned();
+                let query = Query::select()
+                    .expr(Expr::exists(managed))
+                    .from(companies::Entity)
+                    .and_where(Expr::col((companies::Entity, companies::Column::Id)).eq(key))
+                    .to_owned();
+                let row = self.db.query_one(self.backend().build(&query)).await?;
+                match row.map(|row| row.try_get_by_index::<bool>(0)).transpose()? {
+                    None => Err(SearchError::ScopeNotFound),
+                    Some(true) => Ok(Root::At(key.to_owned())),
+                    Some(false) => Err(SearchError::ScopeForbidden(scope)),
                 }
             }
         }

@@ -13,7 +13,7 @@ use poem_openapi::{Object, OpenApi};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::ApiTags;
-use crate::auth::ResellerAuth;
+use crate::auth::{ResellerAuth, ResellerToken, refused};
 use crate::body::{Fields, JsonBody};
 use crate::company_form::{self, CompanyForm, CompanyRefResponse, FormBody};
 use crate::deletion::{self, DeleteResponse};
@@ -497,17 +497,17 @@ impl CompaniesApi {
     #[oai(path = "/api/companies/:resourceId", method = "get", operation_id = "getCompany")]
     async fn get(
         &self,
-        auth: ResellerAuth,
+        token: ResellerToken,
         gateway: Data<&Gateway>,
         /// The company's 12-character resource id, e.g. `Cust0mer0001`.
         #[oai(name = "resourceId", example = "crate::examples::company_resource_id")]
         resource_id: Path<String>,
-    ) -> CompanyResponse {
-        let result = async {
-            let record = gateway.read_company(&auth.0, CompanyId::from_resource_id(&resource_id.0)).await?;
-            Ok(Envelope::success(CompanyDto::from(record), None))
-        };
-        result.await.into()
+    ) -> poem::Result<CompanyResponse> {
+        let id = CompanyId::from_resource_id(&resource_id.0);
+        let read = gateway.read_company_by_bearer(&token.0, id).await.map_err(refused)?;
+        let result: Result<_, ApiError> =
+            read.map(|record| Envelope::success(CompanyDto::from(record), None)).map_err(Into::into);
+        Ok(result.into())
     }
 
     /// A company by number

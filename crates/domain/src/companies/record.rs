@@ -6,8 +6,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, JoinType, Query, SelectStatement, SimpleExpr};
 
+use crate::credentials::tokens::{BEARER_PREFIX, Refusal, SignedBearer, bearer_query};
 use crate::entities::{companies, company_tree, countries, industries, license_types};
 use crate::statement::Shaped;
 use crate::tree;
@@ -314,26 +315,80 @@ impl FromQueryResult for Checked {
     }
 }
 
+/// The statement of a read by a bearer token: the token's row (see
+/// [`crate::credentials::tokens::bearer_query`]) beside [`Checked`]'s columns for company `key`
+/// (absent when there is no such company), the caller being the token's company.
+fn bearer_record(backend: DatabaseBackend, jti: sea_orm::Value, key: &str) -> Statement {
+    static BEARER_RECORD: Shaped<1> = Shaped::new();
+    BEARER_RECORD.statement(backend, 0, vec![jti, key.into()], |p| {
+        let (b, r) = (Alias::new("b"), Alias::new("r"));
+        let company = || Expr::col((Alias::new("c"), companies::Column::Id));
+        let record = record_query()
+            .expr_as(crate::search::tags_json(backend, company().into()), Alias::new("tags_json"))
+            .and_where(company().eq(p[1].clone()))
+            .to_owned();
+        let manager = Expr::col((b.clone(), Alias::new(format!("{BEARER_PREFIX}company_id"))));
+        let managed = tree::manages_expr(manager.into(), Expr::col((r.clone(), companies::Column::Id)).into());
+        let query = Query::select()
+            .column((b.clone(), Asterisk))
+            .column((r.clone(), Asterisk))
+            .expr_as(managed, Alias::new("managed"))
+            .from_subquery(bearer_query(p[0].clone(), BEARER_PREFIX), b)
+            .join_subquery(JoinType::LeftJoin, record, r, Expr::cust("TRUE"))
+            .to_owned();
+        backend.build(&query)
+    })
+}
+
+/// Who may read which company, in order: only API clients; a Company Admin only its own company;
+/// the company must exist (`found`: it with whether the caller manages it); a Reseller reads its
+/// own company and those it manages. Anything else is forbidden, so a caller learns nothing about
+/// ids it may not read.
+fn readable(actor: &Actor, id: Option<CompanyId>, found: Option<Checked>) -> Result<CompanyRecord, ReadCompanyError> {
+    let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
+    if *role == ClientRole::CompanyAdmin && id != Some(*own) {
+        return Err(ReadCompanyError::Forbidden);
+    }
+    let found = found.ok_or(ReadCompanyError::NotFound)?;
+    if id != Some(*own) && !found.managed {
+        return Err(ReadCompanyError::Forbidden);
+    }
+    let mut record = found.record;
+    record.tags = crate::search::tags_from_json(found.tags_json.as_deref());
+    Ok(record)
+}
+
 impl Gateway {
-    /// One company for an API client: a Reseller reads its own company and every company it
-    /// manages; a Company Admin reads its own company only (anything else is forbidden, so it
-    /// learns nothing about other ids).
+    /// One company for an API client, under the rules of [`readable`].
     pub async fn read_company(&self, actor: &Actor, id: Option<CompanyId>) -> Result<CompanyRecord, ReadCompanyError> {
-        let Actor::Client { role, company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
-        if *role == ClientRole::CompanyAdmin && id != Some(*own) {
-            return Err(ReadCompanyError::Forbidden);
-        }
-        let id = id.ok_or(ReadCompanyError::NotFound)?;
-        let key = id.resource_id().ok_or(ReadCompanyError::NotFound)?;
+        let (Actor::Client { company: own, .. }, Some(key)) = (actor, id.as_ref().and_then(|id| id.resource_id()))
+        else {
+            return readable(actor, id, None);
+        };
         let manager = own.resource_id().unwrap_or_default();
         let statement = checked_record(self.db.get_database_backend(), manager, key);
-        let found = Checked::find_by_statement(statement).one(&self.db).await?.ok_or(ReadCompanyError::NotFound)?;
-        if id != *own && !found.managed {
-            return Err(ReadCompanyError::Forbidden);
-        }
-        let mut record = found.record.clone();
-        record.tags = crate::search::tags_from_json(found.tags_json.as_deref());
-        Ok(record)
+        readable(actor, id, Checked::find_by_statement(statement).one(&self.db).await?)
+    }
+
+    /// [`Self::read_company`] by the caller of a bearer token, checked in the read's own statement
+    /// (see [`Self::admit`]); the outer error refuses the call before the read's rules apply.
+    pub async fn read_company_by_bearer(
+        &self,
+        bearer: &SignedBearer,
+        id: Option<CompanyId>,
+    ) -> Result<Result<CompanyRecord, ReadCompanyError>, Refusal> {
+        let backend = self.db.get_database_backend();
+        // An id that cannot name a company still needs the token checked: it reads no company.
+        let key = id.as_ref().and_then(|id| id.resource_id()).unwrap_or_default();
+        let row = self.db.query_one(bearer_record(backend, bearer.jti(), key)).await?;
+        let actor = self.admit(row.as_ref()).await?;
+        let found = match row {
+            Some(row) if row.try_get::<Option<String>>("", "id")?.is_some() => {
+                Some(Checked::from_query_result(&row, "")?)
+            }
+            _ => None,
+        };
+        Ok(readable(&actor, id, found))
     }
 
     /// The resource id and name of the company numbered `number`, under the rules of

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use sea_orm::sea_query::{Alias, Expr, JoinType, Query};
+use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SelectStatement};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryOrder, Set,
     Statement, TransactionTrait,
@@ -153,17 +153,38 @@ pub(crate) struct Bearer {
 
 /// A token by `jti` with its client and its company.
 fn bearer(backend: DatabaseBackend, jti: sea_orm::Value) -> Statement {
+    backend.build(&bearer_query(jti, ""))
+}
+
+/// Prefixes the columns of a token's row where an operation's statement reads it beside its own.
+pub(crate) const BEARER_PREFIX: &str = "bearer_";
+
+/// The token `jti`'s row (see [`Bearer`]), its columns named with `prefix`; its table's alias is
+/// `t`, the company's `c`.
+pub(crate) fn bearer_query(jti: sea_orm::Value, prefix: &str) -> SelectStatement {
     let (token, client, company) = (Alias::new("t"), Alias::new("a"), Alias::new("c"));
-    let query = Query::select()
-        .columns(
-            [access_tokens::Column::CompanyId, access_tokens::Column::ExpiresAt, access_tokens::Column::Revoked]
-                .map(|column| (token.clone(), column)),
-        )
-        .expr_as(Expr::col((client.clone(), api_clients::Column::Id)), Alias::new("client_key"))
-        .column((client.clone(), api_clients::Column::ClientId))
-        .expr_as(Expr::col((client.clone(), api_clients::Column::CompanyId)), Alias::new("client_company_id"))
-        .columns([api_clients::Column::StatusId, api_clients::Column::Role].map(|column| (client.clone(), column)))
-        .expr_as(Expr::col((company.clone(), companies::Column::IsDisabled)), Alias::new("company_disabled"))
+    let named = |name: &str| Alias::new(format!("{prefix}{name}"));
+    let of_token = [
+        (access_tokens::Column::CompanyId, "company_id"),
+        (access_tokens::Column::ExpiresAt, "expires_at"),
+        (access_tokens::Column::Revoked, "revoked"),
+    ];
+    let of_client = [
+        (api_clients::Column::Id, "client_key"),
+        (api_clients::Column::ClientId, "client_id"),
+        (api_clients::Column::CompanyId, "client_company_id"),
+        (api_clients::Column::StatusId, "status_id"),
+        (api_clients::Column::Role, "role"),
+    ];
+    let mut query = Query::select();
+    for (column, name) in of_token {
+        query.expr_as(Expr::col((token.clone(), column)), named(name));
+    }
+    for (column, name) in of_client {
+        query.expr_as(Expr::col((client.clone(), column)), named(name));
+    }
+    query
+        .expr_as(Expr::col((company.clone(), companies::Column::IsDisabled)), named("company_disabled"))
         .from_as(access_tokens::Entity, token.clone())
         .join_as(
             JoinType::LeftJoin,
@@ -178,11 +199,38 @@ fn bearer(backend: DatabaseBackend, jti: sea_orm::Value) -> Statement {
             Expr::col((company, companies::Column::Id)).equals((token.clone(), access_tokens::Column::CompanyId)),
         )
         .and_where(Expr::col((token, access_tokens::Column::Jti)).eq(jti))
-        .to_owned();
-    backend.build(&query)
+        .to_owned()
 }
 
 static BEARER: Shaped<1> = Shaped::new();
+
+/// A bearer token whose signature and expiry are verified; whether the database still honours it
+/// (not revoked, client active, company enabled) is checked by the statement that uses it, then
+/// [`Gateway::admit`] turns that row into the caller.
+pub struct SignedBearer {
+    jti: String,
+}
+
+impl SignedBearer {
+    pub(crate) fn jti(&self) -> sea_orm::Value {
+        self.jti.clone().into()
+    }
+}
+
+/// Why an API call is answered before its operation runs.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Unauthenticated(#[from] AuthenticateError),
+    #[error(transparent)]
+    RateLimited(#[from] crate::rate_limit::RateLimited),
+}
+
+impl From<DbErr> for Refusal {
+    fn from(e: DbErr) -> Self {
+        Self::Unauthenticated(AuthenticateError::Database(e))
+    }
+}
 
 /// Signing keys by `kid`; the newest signs.
 #[derive(Clone)]
@@ -355,6 +403,40 @@ impl Gateway {
     /// Turns a bearer token into an actor: signature, expiry, then the database (token not revoked,
     /// client active, company present and enabled).
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor, AuthenticateError> {
+        let signed = self.verify_bearer(token).await?;
+        let backend = self.db.get_database_backend();
+        let statement = BEARER.statement(backend, 0, vec![signed.jti.into()], |p| bearer(backend, p[0].clone()));
+        Bearer::actor(Bearer::find_by_statement(statement).one(&self.db).await?)
+    }
+
+    /// An API call's caller: its bearer token as [`Self::authenticate_bearer`] checks it, then the
+    /// client's request rate. An operation that checks the token in its own statement admits its
+    /// caller with [`Self::admit`], in the same order.
+    pub async fn admit_api_call(&self, token: &str) -> Result<Actor, Refusal> {
+        let actor = self.authenticate_bearer(token).await?;
+        self.count_api_call(&actor).await?;
+        Ok(actor)
+    }
+
+    /// The caller of an operation whose statement read the token's row (`row`, its columns
+    /// prefixed [`BEARER_PREFIX`]; None: no such token): the database's verdict on the token, then
+    /// the client's request rate.
+    pub(crate) async fn admit(&self, row: Option<&sea_orm::QueryResult>) -> Result<Actor, Refusal> {
+        let bearer = row.map(|row| Bearer::from_query_result(row, BEARER_PREFIX)).transpose()?;
+        let actor = Bearer::actor(bearer)?;
+        self.count_api_call(&actor).await?;
+        Ok(actor)
+    }
+
+    async fn count_api_call(&self, actor: &Actor) -> Result<(), Refusal> {
+        if let Actor::Client { client, .. } = actor {
+            self.rate_limit(crate::rate_limit::Limit::ApiPerClient, &client.to_string()).await?;
+        }
+        Ok(())
+    }
+
+    /// A bearer token's signature and expiry, checked without the database (see [`SignedBearer`]).
+    pub async fn verify_bearer(&self, token: &str) -> Result<SignedBearer, AuthenticateError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthenticateError::InvalidToken)?;
         let kid = header.kid.ok_or(AuthenticateError::InvalidToken)?;
         let secret = match self.keys.get(&kid) {
@@ -370,13 +452,15 @@ impl Gateway {
         let claims = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
             .map_err(|_| AuthenticateError::InvalidToken)?
             .claims;
+        Ok(SignedBearer { jti: claims.jti })
+    }
+}
 
-        // The token's row with its client and company, in one query.
-        let backend = self.db.get_database_backend();
-        let statement = BEARER.statement(backend, 0, vec![claims.jti.into()], |p| bearer(backend, p[0].clone()));
-        let row = Bearer::find_by_statement(statement)
-            .one(&self.db)
-            .await?
+impl Bearer {
+    /// The caller a token's row (None: no such token) stands for, if the database still honours
+    /// it: not revoked, not expired, its client active and its company's, the company enabled.
+    fn actor(row: Option<Self>) -> Result<Actor, AuthenticateError> {
+        let row = row
             .filter(|t| {
                 !t.revoked
                     && t.expires_at > Utc::now()
@@ -385,8 +469,7 @@ impl Gateway {
                     && t.company_disabled == Some(false)
             })
             .ok_or(AuthenticateError::InvalidToken)?;
-        let (Some(client_id), Some(client_key), Some(role)) =
-            (row.client_id.clone(), row.client_key, row.role.as_deref())
+        let (Some(client_id), Some(client_key), Some(role)) = (row.client_id, row.client_key, row.role.as_deref())
         else {
             return Err(AuthenticateError::InvalidToken);
         };
