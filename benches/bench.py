@@ -15,7 +15,7 @@ second binary answers the same searches on the same data, and the table sets the
 
 Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--growth-size N] [--databases sqlite,postgres]
                      [--duration S] [--connections C] [--json FILE] [--bin PATH] [--base PATH]
-                     [--searches-only] [--shapes REGEX]
+                     [--searches-only] [--shapes REGEX] [--figures REGEX] [--clients N]
 PostgreSQL comes from TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 """
 import argparse
@@ -126,7 +126,10 @@ def write_fixture(path, args, companies, pair_only=False):
                    {"company": SUB, "clientId": "bench-sub", "clientSecret": SECRET, "role": "Reseller"},
                    {"company": BIG, "clientId": "bench-big", "clientSecret": SECRET, "role": "Company Admin"},
                    {"company": TWIN, "clientId": "bench-twin", "clientSecret": SECRET, "role": "Company Admin"}]
-        json.dump(clients[2:] if pair_only else clients, f)
+        # The sub-reseller's many API clients: what the client search figures list.
+        clients += [{"company": SUB, "clientId": f"bench-client-{k:05d}", "clientSecret": SECRET,
+                     "role": "Company Admin", "name": f"Bench client {k:05d}"} for k in range(args.clients)]
+        json.dump(clients[2:4] if pair_only else clients, f)
         f.write(',"accounts":')
         json.dump([{"email": "big@bench.example", "password": PASSWORD, "company": BIG},
                    {"email": "twin@bench.example", "password": PASSWORD, "company": TWIN}], f)
@@ -365,6 +368,19 @@ RECORD = """SELECT c.id, c.name, c.parent_id, pc.number AS parent_number, c.desc
   WHERE c.id = $1"""
 
 
+def bearer_record_sql(pg):
+    """The one statement of GET /api/companies/{id}: the token's row ($1: its jti) beside the
+    company $2 and whether the token's company manages it (crates/domain: record.rs)."""
+    bearer = re.sub(r"(\w+)\.(\w+)( AS (\w+))?(?=,|\s+FROM)",
+                    lambda m: f"{m[1]}.{m[2]} AS bearer_{m[4] or m[2]}", BEARER)
+    record = RECORD.format(tags=tags_sql(pg).replace("s.id", "c.id")).replace(
+        """EXISTS (SELECT 1 FROM company_tree mt WHERE mt.ancestor_id = $2 AND mt.descendant_id = c.id
+               AND mt.descendant_id <> mt.ancestor_id) AS managed, """, "").replace("c.id = $1", "c.id = $2")
+    return f"""SELECT b.*, r.*, EXISTS (SELECT 1 FROM company_tree mt WHERE mt.ancestor_id = b.bearer_company_id
+                 AND mt.descendant_id = r.id AND mt.descendant_id <> mt.ancestor_id) AS managed
+               FROM ({bearer}) b LEFT JOIN ({record}) r ON TRUE"""
+
+
 def tags_sql(pg):
     agg = "CAST(json_agg(t.tag) AS TEXT)" if pg else "json_group_array(t.tag)"
     return f"(SELECT {agg} FROM company_tags t WHERE t.company_id = s.id) AS tags_json"
@@ -586,6 +602,13 @@ def serve(binary, url, args, companies, searches_only, result):
             headers = dict(bearer, **({"X-KEEPNET-Company-Id": scope} if scope else {}))
             return {"method": "POST", "body": bodies[0], "bodies": bodies, "headers": headers}
 
+        def clients_search(name, order, ascending, text=None):
+            bodies = [json.dumps({"pageNumber": page, "pageSize": 10, "orderBy": order, "ascending": ascending,
+                                  "filter": {"SearchInputTextValue": text} if text else None})
+                      for page in range(1, 13)]
+            figure(name, "/api/companies/clients/search", method="POST", body=bodies[0], bodies=bodies,
+                   headers=dict(bearer, **{"X-KEEPNET-Company-Id": SUB}), goal="p50 <= 10 ms, >= 500 req/s")
+
         tags = {"FieldName": "Tags", "Operator": "Include", "Value": "even"}
         counts = {"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"}
         for name, shape in [
@@ -690,19 +713,23 @@ def serve(binary, url, args, companies, searches_only, result):
                                      max(5, args.duration * 4))
             measured["goal"] = "p50 <= 10 ms"
             result["figures"][name] = measured
+        # Client search, each order in both directions and with a text, over the sub-reseller's
+        # --clients API clients (listed by the root reseller), pages 1 to 12 in turn.
+        for order in ("CreateTime", "Name", "ClientId"):
+            for ascending in (True, False):
+                clients_search(f"client search by {order}{'' if ascending else ', descending'}", order, ascending)
+        clients_search("client search, text '0012' by Name", "Name", True, text="0012")
         if searches_only:
             return result
         deep = cid("BenchC", 111)  # the first customer below the sub-reseller: four levels down
         figure("GET /api/companies/{id}", f"/api/companies/{deep}", headers=bearer, goal="p50 <= 2x direct",
-               direct_sql=[(BEARER, [jti]),
-                           (RECORD.format(tags=tags_sql(pg).replace("s.id", "c.id")), [deep, ROOT])])
+               direct_sql=[(bearer_record_sql(pg), [jti, deep])])
         # The same read spread over many companies, each read in turn.
         spread = [c["resourceId"] for c in companies if c["resourceId"] != ROOT]
         spread = spread[::max(1, len(spread) // 20_000)][:20_000]
         figure(f"GET /api/companies/{{id}}, {len(spread)} companies in turn", f"/api/companies/{deep}",
                headers=bearer, paths=[f"/api/companies/{c}" for c in spread], goal="p50 <= 2x direct",
-               direct_sql=[(BEARER, [jti]),
-                           (RECORD.format(tags=tags_sql(pg).replace("s.id", "c.id")), [spread[len(spread) // 2], ROOT])])
+               direct_sql=[(bearer_record_sql(pg), [jti, spread[len(spread) // 2]])])
         figure("GET /api/industries", "/api/industries", headers=bearer, goal=">= 0.3x cheapest",
                direct_sql=[(BEARER, [jti]), ("SELECT id, name FROM industries ORDER BY name", [])])
         figure(f"GET /api/companies/my ({args.my_size} managed)", "/api/companies/my", headers=sub,
@@ -886,6 +913,7 @@ def main():
     parser.add_argument("--offers", type=int, default=5_000)
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--my-size", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=1_000, help="API clients of the sub-reseller")
     parser.add_argument("--duration", type=int, default=10, help="seconds per figure")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--delete-rounds", type=int, default=5,
@@ -906,7 +934,7 @@ def main():
     args = parser.parse_args()
     if args.smoke:
         args.companies, args.target_users, args.big_users = 400, 4_000, 1_000
-        args.offers, args.sessions, args.my_size, args.duration = 50, 3, 150, 1
+        args.offers, args.sessions, args.my_size, args.duration, args.clients = 50, 3, 150, 1, 20
         args.delete_rounds = 2
         args.growth_size = 300
     admin = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")

@@ -674,25 +674,7 @@ impl Gateway {
             Some(scope) if scope == *company => Ok(Root::Below(own)),
             Some(scope) => {
                 let key = scope.resource_id().ok_or(SearchError::ScopeNotFound)?;
-                // Whether the scope exists and whether the caller manages it, in one statement.
-                let link = Alias::new("t");
-                let managed = Query::select()
-                    .expr(Expr::val(1))
-                    .from_as(company_tree::Entity, link.clone())
-                    .and_where(Expr::col((link.clone(), company_tree::Column::AncestorId)).eq(own))
-                    .and_where(
-                        Expr::col((link.clone(), company_tree::Column::DescendantId))
-                            .equals((companies::Entity, companies::Column::Id)),
-                    )
-                    .and_where(Expr::col((link, company_tree::Column::Depth)).gt(0))
-                    .to_owned();
-                let query = Query::select()
-                    .expr(Expr::exists(managed))
-                    .from(companies::Entity)
-                    .and_where(Expr::col((companies::Entity, companies::Column::Id)).eq(key))
-                    .to_owned();
-                let row = self.db.query_one(self.backend().build(&query)).await?;
-                match row.map(|row| row.try_get_by_index::<bool>(0)).transpose()? {
+                match crate::tree::managed_if_any(&self.db, &own, key).await? {
                     None => Err(SearchError::ScopeNotFound),
                     Some(true) => Ok(Root::At(key.to_owned())),
                     Some(false) => Err(SearchError::ScopeForbidden(scope)),

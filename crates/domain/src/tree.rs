@@ -26,6 +26,19 @@ pub(crate) fn manages_expr(manager: SimpleExpr, company: SimpleExpr) -> SimpleEx
     Expr::exists(link_rows(manager, company, true))
 }
 
+/// Whether company `key` exists (None: it does not) and whether `manager` manages it, in one
+/// statement.
+pub(crate) async fn managed_if_any(db: &impl ConnectionTrait, manager: &str, key: &str) -> Result<Option<bool>, DbErr> {
+    let company = Expr::col((companies::Entity, companies::Column::Id));
+    let query = Query::select()
+        .expr(manages_expr(Expr::val(manager).into(), company.clone().into()))
+        .from(companies::Entity)
+        .and_where(company.eq(key))
+        .to_owned();
+    let row = db.query_one(db.get_database_backend().build(&query)).await?;
+    row.map(|row| row.try_get_by_index::<bool>(0)).transpose()
+}
+
 /// The link from `manager` down to `company`, if any (`strict`: not the company's own link).
 fn link_rows(manager: SimpleExpr, company: SimpleExpr, strict: bool) -> SelectStatement {
     let link = Alias::new("mt");

@@ -34,6 +34,7 @@ mod m20261206_000029_tree_order_keys;
 mod m20261207_000030_company_facets;
 mod m20261207_000031_companies_by_name;
 mod m20261207_000032_whole_offers;
+mod m20261207_000033_client_order_indexes;
 pub use m20261207_000030_company_facets::facet;
 
 pub struct Migrator;
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_company_facets::Migration),
             Box::new(m20261207_000031_companies_by_name::Migration),
             Box::new(m20261207_000032_whole_offers::Migration),
+            Box::new(m20261207_000033_client_order_indexes::Migration),
         ]
     }
 }

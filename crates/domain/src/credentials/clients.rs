@@ -12,10 +12,9 @@ use sea_orm::{
 };
 
 use crate::credentials::passwords;
-use crate::entities::{access_tokens, api_clients, companies};
+use crate::entities::{access_tokens, api_clients};
 use crate::scoped::{Scoped, ScopedRefusal, Unreadable};
 use crate::search::filter::{MAX_SEARCH_TEXT, like_pattern};
-use crate::tree::manages;
 use crate::{Actor, ClientRole, CompanyId, Gateway};
 
 /// A role as the caller named it: one of the roles, or a name that is none of them.
@@ -199,9 +198,10 @@ impl Gateway {
             return Err(ClientsError::Forbidden);
         }
         let key = target.resource_id().ok_or(ClientsError::NotFound)?;
-        let company = companies::Entity::find_by_id(key).one(&self.db).await?.ok_or(ClientsError::NotFound)?;
-        if target == *own || (*role == ClientRole::Reseller && manages(&self.db, *own, &company.id).await?) {
-            Ok(company.id)
+        let manager = own.resource_id().unwrap_or_default();
+        let managed = crate::tree::managed_if_any(&self.db, manager, key).await?.ok_or(ClientsError::NotFound)?;
+        if target == *own || (*role == ClientRole::Reseller && managed) {
+            Ok(key.to_owned())
         } else {
             Err(ClientsError::Forbidden)
         }
