@@ -19,6 +19,7 @@ Usage: scripts/bench [--smoke] [--companies N] [--target-users N] [--growth-size
 PostgreSQL comes from TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 """
 import argparse
+import glob
 import http.client
 import json
 import os
@@ -302,7 +303,7 @@ class Direct:
         try:
             for sql, params in statements:
                 order = [int(n) - 1 for n in re.findall(r"\$(\d+)", sql)]
-                text = re.sub(r"\$\d+", "%s" if self.pg else "?", sql)
+                text = re.sub(r"\$\d+", "%s" if self.pg else "?", sql.replace("%", "%%") if self.pg else sql)
                 # Prepared, as the gateway's statements are (PostgreSQL).
                 cur.execute(text, [params[i] for i in order], **({"prepare": True} if self.pg and params else {}))
                 rows = cur.fetchall() if cur.description else None
@@ -332,6 +333,83 @@ class Direct:
             self.run(batch)
             samples.append((time.perf_counter() - started) * 1000)
         return {"p50_ms": statistics.median(samples), "ops_per_s": len(samples) / sum(samples) * 1000}
+
+
+class StatementLog:
+    """What the gateway ran for one request, read off PostgreSQL's log: every statement it
+    executed, with its parameters, so the same statements can be run directly. PostgreSQL logs
+    each statement only while `capture` runs (log_min_duration_statement = 0, reloaded into every
+    session); statements outside the request's own time window are left out (the gateway's
+    background tasks). Unavailable (None from `of`) where the log cannot be read here."""
+
+    LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \w+ \[(\d+)\] \S*@(\S+) (LOG|DETAIL):  (.*)$")
+
+    @staticmethod
+    def of(direct, database):
+        if not direct.pg:
+            return None
+        try:
+            return StatementLog._of(direct, database)
+        except Exception as error:  # not a superuser, or no log to read: no direct figures
+            print(f"  (no statement log: {error})", file=sys.stderr, flush=True)
+            return None
+
+    @staticmethod
+    def _of(direct, database):
+        (path,), = direct.run([("SELECT pg_current_logfile()", [])])
+        if path and not os.path.isabs(path):
+            (data,), = direct.run([("SHOW data_directory", [])])
+            path = os.path.join(data, path)
+        candidates = [path] if path else sorted(glob.glob("/var/log/postgresql/postgresql-*.log"),
+                                                key=os.path.getmtime)[-1:]
+        readable = [c for c in candidates if os.access(c, os.R_OK)]
+        return StatementLog(direct, readable[0], database) if readable else None
+
+    def __init__(self, direct, path, database):
+        self.direct, self.path, self.database = direct, path, database
+        # The statements that switch the log are this connection's, not the gateway's.
+        (self.own_pid,), = direct.run([("SELECT pg_backend_pid()", [])])
+
+    def _logging(self, on):
+        setting = "SET log_min_duration_statement = 0" if on else "RESET log_min_duration_statement"
+        self.direct.conn.execute(f"ALTER SYSTEM {setting}")
+        self.direct.conn.execute("SELECT pg_reload_conf()")
+        time.sleep(0.3)  # every session takes the new setting at its next command
+
+    def capture(self, send):
+        """Calls send() once with every statement logged; returns [(sql with $n, [params])]."""
+        start = os.path.getsize(self.path)
+        self._logging(True)
+        try:
+            began = datetime.now(timezone.utc) - timedelta(milliseconds=5)
+            send()
+            ended = datetime.now(timezone.utc) + timedelta(milliseconds=5)
+        finally:
+            self._logging(False)
+        with open(self.path, errors="replace") as f:
+            f.seek(start)
+            text = f.read()
+        # A logged statement's text may span lines; its continuation lines start with a tab.
+        entries, statements = [], []
+        for line in text.split("\n"):
+            if line.startswith("\t") and entries:
+                entries[-1][4] += "\n" + line[1:]
+            elif m := self.LINE.match(line):
+                entries.append([m[1], int(m[2]), m[3], m[4], m[5]])
+        for i, (stamp, pid, database, kind, body) in enumerate(entries):
+            at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+            executed = re.match(r"duration: [\d.]+ ms  execute [^:]+: (.*)", body, re.S)
+            if (database != self.database or pid == self.own_pid or kind != "LOG" or not executed
+                    or not began <= at <= ended):
+                continue
+            params = []
+            # Its parameters: the next line of the same session.
+            following = next((e for e in entries[i + 1:] if e[1] == pid), None)
+            if following and following[3] == "DETAIL" and following[4].startswith("parameters: "):
+                for number, value in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", following[4]):
+                    params.append(None if value == "NULL" else value[1:-1].replace("''", "'"))
+            statements.append((executed[1], params))
+        return statements
 
 
 # The statements the gateway runs for each request (crates/domain: tokens.rs, search.rs,
@@ -609,6 +687,7 @@ def serve(binary, url, args, companies, searches_only, result):
             figure(name, "/api/companies/clients/search", method="POST", body=bodies[0], bodies=bodies,
                    headers=dict(bearer, **{"X-KEEPNET-Company-Id": SUB}), goal="p50 <= 10 ms, >= 500 req/s")
 
+        statement_log = StatementLog.of(direct, urllib.parse.urlsplit(url).path.lstrip("/"))
         tags = {"FieldName": "Tags", "Operator": "Include", "Value": "even"}
         counts = {"FieldName": "TargetUserCount", "Operator": ">=", "Value": "0"}
         for name, shape in [
@@ -676,6 +755,10 @@ def serve(binary, url, args, companies, searches_only, result):
                 "CompanyName", True, groups=[{"Condition": "OR", "FilterItems": [
                     {"FieldName": "Tags", "Operator": "Include", "Value": "even"},
                     {"FieldName": "TargetUserCount", "Operator": ">", "Value": "7"}]}])),
+            ("Tags != 'even' AND TargetUserCount Include n, m by CreateTime, scoped", shaped(
+                "CreateTime", False, scope=SUB, groups=[{"Condition": "AND", "FilterItems": [
+                    {"FieldName": "Tags", "Operator": "!=", "Value": "even"},
+                    {"FieldName": "TargetUserCount", "Operator": "Include", "Value": "6, 7"}]}])),
             ("text 'zephyr' AND TargetUserCount >= n by CompanyName", shaped(
                 "CompanyName", True, dict(counts, Value="5"), text=MARK.lower())),
             ("isTargetUserCountExceededLimit by CreateTime", shaped("CreateTime", False, exceeded=True)),
@@ -688,9 +771,13 @@ def serve(binary, url, args, companies, searches_only, result):
             ("unfiltered by ResellerName", shaped("ResellerName", True)),
             ("unfiltered by LicenseEndDate, scoped", shaped("LicenseEndDate", True, scope=SUB)),
         ]:
-            if args.shapes and not re.search(args.shapes, name):
+            if args.shapes and not re.search(args.shapes, name) or not wanted(f"search shape: {name}"):
                 continue
-            figure(f"search shape: {name}", "/api/companies/search", goal="p50 <= 10 ms, >= 500 req/s", **shape)
+            # Directly: the statements the gateway ran for the shape's first request (PostgreSQL).
+            captured = statement_log and statement_log.capture(lambda: request(
+                f"{base}/api/companies/search", shape["body"].encode(), shape["headers"], "POST"))
+            figure(f"search shape: {name}", "/api/companies/search", goal="p50 <= 10 ms, >= 500 req/s",
+                   direct_sql=captured or None, **shape)
         # The first byte of an export of every match (CSV), for a few shapes: it streams in the
         # search's order, so its first row should come as soon as a page's would.
         for name, shape in [

@@ -302,6 +302,21 @@ async fn pages_like_the_companies(app: &TestApp, token: &str, when: &str) {
             Box::new(move |r| tagged(r, "emea") && name(r).contains('t')),
         ),
         (
+            // Over tags and counts only, in any nesting: counted over the facet of the two.
+            json!({"Condition": "OR", "FilterGroups": [
+                {"Condition": "AND", "FilterItems": [item("Tags", "!=", "emea"), item("TargetUserCount", "<", "3")]},
+                {"Condition": "OR", "FilterItems": [item("TargetUserCount", "=", "5"), item("Tags", "Contains", "me")]}]}),
+            Box::new(move |r| {
+                let contains_me =
+                    r["tags"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().to_lowercase().contains("me"));
+                (!tagged(r, "emea") && users(r) < 3) || users(r) == 5 || contains_me
+            }),
+        ),
+        (
+            one_group(vec![item("Tags", "!=", "emea"), item("TargetUserCount", "Include", "0, 6")]),
+            Box::new(move |r| !tagged(r, "emea") && [0, 6].contains(&users(r))),
+        ),
+        (
             one_group(vec![item("LicenceExpired", "=", "false"), item("TargetUserCount", "<=", "3")]),
             Box::new(move |r| !r["licenceExpired"].as_bool().unwrap() && users(r) <= 3),
         ),

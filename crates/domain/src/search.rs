@@ -800,7 +800,10 @@ impl Gateway {
             };
             let split = match walked.anchored || unless.is_some() || anchor.is_some() {
                 true => None,
-                false => self.split_totals(root, &request.filter, only_exceeded).await?,
+                false => match self.joint_totals(root, &request.filter, &walked, only_exceeded) {
+                    Some(joint) => Some(joint),
+                    None => self.split_totals(root, &request.filter, only_exceeded).await?,
+                },
             };
             return self.walked_page(root, walked, unless.as_ref(), anchor, split, request).await;
         } else {

@@ -1,8 +1,9 @@
 //! Per-manager histograms of the keys search filters compare (`company_facets`): for every company
 //! and every strict ancestor, one company counted under the ancestor at the company's active
-//! target users, creation day, licence end day (or "no licence end"), tag set and reseller name,
-//! split by the exceeded flag. A filtered search's totals are then a sum over a manager's few distinct values, not a
-//! count of its matching companies. Writers only append signed rows (`merged` false), so they never
+//! target users, creation day, licence end day (or "no licence end"), tag set and reseller name
+//! (and, from migration 34, target users and tag set together), split by the exceeded flag. A
+//! filtered search's totals are then a sum over a manager's few distinct values, not a count of
+//! its matching companies. Writers only append signed rows (`merged` false), so they never
 //! wait on one another's rows; a compaction folds a key's rows into one (`merged` true).
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
@@ -22,6 +23,9 @@ pub mod facet {
     pub const TAG_SET: i16 = 5;
     /// The parent's name, lower-cased (`label`; empty for none), as a search compares it.
     pub const RESELLER_NAME: i16 = 6;
+    /// Active target users (`value`) and tag set (`label`, as [`TAG_SET`]'s) together: a filter
+    /// over both, in any combination, is summed over one row per distinct pair (migration 34).
+    pub const TARGET_USERS_BY_TAG_SET: i16 = 7;
 
     /// The tags of the company whose id is `id` (an SQL expression), lower-cased, distinct and
     /// sorted, as a JSON array of strings; NULL when it has none. Equal sets have equal texts.
@@ -63,6 +67,8 @@ pub mod facet {
              UNION ALL SELECT ancestor_id, {NO_LICENCE_END}, 0, '', limit_exceeded, n FROM k
                        WHERE license_end_date IS NULL
              UNION ALL SELECT ancestor_id, {TAG_SET}, 0, COALESCE(tags, ''), limit_exceeded, n FROM k
+             UNION ALL SELECT ancestor_id, {TARGET_USERS_BY_TAG_SET}, target_user_count, COALESCE(tags, ''),
+                              limit_exceeded, n FROM k
              UNION ALL SELECT ancestor_id, {RESELLER_NAME}, 0, lower(COALESCE(reseller_name, '')), limit_exceeded, n
                        FROM k"
         )

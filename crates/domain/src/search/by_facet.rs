@@ -36,6 +36,21 @@ fn compare(column: SimpleExpr, operator: Operator, values: &[i64]) -> SimpleExpr
     }
 }
 
+/// Over `rows` (`n` companies each, `e` whether they exceed their licence): `total`, the sum of
+/// `n`, and `limit_exceeded`, that of the rows with `e`.
+fn summed(rows: SelectStatement) -> SelectStatement {
+    let n = || Expr::col((Alias::new("t"), Alias::new("n")));
+    let exceeded_n =
+        Expr::case(SimpleExpr::from(Expr::col((Alias::new("t"), Alias::new("e")))), n()).finally(Expr::val(0i64));
+    // PostgreSQL sums BIGINT as NUMERIC.
+    let whole = |sum: SimpleExpr| Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT"));
+    Query::select()
+        .expr_as(whole(n().sum()), Alias::new("total"))
+        .expr_as(whole(Expr::expr(exceeded_n).sum()), Alias::new("limit_exceeded"))
+        .from_subquery(rows, Alias::new("t"))
+        .to_owned()
+}
+
 /// Seconds in a day: the facets count times by UTC day.
 const DAY: i64 = 86_400;
 
@@ -400,18 +415,49 @@ impl Gateway {
             counted_rows.union(UnionType::All, own);
         }
         let (all, all_exceeded) = kept_counts(root_id.clone().into(), root.itself());
-        let n = || Expr::col((Alias::new("t"), Alias::new("n")));
-        let exceeded_n =
-            Expr::case(SimpleExpr::from(Expr::col((Alias::new("t"), Alias::new("e")))), n()).finally(Expr::val(0i64));
-        // PostgreSQL sums BIGINT as NUMERIC.
-        let whole =
-            |sum: SimpleExpr| Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT"));
-        Query::select()
-            .expr_as(whole(n().sum()), Alias::new("total"))
-            .expr_as(whole(Expr::expr(exceeded_n).sum()), Alias::new("limit_exceeded"))
-            .expr_as(if only_exceeded { all_exceeded } else { all }, Alias::new("scope"))
-            .from_subquery(counted_rows, Alias::new("t"))
-            .to_owned()
+        summed(counted_rows).expr_as(if only_exceeded { all_exceeded } else { all }, Alias::new("scope")).to_owned()
+    }
+
+    /// The totals of a filter over active target users and tags only, in any combination and with
+    /// no search text, summed over the root's rows of the facet of the two (one per distinct count
+    /// and tag set; see `facet::TARGET_USERS_BY_TAG_SET`), with the root's own link (checked with
+    /// `on_links`) where it is searched too: one row, `total` and `limit_exceeded`. None for any
+    /// other filter.
+    pub(super) fn joint_totals(
+        &self,
+        root: &Root,
+        filter: &filter::Filter,
+        on_links: &filter::Compiled,
+        only_exceeded: bool,
+    ) -> Option<SelectStatement> {
+        let sqlite = self.backend() == sea_orm::DatabaseBackend::Sqlite;
+        let on_facet = filter::compile_for(filter, sqlite, Utc::now(), filter::Rows::TargetUsersByTagSet).ok()?;
+        let root_id = root.id().to_owned();
+        let col = |name: &str| Expr::col((S::Table, Alias::new(name)));
+        let mut rows = Query::select();
+        rows.expr_as(col("companies"), Alias::new("n"))
+            .expr_as(col("exceeded"), Alias::new("e"))
+            .from_as(Alias::new("company_facets"), S::Table)
+            .and_where(col("ancestor_id").eq(root_id.clone()))
+            .and_where(col("facet").eq(facet::TARGET_USERS_BY_TAG_SET))
+            .and_where(on_facet.predicate);
+        if only_exceeded {
+            rows.and_where(col("exceeded").into());
+        }
+        if root.itself() {
+            let mut own = Query::select();
+            own.expr(Expr::val(1i64))
+                .column((S::Table, company_tree::Column::LimitExceeded))
+                .from_as(company_tree::Entity, S::Table)
+                .and_where(Expr::col((S::Table, company_tree::Column::AncestorId)).eq(root_id.clone()))
+                .and_where(Expr::col((S::Table, company_tree::Column::DescendantId)).eq(root_id))
+                .and_where(on_links.predicate.clone());
+            if only_exceeded {
+                own.and_where(Expr::col((S::Table, company_tree::Column::LimitExceeded)).into());
+            }
+            rows.union(UnionType::All, own);
+        }
+        Some(summed(rows))
     }
 
     /// The totals of a filter that is `A OR rest`, where the facets count `A` and `rest` requires

@@ -271,6 +271,9 @@ pub(crate) enum Rows {
     Companies,
     /// Links of the management tree (`company_tree`), which carry every key a filter compares.
     Links,
+    /// Rows of the facet of active target users and tag set (`company_facets`, see
+    /// `facet::TARGET_USERS_BY_TAG_SET`): only conditions on those two keys compile.
+    TargetUsersByTagSet,
 }
 
 impl Rows {
@@ -279,6 +282,8 @@ impl Rows {
         match self {
             Self::Companies => s(S::Id),
             Self::Links => Expr::col((S::Table, Alias::new("descendant_id"))).into(),
+            // No company on a facet's row: a condition that needs one does not compile there.
+            Self::TargetUsersByTagSet => Expr::val(false).into(),
         }
     }
 }
@@ -483,6 +488,10 @@ pub(crate) fn compile_for(
     };
     let mut parts = Vec::new();
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if rows == Rows::TargetUsersByTagSet {
+            // A facet's row has no company name to search.
+            return Err(Vec::new());
+        }
         if text.chars().count() > MAX_SEARCH_TEXT {
             compiler.problems.push(PlacedProblem {
                 at: Place::Text,
@@ -608,6 +617,9 @@ impl Compiler {
         let FilterItem { field, operator: op, value } = item;
         let not_for = || FilterProblem::OperatorNotForField { operator: *op, field: *field };
         let lower_list = |v: &str| Ok(v.to_lowercase());
+        if self.rows == Rows::TargetUsersByTagSet && !matches!(field, Field::TargetUserCount | Field::Tags) {
+            return Err(not_for());
+        }
         match field {
             Field::CompanyName | Field::ResellerName => {
                 let column: SimpleExpr = if *field == Field::CompanyName {
@@ -654,7 +666,10 @@ impl Compiler {
                         .parse::<i64>()
                         .map_err(|_| FilterProblem::NotAWholeNumber { field: *field, value: v.to_owned() })
                 };
-                let count = Expr::expr(s(S::TargetUserCount));
+                let count = match self.rows {
+                    Rows::TargetUsersByTagSet => Expr::col((S::Table, Alias::new("value"))),
+                    _ => Expr::expr(s(S::TargetUserCount)),
+                };
                 match op {
                     Operator::Include => Ok(count.is_in(list(value, number)?)),
                     Operator::Contains => Err(not_for()),
@@ -680,8 +695,9 @@ impl Compiler {
                     _ => Err(not_for()),
                 }
             }
-            Field::Tags if self.rows == Rows::Links => {
-                // The link's JSON array of lower-cased tags.
+            Field::Tags if self.rows != Rows::Companies => {
+                // The link's JSON array of lower-cased tags, or the facet row's (its label).
+                let array = if self.rows == Rows::Links { "tags" } else { "label" };
                 let backend =
                     if self.sqlite { sea_orm::DatabaseBackend::Sqlite } else { sea_orm::DatabaseBackend::Postgres };
                 let values = match op {
@@ -689,7 +705,7 @@ impl Compiler {
                     Operator::Eq | Operator::Ne | Operator::Contains => vec![value.to_lowercase()],
                     _ => return Err(not_for()),
                 };
-                Ok(super::by_facet::tags_match(backend, "tags", *op, &values))
+                Ok(super::by_facet::tags_match(backend, array, *op, &values))
             }
             Field::Tags => {
                 let tags = Alias::new("t");
@@ -1105,5 +1121,21 @@ mod tests {
         let left_out = of(vec![item(Field::CompanyName, Operator::Ne, "Acme")]).name_left_out();
         assert_eq!(left_out, Some(of(vec![equal])));
         assert_eq!(of(vec![item(Field::Tags, Operator::Ne, "x")]).name_left_out(), None);
+    }
+
+    #[test]
+    fn only_tags_and_counts_compile_over_their_facet() {
+        let on_facet = |f: &Filter| compile_for(f, true, Utc::now(), Rows::TargetUsersByTagSet).is_ok();
+        let tags = item(Field::Tags, Operator::Include, "a, b");
+        let count = item(Field::TargetUserCount, Operator::Ge, "3");
+        let mut either = of(vec![tags.clone(), count.clone()]);
+        either.groups[0].condition = Condition::Or;
+        assert!(on_facet(&either));
+        assert!(on_facet(&of(vec![tags.clone(), count.clone()])));
+        assert!(!on_facet(&of(vec![tags, item(Field::CompanyName, Operator::Eq, "acme")])));
+        assert!(!on_facet(&of(vec![item(Field::CreateTime, Operator::Ge, "2024-01-01")])));
+        let mut with_text = of(vec![count]);
+        with_text.text = Some("acme".into());
+        assert!(!on_facet(&with_text), "a facet's row has no name to search");
     }
 }

@@ -1,7 +1,7 @@
 //! Per-manager histograms of the keys search filters compare (`company_facets`, see migration
 //! `m20261207_000030_company_facets`): under each strict ancestor, how many companies have each
-//! active target-user count, creation day, licence end day, tag set and reseller name, split by
-//! the exceeded flag. They follow the links: every write of a link's keys in [`crate::tree`]
+//! active target-user count, creation day, licence end day, tag set, reseller name, and pair of
+//! target-user count and tag set, split by the exceeded flag. They follow the links: every write of a link's keys in [`crate::tree`]
 //! appends the difference it makes (signed rows) in the same transaction, so the sums are exact at
 //! every commit. Writers only insert, so they never wait on each other's rows; [`compact`] folds a
 //! key's rows into one, so what a search sums stays about one row per distinct value.
