@@ -977,7 +977,8 @@ def print_table(db, result):
     if result.get("base"):
         print(f"\n{db}, the same data, this binary beside --base:")
         # "x base": req/s over the base's, or (a figure of single requests) the base's p50 over this one's.
-        print(f"{'figure':66} {'req/s':>9} {'base':>9} {'p50 ms':>8} {'base':>8} {'x base':>7} {'fail':>5}")
+        print(f"{'figure':66} {'req/s':>9} {'base':>9} {'p50 ms':>8} {'base':>8} {'x base':>7} {'fail':>5} "
+              f"{'direct p50':>10} {'base':>8}")
         for name, b in result["base"].items():
             f = figures.get(name)
             if not f or f.get("p50_ms") is None:
@@ -986,8 +987,10 @@ def print_table(db, result):
                 x = f["req_per_s"] / b["req_per_s"]
             else:
                 x = (b.get("p50_ms") or 0) / f["p50_ms"] if f["p50_ms"] else 0
+            direct = (f.get("direct") or {}).get("p50_ms") or 0
+            base_direct = (b.get("direct") or {}).get("p50_ms") or 0
             print(f"{name:66} {f.get('req_per_s') or 0:9.0f} {b.get('req_per_s') or 0:9.0f} {f['p50_ms']:8.2f} "
-                  f"{b.get('p50_ms') or 0:8.2f} {x:7.2f} {f['failed'] + b['failed']:5d}")
+                  f"{b.get('p50_ms') or 0:8.2f} {x:7.2f} {f['failed'] + b['failed']:5d} {direct:10.2f} {base_direct:8.2f}")
 
 
 def main():
