@@ -36,6 +36,23 @@ fn compare(column: SimpleExpr, operator: Operator, values: &[i64]) -> SimpleExpr
     }
 }
 
+/// The root `root_id`'s own link (as `s`) where `predicate` matches it (and it exceeds its licence,
+/// with `only_exceeded`), as a row of [`summed`]'s: one company, and whether it exceeds.
+fn own_link(root_id: &str, predicate: SimpleExpr, only_exceeded: bool) -> SelectStatement {
+    let link = |column| Expr::col((S::Table, column));
+    let mut own = Query::select();
+    own.expr(Expr::val(1i64))
+        .column((S::Table, company_tree::Column::LimitExceeded))
+        .from_as(company_tree::Entity, S::Table)
+        .and_where(link(company_tree::Column::AncestorId).eq(root_id))
+        .and_where(link(company_tree::Column::DescendantId).eq(root_id))
+        .and_where(predicate);
+    if only_exceeded {
+        own.and_where(link(company_tree::Column::LimitExceeded).into());
+    }
+    own
+}
+
 /// Over `rows` (`n` companies each, `e` whether they exceed their licence): `total`, the sum of
 /// `n`, and `limit_exceeded`, that of the rows with `e`.
 fn summed(rows: SelectStatement) -> SelectStatement {
@@ -401,18 +418,8 @@ impl Gateway {
             counted_rows.union(UnionType::All, links);
         }
         if root.itself() {
-            let mut own = Query::select();
-            own.expr(Expr::val(1i64))
-                .column(company_tree::Column::LimitExceeded)
-                .from(company_tree::Entity)
-                .and_where(Expr::col(company_tree::Column::AncestorId).eq(root_id.clone()))
-                .and_where(Expr::col(company_tree::Column::DescendantId).eq(root_id.clone()))
-                // Checked on the one link read (not gathered from the condition's index).
-                .and_where(counted.on_link(backend, false));
-            if only_exceeded {
-                own.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
-            }
-            counted_rows.union(UnionType::All, own);
+            // Checked on the one link read (not gathered from the condition's index).
+            counted_rows.union(UnionType::All, own_link(&root_id, counted.on_link(backend, false), only_exceeded));
         }
         let (all, all_exceeded) = kept_counts(root_id.clone().into(), root.itself());
         summed(counted_rows).expr_as(if only_exceeded { all_exceeded } else { all }, Alias::new("scope")).to_owned()
@@ -445,17 +452,7 @@ impl Gateway {
             rows.and_where(col("exceeded").into());
         }
         if root.itself() {
-            let mut own = Query::select();
-            own.expr(Expr::val(1i64))
-                .column((S::Table, company_tree::Column::LimitExceeded))
-                .from_as(company_tree::Entity, S::Table)
-                .and_where(Expr::col((S::Table, company_tree::Column::AncestorId)).eq(root_id.clone()))
-                .and_where(Expr::col((S::Table, company_tree::Column::DescendantId)).eq(root_id))
-                .and_where(on_links.predicate.clone());
-            if only_exceeded {
-                own.and_where(Expr::col((S::Table, company_tree::Column::LimitExceeded)).into());
-            }
-            rows.union(UnionType::All, own);
+            rows.union(UnionType::All, own_link(&root_id, on_links.predicate.clone(), only_exceeded));
         }
         Some(summed(rows))
     }
