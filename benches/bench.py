@@ -739,6 +739,9 @@ def serve(binary, url, args, companies, searches_only, result):
             ("CompanyName Contains two letters by CreateTime, scoped", shaped(
                 "CreateTime", False, {"FieldName": "CompanyName", "Operator": "Contains"}, scope=SUB,
                 values=["ep", "ph", "hy", "yr", "Ze"])),
+            ("CompanyName Contains one letter by CompanyName", shaped(
+                "CompanyName", True, {"FieldName": "CompanyName", "Operator": "Contains"},
+                values=["z", "y", "P", "7", "a"])),
             ("Tags Contains 'ev' by CompanyName", shaped(
                 "CompanyName", True, {"FieldName": "Tags", "Operator": "Contains", "Value": "ev"})),
             ("Tags != 'even' by CreateTime, ascending", shaped(
@@ -956,7 +959,8 @@ def print_exports(result):
 
 def print_table(db, result):
     figures = result["figures"]
-    cheapest = figures["cheapest: GET /healthz"]["req_per_s"]
+    # Absent where --figures leaves it out.
+    cheapest = figures.get("cheapest: GET /healthz", {}).get("req_per_s")
     print(f"\n{db}: {result['data']['companies']} companies, {result['data']['target_users']} target users; "
           f"seed {result['seed']['seconds']} s (peak {result['seed']['peak_rss_mb']} MB); "
           f"memory idle {result['memory_mb']['idle']} MB, after {result['memory_mb'].get('after')} MB, "
@@ -967,7 +971,7 @@ def print_table(db, result):
         direct = f.get("direct", {}).get("p50_ms")
         rps = f.get("req_per_s")
         x_direct = f["p50_ms"] / direct if direct and f.get("p50_ms") is not None else None
-        x_cheap = rps / cheapest if rps else None
+        x_cheap = rps / cheapest if rps and cheapest else None
         f["x_direct"], f["x_cheapest"] = x_direct, x_cheap
         goal = f.get("goal") or ""
         if "peak_rss_mb" in f:

@@ -497,6 +497,10 @@ struct Narrowing {
     key_present: bool,
     /// Walking the order's index, stop after this many links (whether they match or not).
     walk_at_most: Option<u64>,
+    /// The page starts from the candidates' ids the condition lists from another table (`descendant_id
+    /// IN (...)`): SQLite, which has no statistics, would read every link of the root from an
+    /// index that covers the page instead.
+    ids_first: bool,
 }
 
 /// A page of every company under `root` (itself included when the shape says so; only those that
@@ -515,10 +519,13 @@ fn build_kept_page(
     let (key, nullable) = order_by.tree_key();
     let dir = if ascending { Order::Asc } else { Order::Desc };
     let mut links = Query::select();
+    let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
+    let ancestor: SimpleExpr = match narrowing.as_ref().is_some_and(|n| n.ids_first) && sqlite {
+        true => Expr::cust("+\"ancestor_id\""),
+        false => Expr::col(company_tree::Column::AncestorId).into(),
+    };
     // The links are `s` (a narrowing's condition may name their columns so, see `filter::Rows`).
-    links
-        .from_as(company_tree::Entity, S::Table)
-        .and_where(Expr::col(company_tree::Column::AncestorId).eq(root.clone()));
+    links.from_as(company_tree::Entity, S::Table).and_where(Expr::expr(ancestor).eq(root.clone()));
     if !itself {
         links.and_where(Expr::col(company_tree::Column::DescendantId).ne(root.clone()));
     }
@@ -528,8 +535,7 @@ fn build_kept_page(
     let unindexed = narrowing.as_ref().is_some_and(|n| n.order_unindexed);
     // `+key` sorts the same, and keeps SQLite from reading the order's index instead (its
     // `key IS NULL` too, which the index also leads with).
-    let (key_expr, key_missing): (SimpleExpr, SimpleExpr) = if unindexed && backend == sea_orm::DatabaseBackend::Sqlite
-    {
+    let (key_expr, key_missing): (SimpleExpr, SimpleExpr) = if unindexed && sqlite {
         let name = sea_orm::sea_query::Iden::to_string(&key);
         (Expr::cust(format!("+\"{name}\"")), Expr::cust(format!("(+\"{name}\" IS NULL)")))
     } else {

@@ -7,7 +7,8 @@
 //! that a name search checks a match's membership on the row it read ([`at_or_below_expr`]); it
 //! is written with the company and rewritten for a moved subtree in the same transaction. Every
 //! function here that writes links also appends what it changes to the ancestors' facets
-//! ([`facets`]), so they cannot drift from the links.
+//! ([`facets`]), so they cannot drift from the links, and writes the grams of a new or renamed
+//! company's name (`company_name_grams`, see [`write_grams`]) beside its links.
 pub(crate) mod counts;
 pub(crate) mod facets;
 pub(crate) mod listing;
@@ -156,6 +157,12 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
             .map(|s| s.to_owned())
     };
     run(txn, &insert(own).map_err(|e| DbErr::Custom(e.to_string()))?).await?;
+    let named = Query::select()
+        .columns([companies::Column::Id, companies::Column::Name])
+        .from(companies::Entity)
+        .and_where(companies::Column::Id.is_in(ids.clone()))
+        .to_owned();
+    write_grams(txn, named).await?;
     // Each parent's links looked up by key: during a bulk load the planner has no statistics for
     // the rows it is adding, and PostgreSQL planned the plain join as a scan of the whole tree
     // per statement. LATERAL makes it one index lookup per company (SQLite has no LATERAL; its
@@ -353,6 +360,34 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
     };
     for batch in ids.chunks(500) {
         facets::record(txn, facets::refreshed(backend, batch)).await?;
+        // The companies renamed: their own link still has the old name.
+        let (own, c) = (Alias::new("own"), Alias::new("c"));
+        let renamed = Query::select()
+            .column((c.clone(), companies::Column::Id))
+            .column((c.clone(), companies::Column::Name))
+            .from_as(companies::Entity, c.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                company_tree::Entity,
+                own.clone(),
+                Expr::col((own.clone(), company_tree::Column::DescendantId))
+                    .equals((c.clone(), companies::Column::Id))
+                    .and(
+                        Expr::col((own.clone(), company_tree::Column::AncestorId))
+                            .equals((c.clone(), companies::Column::Id)),
+                    ),
+            )
+            .and_where(Expr::col((c.clone(), companies::Column::Id)).is_in(batch.iter().copied()))
+            .and_where(Expr::col((own, company_tree::Column::Name)).ne(Expr::col((c, companies::Column::Name))))
+            .to_owned();
+        let stale = Query::delete()
+            .from_table(Grams)
+            .and_where(Expr::col(Alias::new("company_id")).in_subquery(
+                Query::select().column(Alias::new("id")).from_subquery(renamed.clone(), Alias::new("r")).to_owned(),
+            ))
+            .to_owned();
+        run(txn, &stale).await?;
+        write_grams(txn, renamed).await?;
         let mut update = Query::update();
         update.table(company_tree::Entity).and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()));
         for (column, key) in KEYS {
@@ -361,6 +396,35 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
         run(txn, &update).await?;
     }
     Ok(())
+}
+
+/// The table of each company's name grams (see [`write_grams`]).
+#[derive(Clone, Copy)]
+struct Grams;
+
+impl sea_orm::sea_query::Iden for Grams {
+    fn unquoted(&self, s: &mut dyn std::fmt::Write) {
+        s.write_str("company_name_grams").expect("writing an identifier");
+    }
+}
+
+/// Writes the grams (`facet::grams`: each distinct text of one or two characters in the lower-cased
+/// name) of the companies `named` selects (their `id` and `name`, none with grams yet), which the
+/// filter `CompanyName Contains` finds them by when its text is too short for a trigram.
+async fn write_grams(txn: &impl ConnectionTrait, named: SelectStatement) -> Result<(), DbErr> {
+    use companygate_migration::facet;
+    let backend = txn.get_database_backend();
+    let built = backend.build(&named);
+    // `named` comes first, so its placeholders keep their numbers.
+    let sql = format!(
+        "WITH RECURSIVE named AS ({named}), {ctes}
+         INSERT INTO company_name_grams (gram, company_id) SELECT {gram}, named.id FROM named {grams}",
+        named = built.sql,
+        ctes = facet::gram_ctes("named"),
+        gram = facet::gram("named"),
+        grams = facet::grams(backend, "named"),
+    );
+    txn.execute(sea_orm::Statement { sql, values: built.values, db_backend: backend }).await.map(drop)
 }
 
 /// Copies the name of each of `parents` (just renamed) into the links of the companies directly

@@ -36,6 +36,7 @@ mod m20261207_000031_companies_by_name;
 mod m20261207_000032_whole_offers;
 mod m20261207_000033_client_order_indexes;
 mod m20261207_000034_target_users_by_tag_set;
+mod m20261207_000035_name_grams;
 pub use m20261207_000030_company_facets::facet;
 
 pub struct Migrator;
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000032_whole_offers::Migration),
             Box::new(m20261207_000033_client_order_indexes::Migration),
             Box::new(m20261207_000034_target_users_by_tag_set::Migration),
+            Box::new(m20261207_000035_name_grams::Migration),
         ]
     }
 }

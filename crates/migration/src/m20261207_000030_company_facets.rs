@@ -1,7 +1,8 @@
 //! Per-manager histograms of the keys search filters compare (`company_facets`): for every company
 //! and every strict ancestor, one company counted under the ancestor at the company's active
 //! target users, creation day, licence end day (or "no licence end"), tag set and reseller name
-//! (and, from migration 34, target users and tag set together), split by the exceeded flag. A
+//! (and, from migration 34, target users and tag set together; from migration 35, the short texts
+//! in its name), split by the exceeded flag. A
 //! filtered search's totals are then a sum over a manager's few distinct values, not a count of
 //! its matching companies. Writers only append signed rows (`merged` false), so they never
 //! wait on one another's rows; a compaction folds a key's rows into one (`merged` true).
@@ -26,6 +27,37 @@ pub mod facet {
     /// Active target users (`value`) and tag set (`label`, as [`TAG_SET`]'s) together: a filter
     /// over both, in any combination, is summed over one row per distinct pair (migration 34).
     pub const TARGET_USERS_BY_TAG_SET: i16 = 7;
+    /// Each distinct text of one or two characters in the company's lower-cased name (`label`),
+    /// which a `Contains` too short for the trigram indexes compares (migration 35).
+    pub const NAME_GRAM: i16 = 8;
+
+    /// After `WITH RECURSIVE`: `pos(i)`, the positions 1 up to the length of the longest
+    /// lower-cased `name` in `table`, and `gram_widths(w)`, 1 and 2; what [`grams`] reads.
+    pub fn gram_ctes(table: &str) -> String {
+        format!(
+            "pos(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM pos
+                        WHERE i < (SELECT COALESCE(MAX(length(lower(name))), 0) FROM {table})),
+             gram_widths(w) AS (SELECT 1 UNION ALL SELECT 2)"
+        )
+    }
+
+    /// Joins and conditions (`CROSS JOIN ... WHERE ...`) that give each row of `alias` once per
+    /// distinct gram of its lower-cased `name` (one or two characters, taken where it first
+    /// occurs), the gram being [`gram`]; the CTEs of [`gram_ctes`] must be in scope.
+    pub fn grams(backend: DatabaseBackend, alias: &str) -> String {
+        let first = if backend == DatabaseBackend::Postgres { "strpos" } else { "instr" };
+        format!(
+            "CROSS JOIN pos CROSS JOIN gram_widths
+             WHERE pos.i + gram_widths.w - 1 <= length(lower({alias}.name))
+               AND {first}(lower({alias}.name), {gram}) = pos.i",
+            gram = gram(alias)
+        )
+    }
+
+    /// The gram of `alias`'s name at the position and width [`grams`] joins.
+    pub fn gram(alias: &str) -> String {
+        format!("substr(lower({alias}.name), pos.i, gram_widths.w)")
+    }
 
     /// The tags of the company whose id is `id` (an SQL expression), lower-cased, distinct and
     /// sorted, as a JSON array of strings; NULL when it has none. Equal sets have equal texts.
@@ -53,8 +85,9 @@ pub mod facet {
     }
 
     /// The facet rows `(ancestor_id, facet, value, label, exceeded, n)` of the keys `k` (a table
-    /// or common table expression with `ancestor_id`, `target_user_count`, `create_time`,
-    /// `license_end_date`, `tags`, `reseller_name`, `limit_exceeded` and a signed count `n`).
+    /// or common table expression with `ancestor_id`, `name`, `target_user_count`, `create_time`,
+    /// `license_end_date`, `tags`, `reseller_name`, `limit_exceeded` and a signed count `n`), the
+    /// CTEs of [`gram_ctes`] over `k` in scope.
     pub fn rows_of_k(backend: DatabaseBackend) -> String {
         let (created, ends) = (day(backend, "create_time"), day(backend, "license_end_date"));
         format!(
@@ -70,7 +103,10 @@ pub mod facet {
              UNION ALL SELECT ancestor_id, {TARGET_USERS_BY_TAG_SET}, target_user_count, COALESCE(tags, ''),
                               limit_exceeded, n FROM k
              UNION ALL SELECT ancestor_id, {RESELLER_NAME}, 0, lower(COALESCE(reseller_name, '')), limit_exceeded, n
-                       FROM k"
+                       FROM k
+             UNION ALL SELECT ancestor_id, {NAME_GRAM}, 0, {gram}, limit_exceeded, n FROM k {grams}",
+            gram = gram("k"),
+            grams = grams(backend, "k"),
         )
     }
 
@@ -78,10 +114,11 @@ pub mod facet {
     /// leaving out the sums that are zero.
     pub fn insert(backend: DatabaseBackend, keys: &str, merged: bool) -> String {
         format!(
-            "WITH k AS MATERIALIZED ({keys})
+            "WITH RECURSIVE k AS MATERIALIZED ({keys}), {ctes}
              INSERT INTO company_facets (ancestor_id, facet, value, label, exceeded, companies, merged)
              SELECT ancestor_id, facet, value, label, exceeded, SUM(n), {merged} FROM ({rows}) f
              GROUP BY ancestor_id, facet, value, label, exceeded HAVING SUM(n) <> 0",
+            ctes = gram_ctes("k"),
             rows = rows_of_k(backend),
             merged = if merged { "TRUE" } else { "FALSE" },
         )
@@ -137,7 +174,7 @@ impl MigrationTrait for Migration {
             .await?;
         // The companies below a parent of a name, as searched.
         db.execute_unprepared("CREATE INDEX idx_companies_lower_name ON companies (lower(name))").await?;
-        let keys = "SELECT ancestor_id, target_user_count, create_time, license_end_date, tags, reseller_name,
+        let keys = "SELECT ancestor_id, name, target_user_count, create_time, license_end_date, tags, reseller_name,
                            limit_exceeded, 1 AS n
                     FROM company_tree WHERE depth > 0";
         db.execute_unprepared(&facet::insert(backend, keys, true)).await?;

@@ -5,7 +5,7 @@
 //! they are few.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SelectStatement, SimpleExpr, UnionType};
-use sea_orm::{DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
 use super::filter::{self, Counted, Operator, S, TimeKey, TimeRange, contained, contains_text, s};
 use super::{Narrowing, PageShape, Plan, Root, SearchPage, SearchRequest, kept_counts, limits};
@@ -220,6 +220,7 @@ impl Counted {
             Self::Time { key: TimeKey::LicenceEnd, .. } => company_tree::Column::LicenseEndDate,
             Self::Tags { .. } => company_tree::Column::Tags,
             Self::ResellerName { .. } => company_tree::Column::ResellerName,
+            Self::NameGram { .. } => company_tree::Column::Name,
         }
     }
 
@@ -227,7 +228,7 @@ impl Counted {
     /// index is walked, whatever their number).
     fn gatherable(&self) -> bool {
         match self {
-            Self::TargetUsers { .. } | Self::Time { .. } => true,
+            Self::TargetUsers { .. } | Self::Time { .. } | Self::NameGram { .. } => true,
             Self::Tags { operator, .. } => matches!(operator, Operator::Eq | Operator::Include),
             // A `Contains` from the trigram index of names.
             Self::ResellerName { operator, values } => match operator {
@@ -276,6 +277,7 @@ impl Counted {
                 let label = Expr::col(Alias::new("label")).into();
                 facet(facet::RESELLER_NAME).and(text_match(sqlite, label, *operator, values))
             }
+            Self::NameGram { gram } => facet(facet::NAME_GRAM).and(Expr::col(Alias::new("label")).eq(gram.clone())),
         }
     }
 
@@ -304,7 +306,9 @@ impl Counted {
                 (false, true, _) => Expr::cust(format!("+\"{name}\"")),
                 (false, false, Self::TargetUsers { .. }) => Expr::col(column).add(0),
                 (false, false, Self::Time { .. }) => Expr::cust(format!("(\"{name}\" + INTERVAL '0 seconds')")),
-                (false, false, Self::Tags { .. } | Self::ResellerName { .. }) => Expr::col(column).into(),
+                (false, false, Self::Tags { .. } | Self::ResellerName { .. } | Self::NameGram { .. }) => {
+                    Expr::col(column).into()
+                }
             }
         };
         match self {
@@ -346,6 +350,22 @@ impl Counted {
                 let named = Func::lower(Func::coalesce([Expr::col(column).into(), Expr::val("").into()]));
                 text_match(sqlite, named.into(), *operator, values)
             }
+            Self::NameGram { gram } if indexed => {
+                // The companies whose names have the gram, from the grams' own table.
+                let with_gram = Query::select()
+                    .column(Alias::new("company_id"))
+                    .from(Alias::new("company_name_grams"))
+                    .and_where(Expr::col(Alias::new("gram")).eq(gram.clone()))
+                    .to_owned();
+                if sqlite {
+                    return Expr::col(company_tree::Column::DescendantId).in_subquery(with_gram);
+                }
+                // Read first, then looked up by key: PostgreSQL estimates a gram's companies from
+                // its statistics (thousands for one it has not sampled) and scanned every link
+                // of the scope to join them.
+                Expr::cust_with_expr("\"descendant_id\" = ANY(ARRAY $1)", crate::statement::scalar(with_gram))
+            }
+            Self::NameGram { gram } => contains_text(sqlite, Func::lower(Expr::col(column)).into(), gram),
             Self::TargetUsers { operator, values } => compare(key(), *operator, values),
             Self::Time { ranges, or_missing, .. } => {
                 let matching = in_ranges(key, ranges);
@@ -360,14 +380,32 @@ impl Counted {
         }
     }
 
+    /// Whether a page gathered from the condition's own index starts from the ids it lists (see
+    /// `Narrowing::ids_first`): those of a name's gram, whose table says nothing of the scope. (A
+    /// tag's or a reseller name's companies are left to the planners, which did as well with them.)
+    fn ids_first(&self) -> bool {
+        match self {
+            Self::TargetUsers { .. } | Self::Time { .. } | Self::Tags { .. } | Self::ResellerName { .. } => false,
+            Self::NameGram { .. } => true,
+        }
+    }
+
     /// Whether the condition is one range of its key (so its index reads the matches in order).
     fn one_range(&self) -> bool {
         match self {
             Self::TargetUsers { operator, .. } => !matches!(operator, Operator::Ne | Operator::Include),
             Self::Time { ranges, or_missing, .. } => ranges.len() == 1 && !or_missing,
-            Self::Tags { .. } | Self::ResellerName { .. } => false,
+            Self::Tags { .. } | Self::ResellerName { .. } | Self::NameGram { .. } => false,
         }
     }
+}
+
+/// A condition every match meets whose own index finds its few matches (see `Gateway::anchor`).
+pub(super) struct Anchor {
+    /// On the links, as its index serves it.
+    pub(super) condition: SimpleExpr,
+    /// It lists the matches' ids (see `Narrowing::ids_first`).
+    pub(super) ids_first: bool,
 }
 
 /// How a page of a counted search is read off the tree.
@@ -473,7 +511,7 @@ impl Gateway {
             let Some(anchor) = self.anchor(root, &rest, only_exceeded).await? else { continue };
             let Some(mut rest) = self.compile_on_links(&rest) else { continue };
             let outside = Func::coalesce([counted.on_link(backend, false), Expr::val(false).into()]);
-            rest.predicate = anchor.and(rest.predicate).and(Expr::expr(outside).not());
+            rest.predicate = anchor.condition.and(rest.predicate).and(Expr::expr(outside).not());
             let rest = super::walked::totals(root, &rest, false, only_exceeded);
             let (a, b) = (Alias::new("a"), Alias::new("b"));
             let sum = |column: &str| {
@@ -498,16 +536,43 @@ impl Gateway {
         root: &Root,
         filter: &filter::Filter,
         only_exceeded: bool,
-    ) -> Result<Option<SimpleExpr>, DbErr> {
-        let mut best: Option<(i64, Counted)> = None;
+    ) -> Result<Option<Anchor>, DbErr> {
+        let mut best: Option<(u64, Counted)> = None;
         for counted in filter.required_counted(Utc::now()).into_iter().filter(Counted::gatherable) {
             let sums = self.counted_sums(root, &counted, only_exceeded).await?;
-            let cheaper = sums.total.saturating_mul(8) < sums.scope;
-            if cheaper && best.as_ref().is_none_or(|(fewest, _)| sums.total < *fewest) {
-                best = Some((sums.total, counted));
+            let (total, scope) = (sums.total.max(0) as u64, sums.scope.max(0) as u64);
+            if total.saturating_mul(8) >= scope {
+                continue;
+            }
+            let candidates = self.candidates(&counted, total, scope).await?;
+            if candidates.saturating_mul(8) < scope && best.as_ref().is_none_or(|(fewest, _)| candidates < *fewest) {
+                best = Some((candidates, counted));
             }
         }
-        Ok(best.map(|(_, counted)| counted.on_link(self.backend(), true)))
+        Ok(best.map(|(_, counted)| Anchor {
+            condition: counted.on_link(self.backend(), true),
+            ids_first: counted.ids_first(),
+        }))
+    }
+
+    /// How many candidates gathering the `total` matches of `counted` out of `scope` reads: the
+    /// matches, or for a name's gram, every company with it under any manager (its table has no
+    /// scope), counted up to `scope`.
+    async fn candidates(&self, counted: &Counted, total: u64, scope: u64) -> Result<u64, DbErr> {
+        let Counted::NameGram { gram } = counted else { return Ok(total) };
+        let with_gram = Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new("company_name_grams"))
+            .and_where(Expr::col(Alias::new("gram")).eq(gram.clone()))
+            .limit(scope.saturating_add(1))
+            .to_owned();
+        let count = Query::select()
+            .expr_as(Func::count(Expr::cust("*")), Alias::new("n"))
+            .from_subquery(with_gram, Alias::new("g"))
+            .to_owned();
+        let row = self.db.query_one(self.backend().build(&count)).await?;
+        let n: i64 = row.map(|row| row.try_get("", "n")).transpose()?.unwrap_or(0);
+        Ok((n.max(0) as u64).max(total))
     }
 
     /// The page `request` asks for of the companies under `root` that `counted` matches.
@@ -531,14 +596,20 @@ impl Gateway {
             // more where the order correlates with the condition; gathering the matches from the
             // condition's index and sorting them, about matches.
             let name = |column| sea_orm::sea_query::Iden::to_string(&column);
-            let same_key = name(request.order_by.tree_key().0) == name(counted.column());
+            // Gathered from the key's own index, one range of it comes in the order's order.
+            let same_key = counted.one_range() && name(request.order_by.tree_key().0) == name(counted.column());
             let wanted = offset.saturating_add(page_size);
-            let gather = (same_key && counted.one_range())
-                || (counted.gatherable()
-                    && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope));
-            // On PostgreSQL a walk on the tags or the reseller name is bounded: it stops after
-            // four times the links it is expected to pass, plus 64. Estimating a `LIKE` or a JSON
-            // test on the links as matching a handful, PostgreSQL would otherwise scan and sort the
+            let few =
+                counted.gatherable() && u128::from(total) * u128::from(total) <= u128::from(wanted) * u128::from(scope);
+            // What a gather reads: the matches, or every company with a name's gram, in any scope.
+            let candidates = match few {
+                true => self.candidates(counted, total, scope).await?,
+                false => total,
+            };
+            let gather = same_key || (few && (candidates == total || candidates.saturating_mul(4) <= scope));
+            // On PostgreSQL a walk on the tags, the reseller name or a name's gram is bounded: it
+            // stops after four times the links it is expected to pass, plus 64. Estimating a
+            // `LIKE` or a JSON test on the links as matching a handful, PostgreSQL would otherwise scan and sort the
             // whole scope rather than read the order's index; the bound's own `LIMIT` over that
             // index keeps it there (and it stops at the page's end). Its estimates of a count or a
             // time range come from the column statistics and need no bound. A page not full at
@@ -549,8 +620,9 @@ impl Gateway {
             // sorting what matched.
             let expected = u128::from(wanted) * u128::from(scope) / u128::from(total);
             let bound = u64::try_from(expected * 4 + 64).unwrap_or(u64::MAX);
-            let gather_cheaper = counted.gatherable() && total.saturating_mul(8) < scope;
-            let misestimated = matches!(counted, Counted::Tags { .. } | Counted::ResellerName { .. });
+            let gather_cheaper = counted.gatherable() && candidates.saturating_mul(8) < scope;
+            let misestimated =
+                matches!(counted, Counted::Tags { .. } | Counted::ResellerName { .. } | Counted::NameGram { .. });
             let bounded = backend == sea_orm::DatabaseBackend::Postgres && misestimated && bound < scope;
             let mut reading = match gather {
                 true => Reading::Gather,
@@ -575,6 +647,7 @@ impl Gateway {
                         Reading::Walk { at_most } => at_most,
                         Reading::Gather => None,
                     },
+                    ids_first: !walk && counted.ids_first(),
                 };
                 let statement =
                     super::build_kept_page(backend, shape, root_id.clone().into(), page_size, offset, Some(narrowing));

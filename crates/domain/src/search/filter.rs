@@ -171,6 +171,9 @@ pub(crate) enum Counted {
     Tags { operator: Operator, values: Vec<String> },
     /// The parent's name (lower-cased, empty for none) compared with the values, as for tags.
     ResellerName { operator: Operator, values: Vec<String> },
+    /// The company's lower-cased name contains `gram`, a text of one or two characters (see
+    /// [`is_gram`]).
+    NameGram { gram: String },
 }
 
 /// `[from, to)`; `None`: unbounded on that side.
@@ -228,6 +231,12 @@ fn contains_value(sqlite: bool, column: SimpleExpr, value: &Value) -> SimpleExpr
 /// characters or more make a trigram).
 pub(crate) fn is_name_search(text: &str) -> bool {
     text.to_lowercase().chars().count() >= 3
+}
+
+/// Whether a company name `Contains` of `text` is answered from the names' grams (one or two
+/// characters once lower-cased, as the condition compares them: too short for a trigram).
+pub(crate) fn is_gram(text: &str) -> bool {
+    (1..=2).contains(&text.to_lowercase().chars().count())
 }
 
 /// What a company name search for `text` binds, in order: what [`contains_value`] binds, then on
@@ -417,6 +426,9 @@ impl Filter {
             }
             (Field::TargetUserCount, _) => {
                 Some(Counted::TargetUsers { operator: *operator, values: vec![number(value).ok()?] })
+            }
+            (Field::CompanyName, Operator::Contains) if is_gram(value) => {
+                Some(Counted::NameGram { gram: value.to_lowercase() })
             }
             (Field::CreateTime, _) => time(TimeKey::Created),
             (Field::LicenseEndDate, _) => time(TimeKey::LicenceEnd),
@@ -1074,7 +1086,12 @@ mod tests {
         let now = now();
         let tags = item(Field::Tags, Operator::Include, "even");
         let count = item(Field::TargetUserCount, Operator::Eq, "7");
-        let name = item(Field::CompanyName, Operator::Contains, "ab");
+        // Three characters or more: a name search, which the facets do not count (one or two
+        // characters: the names' grams, which they do).
+        let name = item(Field::CompanyName, Operator::Contains, "abc");
+        let gram = item(Field::CompanyName, Operator::Contains, "aB");
+        assert_eq!(of(vec![name.clone()]).counted(now), None);
+        assert_eq!(of(vec![gram]).counted(now), Some(Counted::NameGram { gram: "ab".into() }));
         let mut either = of(vec![tags.clone(), count.clone(), name.clone()]);
         either.groups[0].condition = Condition::Or;
         let splits = either.split_counted_or(now);

@@ -7,6 +7,7 @@
 use sea_orm::sea_query::{Alias, Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{DbErr, FromQueryResult};
 
+use super::by_facet::Anchor;
 use super::filter::{Compiled, S, s};
 use super::{Narrowing, PageShape, Plan, Root, SearchPage, SearchRequest, kept_counts, limits, one_if};
 use crate::Gateway;
@@ -31,15 +32,16 @@ impl Gateway {
         root: &Root,
         mut on_links: Compiled,
         unless: Option<&Compiled>,
-        anchor: Option<SimpleExpr>,
+        anchor: Option<Anchor>,
         split: Option<SelectStatement>,
         request: &SearchRequest,
     ) -> Result<SearchPage, DbErr> {
         let backend = self.backend();
         let root_id = root.id().to_owned();
         let by_name = on_links.anchored || unless.is_some();
+        let ids_first = anchor.as_ref().is_some_and(|anchor| anchor.ids_first);
         if let Some(anchor) = anchor {
-            on_links.predicate = anchor.and(on_links.predicate);
+            on_links.predicate = anchor.condition.and(on_links.predicate);
             on_links.anchored = true;
         }
         let on_links = &on_links;
@@ -54,6 +56,7 @@ impl Gateway {
             order_unindexed: on_links.anchored,
             key_present: false,
             walk_at_most: None,
+            ids_first,
         };
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let shape = PageShape::of(root, request);
