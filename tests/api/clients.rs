@@ -174,20 +174,64 @@ async fn deactivating_a_client_revokes_its_tokens_at_once(db: Db) {
 async fn an_ip_restriction_is_enforced_at_the_token_endpoint(db: Db) {
     let app = spawn_app(db).await;
     let acme = app.reseller_token().await;
+    let mut local = String::new();
     for (client_id, allowed, works) in [("far-away", "10.9.9.9", false), ("local-only", "127.0.0.1", true)] {
         let mut body = client(client_id, &["RoleCompAdmn"]);
         body["hasIpAddressRestriction"] = json!(true);
         body["allowedIpAddresses"] = json!([allowed]);
-        assert_eq!(call(&app, reqwest::Method::POST, "/api/companies/clients", &acme, None, Some(body)).await.0, 200);
+        let (status, reply) =
+            call(&app, reqwest::Method::POST, "/api/companies/clients", &acme, None, Some(body)).await;
+        assert_eq!(status, 200);
+        local = reply["data"]["resourceId"].as_str().unwrap().to_owned();
         assert_eq!(
             app.token_with(client_id, "brand-new-s3cret", AuthType::RequestBody).await.is_ok(),
             works,
             "{client_id}"
         );
     }
+    // A restriction that no longer allows the caller holds for a secret already verified.
+    let mut moved = client("local-only", &["RoleCompAdmn"]);
+    moved["hasIpAddressRestriction"] = json!(true);
+    moved["allowedIpAddresses"] = json!(["10.9.9.9"]);
+    moved.as_object_mut().unwrap().remove("clientSecret");
+    let path = format!("/api/companies/clients/{local}");
+    assert_eq!(call(&app, reqwest::Method::PUT, &path, &acme, None, Some(moved)).await.0, 200);
+    assert!(app.token_with("local-only", "brand-new-s3cret", AuthType::RequestBody).await.is_err(), "restricted now");
+}
+
+/// A secret this replica already verified gets its token from the statement that reads the
+/// client; that statement refuses what the first request would: a changed secret, an inactive
+/// client, a disabled company.
+async fn a_verified_secret_stops_working_when_its_client_or_company_changes(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let body = Some(client("verified", &["RoleReseller"]));
+    let (status, reply) =
+        call(&app, reqwest::Method::POST, "/api/companies/clients", &acme, Some("Cust0mer0001"), body).await;
+    assert_eq!(status, 200);
+    let path = format!("/api/companies/clients/{}", reply["data"]["resourceId"].as_str().unwrap());
+    let issued = async |secret: &str| app.token_with("verified", secret, AuthType::RequestBody).await.is_ok();
+    assert!(issued("brand-new-s3cret").await && issued("brand-new-s3cret").await, "verified, then known");
+
+    let mut changed = client("verified", &["RoleReseller"]);
+    changed["clientSecret"] = json!("another-s3cret-42");
+    assert_eq!(call(&app, reqwest::Method::PUT, &path, &acme, Some("Cust0mer0001"), Some(changed)).await.0, 200);
+    assert!(!issued("brand-new-s3cret").await, "the old secret, known before the change");
+    assert!(issued("another-s3cret-42").await && issued("another-s3cret-42").await, "the new one");
+
+    let disabled = app
+        .client
+        .put(app.url("/company/Cust0mer0001/disable"))
+        .json(&json!({"god_token": crate::test_app::GOD_TOKEN}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), 200);
+    assert!(!issued("another-s3cret-42").await, "its company is disabled");
 }
 
 crate::on_both_databases!(
+    a_verified_secret_stops_working_when_its_client_or_company_changes,
     roles_depend_on_the_callers_role,
     a_reseller_creates_reads_searches_and_deletes_a_customers_client,
     invalid_client_input_is_listed_and_scope_is_enforced,

@@ -47,7 +47,11 @@ async fn requests_are_counted_per_dialect_route_and_status(db: Db) {
         assert_eq!(sample(&app, series).await, Some(value), "{series}");
     }
     // Every pool reports its connections; the request reading /metrics holds none of them.
-    for pool in ["read", "write", "tokens"] {
+    let pools: &[&str] = match db {
+        Db::Postgres => &["read", "write", "tokens", "generic", "custom"],
+        Db::Sqlite => &["read", "write", "tokens"],
+    };
+    for pool in pools {
         let idle = sample(&app, &format!(r#"companygate_db_connections{{pool="{pool}",state="idle"}}"#)).await;
         assert!(idle.is_some(), "{pool}");
     }

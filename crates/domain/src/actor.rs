@@ -10,6 +10,9 @@ pub enum ClientRole {
 }
 
 impl ClientRole {
+    /// Every role; a role stored as anything else is no role.
+    pub const ALL: [ClientRole; 2] = [Self::Reseller, Self::CompanyAdmin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Reseller => "Reseller",
@@ -18,11 +21,7 @@ impl ClientRole {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "Reseller" => Some(Self::Reseller),
-            "Company Admin" => Some(Self::CompanyAdmin),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|role| role.as_str() == text)
     }
 }
 

@@ -150,9 +150,12 @@ impl Gateway {
     /// Sets the gauges read at scrape time: connections of each pool in use and idle, and the
     /// outbox backlog (left as it was while the database does not answer within a second).
     pub async fn sample_gauges(&self) {
-        for (pool, connection) in
-            [("read", &self.db), ("write", &self.writer), ("tokens", self.token_rows.connection())]
-        {
+        let mut pools = vec![("read", &self.db), ("write", &self.writer), ("tokens", self.token_rows.connection())];
+        // On SQLite these two are the read pool.
+        if sea_orm::ConnectionTrait::get_database_backend(&self.db) == sea_orm::DatabaseBackend::Postgres {
+            pools.extend([("generic", &self.generic), ("custom", &self.custom)]);
+        }
+        for (pool, connection) in pools {
             if let Some((size, idle)) = database::pool_usage(connection) {
                 let in_use = (size as usize).saturating_sub(idle);
                 self.telemetry.set("companygate_db_connections", &[("pool", pool), ("state", "in_use")], in_use as f64);

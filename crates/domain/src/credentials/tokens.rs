@@ -95,6 +95,18 @@ pub(crate) struct Grantee {
     parent_name: Option<String>,
 }
 
+/// A row of [`issue_at_once`]: the client, and whether the token's row was written.
+struct IssuedAtOnce {
+    client: Grantee,
+    issued: bool,
+}
+
+impl FromQueryResult for IssuedAtOnce {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self { client: Grantee::from_query_result(res, pre)?, issued: res.try_get(pre, "issued")? })
+    }
+}
+
 /// A client by `client_id` with its company and the company's parent.
 fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
     let (client, company, parent) = (Alias::new("a"), Alias::new("c"), Alias::new("p"));
@@ -136,6 +148,28 @@ fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
 }
 
 static GRANTEE: Shaped<1> = Shaped::new();
+
+/// PostgreSQL: [`grantee`] (`$1` the client id) and, in the same statement, the token's row
+/// (`$3` its jti, `$4` its expiry, `$5` now) where the client's stored hash is `$2`, it is active,
+/// has a role and no IP restriction, and its company is enabled: what `Gateway::issue_token`
+/// checks. `issued` says whether the row was written.
+fn issue_at_once() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let client = grantee(DatabaseBackend::Postgres, "".into()).sql;
+        let roles: Vec<String> = ClientRole::ALL.iter().map(|role| format!("'{}'", role.as_str())).collect();
+        format!(
+            "WITH g AS ({client}),
+             t AS (INSERT INTO access_tokens (jti, client_id, company_id, expires_at, revoked, create_time)
+                   SELECT $3, g.id, g.company_id, $4, FALSE, $5 FROM g
+                   WHERE g.secret_hash = $2 AND g.status_id = 1 AND NOT g.has_ip_address_restriction
+                     AND g.company_disabled = FALSE AND g.role IN ({roles})
+                   RETURNING jti)
+             SELECT g.*, EXISTS (SELECT 1 FROM t) AS issued FROM g",
+            roles = roles.join(", ")
+        )
+    })
+}
 
 /// A bearer token's row, with its client and company (absent when they are gone).
 #[derive(FromQueryResult)]
@@ -327,23 +361,41 @@ impl Gateway {
         client_secret: &str,
         from: Option<std::net::IpAddr>,
     ) -> Result<IssuedToken, IssueTokenError> {
-        // The client with its company and the company's parent, in one query.
+        let now = Utc::now();
+        let ttl = self.config.token_ttl.as_secs();
+        let jti = new_jti(now);
+        let expires_at = now + chrono::Duration::seconds(ttl as i64);
         let backend = self.db.get_database_backend();
+        if backend == DatabaseBackend::Postgres
+            && let Some(stored) = self.verified.stored_for(client_id, client_secret)
+        {
+            // A secret this process verified: the client is read and the token's row written in
+            // one statement, on condition that everything the checks below look at still holds.
+            let values: Vec<sea_orm::Value> =
+                vec![client_id.into(), stored.into(), jti.clone().into(), expires_at.into(), now.into()];
+            let statement = Statement::from_sql_and_values(backend, issue_at_once(), values);
+            let issued = IssuedAtOnce::find_by_statement(statement).one(self.token_rows.connection()).await?;
+            if let Some(IssuedAtOnce { client, issued: true }) = issued {
+                return self.signed(client, jti, now, ttl);
+            }
+        }
+        // The client with its company and the company's parent, in one query.
         let statement = GRANTEE.statement(backend, 0, vec![client_id.into()], |p| grantee(backend, p[0].clone()));
         let client = Grantee::find_by_statement(statement).one(&self.db).await?;
         let verified = match &client {
-            Some(c) if self.verified.knows(c.id, &c.secret_hash, client_secret) => true,
+            Some(c) if self.verified.knows(&c.client_id, &c.secret_hash, client_secret) => true,
             _ => {
                 let stored = client.as_ref().map(|c| c.secret_hash.clone());
                 let verified = self.hasher.verify(client_secret.to_owned(), stored).await?;
                 if let (true, Some(c)) = (verified, &client) {
-                    self.verified.remember(c.id, &c.secret_hash, client_secret);
+                    self.verified.remember(&c.client_id, &c.secret_hash, client_secret);
                 }
                 verified
             }
         };
-        let client = client.filter(|c| verified && c.status_id == 1).ok_or(IssueTokenError::InvalidClient)?;
-        let role = ClientRole::parse(&client.role).ok_or(IssueTokenError::InvalidClient)?;
+        let client = client
+            .filter(|c| verified && c.status_id == 1 && ClientRole::parse(&c.role).is_some())
+            .ok_or(IssueTokenError::InvalidClient)?;
         if client.has_ip_address_restriction {
             let allowed: Vec<std::net::IpAddr> = client
                 .allowed_ip_addresses
@@ -357,26 +409,33 @@ impl Gateway {
                 return Err(IssueTokenError::InvalidClient);
             }
         }
-        let company_name = match (&client.company_name, client.company_disabled) {
-            (Some(name), Some(false)) => name.clone(),
-            _ => return Err(IssueTokenError::InvalidClient),
-        };
-
-        let now = Utc::now();
-        let ttl = self.config.token_ttl.as_secs();
-        let jti = new_jti(now);
+        if !(client.company_name.is_some() && client.company_disabled == Some(false)) {
+            return Err(IssueTokenError::InvalidClient);
+        }
         let row = access_tokens::ActiveModel {
             jti: Set(jti.clone()),
             client_id: Set(client.id),
             company_id: Set(client.company_id.clone()),
-            expires_at: Set(now + chrono::Duration::seconds(ttl as i64)),
+            expires_at: Set(expires_at),
             revoked: Set(false),
             create_time: Set(now),
         };
         // Committed with the rows of tokens asked for meanwhile, on the pool whose commits do not
         // wait for the disk: a crash may lose the row, and then the token is refused.
         self.token_rows.write(row).await?;
+        self.signed(client, jti, now, ttl)
+    }
 
+    /// The token of `client` (its row `jti` written), issued at `now` for `ttl` seconds.
+    fn signed(
+        &self,
+        client: Grantee,
+        jti: String,
+        now: chrono::DateTime<Utc>,
+        ttl: u64,
+    ) -> Result<IssuedToken, IssueTokenError> {
+        let role = ClientRole::parse(&client.role).ok_or(IssueTokenError::InvalidClient)?;
+        let company_name = client.company_name.clone().ok_or(IssueTokenError::InvalidClient)?;
         let claims = Claims {
             client_id: client.client_id.clone(),
             jti,
