@@ -325,7 +325,7 @@ async fn seed_target_users(
     touched.dedup();
     refresh_statistics(txn, rows.len(), "target_users").await?;
     crate::companies::target_user_counts::recount(txn, &touched).await?;
-    crate::tree::refresh_keys(txn, &touched).await?;
+    crate::tree::refresh_keys(txn, &touched, crate::tree::Changed::Counts).await?;
     Ok(())
 }
 
@@ -649,7 +649,7 @@ async fn seed_companies(
             model.update(txn).await?;
             company_tags::Entity::delete_many().filter(company_tags::Column::CompanyId.eq(id)).exec(txn).await?;
             insert_tags(txn, [(id.as_str(), c)]).await?;
-            crate::tree::refresh_keys(txn, &[id.as_str()]).await?;
+            crate::tree::refresh_keys(txn, &[id.as_str()], crate::tree::Changed::Anything).await?;
             if found.name != c.name {
                 crate::tree::refresh_reseller_names(txn, &[id.as_str()]).await?;
             }

@@ -13,6 +13,7 @@ pub(crate) mod counts;
 pub(crate) mod facets;
 pub(crate) mod listing;
 
+use companygate_migration::facet;
 use sea_orm::sea_query::{Alias, BinOper, Condition, Expr, Func, JoinType, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
@@ -102,7 +103,7 @@ impl Key {
             Self::Own(column) => Expr::col((c, column)).into(),
             Self::TagSet => {
                 let id = format!("\"{}\".\"id\"", sea_orm::sea_query::Iden::to_string(&c));
-                Expr::cust(companygate_migration::facet::tag_set(backend, &id))
+                Expr::cust(facet::tag_set(backend, &id))
             }
             Self::ParentName => {
                 let p = Alias::new("kp");
@@ -341,9 +342,18 @@ async fn move_paths(txn: &impl ConnectionTrait, id: &str, parent: Option<&str>) 
     run(txn, &update).await
 }
 
-/// Copies the keys of each of `ids` (just changed) into its links, and what that changes into
+/// What a write changed of the companies whose links [`refresh_keys`] brings up to date.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Changed {
+    /// Target-user counts or exceeded flags, no name.
+    Counts,
+    /// Any of the company's own keys, its name included.
+    Anything,
+}
+
+/// Copies the keys of each of `ids` (just `changed`) into its links, and what that changes into
 /// their ancestors' facets.
-pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
+pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str], changed: Changed) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let c = Alias::new("c");
     let of_descendant = |key: Key| {
@@ -360,34 +370,9 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
     };
     for batch in ids.chunks(500) {
         facets::record(txn, facets::refreshed(backend, batch)).await?;
-        // The companies renamed: their own link still has the old name.
-        let (own, c) = (Alias::new("own"), Alias::new("c"));
-        let renamed = Query::select()
-            .column((c.clone(), companies::Column::Id))
-            .column((c.clone(), companies::Column::Name))
-            .from_as(companies::Entity, c.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                company_tree::Entity,
-                own.clone(),
-                Expr::col((own.clone(), company_tree::Column::DescendantId))
-                    .equals((c.clone(), companies::Column::Id))
-                    .and(
-                        Expr::col((own.clone(), company_tree::Column::AncestorId))
-                            .equals((c.clone(), companies::Column::Id)),
-                    ),
-            )
-            .and_where(Expr::col((c.clone(), companies::Column::Id)).is_in(batch.iter().copied()))
-            .and_where(Expr::col((own, company_tree::Column::Name)).ne(Expr::col((c, companies::Column::Name))))
-            .to_owned();
-        let stale = Query::delete()
-            .from_table(Grams)
-            .and_where(Expr::col(Alias::new("company_id")).in_subquery(
-                Query::select().column(Alias::new("id")).from_subquery(renamed.clone(), Alias::new("r")).to_owned(),
-            ))
-            .to_owned();
-        run(txn, &stale).await?;
-        write_grams(txn, renamed).await?;
+        if changed == Changed::Anything {
+            refresh_grams(txn, batch).await?;
+        }
         let mut update = Query::update();
         update.table(company_tree::Entity).and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()));
         for (column, key) in KEYS {
@@ -398,21 +383,42 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str]) -> Re
     Ok(())
 }
 
-/// The table of each company's name grams (see [`write_grams`]).
-#[derive(Clone, Copy)]
-struct Grams;
-
-impl sea_orm::sea_query::Iden for Grams {
-    fn unquoted(&self, s: &mut dyn std::fmt::Write) {
-        s.write_str("company_name_grams").expect("writing an identifier");
-    }
+/// Rewrites the grams of those of `ids` renamed (before their links are refreshed: their own link
+/// still has the old name).
+async fn refresh_grams(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), DbErr> {
+    let (own, c) = (Alias::new("own"), Alias::new("c"));
+    let renamed = Query::select()
+        .column((c.clone(), companies::Column::Id))
+        .column((c.clone(), companies::Column::Name))
+        .from_as(companies::Entity, c.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            company_tree::Entity,
+            own.clone(),
+            Expr::col((own.clone(), company_tree::Column::DescendantId))
+                .equals((c.clone(), companies::Column::Id))
+                .and(
+                    Expr::col((own.clone(), company_tree::Column::AncestorId))
+                        .equals((c.clone(), companies::Column::Id)),
+                ),
+        )
+        .and_where(Expr::col((c.clone(), companies::Column::Id)).is_in(ids.iter().copied()))
+        .and_where(Expr::col((own, company_tree::Column::Name)).ne(Expr::col((c, companies::Column::Name))))
+        .to_owned();
+    let stale = Query::delete()
+        .from_table(Alias::new("company_name_grams"))
+        .and_where(Expr::col(Alias::new("company_id")).in_subquery(
+            Query::select().column(Alias::new("id")).from_subquery(renamed.clone(), Alias::new("r")).to_owned(),
+        ))
+        .to_owned();
+    run(txn, &stale).await?;
+    write_grams(txn, renamed).await
 }
 
 /// Writes the grams (`facet::grams`: each distinct text of one or two characters in the lower-cased
 /// name) of the companies `named` selects (their `id` and `name`, none with grams yet), which the
 /// filter `CompanyName Contains` finds them by when its text is too short for a trigram.
 async fn write_grams(txn: &impl ConnectionTrait, named: SelectStatement) -> Result<(), DbErr> {
-    use companygate_migration::facet;
     let backend = txn.get_database_backend();
     let built = backend.build(&named);
     // `named` comes first, so its placeholders keep their numbers.
@@ -441,7 +447,8 @@ pub(crate) async fn refresh_reseller_names(txn: &impl ConnectionTrait, parents: 
             .await?;
         for chunk in children.chunks(500) {
             let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            facets::record(txn, facets::refreshed(backend, &chunk)).await?;
+            // Only the reseller name changed: the names' grams stay as they are.
+            facets::record_covering(txn, facets::refreshed(backend, &chunk), facet::Covered::AllButNameGrams).await?;
         }
         let c = Alias::new("c");
         let children = Query::select()

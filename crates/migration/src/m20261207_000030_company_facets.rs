@@ -84,12 +84,29 @@ pub mod facet {
         }
     }
 
+    /// Which facets a write's rows cover.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Covered {
+        All,
+        /// All but [`NAME_GRAM`]: the write changed neither a name nor an exceeded flag, so the
+        /// grams' rows would net to zero.
+        AllButNameGrams,
+    }
+
     /// The facet rows `(ancestor_id, facet, value, label, exceeded, n)` of the keys `k` (a table
     /// or common table expression with `ancestor_id`, `name`, `target_user_count`, `create_time`,
     /// `license_end_date`, `tags`, `reseller_name`, `limit_exceeded` and a signed count `n`), the
-    /// CTEs of [`gram_ctes`] over `k` in scope.
-    pub fn rows_of_k(backend: DatabaseBackend) -> String {
+    /// CTEs of [`gram_ctes`] over `k` in scope when they cover the grams.
+    pub fn rows_of_k(backend: DatabaseBackend, covered: Covered) -> String {
         let (created, ends) = (day(backend, "create_time"), day(backend, "license_end_date"));
+        let name_grams = match covered {
+            Covered::All => format!(
+                "UNION ALL SELECT ancestor_id, {NAME_GRAM}, 0, {gram}, limit_exceeded, n FROM k {grams}",
+                gram = gram("k"),
+                grams = grams(backend, "k"),
+            ),
+            Covered::AllButNameGrams => String::new(),
+        };
         format!(
             "SELECT ancestor_id, {TARGET_USERS} AS facet, target_user_count AS value, '' AS label,
                     limit_exceeded AS exceeded, n FROM k
@@ -104,22 +121,23 @@ pub mod facet {
                               limit_exceeded, n FROM k
              UNION ALL SELECT ancestor_id, {RESELLER_NAME}, 0, lower(COALESCE(reseller_name, '')), limit_exceeded, n
                        FROM k
-             UNION ALL SELECT ancestor_id, {NAME_GRAM}, 0, {gram}, limit_exceeded, n FROM k {grams}",
-            gram = gram("k"),
-            grams = grams(backend, "k"),
+             {name_grams}"
         )
     }
 
     /// `WITH k AS (keys) INSERT` the facet rows of `keys` (see [`rows_of_k`]), summed per key,
     /// leaving out the sums that are zero.
-    pub fn insert(backend: DatabaseBackend, keys: &str, merged: bool) -> String {
+    pub fn insert(backend: DatabaseBackend, keys: &str, merged: bool, covered: Covered) -> String {
+        let ctes = match covered {
+            Covered::All => format!(", {}", gram_ctes("k")),
+            Covered::AllButNameGrams => String::new(),
+        };
         format!(
-            "WITH RECURSIVE k AS MATERIALIZED ({keys}), {ctes}
+            "WITH RECURSIVE k AS MATERIALIZED ({keys}){ctes}
              INSERT INTO company_facets (ancestor_id, facet, value, label, exceeded, companies, merged)
              SELECT ancestor_id, facet, value, label, exceeded, SUM(n), {merged} FROM ({rows}) f
              GROUP BY ancestor_id, facet, value, label, exceeded HAVING SUM(n) <> 0",
-            ctes = gram_ctes("k"),
-            rows = rows_of_k(backend),
+            rows = rows_of_k(backend, covered),
             merged = if merged { "TRUE" } else { "FALSE" },
         )
     }
@@ -177,7 +195,7 @@ impl MigrationTrait for Migration {
         let keys = "SELECT ancestor_id, name, target_user_count, create_time, license_end_date, tags, reseller_name,
                            limit_exceeded, 1 AS n
                     FROM company_tree WHERE depth > 0";
-        db.execute_unprepared(&facet::insert(backend, keys, true)).await?;
+        db.execute_unprepared(&facet::insert(backend, keys, true, facet::Covered::All)).await?;
         Ok(())
     }
 

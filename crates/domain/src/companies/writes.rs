@@ -314,7 +314,7 @@ impl Gateway {
         // The tags before the links, which carry them.
         replace_tags(&txn, &key, &draft.tags).await?;
         crate::tree::counts::sync_exceeded(&txn, &[&key]).await?;
-        crate::tree::refresh_keys(&txn, &[&key]).await?;
+        crate::tree::refresh_keys(&txn, &[&key], crate::tree::Changed::Anything).await?;
         if renamed {
             crate::tree::refresh_reseller_names(&txn, &[&key]).await?;
         }

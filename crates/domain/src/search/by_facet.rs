@@ -401,11 +401,18 @@ impl Counted {
 }
 
 /// A condition every match meets whose own index finds its few matches (see `Gateway::anchor`).
-pub(super) struct Anchor {
-    /// On the links, as its index serves it.
-    pub(super) condition: SimpleExpr,
-    /// It lists the matches' ids (see `Narrowing::ids_first`).
-    pub(super) ids_first: bool,
+pub(super) struct Anchor(Counted);
+
+impl Anchor {
+    /// The condition on the links, as its index serves it.
+    pub(super) fn condition(&self, backend: sea_orm::DatabaseBackend) -> SimpleExpr {
+        self.0.on_link(backend, true)
+    }
+
+    /// Whether the page starts from the ids the condition lists (see `Narrowing::ids_first`).
+    pub(super) fn ids_first(&self) -> bool {
+        self.0.ids_first()
+    }
 }
 
 /// How a page of a counted search is read off the tree.
@@ -511,7 +518,7 @@ impl Gateway {
             let Some(anchor) = self.anchor(root, &rest, only_exceeded).await? else { continue };
             let Some(mut rest) = self.compile_on_links(&rest) else { continue };
             let outside = Func::coalesce([counted.on_link(backend, false), Expr::val(false).into()]);
-            rest.predicate = anchor.condition.and(rest.predicate).and(Expr::expr(outside).not());
+            rest.predicate = anchor.condition(backend).and(rest.predicate).and(Expr::expr(outside).not());
             let rest = super::walked::totals(root, &rest, false, only_exceeded);
             let (a, b) = (Alias::new("a"), Alias::new("b"));
             let sum = |column: &str| {
@@ -549,10 +556,7 @@ impl Gateway {
                 best = Some((candidates, counted));
             }
         }
-        Ok(best.map(|(_, counted)| Anchor {
-            condition: counted.on_link(self.backend(), true),
-            ids_first: counted.ids_first(),
-        }))
+        Ok(best.map(|(_, counted)| Anchor(counted)))
     }
 
     /// How many candidates gathering the `total` matches of `counted` out of `scope` reads: the

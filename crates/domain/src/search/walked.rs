@@ -39,9 +39,9 @@ impl Gateway {
         let backend = self.backend();
         let root_id = root.id().to_owned();
         let by_name = on_links.anchored || unless.is_some();
-        let ids_first = anchor.as_ref().is_some_and(|anchor| anchor.ids_first);
+        let ids_first = anchor.as_ref().is_some_and(Anchor::ids_first);
         if let Some(anchor) = anchor {
-            on_links.predicate = anchor.condition.and(on_links.predicate);
+            on_links.predicate = anchor.condition(backend).and(on_links.predicate);
             on_links.anchored = true;
         }
         let on_links = &on_links;

@@ -72,7 +72,7 @@ pub(crate) async fn sync_exceeded(txn: &impl ConnectionTrait, ids: &[&str]) -> R
     // The links last: every writer takes the company, then its ancestors' rows, then links, so a
     // rename refreshing its children's links cannot wait on a child that waits on it.
     let flipped: Vec<&str> = flips.iter().map(|f| f.id.as_str()).collect();
-    crate::tree::refresh_keys(txn, &flipped).await
+    crate::tree::refresh_keys(txn, &flipped, crate::tree::Changed::Counts).await
 }
 
 /// Moves the counts of every strict ancestor of each company in `changes` by that company's delta,
@@ -180,7 +180,7 @@ pub(crate) async fn recount(txn: &impl ConnectionTrait, touched: &[&str], manage
     }
     // The links last, as in `sync_exceeded`.
     let flipped: Vec<&str> = flipped.iter().map(String::as_str).collect();
-    crate::tree::refresh_keys(txn, &flipped).await
+    crate::tree::refresh_keys(txn, &flipped, crate::tree::Changed::Counts).await
 }
 
 /// Both counts of the `companies` row being written, from the tree: the companies it manages, and

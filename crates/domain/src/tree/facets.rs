@@ -55,9 +55,18 @@ pub(crate) fn refreshed(backend: sea_orm::DatabaseBackend, ids: &[&str]) -> Sele
 
 /// Appends the facet rows of `keys` (see [`stored`], [`refreshed`]), summed per key.
 pub(crate) async fn record(txn: &impl ConnectionTrait, keys: SelectStatement) -> Result<(), DbErr> {
+    record_covering(txn, keys, facet::Covered::All).await
+}
+
+/// [`record`] for the facets `covered`.
+pub(crate) async fn record_covering(
+    txn: &impl ConnectionTrait,
+    keys: SelectStatement,
+    covered: facet::Covered,
+) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let built = backend.build(&keys);
-    let sql = facet::insert(backend, &built.sql, false);
+    let sql = facet::insert(backend, &built.sql, false, covered);
     txn.execute(Statement { sql, values: built.values, db_backend: backend }).await.map(drop)
 }
 
@@ -66,18 +75,13 @@ pub(crate) async fn record(txn: &impl ConnectionTrait, keys: SelectStatement) ->
 pub(crate) async fn forget(txn: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
     record(txn, stored(Condition::all().add(Expr::col(company_tree::Column::DescendantId).eq(id)), -1)).await?;
     let backend = txn.get_database_backend();
-    let gone = Query::delete().from_table(Facets).and_where(Expr::col(Alias::new("ancestor_id")).eq(id)).to_owned();
+    let gone = Query::delete().from_table(facets()).and_where(Expr::col(Alias::new("ancestor_id")).eq(id)).to_owned();
     txn.execute(backend.build(&gone)).await.map(drop)
 }
 
 /// The table of the facets.
-#[derive(Clone, Copy)]
-struct Facets;
-
-impl sea_orm::sea_query::Iden for Facets {
-    fn unquoted(&self, s: &mut dyn std::fmt::Write) {
-        s.write_str("company_facets").expect("writing an identifier");
-    }
+fn facets() -> Alias {
+    Alias::new("company_facets")
 }
 
 #[derive(FromQueryResult)]
@@ -110,7 +114,7 @@ pub(crate) async fn compact(db: &(impl ConnectionTrait + TransactionTrait), roun
         let pending = Query::select()
             .distinct()
             .expr(col("ancestor_id"))
-            .from(Facets)
+            .from(facets())
             .and_where(col("merged").not())
             .limit(MANAGERS_PER_ROUND)
             .to_owned();
@@ -121,12 +125,12 @@ pub(crate) async fn compact(db: &(impl ConnectionTrait + TransactionTrait), roun
                 .expr(col("facet"))
                 .expr(col("value"))
                 .expr(col("label"))
-                .from(Facets)
+                .from(facets())
                 .and_where(col("ancestor_id").eq(id.clone()))
                 .and_where(col("merged").not())
                 .to_owned();
             let delete = Query::delete()
-                .from_table(Facets)
+                .from_table(facets())
                 .and_where(col("ancestor_id").eq(id))
                 .and_where(
                     Expr::tuple([col("facet").into(), col("value").into(), col("label").into()])
@@ -150,7 +154,7 @@ pub(crate) async fn compact(db: &(impl ConnectionTrait + TransactionTrait), roun
             let rows: Vec<_> = sums.into_iter().filter(|(_, n)| *n != 0).collect();
             for batch in rows.chunks(100) {
                 let mut insert = Query::insert();
-                insert.into_table(Facets).columns(
+                insert.into_table(facets()).columns(
                     ["ancestor_id", "facet", "value", "label", "exceeded", "companies", "merged"].map(Alias::new),
                 );
                 for ((ancestor, facet, value, label, exceeded), n) in batch {
