@@ -501,6 +501,9 @@ struct Narrowing {
     /// IN (...)`): SQLite, which has no statistics, would read every link of the root from an
     /// index that covers the page instead.
     ids_first: bool,
+    /// A range of the order's key every match lies in (on the links, unqualified): a walk starts
+    /// at its first key, and a bounded walk counts its links from there.
+    key_range: Option<SimpleExpr>,
 }
 
 /// A page of every company under `root` (itself included when the shape says so; only those that
@@ -531,6 +534,9 @@ fn build_kept_page(
     }
     if only_exceeded {
         links.and_where(Expr::col(company_tree::Column::LimitExceeded).into());
+    }
+    if let Some(range) = narrowing.as_mut().and_then(|n| n.key_range.take()) {
+        links.and_where(range);
     }
     let unindexed = narrowing.as_ref().is_some_and(|n| n.order_unindexed);
     // `+key` sorts the same, and keeps SQLite from reading the order's index instead (its

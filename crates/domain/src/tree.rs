@@ -417,14 +417,15 @@ async fn refresh_grams(txn: &impl ConnectionTrait, ids: &[&str]) -> Result<(), D
 
 /// Writes the grams (`facet::grams`: each distinct text of one or two characters in the lower-cased
 /// name) of the companies `named` selects (their `id` and `name`, none with grams yet), which the
-/// filter `CompanyName Contains` finds them by when its text is too short for a trigram.
+/// filter `CompanyName Contains` finds them by when its text is too short for a trigram, each with
+/// the name (the order's key, see `Counted::order_range`).
 async fn write_grams(txn: &impl ConnectionTrait, named: SelectStatement) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let built = backend.build(&named);
     // `named` comes first, so its placeholders keep their numbers.
     let sql = format!(
         "WITH RECURSIVE named AS ({named}), {ctes}
-         INSERT INTO company_name_grams (gram, company_id) SELECT {gram}, named.id FROM named {grams}",
+         INSERT INTO company_name_grams (gram, name, company_id) SELECT {gram}, named.name, named.id FROM named {grams}",
         named = built.sql,
         ctes = facet::gram_ctes("named"),
         gram = facet::gram("named"),

@@ -390,6 +390,30 @@ impl Counted {
         }
     }
 
+    /// A range of the order's key that holds every match, from the condition's own index (on the
+    /// links, unqualified): a walk along the order then starts at its first match instead of
+    /// passing the links before it. For a name's gram by name: the smallest and largest names
+    /// with the gram (names with a rare letter may all sort late; the gram's table has no scope,
+    /// so the range may be wider than the scope's matches).
+    pub(super) fn order_range(&self, order_by: super::OrderBy) -> Option<SimpleExpr> {
+        let Self::NameGram { gram } = self else { return None };
+        if order_by != super::OrderBy::CompanyName {
+            return None;
+        }
+        let name = || Expr::col(Alias::new("name"));
+        let extreme = |of: SimpleExpr| {
+            crate::statement::scalar(
+                Query::select()
+                    .expr(of)
+                    .from(Alias::new("company_name_grams"))
+                    .and_where(Expr::col(Alias::new("gram")).eq(gram.clone()))
+                    .to_owned(),
+            )
+        };
+        let key = || Expr::col(company_tree::Column::Name);
+        Some(key().gte(extreme(Func::min(name()).into())).and(key().lte(extreme(Func::max(name()).into()))))
+    }
+
     /// Whether the condition is one range of its key (so its index reads the matches in order).
     fn one_range(&self) -> bool {
         match self {
@@ -652,6 +676,7 @@ impl Gateway {
                         Reading::Gather => None,
                     },
                     ids_first: !walk && counted.ids_first(),
+                    key_range: walk.then(|| counted.order_range(request.order_by)).flatten(),
                 };
                 let statement =
                     super::build_kept_page(backend, shape, root_id.clone().into(), page_size, offset, Some(narrowing));

@@ -57,6 +57,13 @@ impl Gateway {
             key_present: false,
             walk_at_most: None,
             ids_first,
+            // The conditions every match meets narrow the order's key where they can.
+            key_range: request
+                .filter
+                .required_counted(chrono::Utc::now())
+                .iter()
+                .filter_map(|counted| counted.order_range(request.order_by))
+                .reduce(SimpleExpr::and),
         };
         let (page_size, offset) = limits(request.page_number, request.page_size);
         let shape = PageShape::of(root, request);
