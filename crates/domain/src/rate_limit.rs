@@ -12,7 +12,7 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use sha2::{Digest, Sha256};
 
@@ -127,7 +127,8 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
         }
         self.0
             .check_key(key)
-            .map_err(|not_until| whole_seconds(not_until.wait_time_from(DefaultClock::default().now())))
+            // The limiter's own clock: a new one reads the CPU's features each time it is made.
+            .map_err(|not_until| whole_seconds(not_until.wait_time_from(self.0.clock().now())))
     }
 }
 
