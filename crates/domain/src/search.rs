@@ -695,8 +695,14 @@ impl Gateway {
         }
     }
 
-    /// Ids under a root, deepest first (so children can be deleted before their parents).
-    pub(crate) async fn managed_ids(&self, root: &Root, filter: &Filter) -> Result<Vec<String>, SearchError> {
+    /// Ids under a root, deepest first (so children can be deleted before their parents), at most
+    /// `at_most` of them.
+    pub(crate) async fn managed_ids(
+        &self,
+        root: &Root,
+        filter: &Filter,
+        at_most: u64,
+    ) -> Result<Vec<String>, SearchError> {
         let compiled = self.compile(filter)?;
         // The depth comes from the tree, so the tree drives this query.
         let link = Alias::new("m");
@@ -715,8 +721,10 @@ impl Gateway {
             .and_where(Expr::col((link.clone(), company_tree::Column::Depth)).gte(root.min_depth()))
             .and_where(compiled.predicate)
             .order_by((link, company_tree::Column::Depth), Order::Desc)
-            .order_by_expr(s(S::Id), Order::Asc);
+            .order_by_expr(s(S::Id), Order::Asc)
+            .limit(at_most);
         let rows = ManagedId::find_by_statement(self.backend().build(&query)).all(&self.db).await?;
+        self.telemetry.count("companygate_search_rows_loaded_total", &[], rows.len() as u64);
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 

@@ -63,7 +63,11 @@ impl Gateway {
             }
             BulkSelection::All { filter, excluded } => {
                 let root = self.search_root(actor, scope).await?;
-                let mut ids = self.managed_ids(&root, &filter).await?;
+                // One more than may be deleted once the excluded are left out: enough to tell
+                // that too many are selected, however many the filter selects.
+                let at_most = (MAX_BULK + 1 + excluded.len()) as u64;
+                let mut ids = self.managed_ids(&root, &filter, at_most).await?;
+                let excluded: std::collections::HashSet<&String> = excluded.iter().collect();
                 ids.retain(|id| !excluded.contains(id));
                 ids
             }
