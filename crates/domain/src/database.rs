@@ -41,7 +41,7 @@ const WRITE_QUEUE: Duration = Duration::from_secs(30);
 #[derive(Clone, Debug)]
 pub struct Pools {
     pub read: DatabaseConnection,
-    pub write: DatabaseConnection,
+    pub write: Writer,
     /// Writes a crash may lose without harm: access-token rows (a token whose row is gone is
     /// refused, and its client asks for another). PostgreSQL: a small pool whose commits do not
     /// wait for the WAL to reach the disk; SQLite: the one writer.
@@ -127,7 +127,57 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Pools, DbErr> 
     let custom =
         postgres_pool(url, 8, settings.acquire_timeout, &[("jit", "off"), ("plan_cache_mode", "force_custom_plan")])
             .await?;
-    Ok(Pools { read: db.clone(), write: db, tokens, generic, custom })
+    Ok(Pools { read: db.clone(), write: Writer(db), tokens, generic, custom })
+}
+
+/// The connection every write goes through (see [`Pools`]). On SQLite its transactions take the
+/// write lock with their first statement: a deferred one that read before it wrote failed at once
+/// (no busy wait) when another process (a `seed` while serving) had committed in between.
+#[derive(Clone, Debug)]
+pub struct Writer(DatabaseConnection);
+
+impl Writer {
+    /// Begins a write transaction (on SQLite, holding the write lock).
+    pub async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        let txn = self.0.begin().await?;
+        if self.0.get_database_backend() == DatabaseBackend::Sqlite {
+            // A write that changes nothing: SQLite takes the lock for it and keeps it to the end.
+            txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 1 = 0").await?;
+        }
+        Ok(txn)
+    }
+
+    /// The connection itself, for what writes outside a transaction.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.0
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Writer {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.0.get_database_backend()
+    }
+
+    async fn execute(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.0.execute(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.0.execute_unprepared(sql).await
+    }
+
+    async fn query_one(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.0.query_one(stmt).await
+    }
+
+    async fn query_all(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.0.query_all(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.0.support_returning()
+    }
 }
 
 /// A connection that sat idle in the pool for this long is tested (one round trip) before a
@@ -222,7 +272,7 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
             generic: writer.clone(),
             custom: writer.clone(),
             tokens: writer.clone(),
-            write: writer,
+            write: Writer(writer),
         });
     }
     let mut read = ConnectOptions::new(url.to_owned());
@@ -235,7 +285,13 @@ async fn try_connect_sqlite(url: &str) -> Result<Pools, DbErr> {
             o.read_only(true).create_if_missing(false).busy_timeout(WRITE_QUEUE).foreign_keys(true)
         });
     let reader = Database::connect(read).await?;
-    Ok(Pools { generic: reader.clone(), custom: reader.clone(), read: reader, tokens: writer.clone(), write: writer })
+    Ok(Pools {
+        generic: reader.clone(),
+        custom: reader.clone(),
+        read: reader,
+        tokens: writer.clone(),
+        write: Writer(writer),
+    })
 }
 
 /// Whether `err` is SQLite's `SQLITE_BUSY` (code 5, or one of its extended codes).
@@ -312,6 +368,30 @@ mod tests {
         assert!(is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::PoolTimedOut))));
         assert!(!is_unavailable(&DbErr::RecordNotFound("x".into())));
         assert!(!is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::RowNotFound))));
+    }
+
+    /// A write transaction on SQLite holds the write lock from its start: another process's
+    /// writer that comes while it reads waits, instead of committing under it.
+    #[tokio::test]
+    async fn a_sqlite_write_transaction_holds_the_write_lock_from_its_start() {
+        let dir = std::env::temp_dir().join(format!("companygate-writer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("lock.db").display());
+        let pools = connect(&url, PoolSettings::default()).await.expect("opens");
+        let mut other = ConnectOptions::new(url.clone());
+        other.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::ZERO));
+        let other = Database::connect(other).await.unwrap();
+        let txn = pools.write.begin().await.unwrap();
+        txn.query_all(sea_orm::Statement::from_string(DatabaseBackend::Sqlite, "SELECT id FROM companies"))
+            .await
+            .unwrap();
+        let refused = other.execute_unprepared("BEGIN IMMEDIATE").await;
+        assert!(refused.is_err_and(|e| is_busy(&e)), "the other writer must wait for this transaction");
+        txn.commit().await.unwrap();
+        other.execute_unprepared("BEGIN IMMEDIATE").await.expect("free once committed");
+        other.execute_unprepared("ROLLBACK").await.unwrap();
+        drop((other, pools));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 

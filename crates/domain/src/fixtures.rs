@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
-    TransactionTrait, TryIntoModel,
+    TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 
@@ -129,12 +129,6 @@ impl Gateway {
     /// Loads a fixture in one transaction: all of it or none of it.
     pub async fn seed(&self, fixture: &Fixture) -> Result<SeedReport, SeedError> {
         let txn = self.writer.begin().await?;
-        if self.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-            // Takes the write lock before the load reads (waiting for it as long as a write
-            // would): a deferred transaction that reads and then writes fails at once when
-            // another process (a serving gateway folding its facets) committed in between.
-            txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 1 = 0").await?;
-        }
         let report = seed_in(&txn, fixture).await?;
         txn.commit().await?;
         // A load appends facet rows per batch; folded now, searches sum one row per value.

@@ -76,7 +76,7 @@ pub struct Gateway {
     /// Reads planned for their values every time (see [`database::Pools::custom`]).
     custom: DatabaseConnection,
     /// Every write, and reads that decide a write (see [`database::Pools`]).
-    writer: DatabaseConnection,
+    writer: database::Writer,
     /// Writes access-token rows through their pool (see [`database::Pools::tokens`]), several at
     /// once (see [`token_rows`]).
     token_rows: token_rows::TokenRows,
@@ -95,7 +95,7 @@ pub struct Gateway {
 impl Gateway {
     /// Builds the core over a migrated database and makes sure a token signing key exists.
     pub async fn new(pools: Pools, config: Config, mail: Mailer) -> Result<Self, DbErr> {
-        let keys = tokens::KeyRing::load_or_create(&pools.write).await?;
+        let keys = tokens::KeyRing::load_or_create(pools.write.connection()).await?;
         Ok(Self {
             db: pools.read,
             generic: pools.generic,
@@ -150,7 +150,8 @@ impl Gateway {
     /// Sets the gauges read at scrape time: connections of each pool in use and idle, and the
     /// outbox backlog (left as it was while the database does not answer within a second).
     pub async fn sample_gauges(&self) {
-        let mut pools = vec![("read", &self.db), ("write", &self.writer), ("tokens", self.token_rows.connection())];
+        let mut pools =
+            vec![("read", &self.db), ("write", self.writer.connection()), ("tokens", self.token_rows.connection())];
         // On SQLite these two are the read pool.
         if sea_orm::ConnectionTrait::get_database_backend(&self.db) == sea_orm::DatabaseBackend::Postgres {
             pools.extend([("generic", &self.generic), ("custom", &self.custom)]);

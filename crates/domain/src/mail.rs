@@ -18,10 +18,11 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use tokio::sync::Notify;
 
+use crate::database::Writer;
 use crate::entities::outbox;
 use crate::telemetry::Telemetry;
 
@@ -141,7 +142,7 @@ impl Mailer {
 
     /// Sends the outbox until the task is dropped: at once when woken, otherwise every few
     /// seconds, as long as due messages remain.
-    pub(crate) async fn run(&self, db: &DatabaseConnection, telemetry: &Telemetry) {
+    pub(crate) async fn run(&self, db: &Writer, telemetry: &Telemetry) {
         loop {
             match self.send_due(db, telemetry).await {
                 Ok(claimed) if claimed as u64 == BATCH => continue,
@@ -153,7 +154,7 @@ impl Mailer {
     }
 
     /// Claims the due messages and sends them; returns how many were claimed.
-    async fn send_due(&self, db: &DatabaseConnection, telemetry: &Telemetry) -> Result<usize, DbErr> {
+    async fn send_due(&self, db: &Writer, telemetry: &Telemetry) -> Result<usize, DbErr> {
         let claimed = self.claim(db).await?;
         for message in &claimed {
             let outcome = match tokio::time::timeout(self.send_limit(), self.send(message)).await {
@@ -205,7 +206,7 @@ impl Mailer {
     /// Due messages, each with its attempt counted and its next attempt moved past the time this
     /// send may take, so that nobody else claims it meanwhile. A replica that dies mid-send leaves
     /// its messages to be claimed again once that time has passed.
-    async fn claim(&self, db: &DatabaseConnection) -> Result<Vec<outbox::Model>, DbErr> {
+    async fn claim(&self, db: &Writer) -> Result<Vec<outbox::Model>, DbErr> {
         let now = Utc::now();
         let due = Condition::all()
             .add(outbox::Column::SentAt.is_null())

@@ -1,7 +1,7 @@
 //! Blocking, unblocking, disabling and enabling a company (session dialect). Each change bumps
 //! the company's version; blocking or disabling hides its offers, and undoing it shows them again.
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::entities::{accounts, companies, offers};
 use crate::gate::GatedOperation;

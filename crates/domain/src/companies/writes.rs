@@ -6,7 +6,6 @@ use std::str::FromStr;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 use crate::companies::state::{Bump, lock_company};

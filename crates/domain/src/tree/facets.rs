@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use companygate_migration::facet;
 use sea_orm::sea_query::{Alias, Condition, Expr, Query, SelectStatement, UnionType};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
 
 use crate::entities::{companies, company_tree};
 use crate::tree::KEYS;
@@ -106,7 +106,7 @@ const MANAGERS_PER_ROUND: u64 = 50;
 /// key (none where they sum to zero); returns how many managers it folded. Each manager's fold is
 /// one transaction that deletes its keys' rows and inserts exactly their sums, so concurrent
 /// writers and compactions (another replica's) never change a sum.
-pub(crate) async fn compact(db: &(impl ConnectionTrait + TransactionTrait), rounds: usize) -> Result<u64, DbErr> {
+pub(crate) async fn compact(db: &crate::database::Writer, rounds: usize) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
     let col = |name: &str| Expr::col(Alias::new(name));
     let mut folded = 0;
