@@ -294,53 +294,6 @@ impl Counted {
         Expr::expr(Expr::col(self.column()).is_null()).eq(false)
     }
 
-    /// The ids (`company_id` or `id`) of the companies the condition matches under any manager,
-    /// from its own table, for the conditions whose index is not on the links: a tag's companies,
-    /// those directly below a parent of one of the names, a name's gram's. None for the others.
-    fn listed(&self, sqlite: bool) -> Option<SelectStatement> {
-        match self {
-            Self::Tags { values, .. } if self.gatherable() => Some(
-                Query::select()
-                    .column(Alias::new("company_id"))
-                    .from(Alias::new("company_tags"))
-                    .and_where(Expr::expr(Func::lower(Expr::col(Alias::new("tag")))).is_in(values.iter().cloned()))
-                    .to_owned(),
-            ),
-            Self::ResellerName { operator, values } if self.gatherable() => {
-                // The parents' names contain the text, for `Contains`: from the names' trigram
-                // index, as a name search.
-                let c = Alias::new("rc");
-                let named = match operator {
-                    Operator::Contains => {
-                        let found = filter::name_search_values(sqlite, &values[0]);
-                        filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), s(S::Id), &found)
-                    }
-                    _ => Expr::expr(Func::lower(s(S::Name))).is_in(values.iter().cloned()),
-                };
-                let parents = Query::select()
-                    .column((S::Table, companies::Column::Id))
-                    .from_as(companies::Entity, S::Table)
-                    .and_where(named)
-                    .to_owned();
-                Some(
-                    Query::select()
-                        .column((c.clone(), companies::Column::Id))
-                        .from_as(companies::Entity, c.clone())
-                        .and_where(Expr::col((c, companies::Column::ParentId)).in_subquery(parents))
-                        .to_owned(),
-                )
-            }
-            Self::NameGram { gram } => Some(
-                Query::select()
-                    .column(Alias::new("company_id"))
-                    .from(Alias::new("company_name_grams"))
-                    .and_where(Expr::col(Alias::new("gram")).eq(gram.clone()))
-                    .to_owned(),
-            ),
-            _ => None,
-        }
-    }
-
     /// The condition on a link; `indexed`: as the key's index can serve it (else written so that
     /// no index serves it, and the order's index is walked instead).
     fn on_link(&self, backend: sea_orm::DatabaseBackend, indexed: bool) -> SimpleExpr {
@@ -359,28 +312,58 @@ impl Counted {
             }
         };
         match self {
-            Self::Tags { .. } if indexed && self.gatherable() => {
-                let listed = self.listed(sqlite).expect("a gatherable tag condition lists its companies");
-                Expr::col(company_tree::Column::DescendantId).in_subquery(listed)
+            Self::Tags { values, .. } if indexed && self.gatherable() => {
+                // The companies with one of the tags, from the tags' own index.
+                let tags = Alias::new("company_tags");
+                let with_tag = Query::select()
+                    .column(Alias::new("company_id"))
+                    .from(tags)
+                    .and_where(Expr::expr(Func::lower(Expr::col(Alias::new("tag")))).is_in(values.iter().cloned()))
+                    .to_owned();
+                Expr::col(company_tree::Column::DescendantId).in_subquery(with_tag)
             }
             Self::Tags { operator, values } => tags_match(backend, &name, *operator, values),
-            Self::ResellerName { .. } if indexed && self.gatherable() => {
-                let listed = self.listed(sqlite).expect("a gatherable reseller name condition lists its companies");
-                Expr::col(company_tree::Column::DescendantId).in_subquery(listed)
+            Self::ResellerName { operator, values } if indexed && self.gatherable() => {
+                // The companies directly below a parent of one of the names (whose name contains
+                // the text, for `Contains`: from the names' trigram index, as a name search).
+                let c = Alias::new("rc");
+                let named = match operator {
+                    Operator::Contains => {
+                        let found = filter::name_search_values(sqlite, &values[0]);
+                        filter::name_search_predicate(sqlite, Func::lower(s(S::Name)).into(), s(S::Id), &found)
+                    }
+                    _ => Expr::expr(Func::lower(s(S::Name))).is_in(values.iter().cloned()),
+                };
+                let parents = Query::select()
+                    .column((S::Table, companies::Column::Id))
+                    .from_as(companies::Entity, S::Table)
+                    .and_where(named)
+                    .to_owned();
+                let below = Query::select()
+                    .column((c.clone(), companies::Column::Id))
+                    .from_as(companies::Entity, c.clone())
+                    .and_where(Expr::col((c, companies::Column::ParentId)).in_subquery(parents))
+                    .to_owned();
+                Expr::col(company_tree::Column::DescendantId).in_subquery(below)
             }
             Self::ResellerName { operator, values } => {
                 let named = Func::lower(Func::coalesce([Expr::col(column).into(), Expr::val("").into()]));
                 text_match(sqlite, named.into(), *operator, values)
             }
-            Self::NameGram { .. } if indexed => {
-                let listed = self.listed(sqlite).expect("a gram lists its companies");
+            Self::NameGram { gram } if indexed => {
+                // The companies whose names have the gram, from the grams' own table.
+                let with_gram = Query::select()
+                    .column(Alias::new("company_id"))
+                    .from(Alias::new("company_name_grams"))
+                    .and_where(Expr::col(Alias::new("gram")).eq(gram.clone()))
+                    .to_owned();
                 if sqlite {
-                    return Expr::col(company_tree::Column::DescendantId).in_subquery(listed);
+                    return Expr::col(company_tree::Column::DescendantId).in_subquery(with_gram);
                 }
                 // Read first, then looked up by key: PostgreSQL estimates a gram's companies from
                 // its statistics (thousands for one it has not sampled) and scanned every link
                 // of the scope to join them.
-                Expr::cust_with_expr("\"descendant_id\" = ANY(ARRAY $1)", crate::statement::scalar(listed))
+                Expr::cust_with_expr("\"descendant_id\" = ANY(ARRAY $1)", crate::statement::scalar(with_gram))
             }
             Self::NameGram { gram } => contains_text(sqlite, Func::lower(Expr::col(column)).into(), gram),
             Self::TargetUsers { operator, values } => compare(key(), *operator, values),
@@ -601,15 +584,19 @@ impl Gateway {
     }
 
     /// How many candidates gathering the `total` matches of `counted` out of `scope` reads: the
-    /// matches, or for a condition whose companies are listed from a table without scope (tags,
-    /// reseller names, a name's gram: `Counted::listed`), every company it lists under any
-    /// manager, counted up to `scope`.
+    /// matches, or for a name's gram, every company with it under any manager (its table has no
+    /// scope), counted up to `scope`.
     async fn candidates(&self, counted: &Counted, total: u64, scope: u64) -> Result<u64, DbErr> {
-        let sqlite = self.backend() == sea_orm::DatabaseBackend::Sqlite;
-        let Some(mut listed) = counted.listed(sqlite) else { return Ok(total) };
+        let Counted::NameGram { gram } = counted else { return Ok(total) };
+        let with_gram = Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new("company_name_grams"))
+            .and_where(Expr::col(Alias::new("gram")).eq(gram.clone()))
+            .limit(scope.saturating_add(1))
+            .to_owned();
         let count = Query::select()
             .expr_as(Func::count(Expr::cust("*")), Alias::new("n"))
-            .from_subquery(listed.limit(scope.saturating_add(1)).take(), Alias::new("g"))
+            .from_subquery(with_gram, Alias::new("g"))
             .to_owned();
         let row = self.db.query_one(self.backend().build(&count)).await?;
         let n: i64 = row.map(|row| row.try_get("", "n")).transpose()?.unwrap_or(0);
