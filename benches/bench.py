@@ -63,7 +63,7 @@ def companies_of(args):
     # work for its totals, whatever the size.
     every = max(args.companies // 100, 1)
 
-    def company(i, id_, parent, reseller=False):
+    def company(i, id_, parent, reseller=False, vip=False):
         name = f"{PREFIXES[i % len(PREFIXES)]} {'Reseller' if reseller else 'Customer'} {i:07d}"
         if not reseller and i % every == 7 % every:
             name += f" {MARK}"
@@ -73,7 +73,7 @@ def companies_of(args):
                 "createTime": (start + timedelta(minutes=17 * i)).isoformat().replace("+00:00", "Z"),
                 "licenseEndDate": None if reseller else
                 (start + timedelta(days=(37 * i) % 2400, hours=12)).isoformat().replace("+00:00", "Z"),
-                "tags": ["bench", "even" if i % 2 == 0 else "odd"]}
+                "tags": ["bench", "even" if i % 2 == 0 else "odd"] + (["vip"] if vip else [])}
 
     rows = [{"resourceId": ROOT, "name": "Bench Reseller", "numberOfUsers": 0, "tags": ["bench"]}]
     n = 0
@@ -89,8 +89,9 @@ def companies_of(args):
             rows.append(company(n, cid("BenchMB", a * 10 + b), cid("BenchMA", a), reseller=True))
             n += 1
             mid.append(cid("BenchMB", a * 10 + b))
+    # `vip`: a tag on a third of the companies outside the sub-reseller and on 3 of its 10 000.
     for k in range(max(args.my_size - 111, 0)):
-        rows.append(company(n, cid("BenchC", n), mid[k % len(mid)]))
+        rows.append(company(n, cid("BenchC", n), mid[k % len(mid)], vip=k % 3000 == 1234))
         n += 1
     rows.append(company(n, BIG, ROOT))
     n += 1
@@ -108,7 +109,7 @@ def companies_of(args):
     k = 0
     while n < args.companies:
         parent = [ROOT, level1[k % 20], level2[k % 100]][k % 3]
-        rows.append(company(n, cid("BenchC", n), parent))
+        rows.append(company(n, cid("BenchC", n), parent, vip=k % 9 < 3))
         n += 1
         k += 1
     return rows
@@ -742,6 +743,10 @@ def serve(binary, url, args, companies, searches_only, result):
             ("CompanyName Contains one letter by CompanyName", shaped(
                 "CompanyName", True, {"FieldName": "CompanyName", "Operator": "Contains"},
                 values=["z", "y", "P", "7", "a"])),
+            ("Tags Include a tag common elsewhere, rare in scope, by CreateTime, scoped", shaped(
+                "CreateTime", False, dict(tags, Value="vip"), scope=SUB)),
+            ("Tags = a tag common elsewhere, rare in scope, by CompanyName, scoped", shaped(
+                "CompanyName", True, dict(tags, Operator="=", Value="VIP"), scope=SUB)),
             ("Tags Contains 'ev' by CompanyName", shaped(
                 "CompanyName", True, {"FieldName": "Tags", "Operator": "Contains", "Value": "ev"})),
             ("Tags != 'even' by CreateTime, ascending", shaped(

@@ -241,6 +241,27 @@ async fn filters_checked_on_each_link_page_like_the_companies(db: Db) {
     );
     assert_eq!(app.update_company(&token, "Cust0mer0001", form_with("test-company-1", "1", "2031-01-01")).await.0, 200);
     pages_like_the_companies(&app, &token, "after renames and a licence change").await;
+
+    // Other companies tagged `emea`, some of them moved to the other reseller (a tag's companies
+    // under each manager follow both).
+    let retagged: Vec<Value> = older
+        .iter()
+        .enumerate()
+        .map(|(n, company)| {
+            let mut company = company.clone();
+            if n % 20 == 11 {
+                company["tags"] = json!(["amer"]);
+            } else if n % 10 == 3 {
+                company["tags"] = json!(["Emea", "amer"]);
+            }
+            if n % 4 == 3 {
+                company["parent"] = json!("xC5kfGz7w2Nz");
+            }
+            company
+        })
+        .collect();
+    app.seed(&json!({"companies": retagged})).await.expect("loads");
+    pages_like_the_companies(&app, &token, "after retagging and moves").await;
 }
 
 async fn pages_like_the_companies(app: &TestApp, token: &str, when: &str) {

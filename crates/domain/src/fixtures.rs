@@ -168,7 +168,7 @@ async fn seed_in(txn: &impl ConnectionTrait, fixture: &Fixture) -> Result<SeedRe
     let target_users = latest_target_users(&fixture.target_users);
     let counts = state_counts(&fixture.target_users, &target_users);
     let (known, new) = seed_companies(txn, fixture, &ids, &counts, &mut report, &mut managers).await?;
-    refresh_statistics(txn, ids.len(), "companies, company_tree, company_tags").await?;
+    refresh_statistics(txn, ids.len(), "companies, company_tree, company_tags, company_tree_tags").await?;
 
     for (i, a) in fixture.accounts.iter().enumerate() {
         let entry = format!("accounts[{i}] ({:?})", a.email);

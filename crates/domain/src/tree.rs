@@ -7,8 +7,9 @@
 //! that a name search checks a match's membership on the row it read ([`at_or_below_expr`]); it
 //! is written with the company and rewritten for a moved subtree in the same transaction. Every
 //! function here that writes links also appends what it changes to the ancestors' facets
-//! ([`facets`]), so they cannot drift from the links, and writes the grams of a new or renamed
-//! company's name (`company_name_grams`, see [`write_grams`]) beside its links.
+//! ([`facets`]), so they cannot drift from the links, writes the grams of a new or renamed
+//! company's name (`company_name_grams`, see [`write_grams`]) beside its links, and each link's
+//! tags (`company_tree_tags`, see [`write_link_tags`]).
 pub(crate) mod counts;
 pub(crate) mod facets;
 pub(crate) mod listing;
@@ -164,6 +165,7 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         .and_where(companies::Column::Id.is_in(ids.clone()))
         .to_owned();
     write_grams(txn, named).await?;
+    let new_links = || Condition::all().add(company_tree::Column::DescendantId.is_in(ids_for_facets.iter().cloned()));
     // Each parent's links looked up by key: during a bulk load the planner has no statistics for
     // the rows it is adding, and PostgreSQL planned the plain join as a scan of the whole tree
     // per statement. LATERAL makes it one index lookup per company (SQLite has no LATERAL; its
@@ -197,6 +199,7 @@ pub(crate) async fn attach_all(txn: &impl ConnectionTrait, ids: &[&str]) -> Resu
         );
     }
     run(txn, &insert(up).map_err(|e| DbErr::Custom(e.to_string()))?).await?;
+    write_link_tags(txn, new_links()).await?;
     for batch in ids_for_facets.chunks(500) {
         let new = Condition::all().add(company_tree::Column::DescendantId.is_in(batch.iter().cloned()));
         facets::record(txn, facets::stored(new, 1)).await?;
@@ -312,6 +315,7 @@ pub(crate) async fn move_subtree(txn: &impl ConnectionTrait, id: &str, parent: O
             .map_err(|e| DbErr::Custom(e.to_string()))?
             .to_owned();
         run(txn, &insert).await?;
+        write_link_tags(txn, outer()).await?;
         facets::record(txn, facets::stored(outer(), 1)).await?;
     }
     Ok(())
@@ -372,6 +376,13 @@ pub(crate) async fn refresh_keys(txn: &impl ConnectionTrait, ids: &[&str], chang
         facets::record(txn, facets::refreshed(backend, batch)).await?;
         if changed == Changed::Anything {
             refresh_grams(txn, batch).await?;
+            let stale = Query::delete()
+                .from_table(Alias::new("company_tree_tags"))
+                .and_where(Expr::col(Alias::new("descendant_id")).is_in(batch.iter().copied()))
+                .to_owned();
+            run(txn, &stale).await?;
+            let links = Condition::all().add(company_tree::Column::DescendantId.is_in(batch.iter().copied()));
+            write_link_tags(txn, links).await?;
         }
         let mut update = Query::update();
         update.table(company_tree::Entity).and_where(company_tree::Column::DescendantId.is_in(batch.iter().copied()));
@@ -432,6 +443,36 @@ async fn write_grams(txn: &impl ConnectionTrait, named: SelectStatement) -> Resu
         grams = facet::grams(backend, "named"),
     );
     txn.execute(sea_orm::Statement { sql, values: built.values, db_backend: backend }).await.map(drop)
+}
+
+/// Writes the rows of `company_tree_tags` of the links `links` selects (none with rows yet): each
+/// distinct lower-cased tag of the link's descendant (as a tag filter compares them), under the
+/// link's ancestor, so that a tag's companies under one manager are one range of its key.
+async fn write_link_tags(txn: &impl ConnectionTrait, links: Condition) -> Result<(), DbErr> {
+    // `links` names the tree's columns by its table's name.
+    let (t, ct) = (company_tree::Entity, Alias::new("ct"));
+    let tag = Alias::new("tag");
+    let rows = Query::select()
+        .distinct()
+        .column((t, company_tree::Column::AncestorId))
+        .expr(Func::lower(Expr::col((ct.clone(), tag.clone()))))
+        .column((t, company_tree::Column::DescendantId))
+        .from(t)
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("company_tags"),
+            ct.clone(),
+            Expr::col((ct, Alias::new("company_id"))).equals((t, company_tree::Column::DescendantId)),
+        )
+        .cond_where(links)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(Alias::new("company_tree_tags"))
+        .columns([Alias::new("ancestor_id"), tag, Alias::new("descendant_id")])
+        .select_from(rows)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    run(txn, &insert).await
 }
 
 /// Copies the name of each of `parents` (just renamed) into the links of the companies directly

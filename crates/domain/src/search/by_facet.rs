@@ -294,9 +294,9 @@ impl Counted {
         Expr::expr(Expr::col(self.column()).is_null()).eq(false)
     }
 
-    /// The condition on a link; `indexed`: as the key's index can serve it (else written so that
-    /// no index serves it, and the order's index is walked instead).
-    fn on_link(&self, backend: sea_orm::DatabaseBackend, indexed: bool) -> SimpleExpr {
+    /// The condition on a link, written as `served` says.
+    fn on_link(&self, backend: sea_orm::DatabaseBackend, served: Served<'_>) -> SimpleExpr {
+        let indexed = matches!(served, Served::ByIndex { .. });
         let column = self.column();
         let name = sea_orm::sea_query::Iden::to_string(&column);
         let sqlite = backend == sea_orm::DatabaseBackend::Sqlite;
@@ -312,20 +312,28 @@ impl Counted {
             }
         };
         match self {
-            Self::Tags { values, .. } if indexed && self.gatherable() => {
-                // The companies with one of the tags, from the tags' own index.
-                let tags = Alias::new("company_tags");
+            Self::Tags { values, .. }
+                if self.gatherable()
+                    && let Served::ByIndex { root } = served =>
+            {
+                // The root's companies with one of the tags, from the tags kept per manager (a
+                // tag common elsewhere may be rare in the scope).
                 let with_tag = Query::select()
-                    .column(Alias::new("company_id"))
-                    .from(tags)
-                    .and_where(Expr::expr(Func::lower(Expr::col(Alias::new("tag")))).is_in(values.iter().cloned()))
+                    .column(Alias::new("descendant_id"))
+                    .from(Alias::new("company_tree_tags"))
+                    .and_where(Expr::col(Alias::new("ancestor_id")).eq(root))
+                    .and_where(Expr::col(Alias::new("tag")).is_in(values.iter().cloned()))
                     .to_owned();
                 Expr::col(company_tree::Column::DescendantId).in_subquery(with_tag)
             }
             Self::Tags { operator, values } => tags_match(backend, &name, *operator, values),
-            Self::ResellerName { operator, values } if indexed && self.gatherable() => {
+            Self::ResellerName { operator, values }
+                if self.gatherable()
+                    && let Served::ByIndex { root } = served =>
+            {
                 // The companies directly below a parent of one of the names (whose name contains
-                // the text, for `Contains`: from the names' trigram index, as a name search).
+                // the text, for `Contains`: from the names' trigram index, as a name search)
+                // that is the root or below it (a name common elsewhere may be rare there).
                 let c = Alias::new("rc");
                 let named = match operator {
                     Operator::Contains => {
@@ -334,10 +342,16 @@ impl Counted {
                     }
                     _ => Expr::expr(Func::lower(s(S::Name))).is_in(values.iter().cloned()),
                 };
+                let in_scope = Query::select()
+                    .column(company_tree::Column::DescendantId)
+                    .from(company_tree::Entity)
+                    .and_where(Expr::col(company_tree::Column::AncestorId).eq(root))
+                    .to_owned();
                 let parents = Query::select()
                     .column((S::Table, companies::Column::Id))
                     .from_as(companies::Entity, S::Table)
                     .and_where(named)
+                    .and_where(Expr::col((S::Table, companies::Column::Id)).in_subquery(in_scope))
                     .to_owned();
                 let below = Query::select()
                     .column((c.clone(), companies::Column::Id))
@@ -424,18 +438,31 @@ impl Counted {
     }
 }
 
-/// A condition every match meets whose own index finds its few matches (see `Gateway::anchor`).
-pub(super) struct Anchor(Counted);
+/// How a condition on a link is written.
+#[derive(Clone, Copy)]
+enum Served<'a> {
+    /// So that no index serves it: the order's index is walked instead.
+    ByWalk,
+    /// As the key's own index serves it, on the links of the manager `root`.
+    ByIndex { root: &'a str },
+}
+
+/// A condition every match meets whose own index finds its few matches under the manager `root`
+/// (see `Gateway::anchor`).
+pub(super) struct Anchor {
+    counted: Counted,
+    root: String,
+}
 
 impl Anchor {
-    /// The condition on the links, as its index serves it.
+    /// The condition on the root's links, as its index serves it.
     pub(super) fn condition(&self, backend: sea_orm::DatabaseBackend) -> SimpleExpr {
-        self.0.on_link(backend, true)
+        self.counted.on_link(backend, Served::ByIndex { root: &self.root })
     }
 
     /// Whether the page starts from the ids the condition lists (see `Narrowing::ids_first`).
     pub(super) fn ids_first(&self) -> bool {
-        self.0.ids_first()
+        self.counted.ids_first()
     }
 }
 
@@ -488,7 +515,8 @@ impl Gateway {
         }
         if root.itself() {
             // Checked on the one link read (not gathered from the condition's index).
-            counted_rows.union(UnionType::All, own_link(&root_id, counted.on_link(backend, false), only_exceeded));
+            counted_rows
+                .union(UnionType::All, own_link(&root_id, counted.on_link(backend, Served::ByWalk), only_exceeded));
         }
         let (all, all_exceeded) = kept_counts(root_id.clone().into(), root.itself());
         summed(counted_rows).expr_as(if only_exceeded { all_exceeded } else { all }, Alias::new("scope")).to_owned()
@@ -541,7 +569,7 @@ impl Gateway {
         for (counted, rest) in filter.split_counted_or(Utc::now()).into_iter().take(4) {
             let Some(anchor) = self.anchor(root, &rest, only_exceeded).await? else { continue };
             let Some(mut rest) = self.compile_on_links(&rest) else { continue };
-            let outside = Func::coalesce([counted.on_link(backend, false), Expr::val(false).into()]);
+            let outside = Func::coalesce([counted.on_link(backend, Served::ByWalk), Expr::val(false).into()]);
             rest.predicate = anchor.condition(backend).and(rest.predicate).and(Expr::expr(outside).not());
             let rest = super::walked::totals(root, &rest, false, only_exceeded);
             let (a, b) = (Alias::new("a"), Alias::new("b"));
@@ -580,7 +608,7 @@ impl Gateway {
                 best = Some((candidates, counted));
             }
         }
-        Ok(best.map(|(_, counted)| Anchor(counted)))
+        Ok(best.map(|(_, counted)| Anchor { counted, root: root.id().to_owned() }))
     }
 
     /// How many candidates gathering the `total` matches of `counted` out of `scope` reads: the
@@ -660,7 +688,8 @@ impl Gateway {
             loop {
                 let walk = matches!(reading, Reading::Walk { .. });
                 let narrowing = Narrowing {
-                    condition: counted.on_link(backend, !walk),
+                    condition: counted
+                        .on_link(backend, if walk { Served::ByWalk } else { Served::ByIndex { root: &root_id } }),
                     totals: (Expr::val(total as i64).into(), Expr::val(exceeded as i64).into()),
                     counted: None,
                     order_unindexed: !walk && !same_key,
