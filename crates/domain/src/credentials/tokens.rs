@@ -95,6 +95,63 @@ pub(crate) struct Grantee {
     parent_name: Option<String>,
 }
 
+impl Grantee {
+    /// Whether the client's IP restriction lists the address `ip`.
+    fn allows(&self, ip: std::net::IpAddr) -> bool {
+        self.allowed_ip_addresses
+            .as_ref()
+            .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
+            .unwrap_or_default()
+            .iter()
+            .any(|allowed| allowed.parse::<std::net::IpAddr>().is_ok_and(|allowed| allowed == ip))
+    }
+}
+
+/// The status of a client that is granted tokens and whose tokens are honoured.
+const ACTIVE: i32 = 1;
+
+/// What a client must be, besides the owner of its secret, to be granted a token: each condition
+/// once, which both `Gateway::issue_token`'s check and the statement that writes a token's row at
+/// once ([`issue_at_once`]) are made of.
+#[derive(Clone, Copy)]
+enum Grant {
+    Active,
+    /// One of the roles a token carries.
+    Role,
+    /// Its company is there and enabled.
+    CompanyEnabled,
+    /// Asking from an address its IP restriction allows, if it has one.
+    Address,
+}
+
+impl Grant {
+    const ALL: [Self; 4] = [Self::Active, Self::Role, Self::CompanyEnabled, Self::Address];
+
+    fn holds(self, client: &Grantee, from: Option<std::net::IpAddr>) -> bool {
+        match self {
+            Self::Active => client.status_id == ACTIVE,
+            Self::Role => ClientRole::parse(&client.role).is_some(),
+            Self::CompanyEnabled => client.company_name.is_some() && client.company_disabled == Some(false),
+            Self::Address => !client.has_ip_address_restriction || from.is_some_and(|ip| client.allows(ip)),
+        }
+    }
+
+    /// The condition on [`grantee`]'s row `g`, in SQL: as [`Self::holds`], or stricter (a client
+    /// it leaves out goes through the check in Rust), never looser.
+    fn sql(self) -> String {
+        match self {
+            Self::Active => format!("g.status_id = {ACTIVE}"),
+            Self::Role => {
+                let roles: Vec<String> = ClientRole::ALL.iter().map(|role| format!("'{}'", role.as_str())).collect();
+                format!("g.role IN ({})", roles.join(", "))
+            }
+            Self::CompanyEnabled => "g.company_name IS NOT NULL AND g.company_disabled = FALSE".to_owned(),
+            // The caller's address is not in the statement: a restricted client is checked in Rust.
+            Self::Address => "NOT g.has_ip_address_restriction".to_owned(),
+        }
+    }
+}
+
 /// A row of [`issue_at_once`]: the client, and whether the token's row was written.
 struct IssuedAtOnce {
     client: Grantee,
@@ -150,23 +207,21 @@ fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
 static GRANTEE: Shaped<1> = Shaped::new();
 
 /// PostgreSQL: [`grantee`] (`$1` the client id) and, in the same statement, the token's row
-/// (`$3` its jti, `$4` its expiry, `$5` now) where the client's stored hash is `$2`, it is active,
-/// has a role and no IP restriction, and its company is enabled: what `Gateway::issue_token`
-/// checks. `issued` says whether the row was written.
+/// (`$3` its jti, `$4` its expiry, `$5` now) where the client's stored hash is `$2` and every
+/// [`Grant`] holds. `issued` says whether the row was written.
 fn issue_at_once() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
         let client = grantee(DatabaseBackend::Postgres, "".into()).sql;
-        let roles: Vec<String> = ClientRole::ALL.iter().map(|role| format!("'{}'", role.as_str())).collect();
+        let granted: Vec<String> = Grant::ALL.iter().map(|grant| format!("({})", grant.sql())).collect();
         format!(
             "WITH g AS ({client}),
              t AS (INSERT INTO access_tokens (jti, client_id, company_id, expires_at, revoked, create_time)
                    SELECT $3, g.id, g.company_id, $4, FALSE, $5 FROM g
-                   WHERE g.secret_hash = $2 AND g.status_id = 1 AND NOT g.has_ip_address_restriction
-                     AND g.company_disabled = FALSE AND g.role IN ({roles})
+                   WHERE g.secret_hash = $2 AND {granted}
                    RETURNING jti)
              SELECT g.*, EXISTS (SELECT 1 FROM t) AS issued FROM g",
-            roles = roles.join(", ")
+            granted = granted.join(" AND ")
         )
     })
 }
@@ -394,24 +449,8 @@ impl Gateway {
             }
         };
         let client = client
-            .filter(|c| verified && c.status_id == 1 && ClientRole::parse(&c.role).is_some())
+            .filter(|c| verified && Grant::ALL.iter().all(|grant| grant.holds(c, from)))
             .ok_or(IssueTokenError::InvalidClient)?;
-        if client.has_ip_address_restriction {
-            let allowed: Vec<std::net::IpAddr> = client
-                .allowed_ip_addresses
-                .as_ref()
-                .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|ip| ip.parse().ok())
-                .collect();
-            if !from.is_some_and(|ip| allowed.contains(&ip)) {
-                return Err(IssueTokenError::InvalidClient);
-            }
-        }
-        if !(client.company_name.is_some() && client.company_disabled == Some(false)) {
-            return Err(IssueTokenError::InvalidClient);
-        }
         let row = access_tokens::ActiveModel {
             jti: Set(jti.clone()),
             client_id: Set(client.id),
@@ -523,7 +562,7 @@ impl Bearer {
             .filter(|t| {
                 !t.revoked
                     && t.expires_at > Utc::now()
-                    && t.status_id == Some(1)
+                    && t.status_id == Some(ACTIVE)
                     && t.client_company_id.as_deref() == Some(t.company_id.as_str())
                     && t.company_disabled == Some(false)
             })
