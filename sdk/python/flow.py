@@ -19,7 +19,6 @@ from reseller_client.api.companies import (
 )
 from reseller_client.models import (
     ClientExportBody,
-    ClientSearchOrderBy,
     CompanyExportBody,
     SearchBody,
     SearchMyCompaniesBody,
@@ -68,7 +67,7 @@ csv = export_companies.sync(client=api, body=CompanyExportBody(
     page_number=1, page_size=10, order_by=SearchOrderBy("CompanyName"), ascending=True, export_type="CSV", report_all_pages=True))
 check("export has a header and every company", 5, len(csv.strip().splitlines()))
 clients_csv = export_clients.sync(client=api, body=ClientExportBody(
-    page_number=1, page_size=10, order_by=ClientSearchOrderBy("ClientId"), ascending=True, export_type="csv"))
+    page_number=1, page_size=10, order_by="clientId", ascending=True, export_type="csv"))
 check("client export starts with its header", "Client Name", clients_csv.split(",")[0])
 preview = preview_company_deletion.sync(target, client=api)
 check("preview counts offers", 1, preview.data.offers)

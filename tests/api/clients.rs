@@ -2,7 +2,7 @@
 use oauth2::AuthType;
 use serde_json::{Value, json};
 
-use crate::test_app::{Db, TestApp, json, spawn_app};
+use crate::test_app::{Db, TestApp, json, spawn_app, spawn_app_with};
 
 async fn call(
     app: &TestApp,
@@ -199,6 +199,61 @@ async fn an_ip_restriction_is_enforced_at_the_token_endpoint(db: Db) {
     assert!(app.token_with("local-only", "brand-new-s3cret", AuthType::RequestBody).await.is_err(), "restricted now");
 }
 
+/// CIDR ranges in `allowedIpAddresses`, checked against the caller's address: the connection's,
+/// or behind a trusted proxy the address it forwarded the request for.
+async fn an_ip_restriction_takes_ranges_and_sees_through_trusted_proxies(db: Db) {
+    let app = spawn_app_with(db, &["--trusted-proxies", "127.0.0.1"]).await;
+    let acme = app.reseller_token().await;
+    let ask = async |client_id: &str, forwarded_for: Option<&str>| {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", "brand-new-s3cret"),
+            ("scope", "api1"),
+        ];
+        let mut request = app.client.post(app.url("/connect/token")).form(&form);
+        if let Some(forwarded_for) = forwarded_for {
+            request = request.header("X-Forwarded-For", forwarded_for);
+        }
+        request.send().await.unwrap().status().as_u16()
+    };
+    for (client_id, allowed) in [
+        ("range-local", "127.0.0.0/8"),
+        ("range-far", "10.0.0.0/8"),
+        ("range-proxied", "203.0.113.0/24"),
+        ("range-v6", "2001:db8::/32"),
+    ] {
+        let mut body = client(client_id, &["RoleCompAdmn"]);
+        body["hasIpAddressRestriction"] = json!(true);
+        body["allowedIpAddresses"] = json!(["192.0.2.1", allowed]);
+        let (status, reply) =
+            call(&app, reqwest::Method::POST, "/api/companies/clients", &acme, None, Some(body)).await;
+        assert_eq!(status, 200, "{reply}");
+    }
+    // Refused as any unknown client is (form credentials: 400 `invalid_client`). Directly from
+    // the trusted proxy's own address (no header): 127.0.0.1.
+    assert_eq!(ask("range-local", None).await, 200);
+    assert_eq!(ask("range-far", None).await, 400);
+    assert_eq!(ask("range-proxied", None).await, 400);
+    // Forwarded by the trusted proxy: the address it names, not the proxy's; a hop a client
+    // forged before the proxy's own is not believed.
+    assert_eq!(ask("range-proxied", Some("203.0.113.77")).await, 200);
+    assert_eq!(ask("range-proxied", Some("203.0.113.77, 10.1.2.3")).await, 400);
+    assert_eq!(ask("range-far", Some("203.0.113.77, 10.1.2.3")).await, 200);
+    assert_eq!(ask("range-local", Some("203.0.113.77")).await, 400);
+    assert_eq!(ask("range-v6", Some("2001:db8::5")).await, 200);
+    // What is neither an address nor a range is refused, naming it.
+    let mut body = client("range-bad", &["RoleCompAdmn"]);
+    body["hasIpAddressRestriction"] = json!(true);
+    body["allowedIpAddresses"] = json!(["10.0.0.0/33", "10.0.0"]);
+    let (status, reply) = call(&app, reqwest::Method::POST, "/api/companies/clients", &acme, None, Some(body)).await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(
+        reply["validationMessages"],
+        json!(["'10.0.0.0/33' is not an IP address or CIDR range", "'10.0.0' is not an IP address or CIDR range"])
+    );
+}
+
 /// A secret this replica already verified gets its token from the statement that reads the
 /// client; that statement refuses what the first request would: a changed secret, an inactive
 /// client, a disabled company.
@@ -237,4 +292,5 @@ crate::on_both_databases!(
     invalid_client_input_is_listed_and_scope_is_enforced,
     deactivating_a_client_revokes_its_tokens_at_once,
     an_ip_restriction_is_enforced_at_the_token_endpoint,
+    an_ip_restriction_takes_ranges_and_sees_through_trusted_proxies,
 );

@@ -117,7 +117,7 @@ async fn the_specs_state_the_constraints_the_server_enforces(db: Db) {
     let schemas = &reseller["components"]["schemas"];
     assert_eq!(
         schemas["SearchOrderBy"]["enum"],
-        json!(["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName"])
+        json!(["CreateTime", "CompanyName", "TargetUserCount", "LicenseEndDate", "ResellerName", "RenewalDate"])
     );
     assert_eq!(schemas["SearchBody"]["properties"]["pageSize"]["maximum"], json!(100.0));
     assert_eq!(schemas["ClientSearchBody"]["properties"]["pageNumber"]["minimum"], json!(1.0));

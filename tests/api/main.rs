@@ -28,4 +28,5 @@ mod session_more;
 mod session_upstream;
 mod test_app;
 mod token;
+mod vendor_requests;
 mod vendor_spec;

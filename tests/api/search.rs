@@ -104,7 +104,7 @@ async fn every_invalid_field_is_listed_and_company_admins_may_not_search(db: Db)
     assert_eq!(status, 400);
     assert_eq!(
         reply["validationMessages"][0],
-        "'orderBy' must be one of CreateTime, CompanyName, TargetUserCount, LicenseEndDate, ResellerName"
+        "'orderBy' must be one of CreateTime, CompanyName, TargetUserCount, LicenseEndDate, ResellerName, RenewalDate"
     );
     let admin = app.token("company1-admin", "c1-s3cret").await;
     let (status, reply) = json(app.search(&admin, &body(1, 10, "CreateTime", true)).await).await;

@@ -114,6 +114,16 @@ async fn a_granted_token_carries_the_documented_claims(db: Db) {
     assert_eq!(claims["user_company_name"], "Northwind Sub-Reseller");
     assert_eq!(claims["user_company_parentcompany_resourceid"], "xC5kfGz7w2Nz");
     assert_eq!(claims["user_company_parentcompany_name"], "Acme Security Reseller");
+    // The quickstart's other company claims: no logo, no industry; the number names the company.
+    assert_eq!(
+        (claims["user_company_logopath"].as_str(), claims["user_company_industry_name"].as_str()),
+        (Some(""), Some(""))
+    );
+    let number = claims["user_company_id"].as_i64().expect("a number");
+    let path = format!("/api/companies/getcompany/{number}");
+    let bearer = body["access_token"].as_str().unwrap();
+    let (status, named) = json(app.client.get(app.url(&path)).bearer_auth(bearer).send().await.unwrap()).await;
+    assert_eq!((status, named["data"]["item1"].as_str()), (200, Some("SubReseller1")), "{named}");
     assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 3600);
     assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
     // The secret is stored hashed, never as sent.

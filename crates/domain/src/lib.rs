@@ -20,6 +20,7 @@ pub mod fixtures;
 pub mod gate;
 pub mod idempotency;
 pub mod mail;
+pub mod peer;
 pub mod rate_limit;
 pub mod scoped;
 pub mod search;
@@ -44,6 +45,9 @@ pub struct Config {
     pub session_idle_ttl: Duration,
     /// `None` turns god mode off; an empty token is treated as `None`.
     pub god_token: Option<String>,
+    /// Where an uploaded logo is served, `{resourceId}` standing for the company's id (a token's
+    /// `user_company_logopath`).
+    pub logo_address: String,
 }
 
 impl Default for Config {
@@ -53,6 +57,7 @@ impl Default for Config {
             token_ttl: Duration::from_secs(3600),
             session_idle_ttl: Duration::from_secs(7 * 24 * 3600),
             god_token: None,
+            logo_address: "/api/companies/{resourceId}/logo".into(),
         }
     }
 }

@@ -4,17 +4,18 @@
 use std::marker::PhantomData;
 
 use poem::{Request, RequestBody};
-use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchema, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::Value;
 
-pub struct JsonBody<T> {
+/// `NULLABLE`: the body may also be JSON `null` (the spec says so; the operation reads it as `{}`).
+pub struct JsonBody<T, const NULLABLE: bool = false> {
     pub value: Value,
     _schema: PhantomData<T>,
 }
 
-impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
+impl<'a, T: Type, const NULLABLE: bool> ApiExtractor<'a> for JsonBody<T, NULLABLE> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -26,7 +27,13 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: vec![MetaMediaType { content_type: "application/json", schema: T::schema_ref() }],
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: match NULLABLE {
+                    true => T::schema_ref().merge(MetaSchema { nullable: true, ..MetaSchema::ANY }),
+                    false => T::schema_ref(),
+                },
+            }],
             required: true,
         })
     }
@@ -36,9 +43,10 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
+        // The vendor's spec lists `application/json`, `text/json` and `application/*+json`.
         let is_json = request.content_type().is_some_and(|ct| {
-            let essence = ct.split(';').next().unwrap_or("").trim();
-            essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
+            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
         });
         if !is_json {
             return Err(input_error("Content-Type must be application/json"));
@@ -88,6 +96,14 @@ impl<'v> Fields<'v> {
                 Some(n) if n >= min && n <= max.unwrap_or(i32::MAX as i64) => Some(n),
                 _ => self.problem(format!("'{name}' must be an integer {range}")),
             },
+        }
+    }
+
+    /// An integer in `min..=max`, or `default` where absent or null.
+    pub fn int_or(&mut self, name: &str, default: i64, min: i64, max: i64) -> Option<i64> {
+        match self.get(name) {
+            None => Some(default),
+            Some(_) => self.required_int(name, min, Some(max)),
         }
     }
 

@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 use companygate_domain::ClientRole;
 use companygate_domain::Gateway;
-use companygate_domain::credentials::clients::{
-    ClientInput, ClientOrder, ClientSearch, ClientView, RoleChoice, generate_credentials,
-};
+use companygate_domain::credentials::clients::{ClientInput, ClientOrder, ClientSearch, ClientView, RoleChoice};
 use companygate_domain::scoped::{Scoped, Unreadable};
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -113,17 +111,23 @@ pub struct ClientRef {
     pub resource_id: String,
 }
 
-/// Paging for client search: the company-search body; `orderBy` is `CreateTime`, `Name` or
-/// `ClientId`, and `filter.SearchInputTextValue` matches the client name.
+/// Paging for client search: the company-search body, every field optional (a `null` body is
+/// `{}`); `orderBy` is `CreateTime` (the default), `Name` or `ClientId` in any letter case, and
+/// `filter.SearchInputTextValue` matches the client name.
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct ClientSearchBody {
-    #[oai(validator(minimum(value = "1"), maximum(value = "10000000")))]
-    pub page_number: i64,
-    #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-    pub page_size: i64,
-    pub order_by: ClientSearchOrderBy,
-    pub ascending: bool,
+    /// Default 1.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "10000000")))]
+    pub page_number: Option<i64>,
+    /// Default 10.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "100")))]
+    pub page_size: Option<i64>,
+    #[oai(nullable)]
+    pub order_by: Option<ClientSearchOrderBy>,
+    /// Default false: newest first.
+    #[oai(nullable)]
+    pub ascending: Option<bool>,
     #[oai(nullable)]
     pub filter: Option<crate::search::SearchFilter>,
 }
@@ -139,16 +143,22 @@ pub struct ClientExportBody {
     pub export: ExportOptions,
 }
 
+/// A client search's body; as in the vendor's spec every field may be left out (a `null` body is
+/// `{}`): page 1 of 10, newest first.
 fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, Unreadable> {
-    let mut fields = Fields::of(body);
-    let number = fields.required_int("pageNumber", 1, Some(crate::search::MAX_PAGE_NUMBER));
-    let size = fields.required_int("pageSize", 1, Some(100));
-    let order = fields.required_str("orderBy").and_then(|o| {
-        let named = CLIENT_ORDERS.iter().find(|(name, _)| *name == o).map(|(_, order)| *order);
-        let listed = CLIENT_ORDERS[..3].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
-        named.or_else(|| fields.problem(format!("'orderBy' must be one of {listed}")))
-    });
-    let ascending = fields.required_bool("ascending");
+    let empty = serde_json::Value::Object(serde_json::Map::new());
+    let mut fields = Fields::of(if body.is_null() { &empty } else { body });
+    let number = fields.int_or("pageNumber", 1, 1, crate::search::MAX_PAGE_NUMBER);
+    let size = fields.int_or("pageSize", 10, 1, 100);
+    let order = match fields.optional_str("orderBy") {
+        None => Some(ClientOrder::CreateTime),
+        Some(o) => {
+            let named = CLIENT_ORDERS.iter().find(|(name, _)| name.eq_ignore_ascii_case(o)).map(|(_, order)| *order);
+            let listed = CLIENT_ORDERS[..3].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+            named.or_else(|| fields.problem(format!("'orderBy' must be one of {listed}")))
+        }
+    };
+    let ascending = Some(fields.optional_bool("ascending").unwrap_or(false));
     let filter = crate::search::parse_filter(fields.optional("filter"), &mut fields.problems);
     match (number, size, order, ascending) {
         (Some(number), Some(size), Some(order), Some(ascending)) if fields.problems.is_empty() => {
@@ -158,18 +168,23 @@ fn parse_client_search(body: &serde_json::Value) -> Result<ClientSearch, Unreada
     }
 }
 
-/// What client search results are ordered by (`CompanyName` is the same as `Name`).
-#[derive(poem_openapi::Enum, Debug, Clone, Copy)]
-#[oai(rename_all = "PascalCase")]
-pub enum ClientSearchOrderBy {
-    CreateTime,
-    Name,
-    CompanyName,
-    ClientId,
+/// What client search results are ordered by: `CreateTime`, `Name` (`CompanyName` is the same) or
+/// `ClientId`, in any letter case. A pattern, not an enum: an optional enum is a nullable
+/// reference, which the Python generator drops the whole body schema over.
+#[derive(Debug)]
+pub struct ClientOrderSpelling;
+
+impl crate::documented::Documented for ClientOrderSpelling {
+    fn schema() -> poem_openapi::registry::MetaSchema {
+        let names: Vec<&str> = CLIENT_ORDERS.iter().map(|(name, _)| *name).collect();
+        crate::documented::pattern(crate::documented::any_case(&names))
+    }
 }
 
-crate::api_response!(RolesResponse, Envelope<Vec<Role>>, [Unauthorized, TooManyRequests]);
-crate::api_response!(CredentialsResponse, Envelope<Credentials>, [Unauthorized, TooManyRequests]);
+pub type ClientSearchOrderBy = crate::documented::Text<ClientOrderSpelling>;
+
+crate::api_response!(RolesResponse, Envelope<Vec<Role>>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
+crate::api_response!(CredentialsResponse, Envelope<Credentials>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
 crate::api_response!(
     ClientRefResponse,
     Envelope<ClientRef>,
@@ -261,9 +276,16 @@ impl ClientsApi {
     ///
     /// A Reseller may give both roles; a Company Admin only `Company Admin`.
     #[oai(path = "/api/roles", method = "get", operation_id = "listRoles")]
-    async fn roles(&self, auth: ResellerAuth, gateway: Data<&Gateway>) -> RolesResponse {
+    async fn roles(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The managed company whose clients would have the roles.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope: Scope,
+    ) -> RolesResponse {
         let result = async {
-            let roles = gateway.grantable_roles(&auth.0)?;
+            let roles = gateway.grantable_roles(&auth.0, scope.given()).await?;
             let roles =
                 roles.iter().map(|r| Role { name: r.as_str().into(), resource_id: role_resource_id(*r).into() });
             Ok(Envelope::success(roles.collect(), None))
@@ -279,9 +301,19 @@ impl ClientsApi {
         method = "get",
         operation_id = "generateClientCredentials"
     )]
-    async fn generate(&self, _auth: ResellerAuth) -> CredentialsResponse {
-        let (client_id, client_secret) = generate_credentials();
-        CredentialsResponse::Ok(Envelope::success(Credentials { client_id, client_secret }, None))
+    async fn generate(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The managed company the client would be for.
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope: Scope,
+    ) -> CredentialsResponse {
+        let result = async {
+            let (client_id, client_secret) = gateway.client_credentials(&auth.0, scope.given()).await?;
+            Ok(Envelope::success(Credentials { client_id, client_secret }, None))
+        };
+        result.await.into()
     }
 
     /// Create a REST client
@@ -314,7 +346,7 @@ impl ClientsApi {
         /// The managed company whose clients to list.
         #[oai(name = "X-KEEPNET-Company-Id")]
         scope: Scope,
-        body: JsonBody<ClientSearchBody>,
+        body: JsonBody<ClientSearchBody, true>,
     ) -> ClientSearchResponse {
         let result = async {
             let search = Scoped::new(scope.given(), parse_client_search(&body.value));

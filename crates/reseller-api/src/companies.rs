@@ -17,13 +17,21 @@ use crate::auth::{ResellerAuth, ResellerToken, refused};
 use crate::body::{Fields, JsonBody};
 use crate::company_form::{self, CompanyForm, CompanyRefResponse, FormBody};
 use crate::deletion::{self, DeleteResponse};
-use crate::documented::{Documented, Text};
+use crate::documented::{Documented, ParamName, PathInt, Text};
 use crate::envelope::{Envelope, int32};
 use crate::error::ApiError;
 use crate::export::{self, ExportOptions, ExportResponse};
 use crate::rendered::Rendered;
 use crate::scope::Scope;
 use crate::search::{self, SearchBody, SearchData};
+
+/// `companyId`, a company's number in a path.
+#[derive(Debug)]
+pub struct CompanyIdParam;
+
+impl ParamName for CompanyIdParam {
+    const NAME: &'static str = "companyId";
+}
 
 /// A company as the original's CompanyDto.
 #[derive(Object, Debug)]
@@ -78,13 +86,14 @@ pub struct CompanyDto {
 
 impl From<CompanyRecord> for CompanyDto {
     fn from(r: CompanyRecord) -> Self {
+        let logo = logo_url(&r.id, r.logo);
         Self {
             resource_id: r.id,
             name: r.name,
             description: r.description,
             address: r.address,
             website_url: r.website_url,
-            logo_url: r.logo,
+            logo_url: logo,
             industry_resource_id: r.industry_id,
             industry_name: r.industry_name,
             country_resource_id: r.country_id,
@@ -131,7 +140,7 @@ pub struct CompanyExportBody {
 #[oai(rename_all = "camelCase", example)]
 pub struct SearchMyCompaniesBody {
     /// Case-insensitive text the company name contains; empty or `null` lists every company.
-    #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 256))]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub text: Option<String>,
     /// 1-based page number (default 1, also when null).
     #[oai(nullable, skip_serializing_if_is_none, validator(minimum(value = "1"), maximum(value = "10000000")))]
@@ -207,10 +216,10 @@ impl From<MyCompaniesPage> for MyCompaniesData {
                 .results
                 .into_iter()
                 .map(|c| MyCompanySummary {
+                    logo_url: logo_url(&c.id, c.logo),
                     licence_expired: c.license_end_date.is_some_and(|end| end < now),
                     name: c.name,
                     resource_id: c.id,
-                    logo_url: c.logo,
                     privacy_duration_id: c.privacy_duration_id,
                     privacy_duration_start_time: c.privacy_duration_start_time,
                     privacy_duration_end_time: c.privacy_duration_end_time,
@@ -258,6 +267,18 @@ impl Documented for Base64Spelling {
     fn schema() -> MetaSchema {
         MetaSchema::new_with_format("string", "byte")
     }
+}
+
+/// Where an uploaded logo is served (`getCompanyLogo`), `{resourceId}` standing for the company.
+pub const LOGO_ADDRESS: &str = "/api/companies/{resourceId}/logo";
+
+/// What `logoUrl` shows of the `stored` logo of company `id`: for an uploaded image, the address
+/// that serves it ([`LOGO_ADDRESS`]), else the address the logo is held at.
+pub(crate) fn logo_url(id: &str, stored: Option<String>) -> Option<String> {
+    stored.map(|stored| match StoredLogo::is_upload(&stored) {
+        true => LOGO_ADDRESS.replace("{resourceId}", id),
+        false => stored,
+    })
 }
 
 /// A company's logo, as the vendor's `GetCompanyLogoServiceResponse`.
@@ -322,7 +343,7 @@ impl Serialize for MyCompanyView<'_> {
         let mut out = serializer.serialize_struct("MyCompany", 8)?;
         out.serialize_field("name", &c.name)?;
         out.serialize_field("resourceId", &c.id)?;
-        out.serialize_field("logoUrl", &c.logo)?;
+        out.serialize_field("logoUrl", &logo_url(&c.id, c.logo.clone()))?;
         out.serialize_field("privacyDurationId", &c.privacy_duration_id)?;
         out.serialize_field("licenceExpired", &c.license_end_date.is_some_and(|end| end < self.now))?;
         out.serialize_field("privacyDurationStartTime", &c.privacy_duration_start_time.map(Rfc3339))?;
@@ -521,10 +542,10 @@ impl CompaniesApi {
         gateway: Data<&Gateway>,
         /// The company's number, e.g. a `parentId`.
         #[oai(name = "companyId")]
-        company_id: Path<i32>,
+        company_id: Path<PathInt<CompanyIdParam>>,
     ) -> CompanyIdAndNameResponse {
         let result = async {
-            let (item1, item2) = gateway.company_by_number(&auth.0, company_id.0).await?;
+            let (item1, item2) = gateway.company_by_number(&auth.0, company_id.0.0).await?;
             Ok(Envelope::success(CompanyIdAndName { item1, item2 }, None))
         };
         result.await.into()
@@ -636,7 +657,7 @@ mod tests {
         MyCompany {
             name: company.name.clone(),
             resource_id: company.id.clone(),
-            logo_url: company.logo.clone(),
+            logo_url: logo_url(&company.id, company.logo.clone()),
             privacy_duration_id: company.privacy_duration_id,
             licence_expired: company.license_end_date.is_some_and(|end| end < now),
             privacy_duration_start_time: company.privacy_duration_start_time,

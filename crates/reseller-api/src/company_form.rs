@@ -48,7 +48,7 @@ pub struct CompanyForm {
     pub description: Option<String>,
     #[oai(rename = "Address", validator(max_length = 200))]
     pub address: Option<String>,
-    #[oai(rename = "WebsiteUrl", validator(max_length = 300))]
+    #[oai(rename = "WebsiteUrl", validator(max_length = 2000))]
     pub website_url: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339.
     #[oai(rename = "LicenseStartDate")]

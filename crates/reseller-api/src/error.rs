@@ -124,6 +124,12 @@ impl ApiError {
         if let Some(limited) = err.downcast_ref::<RateLimited>() {
             return Self::TooManyRequests(limited.retry_after);
         }
+        // The reason alone: poem-openapi names path parameters `param0` and so on, and prefixes
+        // the type's internal name (`failed to parse "integer_int32": `).
+        if let Some(path) = err.downcast_ref::<poem_openapi::error::ParsePathError>() {
+            let reason = path.reason.split_once("\": ").map_or(path.reason.as_str(), |(_, reason)| reason);
+            return Self::input(reason.to_owned());
+        }
         match err.status() {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::NOT_FOUND => Self::NotFound("Not found"),
@@ -260,7 +266,7 @@ fn client_problem(problem: &ClientProblem) -> String {
         ClientProblem::SecretMissing => "Client secret is required".into(),
         ClientProblem::SecretLength { min, max } => format!("Client secret must be {min} to {max} characters"),
         ClientProblem::UnknownStatus => "Status must be 1 (Active) or 2 (Inactive)".into(),
-        ClientProblem::NotAnIpAddress(ip) => format!("'{ip}' is not an IP address"),
+        ClientProblem::NotAnIpAddress(ip) => format!("'{ip}' is not an IP address or CIDR range"),
         ClientProblem::RestrictionWithoutAddresses => {
             "An IP address restriction needs at least one allowed address".into()
         }

@@ -58,10 +58,11 @@ pub fn parse(body: &Value) -> Result<(Format, bool), Vec<String>> {
     let format = fields.required_str("exportType").and_then(|text| {
         if text.eq_ignore_ascii_case("csv") {
             Some(Format::Csv)
-        } else if text.eq_ignore_ascii_case("xlsx") {
+        } else if text.eq_ignore_ascii_case("xlsx") || text.eq_ignore_ascii_case("excel") {
+            // `Excel`: the vendor's docs' name for the spreadsheet.
             Some(Format::Xlsx)
         } else {
-            fields.problem("'exportType' must be CSV or XLSX".into())
+            fields.problem("'exportType' must be CSV, XLSX or Excel".into())
         }
     });
     let all_pages = fields.optional_bool("reportAllPages").unwrap_or(false);
@@ -437,9 +438,10 @@ mod tests {
         let parsed = |body: Value| parse(&body);
         assert_eq!(parsed(serde_json::json!({"exportType": "csv"})), Ok((Format::Csv, false)));
         assert_eq!(parsed(serde_json::json!({"exportType": "XLSX", "reportAllPages": true})), Ok((Format::Xlsx, true)));
+        assert_eq!(parsed(serde_json::json!({"exportType": "Excel"})), Ok((Format::Xlsx, false)));
         assert_eq!(
             parsed(serde_json::json!({"exportType": "pdf"})),
-            Err(vec!["'exportType' must be CSV or XLSX".into()])
+            Err(vec!["'exportType' must be CSV, XLSX or Excel".into()])
         );
         assert_eq!(parsed(serde_json::json!({})), Err(vec!["'exportType' is required".into()]));
     }

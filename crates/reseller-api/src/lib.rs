@@ -22,6 +22,7 @@ mod scope;
 mod search;
 mod token;
 
+pub use companies::LOGO_ADDRESS;
 pub use error::ApiError;
 
 #[derive(Tags)]
@@ -68,14 +69,23 @@ pub fn service() -> Service {
     .server("/")
 }
 
+/// How the dialect is served.
+#[derive(Clone, Debug, Default)]
+pub struct ResellerOptions {
+    /// Proxies whose `X-Forwarded-For` names the caller (for rate limits by address and the
+    /// clients' IP restrictions).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
 /// The dialect's routes. Whatever fails outside a handler (unknown route, a panic) is answered in
 /// the envelope too.
-pub fn endpoint(gateway: Gateway) -> impl Endpoint {
+pub fn endpoint(gateway: Gateway, options: ResellerOptions) -> impl Endpoint {
     Route::new()
         .nest("/", service())
         .catch_all_error(|err: poem::Error| async move { ApiError::from_poem(&err).into_response() })
         .with(CatchPanic::new().with_handler(|_| ApiError::Internal.into_response()))
         .data(gateway)
+        .data(token::TrustedProxies(options.trusted_proxies))
 }
 
 /// The answer to a request whose body is larger than the gateway reads.

@@ -33,7 +33,8 @@ pub struct SearchBody {
     pub filter: Option<SearchFilter>,
 }
 
-/// What search results are ordered by (ties broken by id).
+/// What search results are ordered by (ties broken by id), read in any letter case; `RenewalDate`
+/// is `LicenseEndDate`.
 #[derive(poem_openapi::Enum, Debug, Clone, Copy)]
 #[oai(rename_all = "PascalCase")]
 pub enum SearchOrderBy {
@@ -42,6 +43,7 @@ pub enum SearchOrderBy {
     TargetUserCount,
     LicenseEndDate,
     ResellerName,
+    RenewalDate,
 }
 
 /// The page bounds of every paged search.
@@ -243,13 +245,15 @@ pub struct SearchData {
     pub results: Vec<SearchCompany>,
 }
 
-/// The names `orderBy` takes in a company search.
-const ORDERS: [(&str, OrderBy); 5] = [
+/// The names `orderBy` takes in a company search, in any letter case (`RenewalDate`, the vendor's
+/// docs' name of the licence end date, is read as `LicenseEndDate`).
+const ORDERS: [(&str, OrderBy); 6] = [
     ("CreateTime", OrderBy::CreateTime),
     ("CompanyName", OrderBy::CompanyName),
     ("TargetUserCount", OrderBy::TargetUserCount),
     ("LicenseEndDate", OrderBy::LicenseEndDate),
     ("ResellerName", OrderBy::ResellerName),
+    ("RenewalDate", OrderBy::LicenseEndDate),
 ];
 
 /// The dialect's names of the filter's fields.
@@ -461,7 +465,7 @@ pub fn parse(body: &Value) -> Result<SearchRequest, Unreadable> {
     let page_number = fields.required_int("pageNumber", 1, Some(MAX_PAGE_NUMBER));
     let page_size = fields.required_int("pageSize", 1, Some(100));
     let order_by = fields.required_str("orderBy").and_then(|text| {
-        let named = ORDERS.iter().find(|(name, _)| *name == text).map(|(_, order)| *order);
+        let named = ORDERS.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)).map(|(_, order)| *order);
         named
             .or_else(|| fields.problem(format!("'orderBy' must be one of {}", ORDERS.map(|(name, _)| name).join(", "))))
     });

@@ -184,6 +184,18 @@ fn basic_credentials(req: &Request) -> Option<Result<(String, String), &'static 
 
 pub struct TokenApi;
 
+/// Proxies whose `X-Forwarded-For` is believed.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
+
+/// The caller's address (see `peer::caller_address`).
+fn caller_address(req: &Request) -> Option<std::net::IpAddr> {
+    let peer = req.remote_addr().as_socket_addr()?.ip();
+    let trusted = req.data::<TrustedProxies>().map_or(&[][..], |t| t.0.as_slice());
+    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    Some(companygate_domain::peer::caller_address(peer, forwarded, trusted))
+}
+
 #[OpenApi(tag = "ApiTags::Authentication")]
 impl TokenApi {
     /// Get an access token
@@ -193,7 +205,7 @@ impl TokenApi {
     /// answer's `access_token` goes into `Authorization: Bearer ...` on every `/api` call.
     #[oai(path = "/connect/token", method = "post", operation_id = "requestToken")]
     async fn token(&self, req: &Request, gateway: Data<&Gateway>, form: Form<TokenRequest>) -> TokenResponse {
-        let from = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        let from = caller_address(req);
         if let Some(ip) = from
             && let Err(limited) = gateway.rate_limit(Limit::TokenPerIp, &ip.to_string()).await
         {

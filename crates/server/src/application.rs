@@ -17,6 +17,7 @@ use crate::access_log;
 use crate::dispatch::Dialects;
 use crate::settings::{CommonSettings, FailureMode};
 use crate::{health, metrics};
+use companygate_reseller_api::ResellerOptions;
 use companygate_session_api::SessionOptions;
 
 pub struct Application {
@@ -24,6 +25,7 @@ pub struct Application {
     acceptor: poem::listener::TcpAcceptor,
     gateway: Gateway,
     session: SessionOptions,
+    reseller: ResellerOptions,
     drain: Duration,
 }
 
@@ -38,6 +40,7 @@ pub async fn gateway(database_url: &str, common: &CommonSettings) -> anyhow::Res
         token_ttl: Duration::from_secs(common.token_ttl_seconds),
         session_idle_ttl: Duration::from_secs(common.session_ttl_seconds),
         god_token: common.god_token.as_ref().map(|t| t.expose_secret().to_owned()).filter(|t| !t.is_empty()),
+        logo_address: companygate_reseller_api::LOGO_ADDRESS.to_owned(),
     };
     let mail = MailSettings {
         timeout: Duration::from_secs(common.mail_timeout_seconds),
@@ -101,8 +104,9 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
         let session = SessionOptions { trusted_proxies: common.trusted_proxies.clone() };
+        let reseller = ResellerOptions { trusted_proxies: common.trusted_proxies.clone() };
         let drain = Duration::from_secs(common.shutdown_drain_seconds);
-        Ok(Self { address, acceptor, gateway, session, drain })
+        Ok(Self { address, acceptor, gateway, session, reseller, drain })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -154,7 +158,7 @@ impl Application {
         let telemetry = self.gateway.telemetry().clone();
         let app = Dialects {
             docs: docs.map_to_response().boxed(),
-            reseller: companygate_reseller_api::endpoint(self.gateway.clone()).map_to_response().boxed(),
+            reseller: companygate_reseller_api::endpoint(self.gateway.clone(), self.reseller).map_to_response().boxed(),
             session: companygate_session_api::endpoint(self.gateway.clone(), self.session).map_to_response().boxed(),
         }
         .around(move |inner, req| access_log::record(inner, req, telemetry.clone()));

@@ -134,7 +134,9 @@ pub struct CommonSettings {
     /// A session expires after this long without a request.
     #[arg(long, env = "SESSION_TTL_SECONDS", default_value_t = 7 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub session_ttl_seconds: u64,
-    /// Proxies (IP addresses, comma-separated) whose X-Forwarded-Proto is trusted.
+    /// Proxies (IP addresses, comma-separated) whose X-Forwarded-Proto (cookies' Secure flag) and
+    /// X-Forwarded-For (the caller's address, for rate limits and REST clients' IP restrictions)
+    /// are believed.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
     /// Token requests per minute for one client id.

@@ -125,7 +125,7 @@ impl AuthApi {
     /// session the client already had is closed first.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, gateway: Data<&Gateway>, body: JsonBody<LoginBody, true>) -> LoginResponse {
-        if let Some(ip) = req.remote_addr().as_socket_addr().map(|a| a.ip())
+        if let Some(ip) = crate::caller::caller_address(req)
             && let Err(limited) = gateway.rate_limit(Limit::LoginPerIp, &ip.to_string()).await
         {
             return LoginResponse::slow_down(limited.retry_after);

@@ -19,9 +19,17 @@ pub const COOKIE: &str = "connect.sid";
 #[oai(rename = "session", ty = "api_key", key_name = "connect.sid", key_in = "cookie")]
 pub struct SessionCookie(#[allow(dead_code)] poem_openapi::auth::ApiKey);
 
-/// Proxies whose `X-Forwarded-Proto` is believed.
+/// Proxies whose `X-Forwarded-Proto` and `X-Forwarded-For` are believed.
 #[derive(Clone, Debug, Default)]
 pub struct TrustedProxies(pub Vec<IpAddr>);
+
+/// The caller's address (see `peer::caller_address`).
+pub fn caller_address(req: &Request) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr()?.ip();
+    let trusted = req.data::<TrustedProxies>().map_or(&[][..], |t| t.0.as_slice());
+    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    Some(companygate_domain::peer::caller_address(peer, forwarded, trusted))
+}
 
 pub fn session_cookie(req: &Request) -> Option<String> {
     req.cookie().get(COOKIE).map(|c| c.value_str().to_owned()).filter(|v| !v.is_empty())

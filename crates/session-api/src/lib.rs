@@ -51,7 +51,8 @@ pub fn service() -> Service {
 /// How the dialect treats its callers.
 #[derive(Clone, Debug)]
 pub struct SessionOptions {
-    /// Proxies whose `X-Forwarded-Proto: https` makes cookies `Secure`.
+    /// Proxies whose `X-Forwarded-Proto: https` makes cookies `Secure` and whose `X-Forwarded-For`
+    /// names the caller (for rate limits by address).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 

@@ -104,10 +104,11 @@ async fn main() {
     let xlsx = collect(api.export_companies(None, None, &xlsx).await.expect("export").into_inner()).await;
     checks.check("an XLSX export is a zip archive", b"PK".as_slice(), &xlsx[..2]);
     let clients = reseller::types::ClientExportBody {
-        page_number: std::num::NonZeroU64::new(1).unwrap(),
-        page_size: std::num::NonZeroU64::new(10).unwrap(),
-        order_by: reseller::types::ClientSearchOrderBy::ClientId,
-        ascending: true,
+        // Paging left to its defaults (page 1 of 10), as the vendor's spec allows.
+        page_number: None,
+        page_size: None,
+        order_by: Some("clientId".parse().expect("an order")),
+        ascending: Some(true),
         filter: None,
         export_type: "csv".parse().expect("an export type"),
         report_all_pages: None,

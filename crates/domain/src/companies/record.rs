@@ -90,6 +90,14 @@ pub enum StoredLogo {
 }
 
 impl StoredLogo {
+    /// How the `logo` column starts for an uploaded image (a `data:` URL).
+    pub(crate) const UPLOAD_PREFIX: &str = "data:";
+
+    /// Whether the `logo` column's `stored` logo is an uploaded image (else an address).
+    pub fn is_upload(stored: &str) -> bool {
+        stored.starts_with(Self::UPLOAD_PREFIX)
+    }
+
     /// The logo as the `logo` column holds it: a `data:` URL of an uploaded image, or an address.
     fn parse(company_id: &str, stored: &str) -> Option<Self> {
         use base64::Engine;

@@ -194,7 +194,7 @@ impl Gateway {
         length(&mut problems, F::Name, &draft.name, 1, 64);
         length(&mut problems, F::Description, &draft.description, 0, 300);
         length(&mut problems, F::Address, &draft.address, 0, 200);
-        length(&mut problems, F::WebsiteUrl, &draft.website_url, 0, 300);
+        length(&mut problems, F::WebsiteUrl, &draft.website_url, 0, 2000);
         for (field, value) in [
             (F::TimeZone, &draft.time_zone_id),
             (F::DateFormat, &draft.date_format),

@@ -167,21 +167,46 @@ pub(crate) fn view(c: api_clients::Model) -> ClientView {
 }
 
 /// Fresh credentials: a 24-character id and a 48-character secret from `[0-9A-Za-z]`.
-pub fn generate_credentials() -> (String, String) {
+/// An entry of a client's `allowedIpAddresses`: one address, or a CIDR range (`10.0.0.0/8`,
+/// `2001:db8::/32`).
+pub(crate) fn allowed_range(entry: &str) -> Option<ipnet::IpNet> {
+    let entry = entry.trim();
+    entry.parse::<ipnet::IpNet>().ok().or_else(|| entry.parse::<IpAddr>().ok().map(ipnet::IpNet::from))
+}
+
+/// The roles `actor` may give a client.
+fn grantable(actor: &Actor) -> Result<Vec<ClientRole>, ClientsError> {
+    match actor {
+        Actor::Client { role: ClientRole::Reseller, .. } => Ok(vec![ClientRole::Reseller, ClientRole::CompanyAdmin]),
+        Actor::Client { role: ClientRole::CompanyAdmin, .. } => Ok(vec![ClientRole::CompanyAdmin]),
+        _ => Err(ClientsError::NotPermitted),
+    }
+}
+
+fn generate_credentials() -> (String, String) {
     let random = |n| rand::thread_rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect::<String>();
     (random(24), random(48))
 }
 
 impl Gateway {
-    /// The roles `actor` may give a client.
-    pub fn grantable_roles(&self, actor: &Actor) -> Result<Vec<ClientRole>, ClientsError> {
-        match actor {
-            Actor::Client { role: ClientRole::Reseller, .. } => {
-                Ok(vec![ClientRole::Reseller, ClientRole::CompanyAdmin])
-            }
-            Actor::Client { role: ClientRole::CompanyAdmin, .. } => Ok(vec![ClientRole::CompanyAdmin]),
-            _ => Err(ClientsError::NotPermitted),
-        }
+    /// The roles `actor` may give a client of the company `scope` (its own without one), checked
+    /// as any call on that company's clients.
+    pub async fn grantable_roles(&self, actor: &Actor, scope: Option<&str>) -> Result<Vec<ClientRole>, ClientsError> {
+        let (scope, ()) = Scoped::new(scope, Ok(())).read()?;
+        self.clients_company(actor, scope).await?;
+        grantable(actor)
+    }
+
+    /// A fresh client id and secret (nothing stored) for a client of the company `scope` (its own
+    /// without one), checked as any call on that company's clients.
+    pub async fn client_credentials(
+        &self,
+        actor: &Actor,
+        scope: Option<&str>,
+    ) -> Result<(String, String), ClientsError> {
+        let (scope, ()) = Scoped::new(scope, Ok(())).read()?;
+        self.clients_company(actor, scope).await?;
+        Ok(generate_credentials())
     }
 
     /// The company whose clients a call acts on: the scoping company, or the caller's own.
@@ -237,14 +262,14 @@ impl Gateway {
             problems.push(ClientProblem::UnknownStatus);
         }
         for ip in &input.allowed_ip_addresses {
-            if ip.parse::<IpAddr>().is_err() {
+            if allowed_range(ip).is_none() {
                 problems.push(ClientProblem::NotAnIpAddress(ip.clone()));
             }
         }
         if input.has_ip_address_restriction && input.allowed_ip_addresses.is_empty() {
             problems.push(ClientProblem::RestrictionWithoutAddresses);
         }
-        let grantable = self.grantable_roles(actor)?;
+        let grantable = grantable(actor)?;
         let role = match input.roles.as_slice() {
             [] => {
                 problems.push(ClientProblem::NoRole);

@@ -17,8 +17,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ClientRole};
+use crate::companies::record::StoredLogo;
 use crate::credentials::passwords;
-use crate::entities::{access_tokens, api_clients, companies, signing_keys};
+use crate::entities::{access_tokens, api_clients, companies, industries, signing_keys};
 use crate::statement::Shaped;
 use crate::{CompanyId, Gateway};
 
@@ -38,6 +39,12 @@ pub struct Claims {
     pub root_access: bool,
     pub user_company_resourceid: String,
     pub user_company_name: String,
+    /// The company's number (`0` if it has none).
+    pub user_company_id: i64,
+    /// Where the company's logo is (empty without one).
+    pub user_company_logopath: String,
+    /// Empty without an industry.
+    pub user_company_industry_name: String,
     pub user_company_parentcompany_resourceid: String,
     pub user_company_parentcompany_name: String,
 }
@@ -91,19 +98,26 @@ pub(crate) struct Grantee {
     company_id: String,
     company_name: Option<String>,
     company_disabled: Option<bool>,
+    company_number: Option<i32>,
+    /// The logo's address; empty for an uploaded image.
+    company_logo: Option<String>,
+    industry_name: Option<String>,
     parent_id: Option<String>,
     parent_name: Option<String>,
 }
 
 impl Grantee {
-    /// Whether the client's IP restriction lists the address `ip`.
+    /// Whether the client's IP restriction allows the address `ip` (one of its addresses, or in
+    /// one of its ranges).
     fn allows(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
         self.allowed_ip_addresses
             .as_ref()
             .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
             .unwrap_or_default()
             .iter()
-            .any(|allowed| allowed.parse::<std::net::IpAddr>().is_ok_and(|allowed| allowed == ip))
+            .filter_map(|entry| crate::credentials::clients::allowed_range(entry))
+            .any(|range| range.contains(&ip))
     }
 }
 
@@ -166,7 +180,14 @@ impl FromQueryResult for IssuedAtOnce {
 
 /// A client by `client_id` with its company and the company's parent.
 fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
-    let (client, company, parent) = (Alias::new("a"), Alias::new("c"), Alias::new("p"));
+    let (client, company, parent, industry) = (Alias::new("a"), Alias::new("c"), Alias::new("p"), Alias::new("i"));
+    // An uploaded logo's image stays in the table: only whether there is one. Written without
+    // bound values: `issue_at_once` numbers its own after the client id's.
+    let prefix = StoredLogo::UPLOAD_PREFIX;
+    let logo_address = Expr::cust(format!(
+        "CASE WHEN substr(\"c\".\"logo\", 1, {}) = '{prefix}' THEN '' ELSE \"c\".\"logo\" END",
+        prefix.len()
+    ));
     let query = Query::select()
         .columns(
             [
@@ -183,6 +204,9 @@ fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
         )
         .expr_as(Expr::col((company.clone(), companies::Column::Name)), Alias::new("company_name"))
         .expr_as(Expr::col((company.clone(), companies::Column::IsDisabled)), Alias::new("company_disabled"))
+        .expr_as(Expr::col((company.clone(), companies::Column::Number)), Alias::new("company_number"))
+        .expr_as(logo_address, Alias::new("company_logo"))
+        .expr_as(Expr::col((industry.clone(), industries::Column::Name)), Alias::new("industry_name"))
         .expr_as(Expr::col((parent.clone(), companies::Column::Id)), Alias::new("parent_id"))
         .expr_as(Expr::col((parent.clone(), companies::Column::Name)), Alias::new("parent_name"))
         .from_as(api_clients::Entity, client.clone())
@@ -197,7 +221,13 @@ fn grantee(backend: DatabaseBackend, client_id: sea_orm::Value) -> Statement {
             JoinType::LeftJoin,
             companies::Entity,
             parent.clone(),
-            Expr::col((parent, companies::Column::Id)).equals((company, companies::Column::ParentId)),
+            Expr::col((parent, companies::Column::Id)).equals((company.clone(), companies::Column::ParentId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            industries::Entity,
+            industry.clone(),
+            Expr::col((industry, industries::Column::Id)).equals((company, companies::Column::IndustryId)),
         )
         .and_where(Expr::col((client, api_clients::Column::ClientId)).eq(client_id))
         .to_owned();
@@ -487,6 +517,13 @@ impl Gateway {
             root_access: false,
             user_company_resourceid: client.company_id.clone(),
             user_company_name: company_name,
+            user_company_id: client.company_number.map_or(0, i64::from),
+            user_company_logopath: match client.company_logo.as_deref() {
+                None => String::new(),
+                Some("") => self.config.logo_address.replace("{resourceId}", &client.company_id),
+                Some(address) => address.to_owned(),
+            },
+            user_company_industry_name: client.industry_name.clone().unwrap_or_default(),
             user_company_parentcompany_resourceid: client.parent_id.clone().unwrap_or_default(),
             user_company_parentcompany_name: client.parent_name.clone().unwrap_or_default(),
         };

@@ -55,6 +55,18 @@ impl Gateway {
     ) -> Result<MyCompaniesPage, SearchError> {
         let Actor::Client { role, company, .. } = actor else { return Err(SearchError::NotPermitted) };
         let own = company.resource_id().ok_or(SearchError::NotPermitted)?.to_owned();
+        let (page_size, offset) = limits(page_number, page_size);
+        // Longer than any lower-cased name (64 characters, at most twice as many lower-cased): no
+        // match, whatever its length, without a look at the companies.
+        if text.chars().nth(filter::MAX_SEARCH_TEXT).is_some() {
+            return Ok(MyCompaniesPage {
+                page_number,
+                page_size,
+                total_records: 0,
+                total_pages: 0,
+                results: Vec::new(),
+            });
+        }
         let root = Root::At(own.clone());
         let request = filter::Filter { condition: None, text: Some(text.to_owned()), groups: Vec::new() };
         let compiled = self.compile(&request)?;
@@ -66,7 +78,6 @@ impl Gateway {
             }
             query
         };
-        let (page_size, offset) = limits(page_number, page_size);
         // Every company a Reseller may act as, by name: read off the tree's name index, the total
         // off the counts kept on its row, so the page costs the same at 10 or 100 000 companies.
         let from_tree = *role == ClientRole::Reseller && request.matches_everything();
