@@ -1,4 +1,5 @@
 """Both dialects' delete flows through the generated Python clients, against BASE_URL."""
+import datetime
 import os
 import sys
 
@@ -13,6 +14,7 @@ from reseller_client.api.companies import (
     get_company,
     get_company_by_number,
     get_company_logo,
+    get_license_expiry_date,
     preview_company_deletion,
     search_companies,
     search_my_companies,
@@ -20,6 +22,7 @@ from reseller_client.api.companies import (
 from reseller_client.models import (
     ClientExportBody,
     CompanyExportBody,
+    LicenseExpiryDateBody,
     SearchBody,
     SearchMyCompaniesBody,
     SearchOrderBy,
@@ -61,6 +64,9 @@ mine = search_my_companies.sync(client=api, body=SearchMyCompaniesBody(text="TES
 check("my search finds by name", ["test-company-1", "test-company-2"], [c.name for c in mine.data.results])
 licence = check_company_license.sync("Cust0mer0001", client=api)
 check("licence check", (2, 3, True), (licence.data.license_limit, licence.data.active_user_count, licence.data.is_license_exceeded))
+expiry = get_license_expiry_date.sync(client=api, body=LicenseExpiryDateBody(
+    license_start_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)))
+check("licence expiry answers", True, expiry.is_success)
 logo = get_company_logo.sync("Cust0mer0001", client=api)
 check("logo file name", "logo.png", logo.data.file_name)
 csv = export_companies.sync(client=api, body=CompanyExportBody(

@@ -41,6 +41,8 @@ check("my search finds by name", ["test-company-1", "test-company-2"], mine.data
 const licence = await api.GET("/api/companies/{resourceId}/license-check", { params: { path: { resourceId: "Cust0mer0001" } } });
 const l = licence.data?.data;
 check("licence check", [2, 3, true], [l?.licenseLimit, l?.activeUserCount, l?.isLicenseExceeded]);
+const expiry = await api.POST("/api/companies/licenseexpirydate", { body: { licenseStartDate: "2026-01-01T00:00:00Z" } });
+check("licence expiry answers", true, expiry.data?.isSuccess);
 const logo = await api.GET("/api/companies/{resourceId}/logo", { params: { path: { resourceId: "Cust0mer0001" } } });
 check("logo file name", "logo.png", logo.data?.data.fileName);
 const exportBody = { pageNumber: 1, pageSize: 10, orderBy: "CompanyName", ascending: true, exportType: "CSV", reportAllPages: true } as const;

@@ -51,11 +51,15 @@ enum Endpoint {
     ClientsSearchScoped,
     ExportScoped,
     ClientsExportScoped,
+    PutProfile,
+    LicenseExpiry,
+    RolesScoped,
+    GenerateCredentialsScoped,
     BulkDelete,
     Delete,
 }
 
-const TARGETED: [Endpoint; 12] = [
+const TARGETED: [Endpoint; 16] = [
     Endpoint::GetCompany,
     Endpoint::GetCompanyByNumber,
     Endpoint::LicenseCheck,
@@ -66,6 +70,10 @@ const TARGETED: [Endpoint; 12] = [
     Endpoint::ClientsSearchScoped,
     Endpoint::ExportScoped,
     Endpoint::ClientsExportScoped,
+    Endpoint::PutProfile,
+    Endpoint::LicenseExpiry,
+    Endpoint::RolesScoped,
+    Endpoint::GenerateCredentialsScoped,
     Endpoint::BulkDelete,
     Endpoint::Delete,
 ];
@@ -123,7 +131,16 @@ fn expected(caller: Caller, endpoint: Endpoint, target: Target) -> (u16, Option<
         Caller::NoToken | Caller::BadToken | Caller::ExpiredToken | Caller::RevokedToken => (401, None),
         Caller::CompanyAdmin => match (endpoint, target) {
             (
-                GetCompany | GetCompanyByNumber | LicenseCheck | Logo | ClientsSearchScoped | ClientsExportScoped,
+                GetCompany
+                | GetCompanyByNumber
+                | LicenseCheck
+                | Logo
+                | ClientsSearchScoped
+                | ClientsExportScoped
+                | PutProfile
+                | LicenseExpiry
+                | RolesScoped
+                | GenerateCredentialsScoped,
                 Own,
             ) => (200, None),
             _ => (403, None),
@@ -136,8 +153,18 @@ fn expected(caller: Caller, endpoint: Endpoint, target: Target) -> (u16, Option<
             (_, NotManaged) => (403, None),
             (_, Managed) => (200, None),
             (
-                GetCompany | GetCompanyByNumber | LicenseCheck | Logo | SearchScoped | ClientsSearchScoped
-                | ExportScoped | ClientsExportScoped,
+                GetCompany
+                | GetCompanyByNumber
+                | LicenseCheck
+                | Logo
+                | SearchScoped
+                | ClientsSearchScoped
+                | ExportScoped
+                | ClientsExportScoped
+                | PutProfile
+                | LicenseExpiry
+                | RolesScoped
+                | GenerateCredentialsScoped,
                 Own,
             ) => (200, None),
             (PutCompany | Preview | Delete, Own) => (403, None),
@@ -254,6 +281,23 @@ async fn call(app: &TestApp, token: Option<&str>, endpoint: Endpoint, id: &str) 
             .post(app.url("/api/companies/clients/search/export"))
             .header("X-KEEPNET-Company-Id", id)
             .json(&export),
+        Endpoint::PutProfile => app.client.put(app.url("/api/companies/limited")).multipart(
+            reqwest::multipart::Form::new()
+                .text("ResourceId", id.to_owned())
+                .text("Name", "Matrix Profile")
+                .text("IndustryResourceId", "industry0001")
+                .text("CountryResourceId", "country00001"),
+        ),
+        Endpoint::LicenseExpiry => app
+            .client
+            .post(app.url("/api/companies/licenseexpirydate"))
+            .header("X-KEEPNET-Company-Id", id)
+            .json(&json!({"licenseStartDate": "2026-01-01T00:00:00Z"})),
+        Endpoint::RolesScoped => app.client.get(app.url("/api/roles")).header("X-KEEPNET-Company-Id", id),
+        Endpoint::GenerateCredentialsScoped => app
+            .client
+            .get(app.url("/api/companies/clients/generate-client-credentials"))
+            .header("X-KEEPNET-Company-Id", id),
         Endpoint::BulkDelete => app.client.delete(app.url("/api/companies/bulk-delete")).json(&json!({"items": [id]})),
     };
     let request = match token {

@@ -177,9 +177,102 @@ async fn an_uploaded_logo_is_shown_by_the_address_that_serves_it(db: Db) {
     assert_eq!(claims["user_company_logopath"], "https://one.example/logo.png", "{claims}");
 }
 
+/// `PUT /api/companies/limited`: the vendor's profile form, for your own company or (as a
+/// Reseller) one you manage.
+async fn a_company_profile_is_changed_with_the_limited_form(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let profile = |id: &str, name: &str| {
+        reqwest::multipart::Form::new()
+            .text("ResourceId", id.to_owned())
+            .text("Name", name.to_owned())
+            .text("IndustryResourceId", "industry0002")
+            .text("CountryResourceId", "country00001")
+            .text("Description", "A profile")
+            .text("WebsiteUrl", "https://profile.example")
+            .text("PreferredLanguageTypeResourceId", "en")
+    };
+    let put = async |token: &str, form: reqwest::multipart::Form| {
+        let request = app.client.put(app.url("/api/companies/limited")).bearer_auth(token).multipart(form);
+        json(request.send().await.unwrap()).await
+    };
+    // A Company Admin edits its own company: the profile changes, the licence and tags stay.
+    let (status, reply) = put(&admin, profile("Cust0mer0001", "Renamed One")).await;
+    assert_eq!((status, reply["data"]["resourceId"].as_str()), (200, Some("Cust0mer0001")), "{reply}");
+    let answer = app.client.get(app.url("/api/companies/Cust0mer0001")).bearer_auth(&acme).send();
+    let (_, company) = json(answer.await.unwrap()).await;
+    let c = &company["data"];
+    assert_eq!(
+        (c["name"].as_str(), c["industryName"].as_str(), c["countryResourceId"].as_str(), c["description"].as_str()),
+        (Some("Renamed One"), Some("Finance"), Some("country00001"), Some("A profile")),
+        "{company}"
+    );
+    assert_eq!((c["tags"].clone(), c["numberOfUsers"].as_i64()), (json!(["emea"]), Some(2)), "{company}");
+    assert_eq!(c["logoUrl"], "https://one.example/logo.png", "the logo stays without a File");
+    // Searches see the new name at once.
+    let by_name = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": true,
+                         "filter": {"FilterGroups": [{"FilterItems": [
+                             {"FieldName": "CompanyName", "Operator": "Contains", "Value": "renamed"}]}]}});
+    let (_, found) = post(&app, &acme, "/api/companies/search", &by_name).await;
+    assert_eq!(ids(&found), ["Cust0mer0001"], "{found}");
+    // Who may edit which company, and the order of checks.
+    for (token, id, expected) in [
+        (&admin, "Cust0mer0002", 403),
+        (&acme, "Cust0mer0003", 200),
+        (&acme, "OtherCust001", 403),
+        (&acme, "NoSuchCompny", 404),
+    ] {
+        let (status, reply) = put(token, profile(id, "Edited")).await;
+        assert_eq!(status, expected, "{id}: {reply}");
+    }
+    let (status, reply) = put(&acme, profile("", "Nameless")).await;
+    assert_eq!((status, reply["validationMessages"].clone()), (400, json!(["ResourceId is required"])), "{reply}");
+    let bad = reqwest::multipart::Form::new().text("ResourceId", "Cust0mer0002").text("IndustryResourceId", "nope");
+    let (status, reply) = put(&acme, bad).await;
+    assert_eq!(status, 400, "{reply}");
+    let lines = reply["validationMessages"].as_array().unwrap();
+    assert_eq!(lines.len(), 3, "name and country missing, an unknown industry: {reply}");
+}
+
+/// `POST /api/companies/licenseexpirydate`: one licence period after the start.
+async fn a_licence_end_follows_from_its_start_and_period(db: Db) {
+    let app = spawn_app(db).await;
+    let acme = app.reseller_token().await;
+    let yearly = app.create_company(&acme, form("Yearly Licence")).await;
+    let ask = async |scope: Option<&str>, body: Value| {
+        let mut request = app.client.post(app.url("/api/companies/licenseexpirydate")).bearer_auth(&acme);
+        if let Some(scope) = scope {
+            request = request.header("X-KEEPNET-Company-Id", scope);
+        }
+        json(request.json(&body).send().await.unwrap()).await
+    };
+    let (status, reply) = ask(Some(&yearly), json!({"licenseStartDate": "2026-01-31T00:00:00Z"})).await;
+    assert_eq!(
+        (status, reply["data"]["licenseExpiryDate"].as_str()),
+        (200, Some("2027-01-31T00:00:00+00:00")),
+        "{reply}"
+    );
+    let (status, reply) = ask(Some(&yearly), json!({"licenseStartDate": "2028-02-29"})).await;
+    assert_eq!(
+        (status, reply["data"]["licenseExpiryDate"].as_str()),
+        (200, Some("2029-02-28T00:00:00+00:00")),
+        "{reply}"
+    );
+    // The caller's own company has no licence period: no end.
+    let (status, reply) = ask(None, json!({"licenseStartDate": "2026-01-31T00:00:00Z"})).await;
+    assert_eq!((status, reply["data"]["licenseExpiryDate"].clone()), (200, Value::Null), "{reply}");
+    let (status, _) = ask(Some("OtherCust001"), json!({"licenseStartDate": "2026-01-31T00:00:00Z"})).await;
+    assert_eq!(status, 403);
+    let (status, reply) = ask(Some(&yearly), json!({"licenseStartDate": "soon"})).await;
+    assert_eq!((status, reply["status"].as_str()), (400, Some("INPUT_ERROR")), "{reply}");
+}
+
 crate::on_both_databases!(
     the_vendors_documented_request_variants_are_answered,
     scoped_reads_refuse_a_company_the_caller_does_not_manage,
     a_malformed_path_parameter_is_named_as_the_spec_names_it,
     an_uploaded_logo_is_shown_by_the_address_that_serves_it,
+    a_company_profile_is_changed_with_the_limited_form,
+    a_licence_end_follows_from_its_start_and_period,
 );

@@ -39,6 +39,7 @@ mod m20261207_000034_target_users_by_tag_set;
 mod m20261207_000035_name_grams;
 mod m20261207_000036_name_grams_by_name;
 mod m20261208_000037_tags_under_managers;
+mod m20261208_000038_license_period_months;
 pub use m20261207_000030_company_facets::facet;
 
 pub struct Migrator;
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000035_name_grams::Migration),
             Box::new(m20261207_000036_name_grams_by_name::Migration),
             Box::new(m20261208_000037_tags_under_managers::Migration),
+            Box::new(m20261208_000038_license_period_months::Migration),
         ]
     }
 }

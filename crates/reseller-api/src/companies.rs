@@ -420,6 +420,41 @@ crate::api_response!(
 );
 crate::api_response!(LogoResponse, Envelope<CompanyLogo>, [Unauthorized, Forbidden, NotFound, TooManyRequests]);
 crate::api_response!(
+    LicenseExpiryResponse,
+    Envelope<LicenseExpiryDate>,
+    [BadRequest, Unauthorized, Forbidden, NotFound, TooManyRequests]
+);
+
+/// `POST /api/companies/licenseexpirydate`: the vendor's `GetCompanyLicenseExpiryDateRequest`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct LicenseExpiryDateBody {
+    /// When the licence starts (RFC 3339, or `YYYY-MM-DD`).
+    pub license_start_date: DateTime<Utc>,
+}
+
+/// The vendor's `GetCompanyLicenseExpiryDateDto`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct LicenseExpiryDate {
+    /// One licence period of the company after the start; `null` when its licence has no period.
+    #[oai(nullable)]
+    pub license_expiry_date: Option<DateTime<Utc>>,
+}
+
+/// The body's `licenseStartDate`.
+fn parse_license_start(body: &serde_json::Value) -> Result<DateTime<Utc>, ApiError> {
+    let mut fields = Fields::of(body);
+    let start = fields.required_str("licenseStartDate").and_then(|text| {
+        crate::company_form::parse_time(text)
+            .or_else(|| fields.problem("'licenseStartDate' must be a date (YYYY-MM-DD) or an RFC 3339 time".into()))
+    });
+    match start {
+        Some(start) if fields.problems.is_empty() => Ok(start),
+        _ => Err(ApiError::Input(fields.problems)),
+    }
+}
+crate::api_response!(
     MyResponse,
     Envelope<Vec<MyCompany>>,
     Rendered<Envelope<Vec<MyCompany>>>,
@@ -507,6 +542,28 @@ impl CompaniesApi {
             let (text, page_number, page_size) = parse_my_search(&body.value)?;
             let page = gateway.search_my_companies(&auth.0, &text, page_number, page_size).await?;
             Ok(Envelope::success(MyCompaniesData::from(page), None))
+        };
+        result.await.into()
+    }
+
+    /// A licence's end for its start
+    ///
+    /// When a licence of your company (or the one `X-KEEPNET-Company-Id` names) starting at
+    /// `licenseStartDate` would end: one licence period of that company later.
+    #[oai(path = "/api/companies/licenseexpirydate", method = "post", operation_id = "getLicenseExpiryDate")]
+    async fn license_expiry_date(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        /// The company whose licence period counts (your own without it).
+        #[oai(name = "X-KEEPNET-Company-Id")]
+        scope: Scope,
+        body: JsonBody<LicenseExpiryDateBody>,
+    ) -> LicenseExpiryResponse {
+        let result = async {
+            let start = parse_license_start(&body.value)?;
+            let end = gateway.license_expiry_date(&auth.0, scope.given(), start).await?;
+            Ok(Envelope::success(LicenseExpiryDate { license_expiry_date: end }, None))
         };
         result.await.into()
     }

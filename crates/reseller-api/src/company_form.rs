@@ -67,6 +67,36 @@ pub struct CompanyForm {
     pub file: Option<Upload>,
 }
 
+/// The profile form of `PUT /api/companies/limited`, as the vendor's: `ResourceId` names the
+/// company (yours, or one you manage as a Reseller); `Name`, `IndustryResourceId` and
+/// `CountryResourceId` are required. Without `TimeZoneId` or `File` they stay as they are; the
+/// licence, users, formats, status and tags are not changed. `PreferredLanguageTypeResourceId` is
+/// accepted and not stored.
+#[derive(Multipart, Debug)]
+#[allow(dead_code)] // documents the form in the spec; `FormBody` reads the parts leniently
+pub struct CompanyProfileForm {
+    #[oai(rename = "ResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
+    pub resource_id: String,
+    #[oai(rename = "Name", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
+    pub name: String,
+    #[oai(rename = "Description", validator(max_length = 300))]
+    pub description: Option<String>,
+    #[oai(rename = "IndustryResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
+    pub industry_resource_id: String,
+    #[oai(rename = "CountryResourceId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
+    pub country_resource_id: String,
+    #[oai(rename = "Address", validator(max_length = 200))]
+    pub address: Option<String>,
+    #[oai(rename = "WebsiteUrl", validator(max_length = 2000))]
+    pub website_url: Option<String>,
+    #[oai(rename = "PreferredLanguageTypeResourceId")]
+    pub preferred_language_type_resource_id: Option<String>,
+    #[oai(rename = "TimeZoneId", validator(min_length = 1, max_length = 64, pattern = r"\S"))]
+    pub time_zone_id: Option<String>,
+    #[oai(rename = "File")]
+    pub file: Option<Upload>,
+}
+
 /// One of `Tags[]`, as the spec documents it: 1 to 64 characters, not all blank.
 #[derive(Debug)]
 pub struct TagSpelling;
@@ -137,7 +167,7 @@ impl<'a, T: Payload> ApiExtractor<'a> for FormBody<T> {
     }
 }
 
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
         return day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
     }
@@ -153,6 +183,7 @@ pub(crate) fn read_form(parts: Result<&[(String, Vec<u8>)], &'static str>) -> Re
         parts.iter().find(|(n, _)| n == name).map(|(_, b)| String::from_utf8_lossy(b).trim().to_owned())
     };
     let optional = |name: &str| text(name).filter(|t| !t.is_empty());
+    draft.resource_id = optional("ResourceId");
     draft.name = text("Name");
     draft.industry_id = optional("IndustryResourceId");
     draft.country_id = optional("CountryResourceId");
@@ -203,6 +234,7 @@ pub(crate) fn read_form(parts: Result<&[(String, Vec<u8>)], &'static str>) -> Re
 /// The form's name for a field of the draft.
 pub(crate) fn field_name(field: DraftField) -> &'static str {
     match field {
+        DraftField::ResourceId => "ResourceId",
         DraftField::Name => "Name",
         DraftField::Industry => "IndustryResourceId",
         DraftField::Country => "CountryResourceId",
@@ -290,6 +322,25 @@ impl CompanyFormApi {
     ) -> CompanyCreatedResponse {
         let result = async {
             let resource_id = gateway.create_company(&auth.0, read_form(form.parts())).await?;
+            Ok(Envelope::success(CompanyRef { resource_id }, None))
+        };
+        result.await.into()
+    }
+
+    /// Change a company's profile
+    ///
+    /// The vendor's limited update: name, industry, country, description, address, website,
+    /// time zone and logo of the company `ResourceId` names, your own or (as a Reseller) one you
+    /// manage.
+    #[oai(path = "/api/companies/limited", method = "put", operation_id = "updateCompanyProfile")]
+    async fn update_profile(
+        &self,
+        auth: ResellerAuth,
+        gateway: Data<&Gateway>,
+        form: FormBody<CompanyProfileForm>,
+    ) -> CompanyRefResponse {
+        let result = async {
+            let resource_id = gateway.update_company_profile(&auth.0, read_form(form.parts())).await?;
             Ok(Envelope::success(CompanyRef { resource_id }, None))
         };
         result.await.into()

@@ -85,6 +85,10 @@ async fn main() {
         (Some(2), 3, true),
         (licence.license_limit, licence.active_user_count, licence.is_license_exceeded),
     );
+    let start = "2026-01-01T00:00:00Z".parse().expect("a time");
+    let expiry = reseller::types::LicenseExpiryDateBody { license_start_date: start };
+    let expiry = api.get_license_expiry_date(None, None, &expiry).await.expect("licence expiry").into_inner();
+    checks.check("licence expiry answers", true, expiry.is_success);
     let logo = api.get_company_logo("Cust0mer0001").await.expect("logo").into_inner().data;
     checks.check("logo file name", Some("logo.png".to_owned()), logo.file_name);
     let export = reseller::types::CompanyExportBody {

@@ -426,6 +426,37 @@ impl Gateway {
         })
     }
 
+    /// When a licence of the company `scope` (the caller's own without one) that starts at `start`
+    /// ends: one period of the company's licence period type later (`None` without a period or
+    /// one without a length), under the rules of [`Self::read_company`].
+    pub async fn license_expiry_date(
+        &self,
+        actor: &Actor,
+        scope: Option<&str>,
+        start: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, ReadCompanyError> {
+        let Actor::Client { company: own, .. } = actor else { return Err(ReadCompanyError::NotPermitted) };
+        let id = match CompanyId::scope_named(scope) {
+            Ok(None) => Some(*own),
+            Ok(Some(id)) => Some(id),
+            Err(_) => None,
+        };
+        let record = self.read_company(actor, id).await?;
+        let Some(period) = record.license_period_type_id else { return Ok(None) };
+        #[derive(FromQueryResult)]
+        struct Length {
+            months: Option<i32>,
+        }
+        let months = Query::select()
+            .column(Alias::new("months"))
+            .from(Alias::new("license_period_types"))
+            .and_where(Expr::col(Alias::new("id")).eq(period))
+            .to_owned();
+        let months = Length::find_by_statement(self.db.get_database_backend().build(&months)).one(&self.db).await?;
+        let months = months.and_then(|m| m.months).and_then(|m| u32::try_from(m).ok());
+        Ok(months.and_then(|m| start.checked_add_months(chrono::Months::new(m))))
+    }
+
     /// A company's stored logo (`None` when it has none), under the rules of
     /// [`Self::read_company`].
     pub async fn company_logo(

@@ -40,6 +40,8 @@ pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
 /// (those are listed in `not_of_its_type`, in the order they were read).
 #[derive(Clone, Debug, Default)]
 pub struct CompanyDraft {
+    /// Only in a profile draft: the company it is for.
+    pub resource_id: Option<String>,
     pub name: Option<String>,
     pub industry_id: Option<String>,
     pub country_id: Option<String>,
@@ -62,9 +64,42 @@ pub struct CompanyDraft {
     pub not_of_its_type: Vec<DraftField>,
 }
 
+/// What a draft writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftKind {
+    /// A whole company (create, replace).
+    Whole,
+    /// A company's profile: name, industry, country, description, address, website, time zone
+    /// and logo; its licence, users, formats, status and tags stay as they are.
+    Profile,
+}
+
+impl DraftKind {
+    /// The fields a draft of this kind must have.
+    fn required(self) -> &'static [DraftField] {
+        use DraftField as F;
+        match self {
+            Self::Whole => &[
+                F::Name,
+                F::Industry,
+                F::Country,
+                F::LicenseType,
+                F::LicensePeriodType,
+                F::NumberOfUsers,
+                F::TimeZone,
+                F::DateFormat,
+                F::TimeFormat,
+            ],
+            Self::Profile => &[F::ResourceId, F::Name, F::Industry, F::Country],
+        }
+    }
+}
+
 /// A field of a company draft.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DraftField {
+    /// The company a profile draft is for.
+    ResourceId,
     Name,
     Industry,
     Country,
@@ -174,23 +209,29 @@ impl Gateway {
         })
     }
 
-    /// Every problem with a draft, in the order of [`DraftProblem`].
-    pub(crate) async fn draft_problems(&self, draft: &CompanyDraft) -> Result<Vec<DraftProblem>, DbErr> {
+    /// Every problem with a draft of `kind`, in the order of [`DraftProblem`].
+    pub(crate) async fn draft_problems(
+        &self,
+        draft: &CompanyDraft,
+        kind: DraftKind,
+    ) -> Result<Vec<DraftProblem>, DbErr> {
         use DraftField as F;
         let mut problems: Vec<DraftProblem> =
             draft.not_of_its_type.iter().copied().map(DraftProblem::NotOfItsType).collect();
-        let required = [
-            (F::Name, draft.name.is_some()),
-            (F::Industry, draft.industry_id.is_some()),
-            (F::Country, draft.country_id.is_some()),
-            (F::LicenseType, draft.license_type_id.is_some()),
-            (F::LicensePeriodType, draft.license_period_type_id.is_some()),
-            (F::NumberOfUsers, draft.number_of_users.is_some()),
-            (F::TimeZone, draft.time_zone_id.is_some()),
-            (F::DateFormat, draft.date_format.is_some()),
-            (F::TimeFormat, draft.time_format.is_some()),
-        ];
-        problems.extend(required.into_iter().filter(|(_, present)| !present).map(|(f, _)| DraftProblem::Missing(f)));
+        let present = |field: F| match field {
+            F::ResourceId => draft.resource_id.is_some(),
+            F::Name => draft.name.is_some(),
+            F::Industry => draft.industry_id.is_some(),
+            F::Country => draft.country_id.is_some(),
+            F::LicenseType => draft.license_type_id.is_some(),
+            F::LicensePeriodType => draft.license_period_type_id.is_some(),
+            F::NumberOfUsers => draft.number_of_users.is_some(),
+            F::TimeZone => draft.time_zone_id.is_some(),
+            F::DateFormat => draft.date_format.is_some(),
+            F::TimeFormat => draft.time_format.is_some(),
+            _ => true,
+        };
+        problems.extend(kind.required().iter().filter(|f| !present(**f)).map(|f| DraftProblem::Missing(*f)));
         length(&mut problems, F::Name, &draft.name, 1, 64);
         length(&mut problems, F::Description, &draft.description, 0, 300);
         length(&mut problems, F::Address, &draft.address, 0, 200);
@@ -323,9 +364,65 @@ impl Gateway {
 
     async fn checked(&self, draft: Result<CompanyDraft, UnreadableDraft>) -> Result<CompanyDraft, WriteCompanyError> {
         let draft = draft.map_err(WriteCompanyError::Unreadable)?;
-        let problems = self.draft_problems(&draft).await?;
+        let problems = self.draft_problems(&draft, DraftKind::Whole).await?;
         if problems.is_empty() { Ok(draft) } else { Err(WriteCompanyError::Invalid(problems)) }
     }
+
+    /// Replaces the profile of the company the draft names (`ResourceId`, see [`DraftKind::Profile`];
+    /// without a new logo the logo stays), in this order of checks: an API client; the draft as
+    /// a whole, then its `ResourceId`; the company exists; it is the caller's own company or one
+    /// a Reseller caller manages; then every problem with the draft at once. Existence and
+    /// management are checked again under the company's lock before the write. Returns the id.
+    pub async fn update_company_profile(
+        &self,
+        actor: &Actor,
+        draft: Result<CompanyDraft, UnreadableDraft>,
+    ) -> Result<String, WriteCompanyError> {
+        let Actor::Client { role, company: own, .. } = actor else { return Err(WriteCompanyError::NotPermitted) };
+        let draft = draft.map_err(WriteCompanyError::Unreadable)?;
+        let Some(given) = draft.resource_id.clone() else {
+            return Err(WriteCompanyError::Invalid(vec![DraftProblem::Missing(DraftField::ResourceId)]));
+        };
+        let key = CompanyId::from_resource_id(&given)
+            .and_then(|id| id.resource_id().map(str::to_owned))
+            .ok_or(WriteCompanyError::NotFound)?;
+        may_edit_profile(&self.db, *role, *own, &key).await?;
+        let problems = self.draft_problems(&draft, DraftKind::Profile).await?;
+        if !problems.is_empty() {
+            return Err(WriteCompanyError::Invalid(problems));
+        }
+        let txn = self.writer.begin().await?;
+        if !lock_company(&txn, &key, Bump::Version).await? {
+            return Err(WriteCompanyError::NotFound);
+        }
+        may_edit_profile(&txn, *role, *own, &key).await?;
+        let company = companies::Entity::find_by_id(&key).one(&txn).await?.ok_or(WriteCompanyError::NotFound)?;
+        let renamed = company.name != draft.name.clone().unwrap_or_default();
+        apply_profile(company.into(), &draft).update(&txn).await?;
+        crate::tree::refresh_keys(&txn, &[&key], crate::tree::Changed::Anything).await?;
+        if renamed {
+            crate::tree::refresh_reseller_names(&txn, &[&key]).await?;
+        }
+        txn.commit().await?;
+        Ok(key)
+    }
+}
+
+/// A company's profile is edited by the company itself or a Reseller that manages it: Ok, else
+/// why not (the company `key` does not exist; the caller, of `role` and company `own`, may not).
+async fn may_edit_profile(
+    db: &impl ConnectionTrait,
+    role: ClientRole,
+    own: CompanyId,
+    key: &str,
+) -> Result<(), WriteCompanyError> {
+    let itself = own.resource_id() == Some(key);
+    // A Company Admin acts on its own company only and learns nothing about other ids.
+    if !itself && role != ClientRole::Reseller {
+        return Err(WriteCompanyError::Forbidden);
+    }
+    let company = companies::Entity::find_by_id(key).one(db).await?.ok_or(WriteCompanyError::NotFound)?;
+    if itself || manages(db, own, &company.id).await? { Ok(()) } else { Err(WriteCompanyError::Forbidden) }
 }
 
 /// Only a Reseller creates and changes companies; returns its own company.
@@ -333,6 +430,30 @@ fn may_write_companies(actor: &Actor) -> Result<CompanyId, WriteCompanyError> {
     match actor {
         Actor::Client { role: ClientRole::Reseller, company, .. } => Ok(*company),
         _ => Err(WriteCompanyError::NotPermitted),
+    }
+}
+
+/// The profile fields of `d` (see [`DraftKind::Profile`]) on `model`; a time zone or logo not sent
+/// stays.
+fn apply_profile(mut model: companies::ActiveModel, d: &CompanyDraft) -> companies::ActiveModel {
+    model.name = Set(d.name.clone().unwrap_or_default());
+    model.industry_id = Set(d.industry_id.clone());
+    model.country_id = Set(d.country_id.clone());
+    model.description = Set(d.description.clone());
+    model.address = Set(d.address.clone());
+    model.website_url = Set(d.website_url.clone());
+    if d.time_zone_id.is_some() {
+        model.time_zone_id = Set(d.time_zone_id.clone());
+    }
+    set_logo(&mut model, d);
+    model
+}
+
+fn set_logo(model: &mut companies::ActiveModel, d: &CompanyDraft) {
+    if let Some(logo) = &d.logo {
+        let kind = image_type(&logo.bytes).unwrap_or("application/octet-stream");
+        let data = base64::engine::general_purpose::STANDARD.encode(&logo.bytes);
+        model.logo = Set(Some(format!("data:{kind};base64,{data}")));
     }
 }
 
@@ -353,11 +474,7 @@ fn apply(mut model: companies::ActiveModel, d: &CompanyDraft) -> companies::Acti
     model.license_end_date = Set(d.license_end_date);
     model.is_number_of_users_limited = Set(d.is_number_of_users_limited.unwrap_or(false));
     model.status_id = Set(d.status_id.unwrap_or(1));
-    if let Some(logo) = &d.logo {
-        let kind = image_type(&logo.bytes).unwrap_or("application/octet-stream");
-        let data = base64::engine::general_purpose::STANDARD.encode(&logo.bytes);
-        model.logo = Set(Some(format!("data:{kind};base64,{data}")));
-    }
+    set_logo(&mut model, d);
     model
 }
 
