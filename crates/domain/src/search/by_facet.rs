@@ -311,11 +311,8 @@ impl Counted {
                 }
             }
         };
-        match self {
-            Self::Tags { values, .. }
-                if self.gatherable()
-                    && let Served::ByIndex { root } = served =>
-            {
+        match (self, served) {
+            (Self::Tags { values, .. }, Served::ByIndex { root }) if self.gatherable() => {
                 // The root's companies with one of the tags, from the tags kept per manager (a
                 // tag common elsewhere may be rare in the scope).
                 let with_tag = Query::select()
@@ -326,11 +323,8 @@ impl Counted {
                     .to_owned();
                 Expr::col(company_tree::Column::DescendantId).in_subquery(with_tag)
             }
-            Self::Tags { operator, values } => tags_match(backend, &name, *operator, values),
-            Self::ResellerName { operator, values }
-                if self.gatherable()
-                    && let Served::ByIndex { root } = served =>
-            {
+            (Self::Tags { operator, values }, _) => tags_match(backend, &name, *operator, values),
+            (Self::ResellerName { operator, values }, Served::ByIndex { root }) if self.gatherable() => {
                 // The companies directly below a parent of one of the names (whose name contains
                 // the text, for `Contains`: from the names' trigram index, as a name search)
                 // that is the root or below it (a name common elsewhere may be rare there).
@@ -360,11 +354,11 @@ impl Counted {
                     .to_owned();
                 Expr::col(company_tree::Column::DescendantId).in_subquery(below)
             }
-            Self::ResellerName { operator, values } => {
+            (Self::ResellerName { operator, values }, _) => {
                 let named = Func::lower(Func::coalesce([Expr::col(column).into(), Expr::val("").into()]));
                 text_match(sqlite, named.into(), *operator, values)
             }
-            Self::NameGram { gram } if indexed => {
+            (Self::NameGram { gram }, Served::ByIndex { .. }) => {
                 // The companies whose names have the gram, from the grams' own table.
                 let with_gram = Query::select()
                     .column(Alias::new("company_id"))
@@ -379,9 +373,11 @@ impl Counted {
                 // of the scope to join them.
                 Expr::cust_with_expr("\"descendant_id\" = ANY(ARRAY $1)", crate::statement::scalar(with_gram))
             }
-            Self::NameGram { gram } => contains_text(sqlite, Func::lower(Expr::col(column)).into(), gram),
-            Self::TargetUsers { operator, values } => compare(key(), *operator, values),
-            Self::Time { ranges, or_missing, .. } => {
+            (Self::NameGram { gram }, Served::ByWalk) => {
+                contains_text(sqlite, Func::lower(Expr::col(column)).into(), gram)
+            }
+            (Self::TargetUsers { operator, values }, _) => compare(key(), *operator, values),
+            (Self::Time { ranges, or_missing, .. }, _) => {
                 let matching = in_ranges(key, ranges);
                 if *or_missing {
                     Condition::any().add(matching).add(Expr::col(column).is_null()).into()
