@@ -15,6 +15,8 @@ from reseller_client.api.companies import (
     get_company_by_number,
     get_company_logo,
     get_license_expiry_date,
+    list_code_types,
+    list_lookups,
     preview_company_deletion,
     search_companies,
     search_my_companies,
@@ -67,6 +69,9 @@ check("licence check", (2, 3, True), (licence.data.license_limit, licence.data.a
 expiry = get_license_expiry_date.sync(client=api, body=LicenseExpiryDateBody(
     license_start_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)))
 check("licence expiry answers", True, expiry.is_success)
+types = list_code_types.sync(client=api)
+industry = next(t.id for t in types.data if t.name == "Industry")
+check("industries by their lookup type", True, len(list_lookups.sync(industry, client=api).data) > 0)
 logo = get_company_logo.sync("Cust0mer0001", client=api)
 check("logo file name", "logo.png", logo.data.file_name)
 csv = export_companies.sync(client=api, body=CompanyExportBody(

@@ -86,15 +86,19 @@ enum Untargeted {
     Industries,
     CreateCompany,
     GenerateCredentials,
+    CodeTypes,
+    Lookups,
 }
 
-const UNTARGETED: [Untargeted; 6] = [
+const UNTARGETED: [Untargeted; 8] = [
     Untargeted::My,
     Untargeted::MySearch,
     Untargeted::Roles,
     Untargeted::Industries,
     Untargeted::CreateCompany,
     Untargeted::GenerateCredentials,
+    Untargeted::CodeTypes,
+    Untargeted::Lookups,
 ];
 
 fn company(caller: Caller, target: Target) -> &'static str {
@@ -317,6 +321,8 @@ async fn call_untargeted(app: &TestApp, token: Option<&str>, endpoint: Untargete
         Untargeted::GenerateCredentials => {
             app.client.get(app.url("/api/companies/clients/generate-client-credentials"))
         }
+        Untargeted::CodeTypes => app.client.get(app.url("/api/codetypes")),
+        Untargeted::Lookups => app.client.get(app.url("/api/lookups/1")),
     };
     let request = match token {
         Some(t) => request.bearer_auth(t),

@@ -67,6 +67,7 @@ fn each_spec_lists_every_operation_of_its_dialect() {
         "DELETE /api/companies/bulk-delete",
         "DELETE /api/companies/clients/{resourceId}",
         "DELETE /api/companies/{resourceId}",
+        "GET /api/codetypes",
         "GET /api/companies/clients/generate-client-credentials",
         "GET /api/companies/clients/{resourceId}",
         "GET /api/companies/getcompany/{companyId}",
@@ -79,6 +80,7 @@ fn each_spec_lists_every_operation_of_its_dialect() {
         "GET /api/industries",
         "GET /api/license-period-types",
         "GET /api/license-types",
+        "GET /api/lookups/{typeId}",
         "GET /api/roles",
         "POST /api/companies",
         "POST /api/companies/clients",
@@ -88,6 +90,7 @@ fn each_spec_lists_every_operation_of_its_dialect() {
         "POST /api/companies/my/search",
         "POST /api/companies/search",
         "POST /api/companies/search/export",
+        "POST /api/lookups",
         "POST /connect/token",
         "PUT /api/companies/clients/{resourceId}",
         "PUT /api/companies/limited",
@@ -134,10 +137,13 @@ fn each_reseller_operation_documents_only_the_statuses_it_can_answer() {
         ("GET /api/companies/{resourceId}/deletion-preview", "200 401 403 404 409 429 500 503"),
         ("GET /api/companies/{resourceId}/license-check", by_id),
         ("GET /api/companies/{resourceId}/logo", by_id),
+        ("GET /api/codetypes", plain),
         ("GET /api/countries", plain),
         ("GET /api/industries", plain),
         ("GET /api/license-period-types", plain),
         ("GET /api/license-types", plain),
+        ("GET /api/lookups/{typeId}", "200 400 401 404 429 500 503"),
+        ("POST /api/lookups", "200 400 401 429 500 503"),
         ("GET /api/roles", by_id),
         ("POST /api/companies", "200 400 401 403 429 500 503"),
         ("POST /api/companies/clients", read),
@@ -183,7 +189,7 @@ async fn every_reseller_operation_answers_only_documented_statuses() {
                 operation["responses"].as_object().unwrap().keys().map(|s| s.parse().unwrap()).collect();
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for id in ids {
-                let url = app.url(&path.replace("{resourceId}", id).replace("{companyId}", id));
+                let url = app.url(&path.replace("{resourceId}", id).replace("{companyId}", id).replace("{typeId}", id));
                 for token in [Some(&reseller), Some(&admin), None] {
                     for body in bodies {
                         let mut request = app.client.request(method.clone(), &url).header("X-KEEPNET-Company-Id", id);

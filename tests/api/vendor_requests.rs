@@ -268,6 +268,72 @@ async fn a_licence_end_follows_from_its_start_and_period(db: Db) {
     assert_eq!((status, reply["status"].as_str()), (400, Some("INPUT_ERROR")), "{reply}");
 }
 
+/// The create-company form's reference data at the vendor's paths: the code types, then each
+/// type's rows, the same as `/api/industries` and its siblings.
+async fn the_forms_lookups_are_served_at_the_vendors_paths(db: Db) {
+    let app = spawn_app(db).await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let get = async |path: &str| json(app.client.get(app.url(path)).bearer_auth(&admin).send().await.unwrap()).await;
+    let (status, types) = get("/api/codetypes").await;
+    assert_eq!(status, 200, "{types}");
+    let types: Vec<(i64, String)> = types["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_i64().unwrap(), t["name"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(types.len(), 4, "{types:?}");
+    for (path, type_name) in [
+        ("/api/industries", "Industry"),
+        ("/api/countries", "Country"),
+        ("/api/license-types", "LicenseType"),
+        ("/api/license-period-types", "LicensePeriodType"),
+    ] {
+        let (_, listed) = get(path).await;
+        let expected: Vec<(String, String)> = listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["resourceId"].as_str().unwrap().to_owned(), r["name"].as_str().unwrap().to_owned()))
+            .collect();
+        let type_id = types.iter().find(|(_, name)| name == type_name).unwrap_or_else(|| panic!("{type_name}")).0;
+        let (status, lookups) = get(&format!("/api/lookups/{type_id}")).await;
+        assert_eq!(status, 200, "{lookups}");
+        let rows = lookups["data"].as_array().unwrap();
+        let got: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r["resourceId"].as_str().unwrap().to_owned(), r["name"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(got, expected, "{type_name}");
+        assert!(rows.iter().all(|r| r["genericCodeTypeId"] == type_id && r["genericCodeTypeName"] == type_name));
+        assert_eq!(
+            rows.iter().map(|r| r["orderNumber"].as_i64().unwrap()).collect::<Vec<_>>(),
+            (1..=got.len() as i64).collect::<Vec<_>>()
+        );
+    }
+    // Several types at once, by name and by id, each once.
+    let (status, both) =
+        post(&app, &admin, "/api/lookups", &json!({"typeName": "country", "typeIdList": [1, 2]})).await;
+    assert_eq!(status, 200, "{both}");
+    let kinds: Vec<&str> =
+        both["data"].as_array().unwrap().iter().map(|r| r["genericCodeTypeName"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "Country").count(), 8, "{both}");
+    assert_eq!(kinds.iter().filter(|k| **k == "Industry").count(), 8, "{both}");
+    assert_eq!(kinds.first(), Some(&"Country"), "in the order asked");
+    // What names no type.
+    let (status, reply) = get("/api/lookups/99").await;
+    assert_eq!((status, reply["status"].as_str()), (404, Some("NOT_FOUND")), "{reply}");
+    let (status, reply) =
+        post(&app, &admin, "/api/lookups", &json!({"typeName": "Colour", "typeIdList": [1, 7]})).await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(
+        reply["validationMessages"],
+        json!(["'typeName' names no lookup type: Colour", "'typeIdList' names no lookup type: 7"])
+    );
+    let answer = app.client.get(app.url("/api/codetypes")).send().await.unwrap();
+    assert_eq!(answer.status(), 401);
+}
+
 crate::on_both_databases!(
     the_vendors_documented_request_variants_are_answered,
     scoped_reads_refuse_a_company_the_caller_does_not_manage,
@@ -275,4 +341,5 @@ crate::on_both_databases!(
     an_uploaded_logo_is_shown_by_the_address_that_serves_it,
     a_company_profile_is_changed_with_the_limited_form,
     a_licence_end_follows_from_its_start_and_period,
+    the_forms_lookups_are_served_at_the_vendors_paths,
 );

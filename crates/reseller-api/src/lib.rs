@@ -16,6 +16,7 @@ mod envelope;
 mod error;
 mod examples;
 mod export;
+mod lookups;
 mod rate_limit;
 mod rendered;
 mod scope;
@@ -42,6 +43,7 @@ pub type Service = OpenApiService<
         company_form::CompanyFormApi,
         deletion::DeletionApi,
         clients::ClientsApi,
+        lookups::LookupsApi,
     )>,
     (),
 >;
@@ -55,6 +57,7 @@ pub fn service() -> Service {
             company_form::CompanyFormApi,
             deletion::DeletionApi,
             clients::ClientsApi,
+            lookups::LookupsApi,
         )),
         "companygate reseller API",
         env!("CARGO_PKG_VERSION"),

@@ -89,6 +89,10 @@ async fn main() {
     let expiry = reseller::types::LicenseExpiryDateBody { license_start_date: start };
     let expiry = api.get_license_expiry_date(None, None, &expiry).await.expect("licence expiry").into_inner();
     checks.check("licence expiry answers", true, expiry.is_success);
+    let types = api.list_code_types().await.expect("code types").into_inner().data;
+    let industry = types.iter().find(|t| t.name == "Industry").map_or(0, |t| t.id);
+    let industries = api.list_lookups(industry).await.expect("lookups").into_inner().data;
+    checks.check("industries by their lookup type", true, !industries.is_empty());
     let logo = api.get_company_logo("Cust0mer0001").await.expect("logo").into_inner().data;
     checks.check("logo file name", Some("logo.png".to_owned()), logo.file_name);
     let export = reseller::types::CompanyExportBody {

@@ -22,6 +22,31 @@ pub enum Reference {
     LicensePeriodTypes,
 }
 
+impl Reference {
+    /// Every reference table, in the order of their code type ids.
+    pub const ALL: [Self; 4] = [Self::Industries, Self::Countries, Self::LicenseTypes, Self::LicensePeriodTypes];
+
+    /// The table as the vendor's generic code type: its id (`GET /api/codetypes`) and name.
+    pub fn code_type(self) -> (i32, &'static str) {
+        match self {
+            Self::Industries => (1, "Industry"),
+            Self::Countries => (2, "Country"),
+            Self::LicenseTypes => (3, "LicenseType"),
+            Self::LicensePeriodTypes => (4, "LicensePeriodType"),
+        }
+    }
+
+    /// The table of a code type id.
+    pub fn of_code_type(id: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|table| table.code_type().0 == id)
+    }
+
+    /// The table of a code type name, in any letter case.
+    pub fn of_code_type_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|table| table.code_type().1.eq_ignore_ascii_case(name.trim()))
+    }
+}
+
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct ReferenceRow {
     pub id: String,
