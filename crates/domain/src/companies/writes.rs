@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
 };
 
+use crate::companies::record::StoredLogo;
 use crate::companies::state::{Bump, lock_company};
 use crate::entities::{companies, company_tags, countries, industries, license_period_types, license_types};
 use crate::tree::manages;
@@ -478,28 +479,23 @@ fn set_logo(model: &mut companies::ActiveModel, d: &CompanyDraft) {
     if let Some(logo) = &d.logo {
         let kind = image_type(&logo.bytes).unwrap_or("application/octet-stream");
         let data = base64::engine::general_purpose::STANDARD.encode(&logo.bytes);
-        model.logo = Set(Some(format!("data:{kind};base64,{data}")));
+        model.logo = Set(Some(format!("{}{kind};base64,{data}", StoredLogo::UPLOAD_PREFIX)));
     }
 }
 
-fn apply(mut model: companies::ActiveModel, d: &CompanyDraft) -> companies::ActiveModel {
-    model.name = Set(d.name.clone().unwrap_or_default());
-    model.industry_id = Set(d.industry_id.clone());
-    model.country_id = Set(d.country_id.clone());
+/// Every field of `d` on `model`: its profile, then the rest (without a new logo the logo stays).
+fn apply(model: companies::ActiveModel, d: &CompanyDraft) -> companies::ActiveModel {
+    let mut model = apply_profile(model, d);
     model.license_type_id = Set(d.license_type_id.clone());
     model.license_period_type_id = Set(d.license_period_type_id.clone());
     model.number_of_users = Set(d.number_of_users.unwrap_or(0));
     model.time_zone_id = Set(d.time_zone_id.clone());
     model.date_format = Set(d.date_format.clone());
     model.time_format = Set(d.time_format.clone());
-    model.description = Set(d.description.clone());
-    model.address = Set(d.address.clone());
-    model.website_url = Set(d.website_url.clone());
     model.license_start_date = Set(d.license_start_date);
     model.license_end_date = Set(d.license_end_date);
     model.is_number_of_users_limited = Set(d.is_number_of_users_limited.unwrap_or(false));
     model.status_id = Set(d.status_id.unwrap_or(1));
-    set_logo(&mut model, d);
     model
 }
 
