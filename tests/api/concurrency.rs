@@ -147,6 +147,40 @@ async fn reseller_company_writes_are_atomic(db: Db) {
     assert_eq!(listed.map(|c| c["name"].clone()), Some(json!(name)), "the last update is listed");
 }
 
+/// `PUT /api/companies/limited` from a Reseller and the company's own admin at once: every write
+/// applied whole, none lost, and a search by name sees the last one.
+async fn profile_writes_are_atomic(db: Db) {
+    let app = spawn_app_with(db, UNLIMITED).await;
+    let acme = app.reseller_token().await;
+    let admin = app.token("company1-admin", "c1-s3cret").await;
+    let id = "Cust0mer0001";
+    let start = version_of(&app, id).await;
+    let (tally, _) = all_at_once(N, |i| {
+        let form = Form::new()
+            .text("ResourceId", id)
+            .text("Name", format!("Profile {i}"))
+            .text("IndustryResourceId", "industry0001")
+            .text("CountryResourceId", "country00001")
+            .text("Description", format!("description {i}"));
+        let token = if i % 2 == 0 { &acme } else { &admin };
+        let request = app.client.put(app.url("/api/companies/limited")).bearer_auth(token).multipart(form);
+        async move { json(request.send().await.unwrap()).await }
+    })
+    .await;
+    assert_eq!(tally, only(200, N));
+    assert_eq!(version_of(&app, id).await, start + N as i64, "no lost update");
+    let (_, company) =
+        json(app.client.get(app.url(&format!("/api/companies/{id}"))).bearer_auth(&acme).send().await.unwrap()).await;
+    let name = company["data"]["name"].as_str().unwrap().to_owned();
+    let i: usize = name.trim_start_matches("Profile ").parse().unwrap();
+    assert_eq!(company["data"]["description"], json!(format!("description {i}")), "one request's fields");
+    let search = json!({"pageNumber": 1, "pageSize": 10, "orderBy": "CompanyName", "ascending": true,
+                        "filter": {"FilterGroups": [{"FilterItems": [
+                            {"FieldName": "CompanyName", "Operator": "=", "Value": name}]}]}});
+    let (_, found) = json(app.search(&acme, &search).await).await;
+    assert_eq!(found["data"]["results"][0]["companyResourceId"], id, "{found}");
+}
+
 /// Every company `/api/companies/my` lists below the caller.
 async fn my_ids(app: &TestApp, token: &str) -> HashSet<String> {
     fn walk(node: &Value, out: &mut HashSet<String>) {
@@ -308,6 +342,7 @@ async fn an_idempotency_key_deletes_once_under_twenty_duplicates(db: Db) {
 crate::on_both_databases!(
     state_changes_lose_no_update,
     reseller_company_writes_are_atomic,
+    profile_writes_are_atomic,
     tokens_and_logins_under_concurrency,
     client_management_under_concurrency,
     deletes_and_bulk_deletes_under_concurrency,

@@ -421,8 +421,7 @@ impl Gateway {
         if !lock_company(&txn, &key, Bump::Version).await? {
             return Err(WriteCompanyError::NotFound);
         }
-        may_edit_profile(&txn, *role, *own, &key).await?;
-        let company = companies::Entity::find_by_id(&key).one(&txn).await?.ok_or(WriteCompanyError::NotFound)?;
+        let company = may_edit_profile(&txn, *role, *own, &key).await?;
         let renamed = company.name != draft.name.clone().unwrap_or_default();
         apply_profile(company.into(), &draft).update(&txn).await?;
         crate::tree::refresh_keys(&txn, &[&key], crate::tree::Changed::Anything).await?;
@@ -434,21 +433,21 @@ impl Gateway {
     }
 }
 
-/// A company's profile is edited by the company itself or a Reseller that manages it: Ok, else
-/// why not (the company `key` does not exist; the caller, of `role` and company `own`, may not).
+/// A company's profile is edited by the company itself or a Reseller that manages it: the company
+/// `key`, else why not (it does not exist; the caller, of `role` and company `own`, may not).
 async fn may_edit_profile(
     db: &impl ConnectionTrait,
     role: ClientRole,
     own: CompanyId,
     key: &str,
-) -> Result<(), WriteCompanyError> {
+) -> Result<companies::Model, WriteCompanyError> {
     let itself = own.resource_id() == Some(key);
     // A Company Admin acts on its own company only and learns nothing about other ids.
     if !itself && role != ClientRole::Reseller {
         return Err(WriteCompanyError::Forbidden);
     }
     let company = companies::Entity::find_by_id(key).one(db).await?.ok_or(WriteCompanyError::NotFound)?;
-    if itself || manages(db, own, &company.id).await? { Ok(()) } else { Err(WriteCompanyError::Forbidden) }
+    if itself || manages(db, own, &company.id).await? { Ok(company) } else { Err(WriteCompanyError::Forbidden) }
 }
 
 /// Only a Reseller creates and changes companies; returns its own company.
